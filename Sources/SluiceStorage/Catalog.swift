@@ -1,0 +1,236 @@
+import CSQLite
+import SluiceCore
+
+/// The catalog database (`DATA_DIR/catalog.db`): topics with their settings, and consumer groups' committed offsets.
+///
+/// Owned by one thread or serial queue at a time. Every write is one transaction at `synchronous=FULL`.
+public final class Catalog {
+    let connection: Connection
+
+    public init(path: String) throws(SluiceError) {
+        do {
+            connection = try Connection(path: path)
+            try connection.execute("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA synchronous = FULL")
+        } catch {
+            throw error.sluiceError
+        }
+        try Migrations.apply(Migrations.catalog, to: connection)
+    }
+
+    /// The life stage of a topic row. Only `live` topics are visible.
+    public enum TopicState: String, Sendable {
+        case creating, live, deleting
+    }
+
+    // MARK: - Topics
+
+    /// Records a new topic in the `creating` state. Throws `.topicAlreadyExists` or `.topicBeingDeleted`.
+    public func insertTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) {
+        try write {
+            let existing = try connection.statement("SELECT state FROM topics WHERE name = ?")
+            existing.bind(1, name)
+            if try existing.step() {
+                let state = existing.text(0)
+                existing.reset()
+                if state == TopicState.deleting.rawValue {
+                    throw SluiceError(.topicBeingDeleted, "topic '\(name)' is being deleted; try again shortly")
+                }
+                throw SluiceError(.topicAlreadyExists, "topic '\(name)' already exists")
+            }
+            let insert = try connection.statement(
+                """
+                INSERT INTO topics (name, partitions, retention_ms, retention_bytes, retention_records,
+                    cleanup_policy, durability, max_message_bytes, state, created_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'creating', ?)
+                """
+            )
+            insert.bind(1, name)
+            insert.bind(2, Int64(config.partitions))
+            insert.bind(3, config.retentionMs)
+            insert.bind(4, config.retentionBytes)
+            insert.bind(5, config.retentionRecords)
+            insert.bind(6, config.cleanupPolicy.name)
+            insert.bind(7, config.durability.rawValue)
+            insert.bind(8, Int64(config.maxMessageBytes))
+            insert.bind(9, now)
+            try insert.run()
+        }
+    }
+
+    public func setState(_ name: String, _ state: TopicState) throws(SluiceError) {
+        try write {
+            let update = try connection.statement("UPDATE topics SET state = ? WHERE name = ?")
+            update.bind(1, state.rawValue)
+            update.bind(2, name)
+            try update.run()
+        }
+    }
+
+    /// Removes a topic's row and every committed offset for it.
+    public func removeTopic(_ name: String) throws(SluiceError) {
+        try write {
+            for sql in ["DELETE FROM topics WHERE name = ?", "DELETE FROM group_offsets WHERE topic = ?"] {
+                let delete = try connection.statement(sql)
+                delete.bind(1, name)
+                try delete.run()
+            }
+        }
+    }
+
+    /// Replaces a live topic's settings (partition count included). Throws `.unknownTopic`.
+    public func updateTopic(_ name: String, config: TopicConfig) throws(SluiceError) {
+        try write {
+            let update = try connection.statement(
+                """
+                UPDATE topics SET partitions = ?, retention_ms = ?, retention_bytes = ?, retention_records = ?,
+                    cleanup_policy = ?, durability = ?, max_message_bytes = ?
+                WHERE name = ? AND state = 'live'
+                """
+            )
+            update.bind(1, Int64(config.partitions))
+            update.bind(2, config.retentionMs)
+            update.bind(3, config.retentionBytes)
+            update.bind(4, config.retentionRecords)
+            update.bind(5, config.cleanupPolicy.name)
+            update.bind(6, config.durability.rawValue)
+            update.bind(7, Int64(config.maxMessageBytes))
+            update.bind(8, name)
+            try update.run()
+            if connection.changes == 0 { throw SluiceError.unknownTopic(name) }
+        }
+    }
+
+    /// Every live topic, by name.
+    public func topics() throws(SluiceError) -> [TopicDescription] {
+        try topics(state: .live)
+    }
+
+    /// Topics in a given state (recovery looks for `creating` and `deleting` ones).
+    public func topics(state: TopicState) throws(SluiceError) -> [TopicDescription] {
+        do {
+            let select = try connection.statement(Self.selectTopics + " WHERE state = ? ORDER BY name")
+            defer { select.reset() }
+            select.bind(1, state.rawValue)
+            var result: [TopicDescription] = []
+            while try select.step() { result.append(Self.topic(from: select)) }
+            return result
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
+    /// A live topic, or `nil`.
+    public func topic(_ name: String) throws(SluiceError) -> TopicDescription? {
+        do {
+            let select = try connection.statement(Self.selectTopics + " WHERE name = ? AND state = 'live'")
+            defer { select.reset() }
+            select.bind(1, name)
+            return try select.step() ? Self.topic(from: select) : nil
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
+    private static let selectTopics = """
+        SELECT name, partitions, retention_ms, retention_bytes, retention_records, cleanup_policy, durability,
+            max_message_bytes, created_ms FROM topics
+        """
+
+    private static func topic(from row: Statement) -> TopicDescription {
+        let config = TopicConfig(
+            partitions: Int32(row.int64(1)),
+            retentionMs: row.optionalInt64(2),
+            retentionBytes: row.optionalInt64(3),
+            retentionRecords: row.optionalInt64(4),
+            cleanupPolicy: CleanupPolicy(name: row.text(5) ?? "delete") ?? .delete,
+            durability: Durability(rawValue: row.text(6) ?? "full") ?? .full,
+            maxMessageBytes: Int(row.int64(7))
+        )
+        return TopicDescription(name: row.text(0) ?? "", config: config, createdAt: row.int64(8))
+    }
+
+    // MARK: - Committed offsets
+
+    /// Stores a group's committed offsets, all in one transaction.
+    public func commitOffsets(group: String, _ offsets: [CommittedOffset], now: Int64) throws(SluiceError) {
+        try write {
+            let upsert = try connection.statement(
+                """
+                INSERT INTO group_offsets (group_id, topic, partition, committed_offset, metadata, commit_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+                    committed_offset = excluded.committed_offset, metadata = excluded.metadata,
+                    commit_ms = excluded.commit_ms
+                """
+            )
+            for offset in offsets {
+                upsert.bind(1, group)
+                upsert.bind(2, offset.topic)
+                upsert.bind(3, Int64(offset.partition))
+                upsert.bind(4, offset.offset)
+                upsert.bind(5, offset.metadata)
+                upsert.bind(6, now)
+                try upsert.run()
+                upsert.reset()
+            }
+        }
+    }
+
+    /// A group's committed offsets, for one topic or (with `nil`) every topic.
+    public func committedOffsets(group: String, topic: String? = nil) throws(SluiceError) -> [CommittedOffset] {
+        do {
+            let select = try connection.statement(
+                """
+                SELECT topic, partition, committed_offset, metadata FROM group_offsets
+                WHERE group_id = ?1 AND (?2 IS NULL OR topic = ?2) ORDER BY topic, partition
+                """
+            )
+            defer { select.reset() }
+            select.bind(1, group)
+            select.bind(2, topic)
+            var result: [CommittedOffset] = []
+            while try select.step() {
+                result.append(CommittedOffset(topic: select.text(0) ?? "", partition: Int32(select.int64(1)),
+                                              offset: select.int64(2), metadata: select.text(3)))
+            }
+            return result
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
+    /// Every group that has committed offsets.
+    public func groups() throws(SluiceError) -> [String] {
+        do {
+            let select = try connection.statement("SELECT DISTINCT group_id FROM group_offsets ORDER BY group_id")
+            defer { select.reset() }
+            var result: [String] = []
+            while try select.step() { result.append(select.text(0) ?? "") }
+            return result
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
+    /// Forgets a group's committed offsets; returns how many were removed.
+    @discardableResult
+    public func deleteGroup(_ group: String) throws(SluiceError) -> Int {
+        var removed = 0
+        try write {
+            let delete = try connection.statement("DELETE FROM group_offsets WHERE group_id = ?")
+            delete.bind(1, group)
+            try delete.run()
+            removed = connection.changes
+        }
+        return removed
+    }
+
+    private func write(_ body: () throws -> Void) throws(SluiceError) {
+        do {
+            try connection.transaction(body)
+        } catch {
+            throw error.sluiceError
+        }
+    }
+}

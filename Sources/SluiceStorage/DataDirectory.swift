@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SluiceCore
+
+/// The layout of a data directory: `catalog.db`, `topics/NAME.db`, and a lock file that keeps a second process out.
+public struct DataDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    public var catalogPath: String { "\(path)/catalog.db" }
+    public var topicsPath: String { "\(path)/topics" }
+    public var lockPath: String { "\(path)/LOCK" }
+
+    public func topicPath(_ topic: String) -> String { "\(topicsPath)/\(topic).db" }
+
+    /// The topic database and its WAL and shared-memory files.
+    public func topicFiles(_ topic: String) -> [String] {
+        let db = topicPath(topic)
+        return [db, db + "-wal", db + "-shm"]
+    }
+
+    /// Creates the directory and its `topics` folder when missing.
+    public func create() throws(SluiceError) {
+        for dir in [path, topicsPath] {
+            if mkdir(dir, 0o750) != 0 && errno != EEXIST {
+                throw SluiceError(.storageError, "cannot create directory \(dir): \(FileSystem.errorText())")
+            }
+        }
+    }
+}
+
+/// The few file operations storage needs, straight from libc.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// The file's size in bytes, or 0 when it does not exist.
+    public static func size(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) throws(SluiceError) {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw SluiceError(.storageError, "cannot remove \(path): \(errorText())")
+        }
+    }
+
+    /// Flushes a directory's entries (after creating or removing files in it).
+    public static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+}
+
+/// An exclusive advisory lock on the data directory, held for as long as this value lives.
+public final class DirectoryLock: Sendable {
+    private let fd: Int32
+
+    /// Throws `.storageError` naming the directory when another process holds it.
+    public init(path: String) throws(SluiceError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw SluiceError(.storageError, "cannot open lock file \(path): \(FileSystem.errorText())")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw SluiceError(.storageError, "data directory is in use by another sluice process (lock \(path) is held)")
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+}

@@ -1,0 +1,56 @@
+import SluiceCore
+
+/// One forward-only schema step: SQL run in its own transaction, recorded as `PRAGMA user_version = version`.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var sql: String
+
+    init(version: Int, name: String, bytes: [UInt8]) {
+        self.version = version
+        self.name = name
+        self.sql = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The embedded migration sets (files under the top-level `Migrations/` folder, compiled into the binary).
+///
+/// A new migration is a new numbered file plus one line here; `MigrationsTests` checks the two agree.
+public enum Migrations {
+    public static let catalog: [Migration] = [
+        Migration(version: 1, name: "catalog_0001_initial.sql", bytes: PackageResources.catalog_0001_initial_sql),
+    ]
+
+    public static let topic: [Migration] = [
+        Migration(version: 1, name: "topic_0001_initial.sql", bytes: PackageResources.topic_0001_initial_sql),
+    ]
+
+    /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.
+    ///
+    /// Throws `.schemaTooNew` (touching nothing) when the database was written by a newer Sluice.
+    public static func apply(_ migrations: [Migration], to connection: Connection) throws(SluiceError) {
+        let latest = migrations.last?.version ?? 0
+        do {
+            let current = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
+            if current > latest {
+                throw SluiceError(
+                    .schemaTooNew,
+                    "\(connection.path) has schema version \(current), newer than this binary knows (\(latest)); "
+                        + "upgrade sluice to open it"
+                )
+            }
+            for migration in migrations where migration.version > current {
+                try connection.transaction {
+                    try connection.execute(migration.sql)
+                    try connection.execute("PRAGMA user_version = \(migration.version)")
+                }
+            }
+        } catch let error as SluiceError {
+            throw error
+        } catch let error as SQLiteError {
+            throw error.sluiceError
+        } catch {
+            throw SluiceError(.storageError, "\(error)")
+        }
+    }
+}

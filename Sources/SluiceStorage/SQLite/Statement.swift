@@ -1,0 +1,128 @@
+import CSQLite
+
+/// A prepared statement: prepared in `init`, finalized in `deinit`, reused through `Connection.statement(_:)`.
+///
+/// Parameters are 1-based (as in SQLite); columns are 0-based.
+public final class Statement {
+    let handle: OpaquePointer
+    unowned let connection: Connection
+    public let sql: String
+
+    init(connection: Connection, sql: String) throws(SQLiteError) {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw connection.error(rc, "prepare \"\(sql)\"")
+        }
+        self.handle = statement
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Resets the statement so it can run again, and clears its bindings.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    // MARK: - Binding
+
+    public func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    public func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    public func bind(_ index: Int32, _ value: String?) {
+        if let value {
+            sqlite3_bind_text(handle, index, value, -1, csqlite_transient())
+        } else {
+            sqlite3_bind_null(handle, index)
+        }
+    }
+
+    /// Binds a blob, copied by SQLite. `nil` binds NULL; an empty array binds an empty (non-NULL) blob.
+    public func bind(_ index: Int32, _ value: [UInt8]?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        value.withUnsafeBytes { bytes in
+            bindBlob(index, bytes)
+        }
+    }
+
+    /// Binds a blob that SQLite copies (`SQLITE_TRANSIENT`); `bytes` may be released after the call.
+    public func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        // A zero-length blob needs a non-NULL pointer to stay a blob rather than NULL.
+        if bytes.isEmpty {
+            sqlite3_bind_zeroblob(handle, index, 0)
+        } else {
+            sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
+        }
+    }
+
+    public func bindNull(_ index: Int32) {
+        sqlite3_bind_null(handle, index)
+    }
+
+    // MARK: - Stepping
+
+    /// Steps once: true when a row is available, false when the statement is done.
+    @discardableResult
+    public func step() throws(SQLiteError) -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = connection.error(rc, "step \"\(sql)\"")
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run() throws(SQLiteError) {
+        _ = try step()
+    }
+
+    // MARK: - Reading columns
+
+    public func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
+    public func int64(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+
+    public func optionalInt64(_ column: Int32) -> Int64? {
+        isNull(column) ? nil : int64(column)
+    }
+
+    public func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// The column's bytes, valid only until the next step, reset or column call on this statement.
+    public func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
+        if sqlite3_column_type(handle, column) == SQLITE_NULL { return nil }
+        let pointer = sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard let pointer, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: count)
+    }
+
+    /// The column's bytes as a new array; NULL is `nil`, an empty blob `[]`.
+    public func blob(_ column: Int32) -> [UInt8]? {
+        guard let bytes = blobBytes(column) else { return nil }
+        return Array(bytes)
+    }
+}

@@ -1,0 +1,244 @@
+import CSQLite
+import SluiceCore
+
+/// The one writer of a topic database: appends records and hands out offsets.
+///
+/// Owned by one thread or serial queue. Offsets come from each partition's `partition_state` row, updated in the
+/// same transaction as the records, and are cached here (this is the only writer) to keep appends cheap.
+public final class TopicWriter {
+    public let topic: String
+    let connection: Connection
+    private var partitions: [Int32: PartitionCursor] = [:]
+
+    /// Records between two entries of the sparse time index.
+    static let timeIndexInterval: Int64 = 4096
+
+    /// The in-memory copy of one partition's `partition_state` row.
+    struct PartitionCursor {
+        var nextOffset: Int64
+        var logStartOffset: Int64
+        var maxTimestamp: Int64
+        var sizeBytes: Int64
+        var lastIndexedOffset: Int64
+        let insertSQL: String
+    }
+
+    /// Opens the topic database at `path`, creating it (with `partitionCount` partitions) when `create` is set.
+    public init(topic: String, path: String, durability: Durability, create: Bool = false, partitionCount: Int32 = 0)
+        throws(SluiceError)
+    {
+        self.topic = topic
+        do {
+            connection = try Connection(path: path, flags: create ? [.readWrite, .create] : [.readWrite])
+            if create {
+                // auto_vacuum must be chosen before the first table exists.
+                try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            }
+            try connection.execute("PRAGMA journal_mode = WAL")
+            try setDurability(durability)
+        } catch {
+            throw error.sluiceError
+        }
+        try Migrations.apply(Migrations.topic, to: connection)
+        if partitionCount > 0 {
+            try ensurePartitions(partitionCount)
+        }
+    }
+
+    public func setDurability(_ durability: Durability) throws(SluiceError) {
+        do {
+            try connection.execute(durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
+    /// Creates the tables of partitions `0..<count` that do not exist yet. Partitions are never removed.
+    public func ensurePartitions(_ count: Int32) throws(SluiceError) {
+        do {
+            try connection.transaction {
+                for partition in 0..<count {
+                    try connection.execute(Self.createPartitionSQL(partition))
+                    let insert = try connection.statement(
+                        "INSERT OR IGNORE INTO partition_state (partition) VALUES (?)"
+                    )
+                    insert.bind(1, Int64(partition))
+                    try insert.run()
+                }
+            }
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    static func tableName(_ partition: Int32) -> String { "partition_\(partition)" }
+
+    static func createPartitionSQL(_ partition: Int32) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(tableName(partition)) (
+            offset INTEGER PRIMARY KEY,
+            timestamp INTEGER NOT NULL,
+            key BLOB,
+            value BLOB,
+            headers BLOB
+        ) STRICT
+        """
+    }
+
+    // MARK: - Appending
+
+    /// One partition's share of an append: its records and, once appended, the base offset they got.
+    public struct PartitionAppend {
+        public var partition: Int32
+        public var records: [ProducerRecord]
+
+        public init(partition: Int32, records: [ProducerRecord]) {
+            self.partition = partition
+            self.records = records
+        }
+    }
+
+    /// What an append gave one batch: its first offset and the timestamp used for records the broker stamped.
+    public struct AppendResult: Sendable, Hashable {
+        public var baseOffset: Int64
+        public var count: Int
+        public var logAppendTime: Int64
+    }
+
+    /// Appends a single batch to one partition in its own transaction; returns its base offset.
+    @discardableResult
+    public func append(partition: Int32, records: [ProducerRecord], now: Int64) throws(SluiceError) -> Int64 {
+        try append([PartitionAppend(partition: partition, records: records)], now: now)[0].baseOffset
+    }
+
+    /// Appends every batch in one transaction (group commit) and returns each batch's result, in order.
+    ///
+    /// Either every batch is committed or none is. `now` stamps records without a timestamp.
+    public func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError) -> [AppendResult] {
+        var results: [AppendResult] = []
+        results.reserveCapacity(batches.count)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            var touched: Set<Int32> = []
+            for batch in batches {
+                let base = try appendInTransaction(batch, now: now)
+                touched.insert(batch.partition)
+                results.append(AppendResult(baseOffset: base, count: batch.records.count, logAppendTime: now))
+            }
+            for partition in touched {
+                try saveCursor(partition)
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
+            // The cached cursors may be ahead of what was committed: reload them from the database.
+            partitions.removeAll()
+            throw storageError(error)
+        }
+        return results
+    }
+
+    private func appendInTransaction(_ batch: PartitionAppend, now: Int64) throws -> Int64 {
+        var cursor = try cursor(batch.partition)
+        let base = cursor.nextOffset
+        let insert = try connection.statement(cursor.insertSQL)
+        for record in batch.records {
+            let timestamp = record.timestamp ?? now
+            let headers = HeaderCodec.encode(record.headers)
+            insert.bind(1, cursor.nextOffset)
+            insert.bind(2, timestamp)
+            insert.bind(3, record.key)
+            insert.bind(4, record.value)
+            insert.bind(5, headers)
+            try insert.run()
+            insert.reset()
+            cursor.nextOffset += 1
+            cursor.sizeBytes += Int64((record.key?.count ?? 0) + (record.value?.count ?? 0) + (headers?.count ?? 0))
+            if timestamp > cursor.maxTimestamp { cursor.maxTimestamp = timestamp }
+        }
+        if cursor.nextOffset - 1 - cursor.lastIndexedOffset >= Self.timeIndexInterval {
+            let index = try connection.statement(
+                "INSERT OR REPLACE INTO time_index (partition, end_offset, max_timestamp) VALUES (?, ?, ?)"
+            )
+            index.bind(1, Int64(batch.partition))
+            index.bind(2, cursor.nextOffset - 1)
+            index.bind(3, cursor.maxTimestamp)
+            try index.run()
+            cursor.lastIndexedOffset = cursor.nextOffset - 1
+        }
+        partitions[batch.partition] = cursor
+        return base
+    }
+
+    private func saveCursor(_ partition: Int32) throws {
+        guard let cursor = partitions[partition] else { return }
+        let update = try connection.statement(
+            "UPDATE partition_state SET next_offset = ?, max_timestamp = ?, size_bytes = ? WHERE partition = ?"
+        )
+        update.bind(1, cursor.nextOffset)
+        update.bind(2, cursor.maxTimestamp)
+        update.bind(3, cursor.sizeBytes)
+        update.bind(4, Int64(partition))
+        try update.run()
+    }
+
+    private func cursor(_ partition: Int32) throws -> PartitionCursor {
+        if let cursor = partitions[partition] { return cursor }
+        let state = try connection.statement(
+            "SELECT next_offset, log_start_offset, max_timestamp, size_bytes FROM partition_state WHERE partition = ?"
+        )
+        state.bind(1, Int64(partition))
+        guard try state.step() else {
+            throw SluiceError(.unknownPartition, "topic '\(topic)' has no partition \(partition)")
+        }
+        var cursor = PartitionCursor(
+            nextOffset: state.int64(0),
+            logStartOffset: state.int64(1),
+            maxTimestamp: state.int64(2),
+            sizeBytes: state.int64(3),
+            lastIndexedOffset: -1,
+            insertSQL: "INSERT INTO \(Self.tableName(partition)) (offset, timestamp, key, value, headers) "
+                + "VALUES (?, ?, ?, ?, ?)"
+        )
+        state.reset()
+        let lastIndexed = try connection.statement("SELECT max(end_offset) FROM time_index WHERE partition = ?")
+        lastIndexed.bind(1, Int64(partition))
+        if try lastIndexed.step(), let offset = lastIndexed.optionalInt64(0) {
+            cursor.lastIndexedOffset = offset
+        } else {
+            cursor.lastIndexedOffset = cursor.logStartOffset - 1
+        }
+        lastIndexed.reset()
+        partitions[partition] = cursor
+        return cursor
+    }
+
+    /// The partition's log-start and next offsets as this writer knows them (committed state).
+    public func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
+        do {
+            let cursor = try cursor(partition)
+            return PartitionOffsets(partition: partition, logStartOffset: cursor.logStartOffset, nextOffset: cursor.nextOffset)
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    func storageError(_ error: any Error) -> SluiceError {
+        switch error {
+        case let error as SluiceError: error
+        case let error as SQLiteError: error.sluiceError
+        default: SluiceError(.storageError, "topic '\(topic)': \(error)")
+        }
+    }
+}
+
+extension Error {
+    /// Any error thrown by the SQLite layer, as the `SluiceError` callers see.
+    var sluiceError: SluiceError {
+        switch self {
+        case let error as SluiceError: error
+        case let error as SQLiteError: error.sluiceError
+        default: SluiceError(.storageError, "\(self)")
+        }
+    }
+}
