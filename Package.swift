@@ -100,6 +100,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "sluice-dev",
+            dependencies: ["SluiceCore", "SluiceStorage"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SluiceCoreTests",
             dependencies: ["SluiceCore"],
