@@ -1,0 +1,397 @@
+import Dispatch
+import Logging
+import SluiceCore
+import SluiceStorage
+import Synchronization
+
+/// The broker: topics, produce with group commit, fetch with long polling, offsets and committed offsets.
+///
+/// It speaks in domain terms so that every protocol adapter stays thin. No method blocks its caller on SQLite:
+/// admin work runs on one serial queue that owns the `Store`, appends on each topic's writer queue, and reads on a
+/// concurrent read queue. Hot-path methods (`produce`, `fetch`) take completion handlers, which run on broker
+/// threads; admin methods are `async`.
+public final class Broker: Sendable {
+    public let dataDirectory: String
+    private let logger: Logger
+    private let adminQueue = DispatchQueue(label: "sluice.admin")
+    private let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
+    private let timerQueue = DispatchQueue(label: "sluice.timers")
+    private let store: Owned<Store>
+    private let registry = Mutex<Registry>(Registry())
+
+    struct Registry {
+        var topics: [String: TopicHandle] = [:]
+        /// Topics whose database could not be opened, with the reason (served as errors, never guessed at).
+        var broken: [String: SluiceError] = [:]
+        var shuttingDown = false
+    }
+
+    /// Opens the data directory (creating it when missing) and every topic in it.
+    ///
+    /// A topic whose database cannot be opened is logged and answered with its error; the others are served.
+    public init(dataDirectory: String, logger: Logger = Logger(label: "sluice.broker")) throws(SluiceError) {
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        let store = try Store(path: dataDirectory)
+        self.store = Owned(store)
+        var registry = Registry()
+        for topic in try store.topics() {
+            do {
+                let writer = try store.openWriter(topic.name)
+                registry.topics[topic.name] = try TopicHandle(
+                    name: topic.name, path: store.directory.topicPath(topic.name), config: topic.config,
+                    writer: writer, logger: logger)
+            } catch {
+                logger.error("cannot open topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+                registry.broken[topic.name] = SluiceError(
+                    error.code, "topic '\(topic.name)' (\(store.directory.topicPath(topic.name))): \(error.message)")
+            }
+        }
+        self.registry.withLock { $0 = registry }
+    }
+
+    // MARK: - Topic lookup
+
+    func handle(_ name: String) throws(SluiceError) -> TopicHandle {
+        let (handle, broken) = registry.withLock { ($0.topics[name], $0.broken[name]) }
+        if let handle { return handle }
+        if let broken { throw broken }
+        throw SluiceError.unknownTopic(name)
+    }
+
+    /// Runs `body` with the store on the admin queue.
+    private func admin<T: Sendable>(_ body: @escaping @Sendable (Store) throws(SluiceError) -> T) async throws(SluiceError) -> T {
+        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
+            adminQueue.async {
+                do throws(SluiceError) {
+                    continuation.resume(returning: .success(try body(self.store.value)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: - Admin
+
+    @discardableResult
+    public func createTopic(_ name: String, config: TopicConfig) async throws(SluiceError) -> TopicDescription {
+        try checkRunning()
+        let logger = self.logger
+        return try await admin { store throws(SluiceError) in
+            let description = try store.createTopic(name, config: config, now: currentTimeMillis())
+            let writer = try store.openWriter(name)
+            let handle = try TopicHandle(name: name, path: store.directory.topicPath(name), config: config,
+                                         writer: writer, logger: logger)
+            self.registry.withLock { $0.topics[name] = handle }
+            logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
+            return description
+        }
+    }
+
+    public func deleteTopic(_ name: String) async throws(SluiceError) {
+        try checkRunning()
+        let handle = try handle(name)
+        try await admin { _ throws(SluiceError) in
+            // Removed from the registry first: from here on, new requests see an unknown topic.
+            self.registry.withLock { _ = $0.topics.removeValue(forKey: name) }
+        }
+        await handle.close()
+        try await admin { store throws(SluiceError) in
+            try store.deleteTopic(name)
+            self.logger.info("topic deleted", metadata: ["topic": "\(name)"])
+        }
+    }
+
+    /// Changes a topic's settings; see `Store.alterTopic`.
+    @discardableResult
+    public func alterTopic(_ name: String, _ change: @escaping @Sendable (inout TopicConfig) -> Void)
+        async throws(SluiceError) -> TopicDescription
+    {
+        try checkRunning()
+        let handle = try handle(name)
+        let description = try await admin { store throws(SluiceError) in try store.alterTopic(name, change) }
+        handle.updateConfig(description.config)
+        return description
+    }
+
+    public func topics() async throws(SluiceError) -> [TopicDescription] {
+        try await admin { store throws(SluiceError) in try store.topics() }
+    }
+
+    /// A topic's settings and partitions, with bytes stored per partition.
+    public func describeTopic(_ name: String) async throws(SluiceError) -> TopicDetails {
+        let handle = try handle(name)
+        let description = try await admin { store throws(SluiceError) in try store.topic(name) }
+        let sizes: [Int64] = try await onReadQueue { () throws(SluiceError) in
+            try handle.withReader { reader throws(SluiceError) in
+                try (0..<description.config.partitions).map { partition throws(SluiceError) in
+                    try reader.sizeBytes(partition: partition)
+                }
+            }
+        }
+        let partitions = (0..<description.config.partitions).map { partition in
+            let bounds = handle.watch.bounds(partition) ?? (0, 0)
+            return PartitionDetails(partition: partition, logStartOffset: bounds.logStart,
+                                    nextOffset: bounds.highWatermark, sizeBytes: sizes[Int(partition)])
+        }
+        return TopicDetails(description: description, partitions: partitions)
+    }
+
+    /// Partition offsets for the named topics (every topic when `nil`), from memory; unknown names get an error.
+    public func metadata(_ names: [String]?) -> [(name: String, result: Result<[PartitionDetails], SluiceError>)] {
+        let (topics, broken) = registry.withLock { ($0.topics, $0.broken) }
+        let wanted = names ?? (Array(topics.keys) + Array(broken.keys)).sorted()
+        return wanted.map { name in
+            guard let handle = topics[name] else {
+                return (name, .failure(broken[name] ?? .unknownTopic(name)))
+            }
+            let partitions = (0..<handle.watch.partitionCount).map { partition in
+                let bounds = handle.watch.bounds(partition) ?? (0, 0)
+                return PartitionDetails(partition: partition, logStartOffset: bounds.logStart,
+                                        nextOffset: bounds.highWatermark, sizeBytes: -1)
+            }
+            return (name, .success(partitions))
+        }
+    }
+
+    // MARK: - Produce
+
+    /// Appends each batch to its partition; `completion` runs once, after every batch is committed or refused.
+    ///
+    /// Batches for one topic that arrive together share one transaction and one fsync (group commit).
+    public func produce(_ batches: [ProduceBatch], completion: @escaping @Sendable ([ProduceOutcome]) -> Void) {
+        if batches.isEmpty { return completion([]) }
+        let collector = Collector<ProduceOutcome>(count: batches.count, completion: completion)
+        let stopping = registry.withLock { $0.shuttingDown }
+        for (index, batch) in batches.enumerated() {
+            let report: @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void = { result in
+                collector.set(index, ProduceOutcome(topic: batch.topic, partition: batch.partition, result: result))
+            }
+            if stopping {
+                report(.failure(SluiceError(.shuttingDown, "the server is shutting down")))
+                continue
+            }
+            do throws(SluiceError) {
+                try handle(batch.topic).produce(partition: batch.partition, records: batch.records, completion: report)
+            } catch {
+                report(.failure(error))
+            }
+        }
+    }
+
+    /// `produce` for async callers.
+    public func produce(_ batches: [ProduceBatch]) async -> [ProduceOutcome] {
+        await withCheckedContinuation { continuation in
+            produce(batches) { continuation.resume(returning: $0) }
+        }
+    }
+
+    // MARK: - Fetch
+
+    /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
+    /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
+    public func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
+        readQueue.async {
+            let results = self.read(spec)
+            let bytes = results.reduce(0) { $0 + $1.bytes }
+            let waitable = results.contains { $0.error == nil }
+            if bytes >= max(spec.minBytes, 1) || spec.maxWaitMs <= 0 || !waitable || self.isShuttingDown {
+                return completion(results)
+            }
+            let waiter = FetchWaiter {
+                self.readQueue.async { completion(self.read(spec)) }
+            }
+            for (target, result) in zip(spec.targets, results) where result.error == nil {
+                guard let handle = try? self.handle(target.topic) else { continue }
+                handle.watch.wait(waiter, partition: target.partition, offset: target.offset + Int64(result.records.count))
+            }
+            waiter.setTimeout(after: spec.maxWaitMs, on: self.timerQueue)
+        }
+    }
+
+    public func fetch(_ spec: FetchSpec) async -> [FetchedPartition] {
+        await withCheckedContinuation { continuation in
+            fetch(spec) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Reads every target once, within the request's byte budget. Runs on the read queue.
+    private func read(_ spec: FetchSpec) -> [FetchedPartition] {
+        var budget = spec.maxBytes
+        return spec.targets.map { target in
+            var fetched = FetchedPartition(topic: target.topic, partition: target.partition)
+            do throws(SluiceError) {
+                let handle = try handle(target.topic)
+                guard let bounds = handle.watch.bounds(target.partition) else {
+                    throw SluiceError.unknownPartition(target.topic, target.partition, count: handle.watch.partitionCount)
+                }
+                fetched.logStartOffset = bounds.logStart
+                fetched.highWatermark = bounds.highWatermark
+                if target.offset < bounds.logStart || target.offset > bounds.highWatermark {
+                    throw SluiceError(
+                        .offsetOutOfRange,
+                        "offset \(target.offset) is out of range for \(target.topic)[\(target.partition)]: "
+                            + "it holds \(bounds.logStart) to \(bounds.highWatermark)")
+                }
+                // Nothing committed past the offset: answer from memory without touching SQLite.
+                guard target.offset < bounds.highWatermark, budget > 0 else {
+                    return fetched
+                }
+                let limit = max(1, min(target.maxBytes, budget))
+                try handle.withReader { reader throws(SluiceError) in
+                    var records: [Record] = []
+                    let summary = try reader.read(partition: target.partition, from: target.offset,
+                                                  maxRecords: 100_000, maxBytes: limit) { records.append($0.record()) }
+                    fetched.records = records
+                    fetched.logStartOffset = summary.logStartOffset
+                    fetched.highWatermark = summary.highWatermark
+                    budget -= summary.bytes
+                }
+            } catch {
+                fetched.error = error
+            }
+            return fetched
+        }
+    }
+
+    // MARK: - Offsets
+
+    /// One `listOffsets` answer: the offset found (with its record's timestamp for a time lookup, else -1).
+    public struct ListedOffset: Sendable {
+        public var topic: String
+        public var partition: Int32
+        public var result: Result<(offset: Int64, timestamp: Int64), SluiceError>
+    }
+
+    public func listOffsets(_ queries: [(topic: String, partition: Int32, spec: OffsetSpec)]) async -> [ListedOffset] {
+        let answers: [ListedOffset] = await onReadQueue {
+            queries.map { query in
+                let result: Result<(offset: Int64, timestamp: Int64), SluiceError>
+                do throws(SluiceError) {
+                    let handle = try self.handle(query.topic)
+                    guard let bounds = handle.watch.bounds(query.partition) else {
+                        throw SluiceError.unknownPartition(query.topic, query.partition, count: handle.watch.partitionCount)
+                    }
+                    switch query.spec {
+                    case .earliest: result = .success((bounds.logStart, -1))
+                    case .latest: result = .success((bounds.highWatermark, -1))
+                    case .timestamp(let time):
+                        let found = try handle.withReader { reader throws(SluiceError) in
+                            try reader.offset(partition: query.partition, atOrAfter: time)
+                        }
+                        result = .success(found.map { ($0.offset, $0.timestamp) } ?? (bounds.highWatermark, -1))
+                    }
+                } catch {
+                    result = .failure(error)
+                }
+                return ListedOffset(topic: query.topic, partition: query.partition, result: result)
+            }
+        }
+        return answers
+    }
+
+    /// Stores a group's committed offsets. Offsets for unknown topics or partitions are refused one by one.
+    public func commitOffsets(group: String, _ offsets: [CommittedOffset]) async throws(SluiceError)
+        -> [(CommittedOffset, SluiceError?)]
+    {
+        try checkRunning()
+        if group.isEmpty { throw SluiceError(.invalidArgument, "group id is empty") }
+        var checked: [(CommittedOffset, SluiceError?)] = []
+        for offset in offsets {
+            do throws(SluiceError) {
+                let handle = try handle(offset.topic)
+                guard offset.partition >= 0, offset.partition < handle.watch.partitionCount else {
+                    throw SluiceError.unknownPartition(offset.topic, offset.partition, count: handle.watch.partitionCount)
+                }
+                if offset.offset < 0 { throw SluiceError(.invalidArgument, "offset \(offset.offset) is negative") }
+                checked.append((offset, nil))
+            } catch {
+                checked.append((offset, error))
+            }
+        }
+        let valid = checked.compactMap { $0.1 == nil ? $0.0 : nil }
+        if !valid.isEmpty {
+            try await admin { store throws(SluiceError) in
+                try store.catalog.commitOffsets(group: group, valid, now: currentTimeMillis())
+            }
+        }
+        return checked
+    }
+
+    /// A group's committed offsets, for the given topics (every topic when `nil`).
+    public func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset] {
+        try await admin { store throws(SluiceError) in
+            let all = try store.catalog.committedOffsets(group: group)
+            guard let topics else { return all }
+            return all.filter { topics.contains($0.topic) }
+        }
+    }
+
+    public func groups() async throws(SluiceError) -> [String] {
+        try await admin { store throws(SluiceError) in try store.catalog.groups() }
+    }
+
+    @discardableResult
+    public func deleteGroupOffsets(_ group: String) async throws(SluiceError) -> Int {
+        try await admin { store throws(SluiceError) in try store.catalog.deleteGroup(group) }
+    }
+
+    // MARK: - Lifecycle
+
+    private var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
+
+    private func checkRunning() throws(SluiceError) {
+        if isShuttingDown { throw SluiceError(.shuttingDown, "the server is shutting down") }
+    }
+
+    /// Refuses new work, finishes every commit in flight, answers waiting fetches and closes the databases.
+    public func shutdown() async {
+        let handles = registry.withLock { registry -> [TopicHandle] in
+            registry.shuttingDown = true
+            return Array(registry.topics.values)
+        }
+        for handle in handles { await handle.close() }
+        logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
+    }
+
+    private func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SluiceError) -> T) async throws(SluiceError) -> T {
+        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
+            readQueue.async {
+                do throws(SluiceError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            readQueue.async { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// Gathers `count` results filled in any order from any thread, then calls `completion` once with all of them.
+final class Collector<Element: Sendable>: Sendable {
+    private let state: Mutex<(results: [Element?], remaining: Int)>
+    private let completion: @Sendable ([Element]) -> Void
+
+    init(count: Int, completion: @escaping @Sendable ([Element]) -> Void) {
+        state = Mutex((Array(repeating: nil, count: count), count))
+        self.completion = completion
+    }
+
+    func set(_ index: Int, _ element: Element) {
+        let done: [Element]? = state.withLock { state in
+            state.results[index] = element
+            state.remaining -= 1
+            return state.remaining == 0 ? state.results.map { $0! } : nil
+        }
+        if let done { completion(done) }
+    }
+}

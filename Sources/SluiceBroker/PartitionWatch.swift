@@ -1,0 +1,122 @@
+import Dispatch
+import Synchronization
+
+/// A fetch waiting for data: fires once, either when a watched partition's high watermark passes the offset it
+/// waits at, or at its deadline.
+final class FetchWaiter: Sendable {
+    private let fired = Atomic<Bool>(false)
+    private let action: @Sendable () -> Void
+
+    init(action: @escaping @Sendable () -> Void) {
+        self.action = action
+    }
+
+    /// Runs the action if nothing ran it yet; cancels the deadline.
+    func fire() {
+        guard fired.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
+        action()
+    }
+
+    var hasFired: Bool { fired.load(ordering: .acquiring) }
+
+    /// Fires at the deadline unless something fired first (a late deadline then finds nothing to do).
+    func setTimeout(after milliseconds: Int, on queue: DispatchQueue) {
+        queue.asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [self] in fire() }
+    }
+}
+
+/// Each partition's committed bounds, kept in memory, and the fetches waiting for them to move.
+///
+/// The writer raises a high watermark only after COMMIT; raising it and waking waiters happen under one lock, and a
+/// waiter registers under the same lock, so no commit can slip between a fetch's read and its wait.
+final class PartitionWatch: Sendable {
+    struct Waiting {
+        var offset: Int64
+        var waiter: FetchWaiter
+    }
+
+    struct State {
+        var logStart: [Int64]
+        var highWatermark: [Int64]
+        var waiting: [[Waiting]]
+    }
+
+    private let state: Mutex<State>
+
+    init(bounds: [(logStart: Int64, next: Int64)]) {
+        state = Mutex(State(logStart: bounds.map(\.logStart), highWatermark: bounds.map(\.next),
+                            waiting: Array(repeating: [], count: bounds.count)))
+    }
+
+    var partitionCount: Int32 { state.withLock { Int32($0.highWatermark.count) } }
+
+    func bounds(_ partition: Int32) -> (logStart: Int64, highWatermark: Int64)? {
+        state.withLock { state in
+            let index = Int(partition)
+            guard index >= 0, index < state.highWatermark.count else { return nil }
+            return (state.logStart[index], state.highWatermark[index])
+        }
+    }
+
+    /// Adds partitions (after the topic grew) with their bounds.
+    func addPartitions(_ bounds: [(logStart: Int64, next: Int64)]) {
+        state.withLock { state in
+            for bound in bounds {
+                state.logStart.append(bound.logStart)
+                state.highWatermark.append(bound.next)
+                state.waiting.append([])
+            }
+        }
+    }
+
+    /// Publishes a committed high watermark and fires the waiters it satisfies.
+    func advance(_ partition: Int32, to highWatermark: Int64) {
+        let ready: [FetchWaiter] = state.withLock { state in
+            let index = Int(partition)
+            guard index < state.highWatermark.count, highWatermark > state.highWatermark[index] else { return [] }
+            state.highWatermark[index] = highWatermark
+            let waiting = state.waiting[index]
+            guard !waiting.isEmpty else { return [] }
+            var ready: [FetchWaiter] = []
+            var still: [Waiting] = []
+            for entry in waiting {
+                if entry.waiter.hasFired { continue }
+                if entry.offset < highWatermark { ready.append(entry.waiter) } else { still.append(entry) }
+            }
+            state.waiting[index] = still
+            return ready
+        }
+        for waiter in ready { waiter.fire() }
+    }
+
+    func setLogStart(_ partition: Int32, _ offset: Int64) {
+        state.withLock { state in
+            let index = Int(partition)
+            if index < state.logStart.count, offset > state.logStart[index] { state.logStart[index] = offset }
+        }
+    }
+
+    /// Registers `waiter` to fire when `partition` has data at `offset`; fires it at once if it already has.
+    func wait(_ waiter: FetchWaiter, partition: Int32, offset: Int64) {
+        let now: Bool = state.withLock { state in
+            let index = Int(partition)
+            guard index < state.highWatermark.count else { return true }
+            if offset < state.highWatermark[index] { return true }
+            state.waiting[index].removeAll { $0.waiter.hasFired }
+            state.waiting[index].append(Waiting(offset: offset, waiter: waiter))
+            return false
+        }
+        if now { waiter.fire() }
+    }
+
+    /// Fires every waiter (on shutdown or deletion).
+    func wakeAll() {
+        let all: [FetchWaiter] = state.withLock { state in
+            defer { state.waiting = state.waiting.map { _ in [] } }
+            return state.waiting.flatMap { $0.map(\.waiter) }
+        }
+        for waiter in all { waiter.fire() }
+    }
+}

@@ -1,0 +1,178 @@
+import Dispatch
+import Logging
+import SluiceCore
+import SluiceStorage
+import Synchronization
+
+/// A live topic inside the broker: its settings, its one writer with group commit, its readers and its watch.
+///
+/// Group commit: produce requests queue up in `pending`; whichever request finds no drain scheduled schedules one on
+/// the writer queue. A drain takes everything pending, appends it in one transaction, commits, then completes every
+/// request. Requests that arrive during a commit wait for the next drain, so batches grow with load and no timer is
+/// involved: an idle topic runs nothing.
+final class TopicHandle: Sendable {
+    let name: String
+    let path: String
+    private let settings: Mutex<TopicConfig>
+    let watch: PartitionWatch
+    private let writerQueue: DispatchQueue
+    private let writer: Owned<TopicWriter>
+    private let pending = Mutex(PendingState())
+    private let readers = Mutex<[Owned<TopicReader>]>([])
+    private let closed = Atomic<Bool>(false)
+    private let logger: Logger
+
+    static let maxPooledReaders = 4
+
+    struct Produce {
+        var partition: Int32
+        var records: [ProducerRecord]
+        var completion: @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void
+    }
+
+    struct PendingState {
+        var requests: [Produce] = []
+        var drainScheduled = false
+    }
+
+    init(name: String, path: String, config: TopicConfig, writer: TopicWriter, logger: Logger) throws(SluiceError) {
+        self.name = name
+        self.path = path
+        self.settings = Mutex(config)
+        self.logger = logger
+        var bounds: [(logStart: Int64, next: Int64)] = []
+        for partition in 0..<config.partitions {
+            let offsets = try writer.offsets(partition: partition)
+            bounds.append((offsets.logStartOffset, offsets.nextOffset))
+        }
+        self.watch = PartitionWatch(bounds: bounds)
+        self.writer = Owned(writer)
+        self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
+    }
+
+    var config: TopicConfig { settings.withLock { $0 } }
+
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    // MARK: - Produce
+
+    /// Queues records for the next group commit; `completion` runs after COMMIT (or with the error that stopped it).
+    func produce(partition: Int32, records: [ProducerRecord],
+                 completion: @escaping @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void)
+    {
+        let config = self.config
+        guard partition >= 0, partition < watch.partitionCount else {
+            completion(.failure(.unknownPartition(name, partition, count: watch.partitionCount)))
+            return
+        }
+        for record in records where record.sizeInBytes > config.maxMessageBytes {
+            completion(.failure(SluiceError(
+                .messageTooLarge,
+                "a record of \(record.sizeInBytes) bytes exceeds topic '\(name)' max.message.bytes of \(config.maxMessageBytes)"
+            )))
+            return
+        }
+        let schedule = pending.withLock { state -> Bool in
+            state.requests.append(Produce(partition: partition, records: records, completion: completion))
+            if state.drainScheduled { return false }
+            state.drainScheduled = true
+            return true
+        }
+        if schedule {
+            writerQueue.async { self.drain() }
+        }
+    }
+
+    /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only.
+    private func drain() {
+        while true {
+            let batch = pending.withLock { state -> [Produce] in
+                let batch = state.requests
+                state.requests.removeAll(keepingCapacity: true)
+                if batch.isEmpty { state.drainScheduled = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Produce]) {
+        if isClosed {
+            for request in batch { request.completion(.failure(SluiceError.unknownTopic(name))) }
+            return
+        }
+        let now = currentTimeMillis()
+        let appends = batch.map { TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records) }
+        do {
+            let results = try writer.value.append(appends, now: now)
+            var touched: [Int32: Int64] = [:]
+            for (request, result) in zip(batch, results) {
+                touched[request.partition] = max(touched[request.partition] ?? 0, result.baseOffset + Int64(result.count))
+            }
+            for (partition, next) in touched { watch.advance(partition, to: next) }
+            for (request, result) in zip(batch, results) {
+                request.completion(.success(.init(baseOffset: result.baseOffset, logAppendTime: result.logAppendTime)))
+            }
+        } catch {
+            logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+            for request in batch { request.completion(.failure(error)) }
+        }
+    }
+
+    /// Runs `body` with the writer on the writer queue, after every produce queued before it.
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (TopicWriter) throws(SluiceError) -> T) async throws(SluiceError) -> T {
+        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
+            writerQueue.async {
+                do throws(SluiceError) {
+                    continuation.resume(returning: .success(try body(self.writer.value)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: - Reading
+
+    /// Runs `body` with a pooled reader, on the calling thread (call it from the broker's read queue).
+    func withReader<T>(_ body: (TopicReader) throws(SluiceError) -> T) throws(SluiceError) -> T {
+        let pooled = readers.withLock { $0.popLast() }
+        let reader: Owned<TopicReader>
+        if let pooled { reader = pooled } else { reader = Owned(try TopicReader(topic: name, path: path)) }
+        defer {
+            if !isClosed {
+                readers.withLock { pool in
+                    if pool.count < Self.maxPooledReaders { pool.append(reader) }
+                }
+            }
+        }
+        return try body(reader.value)
+    }
+
+    // MARK: - Settings and lifecycle
+
+    func updateConfig(_ config: TopicConfig) {
+        let old = settings.withLock { state in
+            defer { state = config }
+            return state
+        }
+        if config.partitions > old.partitions {
+            watch.addPartitions(Array(repeating: (0, 0), count: Int(config.partitions - old.partitions)))
+        }
+        if config.durability != old.durability {
+            writerQueue.async { try? self.writer.value.setDurability(config.durability) }
+        }
+    }
+
+    /// Stops taking produces, finishes the commits in flight, drops pooled readers and wakes every waiting fetch.
+    func close() async {
+        closed.store(true, ordering: .releasing)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            writerQueue.async { continuation.resume() }
+        }
+        readers.withLock { $0.removeAll() }
+        watch.wakeAll()
+    }
+}
