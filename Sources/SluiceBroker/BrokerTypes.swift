@@ -93,11 +93,3 @@ public struct PartitionDetails: Sendable, Hashable {
     /// Bytes of record data stored, or -1 when not asked for.
     public var sizeBytes: Int64
 }
-
-/// Where a `listOffsets` lookup should land.
-public enum OffsetSpec: Sendable, Hashable {
-    case earliest
-    case latest
-    /// The first record whose timestamp is at or after this time (ms); the latest offset when there is none.
-    case timestamp(Int64)
-}

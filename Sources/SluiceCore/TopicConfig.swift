@@ -145,3 +145,32 @@ public struct CommittedOffset: Sendable, Hashable {
         self.metadata = metadata
     }
 }
+
+/// Where an offset lookup should land.
+public enum OffsetSpec: Sendable, Hashable {
+    /// The log-start offset: the first record still stored.
+    case earliest
+    /// The next offset to be written (the log-end offset).
+    case latest
+    /// The first offset whose record's timestamp is at or after this time (ms since the Unix epoch).
+    case timestamp(Int64)
+
+    /// The wire encoding: -2 earliest, -1 latest, a timestamp otherwise.
+    public var rawValue: Int64 {
+        switch self {
+        case .earliest: -2
+        case .latest: -1
+        case .timestamp(let millis): millis
+        }
+    }
+
+    /// Decodes the wire encoding; other negative values are `nil`.
+    public init?(rawValue: Int64) {
+        switch rawValue {
+        case -2: self = .earliest
+        case -1: self = .latest
+        case 0...: self = .timestamp(rawValue)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import NIOCore
+import SluiceCore
+
+/// Reads records from partitions, waiting for them if asked to (API key 7).
+///
+/// On the wire: `int32 maxWaitMs, int32 minBytes, int32 maxBytes,
+/// array<(string topic, array<(int32 partition, int64 offset, int32 partitionMaxBytes)>)> topics`.
+/// The server answers once `minBytes` of record data are available across the partitions, or `maxWaitMs` has
+/// passed. The byte limits give way in one case: if any partition has a record at the requested offset, the
+/// response holds at least one record even when that record alone is larger than the limits, so a consumer can
+/// always make progress.
+public struct FetchRequest: Sendable, Equatable {
+    public struct Partition: Sendable, Equatable {
+        public var partition: Int32
+        /// The offset of the first record wanted.
+        public var offset: Int64
+        /// The most record bytes to return from this partition (see `FetchRequest` for the one exception).
+        public var partitionMaxBytes: Int32
+
+        public init(partition: Int32, offset: Int64, partitionMaxBytes: Int32) {
+            self.partition = partition
+            self.offset = offset
+            self.partitionMaxBytes = partitionMaxBytes
+        }
+    }
+
+    public typealias Topic = TopicPartitions<Partition>
+
+    public var maxWaitMs: Int32
+    public var minBytes: Int32
+    public var maxBytes: Int32
+    public var topics: [Topic]
+
+    public init(maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32, topics: [Topic]) {
+        self.maxWaitMs = maxWaitMs
+        self.minBytes = minBytes
+        self.maxBytes = maxBytes
+        self.topics = topics
+    }
+}
+
+/// Records, per partition.
+///
+/// On the wire: `array<(string topic, array<(int32 partition, int16 errorCode, nullable string errorMessage,
+/// int64 logStartOffset, int64 highWatermark, array<storedRecord> records)>)> topics`.
+public struct FetchResponse: Sendable, Equatable {
+    public struct Partition: Sendable, Equatable {
+        public var partition: Int32
+        /// Why this partition could not be read (e.g. `.offsetOutOfRange`); its records are then empty.
+        public var error: SluiceError?
+        /// The first offset still stored.
+        public var logStartOffset: Int64
+        /// The next offset to be written; every record below it is committed.
+        public var highWatermark: Int64
+        public var records: [Record]
+
+        public init(
+            partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
+            records: [Record]
+        ) {
+            self.partition = partition
+            self.error = error
+            self.logStartOffset = logStartOffset
+            self.highWatermark = highWatermark
+            self.records = records
+        }
+    }
+
+    public typealias Topic = TopicPartitions<Partition>
+
+    public var topics: [Topic]
+
+    public init(topics: [Topic]) {
+        self.topics = topics
+    }
+}
+
+extension FetchRequest.Partition: WireCodable {
+    static var minWireSize: Int { 16 }
+    var wireSize: Int { 16 }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> FetchRequest.Partition {
+        .init(
+            partition: try buffer.readInt32(), offset: try buffer.readInt64(), partitionMaxBytes: try buffer.readInt32()
+        )
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeInt32(partition)
+        buffer.writeInt64(offset)
+        buffer.writeInt32(partitionMaxBytes)
+    }
+}
+
+extension FetchRequest: WireCodable {
+    var wireSize: Int { 12 + WireSize.array(topics) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> FetchRequest {
+        FetchRequest(
+            maxWaitMs: try buffer.readInt32(), minBytes: try buffer.readInt32(), maxBytes: try buffer.readInt32(),
+            topics: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeInt32(maxWaitMs)
+        buffer.writeInt32(minBytes)
+        buffer.writeInt32(maxBytes)
+        buffer.writeArray(topics)
+    }
+}
+
+extension FetchResponse.Partition: WireCodable {
+    static var minWireSize: Int { 28 }
+    var wireSize: Int { 4 + WireSize.error(error) + 16 + WireSize.array(records) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> FetchResponse.Partition {
+        .init(
+            partition: try buffer.readInt32(), error: try buffer.readError(), logStartOffset: try buffer.readInt64(),
+            highWatermark: try buffer.readInt64(), records: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeInt32(partition)
+        buffer.writeError(error)
+        buffer.writeInt64(logStartOffset)
+        buffer.writeInt64(highWatermark)
+        buffer.writeArray(records)
+    }
+}
+
+extension FetchResponse: WireCodable {
+    var wireSize: Int { WireSize.array(topics) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> FetchResponse {
+        FetchResponse(topics: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeArray(topics)
+    }
+}

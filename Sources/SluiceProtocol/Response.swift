@@ -1,0 +1,158 @@
+import NIOCore
+import SluiceCore
+
+/// A successful response: one case per API.
+///
+/// A failed request has no `Response`: its frame carries a top-level error code instead of a payload
+/// (`Response.encodeErrorFrame`, `ResponseFrame.error`).
+public enum Response: Sendable, Equatable {
+    case apiVersions(APIVersionsResponse)
+    case metadata(MetadataResponse)
+    case createTopic(CreateTopicResponse)
+    case deleteTopic(DeleteTopicResponse)
+    case describeTopic(DescribeTopicResponse)
+    case alterTopic(AlterTopicResponse)
+    case produce(ProduceResponse)
+    case fetch(FetchResponse)
+    case listOffsets(ListOffsetsResponse)
+    case commitOffsets(CommitOffsetsResponse)
+    case fetchOffsets(FetchOffsetsResponse)
+
+    /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
+    /// a body too short for a header). The server closes the connection after sending it.
+    public static let connectionErrorCorrelationID: Int32 = -1
+
+    /// The size of `int32 correlationId, int16 errorCode` and a null error message.
+    static let successHeaderSize = 8
+
+    public var apiKey: APIKey {
+        switch self {
+        case .apiVersions: .apiVersions
+        case .metadata: .metadata
+        case .createTopic: .createTopic
+        case .deleteTopic: .deleteTopic
+        case .describeTopic: .describeTopic
+        case .alterTopic: .alterTopic
+        case .produce: .produce
+        case .fetch: .fetch
+        case .listOffsets: .listOffsets
+        case .commitOffsets: .commitOffsets
+        case .fetchOffsets: .fetchOffsets
+        }
+    }
+
+    /// Decodes a success payload for a request of `apiKey`; the payload must hold nothing else.
+    ///
+    /// Throws `.malformedRequest` for a payload that is short, invalid or followed by more bytes.
+    public static func decode(apiKey: APIKey, payload: inout ByteBuffer) throws(SluiceError) -> Response {
+        do throws(SluiceError) {
+            let response = try read(apiKey, from: &payload)
+            if payload.readableBytes > 0 { throw .malformed("\(payload.readableBytes) bytes follow the payload") }
+            return response
+        } catch {
+            throw SluiceError(error.code, "malformed \(apiKey.name) response: \(error.message)")
+        }
+    }
+
+    private static func read(_ key: APIKey, from payload: inout ByteBuffer) throws(SluiceError) -> Response {
+        switch key {
+        case .apiVersions: .apiVersions(try .read(from: &payload))
+        case .metadata: .metadata(try .read(from: &payload))
+        case .createTopic: .createTopic(try .read(from: &payload))
+        case .deleteTopic: .deleteTopic(try .read(from: &payload))
+        case .describeTopic: .describeTopic(try .read(from: &payload))
+        case .alterTopic: .alterTopic(try .read(from: &payload))
+        case .produce: .produce(try .read(from: &payload))
+        case .fetch: .fetch(try .read(from: &payload))
+        case .listOffsets: .listOffsets(try .read(from: &payload))
+        case .commitOffsets: .commitOffsets(try .read(from: &payload))
+        case .fetchOffsets: .fetchOffsets(try .read(from: &payload))
+        }
+    }
+
+    /// Appends the payload alone: no length prefix, no header.
+    public func encode(into buffer: inout ByteBuffer) {
+        switch self {
+        case .apiVersions(let response): response.write(to: &buffer)
+        case .metadata(let response): response.write(to: &buffer)
+        case .createTopic(let response): response.write(to: &buffer)
+        case .deleteTopic(let response): response.write(to: &buffer)
+        case .describeTopic(let response): response.write(to: &buffer)
+        case .alterTopic(let response): response.write(to: &buffer)
+        case .produce(let response): response.write(to: &buffer)
+        case .fetch(let response): response.write(to: &buffer)
+        case .listOffsets(let response): response.write(to: &buffer)
+        case .commitOffsets(let response): response.write(to: &buffer)
+        case .fetchOffsets(let response): response.write(to: &buffer)
+        }
+    }
+
+    /// The number of bytes `encode(into:)` appends.
+    var payloadSize: Int {
+        switch self {
+        case .apiVersions(let response): response.wireSize
+        case .metadata(let response): response.wireSize
+        case .createTopic(let response): response.wireSize
+        case .deleteTopic(let response): response.wireSize
+        case .describeTopic(let response): response.wireSize
+        case .alterTopic(let response): response.wireSize
+        case .produce(let response): response.wireSize
+        case .fetch(let response): response.wireSize
+        case .listOffsets(let response): response.wireSize
+        case .commitOffsets(let response): response.wireSize
+        case .fetchOffsets(let response): response.wireSize
+        }
+    }
+
+    /// Appends a whole success frame: length prefix, correlation id, error code 0, null message and payload.
+    public func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
+        buffer.writeFrame(bodySize: Self.successHeaderSize + payloadSize) { buffer in
+            buffer.writeInt32(correlationID)
+            buffer.writeError(nil)
+            encode(into: &buffer)
+        }
+    }
+
+    /// Appends a whole error frame: length prefix, correlation id, the error's code and message, no payload.
+    public static func encodeErrorFrame(correlationID: Int32, error: SluiceError, into buffer: inout ByteBuffer) {
+        buffer.writeFrame(bodySize: 4 + WireSize.error(error)) { buffer in
+            buffer.writeInt32(correlationID)
+            buffer.writeError(error)
+        }
+    }
+}
+
+/// A response body split into its header fields and its still-encoded payload.
+public struct ResponseFrame: Sendable, Equatable {
+    public var correlationID: Int32
+    /// The top-level error: the whole request failed. `nil` when the error code is 0.
+    public var error: SluiceError?
+    /// The bytes after the header: the payload when `error` is `nil`.
+    public var payload: ByteBuffer
+
+    public init(correlationID: Int32, error: SluiceError?, payload: ByteBuffer) {
+        self.correlationID = correlationID
+        self.error = error
+        self.payload = payload
+    }
+
+    /// Reads `int32 correlationId, int16 errorCode, nullable string errorMessage` from a frame body
+    /// (as `FrameDecoder` yields it); throws `.malformedRequest` if they are short or invalid.
+    public static func decode(from body: ByteBuffer) throws(SluiceError) -> ResponseFrame {
+        var payload = body
+        do throws(SluiceError) {
+            let correlationID = try payload.readInt32()
+            let error = try payload.readError()
+            return ResponseFrame(correlationID: correlationID, error: error, payload: payload)
+        } catch {
+            throw SluiceError(error.code, "malformed response header: \(error.message)")
+        }
+    }
+
+    /// The decoded response to a request of `apiKey`; throws `error` if there is one, or `.malformedRequest`.
+    public func response(to apiKey: APIKey) throws(SluiceError) -> Response {
+        if let error { throw error }
+        var payload = payload
+        return try Response.decode(apiKey: apiKey, payload: &payload)
+    }
+}

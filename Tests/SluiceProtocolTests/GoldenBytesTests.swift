@@ -1,0 +1,134 @@
+import NIOCore
+import SluiceCore
+import SluiceProtocol
+import Testing
+
+/// Frames written out by hand from `docs/PROTOCOL.md`, pinning the spec and the code together.
+@Suite struct GoldenBytesTests {
+    static let produceRequest = Request.produce(
+        ProduceRequest(
+            acks: .afterCommit, timeoutMs: 1000,
+            topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0,
+                            records: [
+                                ProducerRecord(
+                                    key: [0x6B], value: [0x00, 0x01], headers: [Header(name: "h", value: nil)])
+                            ])
+                    ])
+            ]))
+
+    static let produceRequestFrame = ByteBuffer(
+        hex: """
+            0000003e                  # frame length: 62 bytes follow
+            0006 0000 0000002a        # api key 6 (produce), version 0, correlation id 42
+            01                        # acks 1
+            000003e8                  # timeout 1000 ms
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                00000001                  # 1 record
+                  ffffffffffffffff          # timestamp -1: broker stamps it
+                  00000001 6b               # key "k"
+                  00000002 0001             # value 00 01
+                  00000001                  # 1 header
+                    0001 68                   # name "h"
+                    ffffffff                  # value null
+            """)
+
+    @Test func produceRequestFrame() throws {
+        #expect(
+            Self.produceRequest.frame(correlationID: 42) == Self.produceRequestFrame,
+            "\(Self.produceRequest.frame(correlationID: 42).hexDump)")
+
+        var body = Self.produceRequestFrame.getSlice(at: 4, length: 62)!
+        let header = try RequestHeader.decode(from: &body)
+        #expect(header == RequestHeader(apiKey: 6, apiVersion: 0, correlationID: 42))
+        #expect(try Request.decode(header: header, payload: &body) == Self.produceRequest)
+    }
+
+    static let produceResponse = Response.produce(
+        ProduceResponse(topics: [
+            .init(name: "t", partitions: [.init(partition: 0, baseOffset: 5, logAppendTime: 1_700_000_000_000)])
+        ]))
+
+    static let produceResponseFrame = ByteBuffer(
+        hex: """
+            0000002b                  # frame length: 43 bytes follow
+            0000002a                  # correlation id 42
+            0000 ffff                 # error code 0, error message null
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                0000 ffff                 # error code 0, error message null
+                0000000000000005          # base offset 5
+                0000018bcfe56800          # log append time 1700000000000
+            """)
+
+    @Test func produceResponseFrame() throws {
+        var buffer = ByteBuffer()
+        Self.produceResponse.encodeFrame(correlationID: 42, into: &buffer)
+        #expect(buffer == Self.produceResponseFrame, "\(buffer.hexDump)")
+
+        let frame = try ResponseFrame.decode(from: Self.produceResponseFrame.getSlice(at: 4, length: 43)!)
+        #expect(frame.correlationID == 42)
+        #expect(try frame.response(to: .produce) == Self.produceResponse)
+    }
+
+    static let fetchResponseFrame = ByteBuffer(
+        hex: """
+            0000004b                  # frame length: 75 bytes follow
+            00000007                  # correlation id 7
+            0000 ffff                 # no error
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000003                  # partition 3
+                0000 ffff                 # no error
+                0000000000000000          # log start offset 0
+                000000000000000b          # high watermark 11
+                00000001                  # 1 record
+                  000000000000000a          # offset 10
+                  0000000000000064          # timestamp 100
+                  ffffffff                  # key null
+                  00000000                  # value empty
+                  00000000                  # no headers
+            """)
+
+    @Test func fetchResponseFrame() throws {
+        let response = Response.fetch(
+            FetchResponse(topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 3, logStartOffset: 0, highWatermark: 11,
+                            records: [Record(offset: 10, timestamp: 100, key: nil, value: [])])
+                    ])
+            ]))
+        var buffer = ByteBuffer()
+        response.encodeFrame(correlationID: 7, into: &buffer)
+        #expect(buffer == Self.fetchResponseFrame, "\(buffer.hexDump)")
+        let frame = try ResponseFrame.decode(from: Self.fetchResponseFrame.getSlice(at: 4, length: 75)!)
+        #expect(try frame.response(to: .fetch) == response)
+    }
+
+    @Test func errorResponseFrame() throws {
+        var buffer = ByteBuffer()
+        Response.encodeErrorFrame(correlationID: 7, error: .unknownTopic("x"), into: &buffer)
+        let expected = ByteBuffer(
+            hex: """
+                00000019                  # frame length: 25 bytes follow
+                00000007                  # correlation id 7
+                0005                      # error code 5 (unknown_topic)
+                0011 756e6b6e6f776e20746f706963202778 27
+                                          # message "unknown topic 'x'" (17 bytes), then no payload
+                """)
+        #expect(buffer == expected, "\(buffer.hexDump)")
+    }
+}
