@@ -1,0 +1,114 @@
+import Logging
+import NIOCore
+import SluiceCore
+import SluiceProtocol
+
+/// One client connection: decodes each frame body into a request, dispatches it, writes the response.
+///
+/// Requests are pipelined and answered as they complete, so responses may leave out of order (clients match them by
+/// correlation id). Runs on the connection's event loop; broker completions hop back to it.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let dispatcher: RequestDispatcher
+    private let maxInFlight: Int
+    private var logger: Logger
+    private var inFlight = 0
+    private var flushScheduled = false
+
+    init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.maxInFlight = maxInFlight
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var body = unwrapInboundIn(data)
+        let header: RequestHeader
+        do {
+            header = try RequestHeader.decode(from: &body)
+        } catch {
+            fail(context: context, correlationID: Response.connectionErrorCorrelationID, error: error, close: true)
+            return
+        }
+        let request: Request
+        do {
+            request = try Request.decode(header: header, payload: &body)
+        } catch {
+            // A request we cannot parse leaves the stream in doubt: answer and close. An unknown API or version
+            // was framed correctly, so the connection goes on.
+            let close = error.code == .malformedRequest
+            fail(context: context, correlationID: header.correlationID, error: error, close: close)
+            return
+        }
+        if inFlight >= maxInFlight {
+            let error = SluiceError(.tooManyRequests, "more than \(maxInFlight) requests in flight on this connection")
+            if request.expectsResponse { fail(context: context, correlationID: header.correlationID, error: error, close: false) }
+            return
+        }
+        inFlight += 1
+        let correlationID = header.correlationID
+        let expectsResponse = request.expectsResponse
+        let allocator = context.channel.allocator
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        dispatcher.handle(request) { result in
+            let buffer: ByteBuffer? = expectsResponse ? Self.encode(result, correlationID, allocator) : nil
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.inFlight -= 1
+                if let buffer { handler.send(context: context, buffer) }
+            }
+        }
+    }
+
+    private static func encode(_ result: Result<Response, SluiceError>, _ correlationID: Int32,
+                               _ allocator: ByteBufferAllocator) -> ByteBuffer
+    {
+        var out = allocator.buffer(capacity: 64)
+        switch result {
+        case .success(let response): response.encodeFrame(correlationID: correlationID, into: &out)
+        case .failure(let error): Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
+        }
+        return out
+    }
+
+    /// Writes a response and flushes once per turn of the event loop, so responses completed together share one
+    /// system call.
+    private func send(context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+        guard context.channel.isActive else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        if !flushScheduled {
+            flushScheduled = true
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.flushScheduled = false
+                context.flush()
+            }
+        }
+    }
+
+    private func fail(context: ChannelHandlerContext, correlationID: Int32, error: SluiceError, close: Bool) {
+        logger.debug("request refused", metadata: ["error": "\(error.code.name)", "message": "\(error.message)"])
+        var buffer = context.channel.allocator.buffer(capacity: 64 + error.message.utf8.count)
+        Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &buffer)
+        if close {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            send(context: context, buffer)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Framing errors (a frame over the size limit, a stream cut mid-frame) end the connection.
+        if let error = error as? SluiceError, error.code == .frameTooLarge {
+            fail(context: context, correlationID: Response.connectionErrorCorrelationID, error: error, close: true)
+            return
+        }
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

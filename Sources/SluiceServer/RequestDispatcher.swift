@@ -1,0 +1,199 @@
+import SluiceBroker
+import SluiceCore
+import SluiceProtocol
+
+/// Turns decoded requests into broker calls and broker results into responses. No I/O, no NIO.
+struct RequestDispatcher: Sendable {
+    let broker: Broker
+    static let serverSoftware = "sluice \(SluiceVersion.current)"
+
+    /// Handles `request`; `completion` runs once, on any thread, with the response or a request-level error.
+    func handle(_ request: Request, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
+        switch request {
+        case .produce(let produce):
+            self.produce(produce, completion: completion)
+        case .fetch(let fetch):
+            self.fetch(fetch, completion: completion)
+        case .apiVersions:
+            completion(.success(.apiVersions(APIVersionsResponse(serverSoftware: Self.serverSoftware))))
+        case .metadata(let metadata):
+            completion(.success(.metadata(self.metadata(metadata))))
+        default:
+            let broker = self.broker
+            Task {
+                do throws(SluiceError) {
+                    completion(.success(try await Self.control(request, broker: broker)))
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+        }
+    }
+
+    private func produce(_ request: ProduceRequest,
+                         completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
+    {
+        var batches: [ProduceBatch] = []
+        for topic in request.topics {
+            for partition in topic.partitions {
+                batches.append(ProduceBatch(topic: topic.name, partition: partition.partition, records: partition.records))
+            }
+        }
+        broker.produce(batches) { outcomes in
+            var topics: [ProduceResponse.Topic] = []
+            for outcome in outcomes {
+                let partition: ProduceResponse.Partition
+                switch outcome.result {
+                case .success(let appended):
+                    partition = .init(partition: outcome.partition, baseOffset: appended.baseOffset,
+                                      logAppendTime: appended.logAppendTime)
+                case .failure(let error):
+                    partition = .init(partition: outcome.partition, error: error, baseOffset: -1, logAppendTime: -1)
+                }
+                if topics.last?.name == outcome.topic {
+                    topics[topics.count - 1].partitions.append(partition)
+                } else {
+                    topics.append(.init(name: outcome.topic, partitions: [partition]))
+                }
+            }
+            completion(.success(.produce(ProduceResponse(topics: topics))))
+        }
+    }
+
+    private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
+        var targets: [FetchTarget] = []
+        for topic in request.topics {
+            for partition in topic.partitions {
+                targets.append(FetchTarget(topic: topic.name, partition: partition.partition, offset: partition.offset,
+                                           maxBytes: Int(max(partition.partitionMaxBytes, 1))))
+            }
+        }
+        let spec = FetchSpec(targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
+                             minBytes: Int(max(request.minBytes, 0)), maxBytes: Int(max(request.maxBytes, 1)))
+        broker.fetch(spec) { fetched in
+            var topics: [FetchResponse.Topic] = []
+            for result in fetched {
+                let partition = FetchResponse.Partition(
+                    partition: result.partition, error: result.error, logStartOffset: result.logStartOffset,
+                    highWatermark: result.highWatermark, records: result.records)
+                if topics.last?.name == result.topic {
+                    topics[topics.count - 1].partitions.append(partition)
+                } else {
+                    topics.append(.init(name: result.topic, partitions: [partition]))
+                }
+            }
+            completion(.success(.fetch(FetchResponse(topics: topics))))
+        }
+    }
+
+    private func metadata(_ request: MetadataRequest) -> MetadataResponse {
+        MetadataResponse(topics: broker.metadata(request.topics).map { entry in
+            switch entry.result {
+            case .success(let partitions):
+                return .init(name: entry.name, partitions: partitions.map {
+                    PartitionOffsets(partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset)
+                })
+            case .failure(let error):
+                return .init(name: entry.name, error: error, partitions: [])
+            }
+        })
+    }
+
+    /// The control plane: admin and offset requests, in async/await.
+    private static func control(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
+        switch request {
+        case .createTopic(let create):
+            var config = try TopicConfig(partitions: create.partitions, configEntries: create.configs)
+            if create.partitions <= 0 { config.partitions = 1 }
+            try await broker.createTopic(create.name, config: config)
+            return .createTopic(CreateTopicResponse())
+        case .deleteTopic(let delete):
+            try await broker.deleteTopic(delete.name)
+            return .deleteTopic(DeleteTopicResponse())
+        case .describeTopic(let describe):
+            let details = try await broker.describeTopic(describe.name)
+            return .describeTopic(DescribeTopicResponse(
+                name: details.description.name, partitionCount: details.description.config.partitions,
+                configs: details.description.config.configEntries,
+                partitions: details.partitions.map {
+                    .init(partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
+                          sizeBytes: $0.sizeBytes)
+                }))
+        case .alterTopic(let alter):
+            // Apply the entries to the current settings first, so a bad entry is refused before anything changes.
+            var config = try await broker.describeTopic(alter.name).description.config
+            try config.apply(alter.configs)
+            if let partitions = alter.partitions { config.partitions = partitions }
+            let altered = config
+            try await broker.alterTopic(alter.name) { $0 = altered }
+            return .alterTopic(AlterTopicResponse())
+        case .listOffsets(let list):
+            var queries: [(topic: String, partition: Int32, spec: SluiceCore.OffsetSpec)] = []
+            for topic in list.topics {
+                for partition in topic.partitions {
+                    queries.append((topic.name, partition.partition, partition.spec))
+                }
+            }
+            let answers = await broker.listOffsets(queries)
+            var topics: [ListOffsetsResponse.Topic] = []
+            for answer in answers {
+                let partition: ListOffsetsResponse.Partition
+                switch answer.result {
+                case .success(let found):
+                    partition = .init(partition: answer.partition, offset: found.offset, timestamp: found.timestamp)
+                case .failure(let error):
+                    partition = .init(partition: answer.partition, error: error, offset: -1, timestamp: -1)
+                }
+                if topics.last?.name == answer.topic {
+                    topics[topics.count - 1].partitions.append(partition)
+                } else {
+                    topics.append(.init(name: answer.topic, partitions: [partition]))
+                }
+            }
+            return .listOffsets(ListOffsetsResponse(topics: topics))
+        case .commitOffsets(let commit):
+            var offsets: [CommittedOffset] = []
+            for topic in commit.topics {
+                for partition in topic.partitions {
+                    offsets.append(CommittedOffset(topic: topic.name, partition: partition.partition,
+                                                   offset: partition.offset, metadata: partition.metadata))
+                }
+            }
+            let results = try await broker.commitOffsets(group: commit.group, offsets)
+            var topics: [CommitOffsetsResponse.Topic] = []
+            for (offset, error) in results {
+                let partition = CommitOffsetsResponse.Partition(partition: offset.partition, error: error)
+                if topics.last?.name == offset.topic {
+                    topics[topics.count - 1].partitions.append(partition)
+                } else {
+                    topics.append(.init(name: offset.topic, partitions: [partition]))
+                }
+            }
+            return .commitOffsets(CommitOffsetsResponse(topics: topics))
+        case .fetchOffsets(let fetch):
+            let committed = try await broker.committedOffsets(group: fetch.group, topics: fetch.topics?.map(\.name))
+            var topics: [FetchOffsetsResponse.Topic] = []
+            if let wanted = fetch.topics {
+                for topic in wanted {
+                    topics.append(.init(name: topic.name, partitions: topic.partitions.map { partition in
+                        let found = committed.first { $0.topic == topic.name && $0.partition == partition }
+                        return .init(partition: partition, offset: found?.offset, metadata: found?.metadata)
+                    }))
+                }
+            } else {
+                for offset in committed {
+                    let partition = FetchOffsetsResponse.Partition(partition: offset.partition, offset: offset.offset,
+                                                                   metadata: offset.metadata)
+                    if topics.last?.name == offset.topic {
+                        topics[topics.count - 1].partitions.append(partition)
+                    } else {
+                        topics.append(.init(name: offset.topic, partitions: [partition]))
+                    }
+                }
+            }
+            return .fetchOffsets(FetchOffsetsResponse(topics: topics))
+        case .apiVersions, .metadata, .produce, .fetch:
+            preconditionFailure("\(request.apiKey.name) is handled on the hot path")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import SluiceBroker
+import SluiceCore
+import SluiceProtocol
+import Synchronization
+
+/// What the server listens on and the limits it enforces.
+public struct ServerConfiguration: Sendable {
+    public var socketPath: String
+    /// Permissions of the socket file; 0660 lets the owner and the group connect.
+    public var socketMode: UInt32 = 0o660
+    /// Largest frame body accepted; a larger one is answered `frameTooLarge` and the connection closed.
+    public var maxFrameBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// Requests a connection may have waiting for an answer; more are answered `tooManyRequests`.
+    public var maxInFlightPerConnection: Int = 1024
+    /// Connections served at once; more are answered `tooManyRequests` and closed.
+    public var maxConnections: Int = 1024
+    public var eventLoopThreads: Int = 1
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+}
+
+/// The Sluice server: a SwiftNIO listener on a Unix domain socket in front of a `Broker`.
+///
+/// Life: `start()` claims the socket and starts accepting; `shutdown()` (or a signal, with `runUntilSignalled()`)
+/// stops accepting, lets the broker finish commits in flight and answer waiting fetches, closes connections and
+/// databases, and removes the socket file.
+public final class SluiceServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let broker: Broker
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let state = Mutex<State>(.idle)
+    private let connections = ConnectionRegistry()
+    private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
+
+    enum State {
+        case idle
+        case running(any Channel)
+        case stopping
+        case stopped
+    }
+
+    public init(configuration: ServerConfiguration, broker: Broker, logger: Logger = Logger(label: "sluice.server")) {
+        self.configuration = configuration
+        self.broker = broker
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+    }
+
+    /// Claims the socket path and starts accepting connections. Throws if another server holds the path.
+    public func start() async throws(SluiceError) {
+        let path = configuration.socketPath
+        try UnixSocketPath.prepare(path)
+        let dispatcher = RequestDispatcher(broker: broker)
+        let configuration = self.configuration
+        let logger = self.logger
+        let connections = self.connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ConnectionLimitHandler(registry: connections, limit: configuration.maxConnections),
+                        ByteToMessageHandler(FrameDecoder(maxFrameSize: configuration.maxFrameBytes)),
+                        ConnectionHandler(dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
+                                          logger: logger)
+                    )
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+        } catch {
+            throw SluiceError(.invalidArgument, "cannot listen on \(path): \(error)")
+        }
+        try UnixSocketPath.setMode(path, configuration.socketMode)
+        state.withLock { $0 = .running(channel) }
+        logger.info("listening", metadata: ["socket": "\(path)"])
+    }
+
+    /// Stops the server: no new connections, commits in flight finished and acknowledged, then everything closed.
+    public func shutdown() async {
+        let channel: (any Channel)? = state.withLock { state in
+            guard case .running(let channel) = state else { return nil }
+            state = .stopping
+            return channel
+        }
+        guard let channel else { return await waitUntilStopped() }
+        logger.info("shutting down")
+        try? await channel.close()
+        await broker.shutdown()
+        // Let responses produced by the broker's last completions reach their connections.
+        try? await Task.sleep(for: .milliseconds(50))
+        await connections.closeAll()
+        try? await group.shutdownGracefully()
+        unlink(configuration.socketPath)
+        state.withLock { $0 = .stopped }
+        let waiting = stopped.withLock { waiting in
+            defer { waiting = nil }
+            return waiting ?? []
+        }
+        for continuation in waiting { continuation.resume() }
+        logger.info("stopped")
+    }
+
+    /// Returns once `shutdown()` has finished.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = stopped.withLock { waiting -> Bool in
+                guard waiting != nil else { return true }
+                waiting!.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down cleanly.
+    public func runUntilSignalled() async {
+        let sources = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in
+                logger.info("signal received", metadata: ["signal": "\(signalNumber)"])
+                Task { await self.shutdown() }
+            }
+            source.resume()
+            return source
+        }
+        await waitUntilStopped()
+        for source in sources { source.cancel() }
+    }
+}
+
+/// Counts live connections and can close them all.
+final class ConnectionRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Adds a channel; false (and not added) when `limit` channels are already open.
+    func add(_ channel: any Channel, limit: Int) -> Bool {
+        channels.withLock { channels in
+            guard channels.count < limit else { return false }
+            channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func closeAll() async {
+        let all = channels.withLock { Array($0.values) }
+        for channel in all { try? await channel.close() }
+    }
+}
+
+/// Refuses connections past the limit with a `tooManyRequests` error frame.
+final class ConnectionLimitHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let registry: ConnectionRegistry
+    private let limit: Int
+
+    init(registry: ConnectionRegistry, limit: Int) {
+        self.registry = registry
+        self.limit = limit
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if registry.add(context.channel, limit: limit) {
+            context.fireChannelActive()
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        let error = SluiceError(.tooManyRequests, "the server already serves \(limit) connections")
+        Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &buffer)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        registry.remove(context.channel)
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Consume: AsyncParsableCommand {
+    func run() async throws {}
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Produce: AsyncParsableCommand {
+    func run() async throws {}
+}

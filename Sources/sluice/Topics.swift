@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Topics: AsyncParsableCommand {
+    func run() async throws {}
+}
