@@ -116,6 +116,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceIntegrationTests",
+            dependencies: [
+                "SluiceClient", "SluiceProtocol", "SluiceCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceProtocolTests",
             dependencies: [
                 "SluiceProtocol", "SluiceCore",

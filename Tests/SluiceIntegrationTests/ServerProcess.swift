@@ -1,0 +1,104 @@
+import Foundation
+import SluiceCore
+
+/// A real `sluice serve` process on a real socket in a temporary directory, for end-to-end tests.
+///
+/// The binary is the one `swift build` put next to the test bundle. `stop()` sends SIGTERM; `kill()` sends SIGKILL.
+final class ServerProcess: @unchecked Sendable {
+    let dataDirectory: String
+    let socketPath: String
+    private(set) var process: Process?
+    private var stdoutPipe: Pipe?
+    let stderrPath: String
+
+    /// A fresh temporary data directory (removed by `cleanUp()`), or `reusing` an existing one.
+    init(reusing dataDirectory: String? = nil) throws {
+        if let dataDirectory {
+            self.dataDirectory = dataDirectory
+        } else {
+            let base = FileManager.default.temporaryDirectory.path
+            self.dataDirectory = "\(base)/sluice-test-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+        }
+        socketPath = "\(self.dataDirectory)/sluice.sock"
+        stderrPath = "\(self.dataDirectory)/server.log"
+    }
+
+    static var binary: String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // On Linux the test bundle is an executable in the products folder; on Darwin it is a bundle inside it.
+        if dir.path.hasSuffix(".xctest/Contents/MacOS") {
+            dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("sluice").path
+    }
+
+    static var devBinary: String {
+        URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("sluice-dev").path
+    }
+
+    /// Starts the server and waits until it prints `listening on PATH`.
+    @discardableResult
+    func start(extraArguments: [String] = []) throws -> ServerProcess {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw SluiceError(.unknown, "\(Self.binary) not found: run `swift build` before `swift test`")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--socket", socketPath] + extraArguments
+        let out = Pipe()
+        process.standardOutput = out
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        try process.run()
+        self.process = process
+        self.stdoutPipe = out
+        // Wait for the ready line.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if String(decoding: seen, as: UTF8.self).contains("listening on \(socketPath)") { return self }
+        }
+        process.terminate()
+        throw SluiceError(.unknown, "server did not start: \(String(decoding: seen, as: UTF8.self)) \(log)")
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? -1 }
+
+    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process, process.isRunning else { return process?.terminationStatus ?? 0 }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// SIGKILL and wait.
+    func kill() {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func cleanUp() {
+        kill()
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    /// User plus system CPU time the process has used, in clock ticks (from /proc/PID/stat).
+    func cpuTicks() -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime field 14 and stime field 15 (1-based, whole line).
+        guard fields.count > 13, let utime = Int(fields[11]), let stime = Int(fields[12]) else { return -1 }
+        return utime + stime
+    }
+}
