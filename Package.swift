@@ -116,6 +116,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceBrokerTests",
+            dependencies: ["SluiceBroker", "SluiceCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceIntegrationTests",
             dependencies: [
                 "SluiceClient", "SluiceProtocol", "SluiceCore",
