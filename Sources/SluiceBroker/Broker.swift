@@ -17,7 +17,8 @@ public final class Broker: Sendable {
     private let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
     private let timerQueue = DispatchQueue(label: "sluice.timers")
     private let store: Owned<Store>
-    private let registry = Mutex<Registry>(Registry())
+    private let registry = Locked(Registry())
+    let groups: GroupCoordinator
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -32,22 +33,32 @@ public final class Broker: Sendable {
     public init(dataDirectory: String, logger: Logger = Logger(label: "sluice.broker")) throws(SluiceError) {
         self.dataDirectory = dataDirectory
         self.logger = logger
+        let shared = self.registry
+        self.groups = GroupCoordinator(logger: logger) { topics in
+            shared.withLock { registry in
+                var counts: [String: Int32] = [:]
+                for topic in topics {
+                    if let handle = registry.topics[topic] { counts[topic] = handle.watch.partitionCount }
+                }
+                return counts
+            }
+        }
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
-        var registry = Registry()
+        var opened = Registry()
         for topic in try store.topics() {
             do {
                 let writer = try store.openWriter(topic.name)
-                registry.topics[topic.name] = try TopicHandle(
+                opened.topics[topic.name] = try TopicHandle(
                     name: topic.name, path: store.directory.topicPath(topic.name), config: topic.config,
                     writer: writer, logger: logger)
             } catch {
                 logger.error("cannot open topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
-                registry.broken[topic.name] = SluiceError(
+                opened.broken[topic.name] = SluiceError(
                     error.code, "topic '\(topic.name)' (\(store.directory.topicPath(topic.name))): \(error.message)")
             }
         }
-        self.registry.withLock { $0 = registry }
+        self.registry.withLock { $0 = opened }
     }
 
     // MARK: - Topic lookup
@@ -102,6 +113,7 @@ public final class Broker: Sendable {
             try store.deleteTopic(name)
             self.logger.info("topic deleted", metadata: ["topic": "\(name)"])
         }
+        groups.partitionsChanged()
     }
 
     /// Changes a topic's settings; see `Store.alterTopic`.
@@ -113,6 +125,7 @@ public final class Broker: Sendable {
         let handle = try handle(name)
         let description = try await admin { store throws(SluiceError) in try store.alterTopic(name, change) }
         handle.updateConfig(description.config)
+        groups.partitionsChanged()
         return description
     }
 
@@ -292,15 +305,22 @@ public final class Broker: Sendable {
         return answers
     }
 
-    /// Stores a group's committed offsets. Offsets for unknown topics or partitions are refused one by one.
-    public func commitOffsets(group: String, _ offsets: [CommittedOffset]) async throws(SluiceError)
+    /// Stores a group's committed offsets. Offsets for unknown topics or partitions are refused one by one, and so
+    /// are offsets the member may not commit: a member must be in the group at its current generation and own the
+    /// partition; a commit from outside (`memberID` empty, `generation` -1) is accepted only while the group is empty.
+    public func commitOffsets(group: String, memberID: String = "", generation: Int32 = -1,
+                              _ offsets: [CommittedOffset]) async throws(SluiceError)
         -> [(CommittedOffset, SluiceError?)]
     {
         try checkRunning()
         if group.isEmpty { throw SluiceError(.invalidArgument, "group id is empty") }
+        let permissions = groups.checkCommit(
+            group: group, memberID: memberID, generation: generation,
+            partitions: offsets.map { TopicPartition(topic: $0.topic, partition: $0.partition) })
         var checked: [(CommittedOffset, SluiceError?)] = []
-        for offset in offsets {
+        for (offset, permission) in zip(offsets, permissions) {
             do throws(SluiceError) {
+                if let permission { throw permission }
                 let handle = try handle(offset.topic)
                 guard offset.partition >= 0, offset.partition < handle.watch.partitionCount else {
                     throw SluiceError.unknownPartition(offset.topic, offset.partition, count: handle.watch.partitionCount)
@@ -373,6 +393,19 @@ public final class Broker: Sendable {
         await withCheckedContinuation { continuation in
             readQueue.async { continuation.resume(returning: body()) }
         }
+    }
+}
+
+/// A `Mutex` in a class, so closures can share it.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        try mutex.withLock { try body(&$0) }
     }
 }
 
