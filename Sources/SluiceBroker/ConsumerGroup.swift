@@ -1,22 +1,5 @@
 import SluiceCore
 
-/// A topic and one of its partitions.
-public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
-        (a.topic, a.partition) < (b.topic, b.partition)
-    }
-
-    public var description: String { "\(topic)[\(partition)]" }
-}
-
 /// One consumer group's membership and partition assignment: a value type with no I/O and no clock of its own.
 ///
 /// The broker computes the assignment (members stay simple). Every change of the target assignment starts a new

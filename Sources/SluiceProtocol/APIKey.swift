@@ -1,6 +1,6 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
-/// Keys 11–19 are reserved for consumer groups.
+/// Keys 18 and 19 are reserved for consumer groups.
 public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
     case metadata = 1
@@ -13,6 +13,13 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case listOffsets = 8
     case commitOffsets = 9
     case fetchOffsets = 10
+    case joinGroup = 11
+    case heartbeat = 12
+    case leaveGroup = 13
+    case describeGroup = 14
+    case listGroups = 15
+    case deleteGroup = 16
+    case resetOffsets = 17
 
     /// The request versions this build can decode and encode.
     public var supportedVersions: ClosedRange<Int16> { 0...0 }
@@ -31,6 +38,13 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .listOffsets: "list_offsets"
         case .commitOffsets: "commit_offsets"
         case .fetchOffsets: "fetch_offsets"
+        case .joinGroup: "join_group"
+        case .heartbeat: "heartbeat"
+        case .leaveGroup: "leave_group"
+        case .describeGroup: "describe_group"
+        case .listGroups: "list_groups"
+        case .deleteGroup: "delete_group"
+        case .resetOffsets: "reset_offsets"
         }
     }
 }

@@ -49,6 +49,13 @@ public enum Request: Sendable, Equatable {
     case listOffsets(ListOffsetsRequest)
     case commitOffsets(CommitOffsetsRequest)
     case fetchOffsets(FetchOffsetsRequest)
+    case joinGroup(JoinGroupRequest)
+    case heartbeat(HeartbeatRequest)
+    case leaveGroup(LeaveGroupRequest)
+    case describeGroup(DescribeGroupRequest)
+    case listGroups(ListGroupsRequest)
+    case deleteGroup(DeleteGroupRequest)
+    case resetOffsets(ResetOffsetsRequest)
 
     public var apiKey: APIKey {
         switch self {
@@ -63,6 +70,13 @@ public enum Request: Sendable, Equatable {
         case .listOffsets: .listOffsets
         case .commitOffsets: .commitOffsets
         case .fetchOffsets: .fetchOffsets
+        case .joinGroup: .joinGroup
+        case .heartbeat: .heartbeat
+        case .leaveGroup: .leaveGroup
+        case .describeGroup: .describeGroup
+        case .listGroups: .listGroups
+        case .deleteGroup: .deleteGroup
+        case .resetOffsets: .resetOffsets
         }
     }
 
@@ -109,6 +123,13 @@ public enum Request: Sendable, Equatable {
         case .listOffsets: .listOffsets(try .read(from: &payload))
         case .commitOffsets: .commitOffsets(try .read(from: &payload))
         case .fetchOffsets: .fetchOffsets(try .read(from: &payload))
+        case .joinGroup: .joinGroup(try .read(from: &payload))
+        case .heartbeat: .heartbeat(try .read(from: &payload))
+        case .leaveGroup: .leaveGroup(try .read(from: &payload))
+        case .describeGroup: .describeGroup(try .read(from: &payload))
+        case .listGroups: .listGroups(try .read(from: &payload))
+        case .deleteGroup: .deleteGroup(try .read(from: &payload))
+        case .resetOffsets: .resetOffsets(try .read(from: &payload))
         }
     }
 
@@ -126,6 +147,13 @@ public enum Request: Sendable, Equatable {
         case .listOffsets(let request): request.write(to: &buffer)
         case .commitOffsets(let request): request.write(to: &buffer)
         case .fetchOffsets(let request): request.write(to: &buffer)
+        case .joinGroup(let request): request.write(to: &buffer)
+        case .heartbeat(let request): request.write(to: &buffer)
+        case .leaveGroup(let request): request.write(to: &buffer)
+        case .describeGroup(let request): request.write(to: &buffer)
+        case .listGroups(let request): request.write(to: &buffer)
+        case .deleteGroup(let request): request.write(to: &buffer)
+        case .resetOffsets(let request): request.write(to: &buffer)
         }
     }
 
@@ -143,6 +171,13 @@ public enum Request: Sendable, Equatable {
         case .listOffsets(let request): request.wireSize
         case .commitOffsets(let request): request.wireSize
         case .fetchOffsets(let request): request.wireSize
+        case .joinGroup(let request): request.wireSize
+        case .heartbeat(let request): request.wireSize
+        case .leaveGroup(let request): request.wireSize
+        case .describeGroup(let request): request.wireSize
+        case .listGroups(let request): request.wireSize
+        case .deleteGroup(let request): request.wireSize
+        case .resetOffsets(let request): request.wireSize
         }
     }
 

@@ -17,6 +17,13 @@ public enum Response: Sendable, Equatable {
     case listOffsets(ListOffsetsResponse)
     case commitOffsets(CommitOffsetsResponse)
     case fetchOffsets(FetchOffsetsResponse)
+    case joinGroup(MemberAssignment)
+    case heartbeat(MemberAssignment)
+    case leaveGroup(LeaveGroupResponse)
+    case describeGroup(DescribeGroupResponse)
+    case listGroups(ListGroupsResponse)
+    case deleteGroup(DeleteGroupResponse)
+    case resetOffsets(ResetOffsetsResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -38,6 +45,13 @@ public enum Response: Sendable, Equatable {
         case .listOffsets: .listOffsets
         case .commitOffsets: .commitOffsets
         case .fetchOffsets: .fetchOffsets
+        case .joinGroup: .joinGroup
+        case .heartbeat: .heartbeat
+        case .leaveGroup: .leaveGroup
+        case .describeGroup: .describeGroup
+        case .listGroups: .listGroups
+        case .deleteGroup: .deleteGroup
+        case .resetOffsets: .resetOffsets
         }
     }
 
@@ -67,6 +81,13 @@ public enum Response: Sendable, Equatable {
         case .listOffsets: .listOffsets(try .read(from: &payload))
         case .commitOffsets: .commitOffsets(try .read(from: &payload))
         case .fetchOffsets: .fetchOffsets(try .read(from: &payload))
+        case .joinGroup: .joinGroup(try .read(from: &payload))
+        case .heartbeat: .heartbeat(try .read(from: &payload))
+        case .leaveGroup: .leaveGroup(try .read(from: &payload))
+        case .describeGroup: .describeGroup(try .read(from: &payload))
+        case .listGroups: .listGroups(try .read(from: &payload))
+        case .deleteGroup: .deleteGroup(try .read(from: &payload))
+        case .resetOffsets: .resetOffsets(try .read(from: &payload))
         }
     }
 
@@ -84,6 +105,13 @@ public enum Response: Sendable, Equatable {
         case .listOffsets(let response): response.write(to: &buffer)
         case .commitOffsets(let response): response.write(to: &buffer)
         case .fetchOffsets(let response): response.write(to: &buffer)
+        case .joinGroup(let response): response.write(to: &buffer)
+        case .heartbeat(let response): response.write(to: &buffer)
+        case .leaveGroup(let response): response.write(to: &buffer)
+        case .describeGroup(let response): response.write(to: &buffer)
+        case .listGroups(let response): response.write(to: &buffer)
+        case .deleteGroup(let response): response.write(to: &buffer)
+        case .resetOffsets(let response): response.write(to: &buffer)
         }
     }
 
@@ -101,6 +129,13 @@ public enum Response: Sendable, Equatable {
         case .listOffsets(let response): response.wireSize
         case .commitOffsets(let response): response.wireSize
         case .fetchOffsets(let response): response.wireSize
+        case .joinGroup(let response): response.wireSize
+        case .heartbeat(let response): response.wireSize
+        case .leaveGroup(let response): response.wireSize
+        case .describeGroup(let response): response.wireSize
+        case .listGroups(let response): response.wireSize
+        case .deleteGroup(let response): response.wireSize
+        case .resetOffsets(let response): response.wireSize
         }
     }
 

@@ -159,7 +159,8 @@ struct RequestDispatcher: Sendable {
                                                    offset: partition.offset, metadata: partition.metadata))
                 }
             }
-            let results = try await broker.commitOffsets(group: commit.group, offsets)
+            let results = try await broker.commitOffsets(group: commit.group, memberID: commit.memberID,
+                                                         generation: commit.generation ?? -1, offsets)
             var topics: [CommitOffsetsResponse.Topic] = []
             for (offset, error) in results {
                 let partition = CommitOffsetsResponse.Partition(partition: offset.partition, error: error)
@@ -192,8 +193,93 @@ struct RequestDispatcher: Sendable {
                 }
             }
             return .fetchOffsets(FetchOffsetsResponse(topics: topics))
+        case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
+            return try await group(request, broker: broker)
         case .apiVersions, .metadata, .produce, .fetch:
             preconditionFailure("\(request.apiKey.name) is handled on the hot path")
+        }
+    }
+}
+
+// MARK: - Consumer groups
+
+extension RequestDispatcher {
+    static func partitions(_ topics: [TopicPartitions<Int32>]) -> [TopicPartition] {
+        topics.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
+    }
+
+    static func topics(_ partitions: [TopicPartition]) -> [TopicPartitions<Int32>] {
+        var topics: [TopicPartitions<Int32>] = []
+        for partition in partitions.sorted() {
+            if topics.last?.name == partition.topic {
+                topics[topics.count - 1].partitions.append(partition.partition)
+            } else {
+                topics.append(.init(name: partition.topic, partitions: [partition.partition]))
+            }
+        }
+        return topics
+    }
+
+    static func assignment(_ answer: GroupAssignment) -> MemberAssignment {
+        MemberAssignment(memberID: answer.memberID, generation: answer.generation,
+                         heartbeatIntervalMs: answer.heartbeatIntervalMs, granted: topics(answer.granted),
+                         pending: topics(answer.pending))
+    }
+
+    static func group(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
+        switch request {
+        case .joinGroup(let join):
+            return .joinGroup(assignment(try broker.joinGroup(
+                join.group, memberID: join.memberID, clientID: join.clientID, topics: join.topics,
+                sessionTimeoutMs: join.sessionTimeoutMs)))
+        case .heartbeat(let heartbeat):
+            return .heartbeat(assignment(try broker.heartbeat(
+                heartbeat.group, memberID: heartbeat.memberID, generation: heartbeat.generation,
+                owned: partitions(heartbeat.owned))))
+        case .leaveGroup(let leave):
+            broker.leaveGroup(leave.group, memberID: leave.memberID)
+            return .leaveGroup(LeaveGroupResponse())
+        case .describeGroup(let describe):
+            let description = try await broker.describeGroup(describe.group)
+            var topics: [DescribeGroupResponse.Topic] = []
+            for partition in description.partitions {
+                let entry = DescribeGroupResponse.Partition(
+                    partition: partition.partition, owner: partition.owner,
+                    committedOffset: partition.committedOffset < 0 ? nil : partition.committedOffset,
+                    endOffset: partition.endOffset, lag: partition.lag)
+                if topics.last?.name == partition.topic {
+                    topics[topics.count - 1].partitions.append(entry)
+                } else {
+                    topics.append(.init(name: partition.topic, partitions: [entry]))
+                }
+            }
+            return .describeGroup(DescribeGroupResponse(
+                group: description.group, state: GroupState(rawValue: description.state.rawValue) ?? .dead,
+                generation: description.generation,
+                members: description.members.map {
+                    .init(memberID: $0.memberID, clientID: $0.clientID, topics: $0.topics,
+                          owned: Self.topics($0.owned), pending: Self.topics($0.pending))
+                },
+                topics: topics))
+        case .listGroups:
+            let groups = try await broker.listGroups()
+            return .listGroups(ListGroupsResponse(groups: groups.map {
+                .init(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead, memberCount: Int32($0.members))
+            }))
+        case .deleteGroup(let delete):
+            try await broker.deleteGroup(delete.group)
+            return .deleteGroup(DeleteGroupResponse())
+        case .resetOffsets(let reset):
+            let to: OffsetReset = switch reset.mode {
+            case .earliest: .earliest
+            case .latest: .latest
+            case .offset(let offset): .offset(offset)
+            case .timestamp(let time): .timestamp(time)
+            }
+            let offsets = try await broker.resetOffsets(group: reset.group, topic: reset.topic, to: to)
+            return .resetOffsets(ResetOffsetsResponse(partitions: offsets.map { .init(partition: $0.partition, offset: $0.offset) }))
+        default:
+            preconditionFailure("\(request.apiKey.name) is not a group request")
         }
     }
 }

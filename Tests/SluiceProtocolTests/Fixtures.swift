@@ -101,6 +101,29 @@ enum Fixtures {
             FetchOffsetsRequest(
                 group: "billing",
                 topics: [.init(name: "orders", partitions: [0, 1, 2]), .init(name: "x", partitions: [])])),
+        .joinGroup(
+            JoinGroupRequest(group: "billing", clientID: "billing-worker", sessionTimeoutMs: 10_000, topics: ["orders"])
+        ),
+        .joinGroup(
+            JoinGroupRequest(
+                group: "billing", memberID: "billing-worker-1", clientID: "", sessionTimeoutMs: -1,
+                topics: ["orders", "payments.v2"])),
+        .joinGroup(JoinGroupRequest(group: "", clientID: "ünïcødé ✓", sessionTimeoutMs: 0, topics: [])),
+        .heartbeat(HeartbeatRequest(group: "billing", memberID: "billing-worker-1", generation: 0, owned: [])),
+        .heartbeat(
+            HeartbeatRequest(
+                group: "billing", memberID: "billing-worker-1", generation: Int32.max,
+                owned: [.init(name: "orders", partitions: [0, 2]), .init(name: "payments.v2", partitions: [])])),
+        .leaveGroup(LeaveGroupRequest(group: "billing", memberID: "billing-worker-1")),
+        .leaveGroup(LeaveGroupRequest(group: "", memberID: "")),
+        .describeGroup(DescribeGroupRequest(group: "billing")),
+        .listGroups(ListGroupsRequest()),
+        .deleteGroup(DeleteGroupRequest(group: "billing")),
+        .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .earliest)),
+        .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .latest)),
+        .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(0))),
+        .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(Int64.max))),
+        .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .timestamp(1_700_000_000_000))),
     ]
 
     static let responses: [Response] = [
@@ -181,6 +204,59 @@ enum Fixtures {
                         .init(partition: 1, offset: nil),
                         .init(partition: 2, offset: nil, error: .unknownPartition("orders", 2, count: 2)),
                     ])
+            ])),
+        .joinGroup(
+            MemberAssignment(memberID: "m-1", generation: 1, heartbeatIntervalMs: 3333, granted: [], pending: [])),
+        .joinGroup(
+            MemberAssignment(
+                memberID: "billing-worker-1", generation: 7, heartbeatIntervalMs: 100,
+                granted: [.init(name: "orders", partitions: [0, 1]), .init(name: "payments.v2", partitions: [3])],
+                pending: [.init(name: "orders", partitions: [2])])),
+        .heartbeat(MemberAssignment(memberID: "", generation: 0, heartbeatIntervalMs: 0, granted: [], pending: [])),
+        .heartbeat(
+            MemberAssignment(
+                memberID: "billing-worker-1", generation: Int32.max, heartbeatIntervalMs: 100_000,
+                granted: [.init(name: "orders", partitions: [])],
+                pending: [.init(name: "orders", partitions: [0, 1, 2, 3]), .init(name: "x", partitions: [])])),
+        .leaveGroup(LeaveGroupResponse()),
+        .describeGroup(DescribeGroupResponse(group: "idle", state: .empty, generation: 0, members: [], topics: [])),
+        .describeGroup(
+            DescribeGroupResponse(
+                group: "billing", state: .rebalancing, generation: 4,
+                members: [
+                    .init(
+                        memberID: "billing-worker-1", clientID: "billing-worker", topics: ["orders", "payments.v2"],
+                        owned: [
+                            .init(name: "orders", partitions: [0, 1]), .init(name: "payments.v2", partitions: [0]),
+                        ],
+                        pending: [.init(name: "orders", partitions: [2])]),
+                    .init(memberID: "m-2", clientID: "", topics: [], owned: [], pending: []),
+                ],
+                topics: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(partition: 0, owner: "billing-worker-1", committedOffset: 42, endOffset: 50, lag: 8),
+                            .init(partition: 1, owner: nil, committedOffset: nil, endOffset: 0, lag: nil),
+                            .init(partition: 2, owner: "", committedOffset: 0, endOffset: Int64.max, lag: Int64.max),
+                        ]),
+                    .init(name: "payments.v2", partitions: []),
+                ])),
+        .describeGroup(DescribeGroupResponse(group: "gone", state: .dead, generation: 9, members: [], topics: [])),
+        .listGroups(ListGroupsResponse(groups: [])),
+        .listGroups(
+            ListGroupsResponse(groups: [
+                .init(name: "billing", state: .stable, memberCount: 3),
+                .init(name: "idle", state: .empty, memberCount: 0),
+                .init(name: "moving", state: .rebalancing, memberCount: 2),
+                .init(name: "", state: .dead, memberCount: 0),
+            ])),
+        .deleteGroup(DeleteGroupResponse()),
+        .resetOffsets(ResetOffsetsResponse(partitions: [])),
+        .resetOffsets(
+            ResetOffsetsResponse(partitions: [
+                .init(partition: 0, offset: 0), .init(partition: 1, offset: 1_000),
+                .init(partition: 2, offset: Int64.max),
             ])),
     ]
 }

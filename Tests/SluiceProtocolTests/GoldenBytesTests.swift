@@ -118,6 +118,52 @@ import Testing
         #expect(try frame.response(to: .fetch) == response)
     }
 
+    static let joinGroupResponseFrame = ByteBuffer(
+        hex: """
+            00000037                  # frame length: 55 bytes follow
+            00000003                  # correlation id 3
+            0000 ffff                 # no error
+            0003 6d2d31               # member id "m-1"
+            00000002                  # generation 2
+            00000d05                  # heartbeat interval 3333 ms
+            00000001                  # granted: 1 topic
+              0001 74                   # name "t"
+              00000002                  # 2 partitions
+                00000000                  # partition 0
+                00000001                  # partition 1
+            00000001                  # pending: 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000002                  # partition 2
+            """)
+
+    @Test func joinGroupResponseFrame() throws {
+        let response = Response.joinGroup(
+            MemberAssignment(
+                memberID: "m-1", generation: 2, heartbeatIntervalMs: 3333,
+                granted: [.init(name: "t", partitions: [0, 1])], pending: [.init(name: "t", partitions: [2])]))
+        var buffer = ByteBuffer()
+        response.encodeFrame(correlationID: 3, into: &buffer)
+        #expect(buffer == Self.joinGroupResponseFrame, "\(buffer.hexDump)")
+        let frame = try ResponseFrame.decode(from: Self.joinGroupResponseFrame.getSlice(at: 4, length: 55)!)
+        #expect(frame.correlationID == 3)
+        #expect(try frame.response(to: .joinGroup) == response)
+    }
+
+    @Test func resetOffsetsRequestFrame() throws {
+        let request = Request.resetOffsets(ResetOffsetsRequest(group: "g", topic: "t", mode: .latest))
+        let expected = ByteBuffer(
+            hex: """
+                00000017                  # frame length: 23 bytes follow
+                0011 0000 00000005        # api key 17 (reset_offsets), version 0, correlation id 5
+                0001 67                   # group "g"
+                0001 74                   # topic "t"
+                01                        # mode 1: latest
+                0000000000000000          # value: ignored, sent as 0
+                """)
+        #expect(request.frame(correlationID: 5) == expected, "\(request.frame(correlationID: 5).hexDump)")
+    }
+
     @Test func errorResponseFrame() throws {
         var buffer = ByteBuffer()
         Response.encodeErrorFrame(correlationID: 7, error: .unknownTopic("x"), into: &buffer)

@@ -34,6 +34,20 @@ import Testing
         }
     }
 
+    /// Expects decoding `hex` as the payload of a response to `apiKey` to throw `.malformedRequest` with `detail`.
+    private func expectResponseError(
+        _ apiKey: APIKey, _ hex: String, _ detail: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        var payload = ByteBuffer(hex: hex)
+        do {
+            let response = try Response.decode(apiKey: apiKey, payload: &payload)
+            Issue.record("decoded \(response) from \(hex)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.code == .malformedRequest, "\(error.message)", sourceLocation: sourceLocation)
+            #expect(error.message.contains(detail), "\(error.message)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test(arguments: Fixtures.requests)
     func everyTruncatedRequestIsMalformed(_ request: Request) {
         let body = body(of: request)
@@ -72,7 +86,7 @@ import Testing
 
     @Test func unknownAPIKeys() {
         expectError(.unsupportedRequest, ByteBuffer(hex: "0063 0000 00000001"))  // 99
-        expectError(.unsupportedRequest, ByteBuffer(hex: "000b 0000 00000001"))  // 11: reserved for groups
+        expectError(.unsupportedRequest, ByteBuffer(hex: "0012 0000 00000001"))  // 18: reserved for groups
         expectError(.unsupportedRequest, ByteBuffer(hex: "ffff 0000 00000001"))  // -1
     }
 
@@ -162,6 +176,79 @@ import Testing
         expectError(
             .malformedRequest, ByteBuffer(hex: "0008 0000 00000001 00000001 000174 00000001 00000000 fffffffffffffffd"),
             "not -3")
+    }
+
+    @Test func badResetModes() {
+        // reset_offsets, group "g", topic "t", then mode and value
+        let prefix = "0011 0000 00000001 000167 000174"
+        expectError(.malformedRequest, ByteBuffer(hex: "\(prefix) 04 0000000000000000"), "must be 0, 1, 2 or 3, not 4")
+        expectError(.malformedRequest, ByteBuffer(hex: "\(prefix) ff 0000000000000000"), "must be 0, 1, 2 or 3, not -1")
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "\(prefix) 02 ffffffffffffffff"),
+            "reset offset must be at least 0, not -1")
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "\(prefix) 03 fffffffffffffffe"),
+            "reset timestamp must be at least 0, not -2")
+    }
+
+    @Test func theResetValueIsIgnoredForEarliestAndLatest() throws {
+        let prefix = "0011 0000 00000001 000167 000174"
+        #expect(
+            try decodeRequest(ByteBuffer(hex: "\(prefix) 00 ffffffffffffffff"))
+                == .resetOffsets(ResetOffsetsRequest(group: "g", topic: "t", mode: .earliest)))
+        #expect(
+            try decodeRequest(ByteBuffer(hex: "\(prefix) 01 0000000000003039"))
+                == .resetOffsets(ResetOffsetsRequest(group: "g", topic: "t", mode: .latest)))
+    }
+
+    @Test func unknownGroupStates() {
+        // describe_group: group "g", state "paused", generation 0, no members, no topics
+        expectResponseError(
+            .describeGroup, "000167 0006 706175736564 00000000 00000000 00000000", "not 'paused'")
+        // list_groups: one group "g" in state "Stable" (states are lower case)
+        expectResponseError(.listGroups, "00000001 000167 0006 537461626c65 00000000", "not 'Stable'")
+        // list_groups: group "billing" with a null state
+        expectResponseError(.listGroups, "00000001 0007 62696c6c696e67 ffff 00000000", "null where a string")
+    }
+
+    @Test func nullsInGroupMessages() {
+        // join_group with a null member id
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "000b 0000 00000001 000167 ffff 0000 00002710 00000000"),
+            "null where a string")
+        // join_group with a null topic list
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "000b 0000 00000001 000167 0000 0000 00002710 ffffffff"),
+            "null where an array")
+        // heartbeat with a null owned list
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "000c 0000 00000001 000167 000161 00000001 ffffffff"),
+            "null where an array")
+        // describe_group whose member has a null id: only a partition's owner may be null
+        expectResponseError(
+            .describeGroup,
+            "000167 0006 737461626c65 00000001 00000001 ffff 0000 00000000 00000000 00000000 00000000",
+            "null where a string")
+        // a join answer with a null pending list
+        expectResponseError(.joinGroup, "000161 00000001 00000001 00000000 ffffffff", "null where an array")
+    }
+
+    @Test func hugeGroupCountsAreRefusedBeforeAllocating() {
+        // heartbeat owning 2^31 - 1 topics
+        expectError(
+            .malformedRequest, ByteBuffer(hex: "000c 0000 00000001 000167 000161 00000001 7fffffff 000174 00000000"),
+            "cannot fit")
+        // describe_group with 2^31 - 1 members
+        expectResponseError(.describeGroup, "000167 0005 656d707479 00000000 7fffffff 00000000", "cannot fit")
+        // describe_group with 2 partitions (at least 2 × 30 bytes) in 59 bytes
+        expectResponseError(
+            .describeGroup,
+            "000167 0005 656d707479 00000000 00000000 00000001 000174 00000002" + String(repeating: "00", count: 59),
+            "cannot fit")
+        // list_groups with 2^31 - 1 groups
+        expectResponseError(.listGroups, "7fffffff 000167 0005 656d707479 00000000", "cannot fit")
+        // reset_offsets with 2^31 - 1 partitions
+        expectResponseError(.resetOffsets, "7fffffff 00000000 0000000000000000", "cannot fit")
     }
 
     @Test func aResponseHeaderTooShortIsMalformed() {

@@ -1,0 +1,273 @@
+import NIOCore
+import SluiceCore
+
+// Describing, listing and deleting consumer groups (API keys 14 to 16).
+
+/// Where a consumer group stands. On the wire: a `string`, one of `empty`, `stable`, `rebalancing`, `dead`;
+/// any other value is malformed.
+public enum GroupState: String, Sendable, Hashable, CaseIterable {
+    /// No live members (the group may still have committed offsets).
+    case empty
+    /// Every member owns exactly the partitions assigned to it.
+    case stable
+    /// Some partitions are still moving between members.
+    case rebalancing
+    /// The group is being removed.
+    case dead
+}
+
+/// Asks for one group's members, partition owners, committed offsets and lag (API key 14).
+///
+/// On the wire: `string group`.
+public struct DescribeGroupRequest: Sendable, Equatable {
+    public var group: String
+
+    public init(group: String) {
+        self.group = group
+    }
+}
+
+/// One group's members and, per partition of the topics it consumes or has committed offsets for, owner, committed
+/// offset and lag.
+///
+/// On the wire: `string group, string state, int32 generation, array<member> members,
+/// array<(string topic, array<(int32 partition, nullable string owner, int64 committedOffset, int64 endOffset,
+/// int64 lag)>)> topics`, where member is `string memberId, string clientId, array<string> topics,
+/// array<(string topic, array<int32 partition>)> owned, array<(string topic, array<int32 partition>)> pending`.
+public struct DescribeGroupResponse: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public var memberID: String
+        public var clientID: String
+        /// The topics the member subscribed to.
+        public var topics: [String]
+        /// The partitions the member holds now.
+        public var owned: [TopicPartitions<Int32>]
+        /// The partitions assigned to the member but still held by another one.
+        public var pending: [TopicPartitions<Int32>]
+
+        public init(
+            memberID: String, clientID: String, topics: [String], owned: [TopicPartitions<Int32>],
+            pending: [TopicPartitions<Int32>]
+        ) {
+            self.memberID = memberID
+            self.clientID = clientID
+            self.topics = topics
+            self.owned = owned
+            self.pending = pending
+        }
+    }
+
+    public struct Partition: Sendable, Equatable {
+        public var partition: Int32
+        /// The member holding the partition; `nil` when none does.
+        public var owner: String?
+        /// The group's committed offset; `nil` (-1 on the wire) when it has committed none.
+        public var committedOffset: Int64?
+        /// The partition's next offset (its high watermark).
+        public var endOffset: Int64
+        /// Records between the committed offset (or the log start, when none) and the end; `nil` (-1 on the wire)
+        /// when unknown.
+        public var lag: Int64?
+
+        public init(partition: Int32, owner: String?, committedOffset: Int64?, endOffset: Int64, lag: Int64?) {
+            self.partition = partition
+            self.owner = owner
+            self.committedOffset = committedOffset
+            self.endOffset = endOffset
+            self.lag = lag
+        }
+    }
+
+    public typealias Topic = TopicPartitions<Partition>
+
+    public var group: String
+    public var state: GroupState
+    public var generation: Int32
+    public var members: [Member]
+    public var topics: [Topic]
+
+    public init(group: String, state: GroupState, generation: Int32, members: [Member], topics: [Topic]) {
+        self.group = group
+        self.state = state
+        self.generation = generation
+        self.members = members
+        self.topics = topics
+    }
+}
+
+/// Asks for every group the server knows (API key 15). Empty payload.
+public struct ListGroupsRequest: Sendable, Equatable {
+    public init() {}
+}
+
+/// Every group with live members or committed offsets.
+///
+/// On the wire: `array<(string group, string state, int32 memberCount)> groups`.
+public struct ListGroupsResponse: Sendable, Equatable {
+    public struct Group: Sendable, Equatable {
+        public var name: String
+        public var state: GroupState
+        /// Live members.
+        public var memberCount: Int32
+
+        public init(name: String, state: GroupState, memberCount: Int32) {
+            self.name = name
+            self.state = state
+            self.memberCount = memberCount
+        }
+    }
+
+    public var groups: [Group]
+
+    public init(groups: [Group]) {
+        self.groups = groups
+    }
+}
+
+/// Forgets a group and its committed offsets (API key 16). Refused with `.groupNotEmpty` while it has live members.
+///
+/// On the wire: `string group`.
+public struct DeleteGroupRequest: Sendable, Equatable {
+    public var group: String
+
+    public init(group: String) {
+        self.group = group
+    }
+}
+
+/// The group was deleted. Empty payload.
+public struct DeleteGroupResponse: Sendable, Equatable {
+    public init() {}
+}
+
+// MARK: - Wire forms
+
+extension GroupState: WireCodable {
+    static var minWireSize: Int { 6 }
+    var wireSize: Int { WireSize.string(rawValue) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> GroupState {
+        let raw = try buffer.readWireString()
+        guard let state = GroupState(rawValue: raw) else {
+            throw .malformed("group state must be empty, stable, rebalancing or dead, not '\(raw)'")
+        }
+        return state
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(rawValue)
+    }
+}
+
+extension DescribeGroupRequest: WireCodable {
+    var wireSize: Int { WireSize.string(group) }
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeGroupRequest {
+        DescribeGroupRequest(group: try buffer.readWireString())
+    }
+    func write(to buffer: inout ByteBuffer) { buffer.writeWireString(group) }
+}
+
+extension DescribeGroupResponse.Member: WireCodable {
+    static var minWireSize: Int { 16 }
+    var wireSize: Int {
+        WireSize.string(memberID) + WireSize.string(clientID) + WireSize.array(topics) + WireSize.array(owned)
+            + WireSize.array(pending)
+    }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeGroupResponse.Member {
+        .init(
+            memberID: try buffer.readWireString(), clientID: try buffer.readWireString(),
+            topics: try buffer.readArray(), owned: try buffer.readArray(), pending: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(memberID)
+        buffer.writeWireString(clientID)
+        buffer.writeArray(topics)
+        buffer.writeArray(owned)
+        buffer.writeArray(pending)
+    }
+}
+
+extension DescribeGroupResponse.Partition: WireCodable {
+    static var minWireSize: Int { 30 }
+    var wireSize: Int { 4 + WireSize.nullableString(owner) + 24 }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeGroupResponse.Partition {
+        let partition = try buffer.readInt32()
+        let owner = try buffer.readNullableString()
+        let committedOffset = try buffer.readInt64()
+        let endOffset = try buffer.readInt64()
+        let lag = try buffer.readInt64()
+        return .init(
+            partition: partition, owner: owner, committedOffset: committedOffset == -1 ? nil : committedOffset,
+            endOffset: endOffset, lag: lag == -1 ? nil : lag)
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeInt32(partition)
+        buffer.writeNullableString(owner)
+        buffer.writeInt64(committedOffset ?? -1)
+        buffer.writeInt64(endOffset)
+        buffer.writeInt64(lag ?? -1)
+    }
+}
+
+extension DescribeGroupResponse: WireCodable {
+    var wireSize: Int {
+        WireSize.string(group) + state.wireSize + 4 + WireSize.array(members) + WireSize.array(topics)
+    }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeGroupResponse {
+        DescribeGroupResponse(
+            group: try buffer.readWireString(), state: try .read(from: &buffer), generation: try buffer.readInt32(),
+            members: try buffer.readArray(), topics: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(group)
+        state.write(to: &buffer)
+        buffer.writeInt32(generation)
+        buffer.writeArray(members)
+        buffer.writeArray(topics)
+    }
+}
+
+extension ListGroupsRequest: EmptyPayload {}
+
+extension ListGroupsResponse.Group: WireCodable {
+    static var minWireSize: Int { 12 }
+    var wireSize: Int { WireSize.string(name) + state.wireSize + 4 }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ListGroupsResponse.Group {
+        .init(name: try buffer.readWireString(), state: try .read(from: &buffer), memberCount: try buffer.readInt32())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(name)
+        state.write(to: &buffer)
+        buffer.writeInt32(memberCount)
+    }
+}
+
+extension ListGroupsResponse: WireCodable {
+    var wireSize: Int { WireSize.array(groups) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ListGroupsResponse {
+        ListGroupsResponse(groups: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeArray(groups)
+    }
+}
+
+extension DeleteGroupRequest: WireCodable {
+    var wireSize: Int { WireSize.string(group) }
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DeleteGroupRequest {
+        DeleteGroupRequest(group: try buffer.readWireString())
+    }
+    func write(to buffer: inout ByteBuffer) { buffer.writeWireString(group) }
+}
+
+extension DeleteGroupResponse: EmptyPayload {}

@@ -1,0 +1,170 @@
+import NIOCore
+import SluiceCore
+
+// Joining, heartbeating in and leaving a consumer group (API keys 11 to 13). See "Consumer groups" in
+// docs/PROTOCOL.md for how they fit together.
+
+/// Joins a consumer group as a new member, or rejoins under a known member id (API key 11).
+///
+/// On the wire: `string group, string memberId ("" = new member), string clientId, int32 sessionTimeoutMs,
+/// array<string> topics`. Answered with a `MemberAssignment`.
+public struct JoinGroupRequest: Sendable, Equatable {
+    public var group: String
+    /// The id the server gave this member earlier; empty for a new member.
+    public var memberID: String
+    /// Free text naming the client; the server builds new member ids from it.
+    public var clientID: String
+    /// How long the server keeps the member without hearing from it; 0 or less asks for the server's default.
+    public var sessionTimeoutMs: Int32
+    /// The topics the member consumes.
+    public var topics: [String]
+
+    public init(group: String, memberID: String = "", clientID: String, sessionTimeoutMs: Int32, topics: [String]) {
+        self.group = group
+        self.memberID = memberID
+        self.clientID = clientID
+        self.sessionTimeoutMs = sessionTimeoutMs
+        self.topics = topics
+    }
+}
+
+/// A member's periodic sign of life, reporting the partitions it still holds (API key 12).
+///
+/// On the wire: `string group, string memberId, int32 generation,
+/// array<(string topic, array<int32 partition>)> owned`. Answered with a `MemberAssignment`.
+public struct HeartbeatRequest: Sendable, Equatable {
+    public typealias Topic = TopicPartitions<Int32>
+
+    public var group: String
+    public var memberID: String
+    /// The generation of the member's last join or heartbeat answer.
+    public var generation: Int32
+    /// The partitions the member still holds. Owned partitions it leaves out are released to their new owners.
+    public var owned: [Topic]
+
+    public init(group: String, memberID: String, generation: Int32, owned: [Topic]) {
+        self.group = group
+        self.memberID = memberID
+        self.generation = generation
+        self.owned = owned
+    }
+}
+
+/// What a member holds after a join or a heartbeat: the response payload of both.
+///
+/// On the wire: `string memberId, int32 generation, int32 heartbeatIntervalMs,
+/// array<(string topic, array<int32 partition>)> granted, array<(string topic, array<int32 partition>)> pending`.
+public struct MemberAssignment: Sendable, Equatable {
+    public typealias Topic = TopicPartitions<Int32>
+
+    /// The member's id: the one it joined with, or a new one.
+    public var memberID: String
+    /// The group's generation, to send in heartbeats and commits.
+    public var generation: Int32
+    /// How often to heartbeat; the server picks it, about a third of the session timeout.
+    public var heartbeatIntervalMs: Int32
+    /// Partitions the member owns now and may consume.
+    public var granted: [Topic]
+    /// Partitions assigned to the member but still held by another one; a later heartbeat grants them.
+    public var pending: [Topic]
+
+    public init(memberID: String, generation: Int32, heartbeatIntervalMs: Int32, granted: [Topic], pending: [Topic]) {
+        self.memberID = memberID
+        self.generation = generation
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+        self.granted = granted
+        self.pending = pending
+    }
+}
+
+/// Leaves a consumer group at once, freeing the member's partitions (API key 13).
+///
+/// On the wire: `string group, string memberId`.
+public struct LeaveGroupRequest: Sendable, Equatable {
+    public var group: String
+    public var memberID: String
+
+    public init(group: String, memberID: String) {
+        self.group = group
+        self.memberID = memberID
+    }
+}
+
+/// The member has left (or was not in the group). Empty payload.
+public struct LeaveGroupResponse: Sendable, Equatable {
+    public init() {}
+}
+
+// MARK: - Wire forms
+
+extension JoinGroupRequest: WireCodable {
+    var wireSize: Int {
+        WireSize.string(group) + WireSize.string(memberID) + WireSize.string(clientID) + 4 + WireSize.array(topics)
+    }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> JoinGroupRequest {
+        JoinGroupRequest(
+            group: try buffer.readWireString(), memberID: try buffer.readWireString(),
+            clientID: try buffer.readWireString(), sessionTimeoutMs: try buffer.readInt32(),
+            topics: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(group)
+        buffer.writeWireString(memberID)
+        buffer.writeWireString(clientID)
+        buffer.writeInt32(sessionTimeoutMs)
+        buffer.writeArray(topics)
+    }
+}
+
+extension HeartbeatRequest: WireCodable {
+    var wireSize: Int { WireSize.string(group) + WireSize.string(memberID) + 4 + WireSize.array(owned) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> HeartbeatRequest {
+        HeartbeatRequest(
+            group: try buffer.readWireString(), memberID: try buffer.readWireString(),
+            generation: try buffer.readInt32(), owned: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(group)
+        buffer.writeWireString(memberID)
+        buffer.writeInt32(generation)
+        buffer.writeArray(owned)
+    }
+}
+
+extension MemberAssignment: WireCodable {
+    var wireSize: Int { WireSize.string(memberID) + 8 + WireSize.array(granted) + WireSize.array(pending) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> MemberAssignment {
+        MemberAssignment(
+            memberID: try buffer.readWireString(), generation: try buffer.readInt32(),
+            heartbeatIntervalMs: try buffer.readInt32(), granted: try buffer.readArray(),
+            pending: try buffer.readArray())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(memberID)
+        buffer.writeInt32(generation)
+        buffer.writeInt32(heartbeatIntervalMs)
+        buffer.writeArray(granted)
+        buffer.writeArray(pending)
+    }
+}
+
+extension LeaveGroupRequest: WireCodable {
+    var wireSize: Int { WireSize.string(group) + WireSize.string(memberID) }
+
+    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> LeaveGroupRequest {
+        LeaveGroupRequest(group: try buffer.readWireString(), memberID: try buffer.readWireString())
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        buffer.writeWireString(group)
+        buffer.writeWireString(memberID)
+    }
+}
+
+extension LeaveGroupResponse: EmptyPayload {}
