@@ -10,12 +10,17 @@ public final class Catalog {
     public init(path: String) throws(SluiceError) {
         do {
             connection = try Connection(path: path)
+        } catch {
+            throw error.sluiceError
+        }
+        // Migrate first: a database from a newer Sluice must be refused before anything (the journal mode) changes.
+        try Migrations.apply(Migrations.catalog, to: connection)
+        do {
             try connection.execute("PRAGMA journal_mode = WAL")
             try connection.execute("PRAGMA synchronous = FULL")
         } catch {
             throw error.sluiceError
         }
-        try Migrations.apply(Migrations.catalog, to: connection)
     }
 
     /// The life stage of a topic row. Only `live` topics are visible.

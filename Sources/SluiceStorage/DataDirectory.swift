@@ -17,7 +17,21 @@ public struct DataDirectory: Sendable {
     public var topicsPath: String { "\(path)/topics" }
     public var lockPath: String { "\(path)/LOCK" }
 
-    public func topicPath(_ topic: String) -> String { "\(topicsPath)/\(topic).db" }
+    public func topicPath(_ topic: String) -> String { "\(topicsPath)/\(Self.fileStem(topic)).db" }
+
+    /// The longest file-name stem that leaves room for `.db-journal` within the usual 255-byte name limit.
+    static let maxStemLength = 255 - ".db-journal".utf8.count
+
+    /// The topic's name, or for a name too long to be a file name with SQLite's suffixes (legal topic names run to
+    /// 249 characters), its first characters, `~` (never in a topic name) and a hash of the whole name.
+    static func fileStem(_ topic: String) -> String {
+        guard topic.utf8.count > maxStemLength else { return topic }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across runs and platforms, unlike `Hasher`.
+        for byte in topic.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        let suffix = "~" + String(repeating: "0", count: 16 - hex.count) + hex
+        return String(decoding: topic.utf8.prefix(maxStemLength - suffix.utf8.count), as: UTF8.self) + suffix
+    }
 
     /// The topic database and its WAL and shared-memory files.
     public func topicFiles(_ topic: String) -> [String] {

@@ -34,12 +34,17 @@ public final class TopicWriter {
                 // auto_vacuum must be chosen before the first table exists.
                 try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             }
+        } catch {
+            throw error.sluiceError
+        }
+        // Migrate first: a database from a newer Sluice must be refused before anything (the journal mode) changes.
+        try Migrations.apply(Migrations.topic, to: connection)
+        do {
             try connection.execute("PRAGMA journal_mode = WAL")
             try setDurability(durability)
         } catch {
             throw error.sluiceError
         }
-        try Migrations.apply(Migrations.topic, to: connection)
         if partitionCount > 0 {
             try ensurePartitions(partitionCount)
         }
@@ -147,15 +152,19 @@ public final class TopicWriter {
             let headers = HeaderCodec.encode(record.headers)
             insert.bind(1, cursor.nextOffset)
             insert.bind(2, timestamp)
-            insert.bind(3, record.key)
-            insert.bind(4, record.value)
-            insert.bind(5, headers)
-            try insert.run()
-            insert.reset()
+            // Key, value and headers are read in place by the step, not copied; every parameter is bound again
+            // for the next record, so the reset keeps the bindings.
+            try insert.withBlob(3, record.key) {
+                try insert.withBlob(4, record.value) {
+                    try insert.withBlob(5, headers) { try insert.run() }
+                }
+            }
+            insert.reset(keepingBindings: true)
             cursor.nextOffset += 1
             cursor.sizeBytes += Int64((record.key?.count ?? 0) + (record.value?.count ?? 0) + (headers?.count ?? 0))
             if timestamp > cursor.maxTimestamp { cursor.maxTimestamp = timestamp }
         }
+        insert.reset()  // Drops the in-place bindings, which point into `batch`.
         if cursor.nextOffset - 1 - cursor.lastIndexedOffset >= Self.timeIndexInterval {
             let index = try connection.statement(
                 "INSERT OR REPLACE INTO time_index (partition, end_offset, max_timestamp) VALUES (?, ?, ?)"

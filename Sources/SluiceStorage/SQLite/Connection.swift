@@ -93,12 +93,15 @@ public final class Connection {
     /// Runs a `PRAGMA` (or any single-row query) and returns the first column as an integer.
     public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try statement(sql)
+        // Reset at once: a statement left on a row keeps a read transaction open, which blocks every checkpoint.
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.isNull(0) ? nil : statement.int64(0)
     }
 
     public func scalarText(_ sql: String) throws(SQLiteError) -> String? {
         let statement = try statement(sql)
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.text(0)
     }

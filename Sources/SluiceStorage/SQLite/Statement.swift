@@ -21,10 +21,11 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Resets the statement so it can run again, and clears its bindings.
-    public func reset() {
+    /// Resets the statement so it can run again, and clears its bindings unless `keepingBindings` is set (for a
+    /// loop that binds every parameter again before each step).
+    public func reset(keepingBindings: Bool = false) {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        if !keepingBindings { sqlite3_clear_bindings(handle) }
     }
 
     // MARK: - Binding
@@ -63,6 +64,25 @@ public final class Statement {
             sqlite3_bind_zeroblob(handle, index, 0)
         } else {
             sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
+        }
+    }
+
+    /// Binds a blob that SQLite reads in place, without copying it (`SQLITE_STATIC`), and runs `body` (which
+    /// steps the statement) while the bytes are known to be valid. `nil` binds NULL, `[]` an empty blob.
+    ///
+    /// The binding is left dangling when `body` returns: rebind the parameter, or `reset()`, before stepping again.
+    public func withBlob<R>(_ index: Int32, _ value: [UInt8]?, _ body: () throws -> R) rethrows -> R {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return try body()
+        }
+        return try value.withUnsafeBytes { bytes in
+            if bytes.isEmpty {
+                sqlite3_bind_zeroblob(handle, index, 0)
+            } else {
+                sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_static())
+            }
+            return try body()
         }
     }
 
@@ -113,11 +133,11 @@ public final class Statement {
 
     /// The column's bytes, valid only until the next step, reset or column call on this statement.
     public func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
-        if sqlite3_column_type(handle, column) == SQLITE_NULL { return nil }
-        let pointer = sqlite3_column_blob(handle, column)
-        let count = Int(sqlite3_column_bytes(handle, column))
-        guard let pointer, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: pointer, count: count)
+        if let pointer = sqlite3_column_blob(handle, column) {
+            return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+        }
+        // No pointer: NULL or an empty blob (asking the type only then saves a call per column on the hot path).
+        return sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     /// The column's bytes as a new array; NULL is `nil`, an empty blob `[]`.
