@@ -34,7 +34,7 @@ public struct ServerConfiguration: Sendable {
 ///
 /// Life: `start()` claims the socket and starts accepting; `shutdown()` (or a signal, with `runUntilSignalled()`)
 /// stops accepting, lets the broker finish commits in flight and answer waiting fetches, closes connections and
-/// databases, and removes the socket file.
+/// databases, and removes the socket file. `handleTerminationSignals()` makes SIGINT and SIGTERM call `shutdown()`.
 public final class SluiceServer: Sendable {
     public let configuration: ServerConfiguration
     public let broker: Broker
@@ -43,6 +43,7 @@ public final class SluiceServer: Sendable {
     private let state = Mutex<State>(.idle)
     private let connections = ConnectionRegistry()
     private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let signalSources = Mutex<[SignalSource]>([])
 
     enum State {
         case idle
@@ -127,21 +128,28 @@ public final class SluiceServer: Sendable {
         }
     }
 
-    /// Runs until SIGINT or SIGTERM, then shuts down cleanly.
-    public func runUntilSignalled() async {
+    /// Arranges for SIGINT and SIGTERM to shut the server down cleanly. Call it before `start()`, so that no
+    /// signal can arrive between the socket opening and the handlers being in place.
+    public func handleTerminationSignals() {
         let sources = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
                 logger.info("signal received", metadata: ["signal": "\(signalNumber)"])
                 Task { await self.shutdown() }
             }
             source.resume()
+            // Only now stop the default action: the source already catches the signal.
+            signal(signalNumber, SIG_IGN)
             return source
         }
-        await waitUntilStopped()
-        for source in sources { source.cancel() }
+        signalSources.withLock { $0 = sources.map { SignalSource($0) } }
     }
+}
+
+/// Keeps a signal source alive for as long as the server.
+struct SignalSource: @unchecked Sendable {
+    let source: any DispatchSourceSignal
+    init(_ source: any DispatchSourceSignal) { self.source = source }
 }
 
 /// Counts live connections and can close them all.

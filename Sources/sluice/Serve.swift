@@ -55,6 +55,7 @@ struct Serve: AsyncParsableCommand {
             configuration.maxInFlightPerConnection = maxInFlight
             configuration.maxFrameBytes = maxFrameBytes
             let server = SluiceServer(configuration: configuration, broker: broker, logger: Logger(label: "sluice.server"))
+            server.handleTerminationSignals()
             do {
                 try await server.start()
             } catch {
@@ -62,7 +63,7 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
             Output.line("listening on \(socketPath)")
-            await server.runUntilSignalled()
+            await server.waitUntilStopped()
         } catch let error as SluiceError {
             Output.error("sluice serve: \(error.message)")
             throw ExitCode(1)
