@@ -121,6 +121,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceClientTests",
+            dependencies: [
+                "SluiceClient", "SluiceCore", "SluiceProtocol", "SluiceServer", "SluiceBroker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceIntegrationTests",
             dependencies: [
                 "SluiceClient", "SluiceProtocol", "SluiceCore",

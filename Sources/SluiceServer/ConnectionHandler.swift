@@ -7,8 +7,9 @@ import SluiceProtocol
 ///
 /// Requests are pipelined and answered as they complete, so responses may leave out of order (clients match them by
 /// correlation id). Runs on the connection's event loop; broker completions hop back to it.
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let dispatcher: RequestDispatcher
@@ -16,6 +17,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var logger: Logger
     private var inFlight = 0
     private var flushScheduled = false
+    /// A read the channel asked for while the connection was saturated, to be issued once it drains.
+    private var readHeld = false
 
     init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger) {
         self.dispatcher = dispatcher
@@ -42,11 +45,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             fail(context: context, correlationID: header.correlationID, error: error, close: close)
             return
         }
-        if inFlight >= maxInFlight {
-            let error = SluiceError(.tooManyRequests, "more than \(maxInFlight) requests in flight on this connection")
-            if request.expectsResponse { fail(context: context, correlationID: header.correlationID, error: error, close: false) }
-            return
-        }
         inFlight += 1
         let correlationID = header.correlationID
         let expectsResponse = request.expectsResponse
@@ -59,7 +57,32 @@ final class ConnectionHandler: ChannelInboundHandler {
                 let (handler, context) = bound.value
                 handler.inFlight -= 1
                 if let buffer { handler.send(context: context, buffer) }
+                handler.resumeReadingIfDrained(context: context)
             }
+        }
+    }
+
+    // MARK: - Back-pressure
+
+    /// Reads only while the connection has room: fewer than `maxInFlight` unanswered requests and a writable
+    /// socket (a client that does not read its responses stops being read, so the server's memory stays bounded).
+    func read(context: ChannelHandlerContext) {
+        if inFlight >= maxInFlight || !context.channel.isWritable {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReadingIfDrained(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReadingIfDrained(context: ChannelHandlerContext) {
+        if readHeld && inFlight < maxInFlight && context.channel.isWritable {
+            readHeld = false
+            context.read()
         }
     }
 

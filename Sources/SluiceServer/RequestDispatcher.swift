@@ -103,8 +103,7 @@ struct RequestDispatcher: Sendable {
     private static func control(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
         switch request {
         case .createTopic(let create):
-            var config = try TopicConfig(partitions: create.partitions, configEntries: create.configs)
-            if create.partitions <= 0 { config.partitions = 1 }
+            let config = try TopicConfig(partitions: create.partitions, configEntries: create.configs)
             try await broker.createTopic(create.name, config: config)
             return .createTopic(CreateTopicResponse())
         case .deleteTopic(let delete):
@@ -175,9 +174,20 @@ struct RequestDispatcher: Sendable {
             let committed = try await broker.committedOffsets(group: fetch.group, topics: fetch.topics?.map(\.name))
             var topics: [FetchOffsetsResponse.Topic] = []
             if let wanted = fetch.topics {
-                for topic in wanted {
+                var byPartition: [TopicPartition: CommittedOffset] = [:]
+                for offset in committed { byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset }
+                let counts = broker.metadata(wanted.map(\.name))
+                for (topic, known) in zip(wanted, counts) {
+                    let partitionCount = (try? known.result.get().count).map(Int32.init)
                     topics.append(.init(name: topic.name, partitions: topic.partitions.map { partition in
-                        let found = committed.first { $0.topic == topic.name && $0.partition == partition }
+                        guard let partitionCount else {
+                            return .init(partition: partition, offset: nil, metadata: nil, error: .unknownTopic(topic.name))
+                        }
+                        guard partition >= 0, partition < partitionCount else {
+                            return .init(partition: partition, offset: nil, metadata: nil,
+                                         error: .unknownPartition(topic.name, partition, count: partitionCount))
+                        }
+                        let found = byPartition[TopicPartition(topic: topic.name, partition: partition)]
                         return .init(partition: partition, offset: found?.offset, metadata: found?.metadata)
                     }))
                 }

@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable {
     public var socketMode: UInt32 = 0o660
     /// Largest frame body accepted; a larger one is answered `frameTooLarge` and the connection closed.
     public var maxFrameBytes: Int = FrameDecoder.defaultMaxFrameSize
-    /// Requests a connection may have waiting for an answer; more are answered `tooManyRequests`.
+    /// Requests a connection may have waiting for an answer; at the limit the server stops reading it until it drains.
     public var maxInFlightPerConnection: Int = 1024
     /// Connections served at once; more are answered `tooManyRequests` and closed.
     public var maxConnections: Int = 1024
@@ -132,14 +132,15 @@ public final class SluiceServer: Sendable {
     /// signal can arrive between the socket opening and the handlers being in place.
     public func handleTerminationSignals() {
         let sources = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
+            // The default action goes first: on Linux the source installs its own handler when it starts, and a
+            // later SIG_IGN would replace it and lose every signal.
+            signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
                 logger.info("signal received", metadata: ["signal": "\(signalNumber)"])
                 Task { await self.shutdown() }
             }
             source.resume()
-            // Only now stop the default action: the source already catches the signal.
-            signal(signalNumber, SIG_IGN)
             return source
         }
         signalSources.withLock { $0 = sources.map { SignalSource($0) } }

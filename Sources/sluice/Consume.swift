@@ -1,5 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
+import Dispatch
+import SluiceClient
+import SluiceCore
+import SluiceProtocol
+import Synchronization
 
 struct Consume: AsyncParsableCommand {
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        abstract: "Print messages of a topic, one per line.",
+        discussion: """
+            Starts at the end (new messages only) unless told otherwise; with --group, where the group's committed \
+            offsets are. Runs until interrupted, --max-messages are printed, or --timeout-ms pass with no new message.
+
+            --format placeholders: %t topic, %p partition, %o offset, %k key, %v value, %T timestamp (ms), \
+            %h headers (name=value,...), %% percent; escapes \\n \\t \\r \\\\. Each message ends with a newline \
+            unless the format ends with one.
+            """)
+
+    @OptionGroup var location: Location
+
+    @Argument(help: "The topic.")
+    var topic: String
+
+    @Option(help: ArgumentHelp("Read only this partition (default: all).", valueName: "p"))
+    var partition: Int32?
+
+    @Flag(help: "Start at the first message still stored.")
+    var fromBeginning = false
+
+    @Option(help: ArgumentHelp("Start at this offset (in every partition read).", valueName: "n"))
+    var offset: Int64?
+
+    @Option(help: ArgumentHelp("Start at the first message at or after this time, e.g. 2026-11-25T10:00:00Z.",
+                               valueName: "iso8601"))
+    var fromTime: String?
+
+    @Option(help: ArgumentHelp("Exit after printing this many messages.", valueName: "n"))
+    var maxMessages: Int?
+
+    @Option(help: ArgumentHelp("Exit when no new message arrived for this long.", valueName: "ms"))
+    var timeoutMs: Int?
+
+    @Option(help: ArgumentHelp("How to print each message.", valueName: "fmt"))
+    var format: String = "%v"
+
+    @Option(help: ArgumentHelp(
+        "Resume from the group's committed offsets; commit every second and on exit.", valueName: "group"))
+    var group: String?
+
+    func validate() throws {
+        let starts = (fromBeginning ? 1 : 0) + (offset == nil ? 0 : 1) + (fromTime == nil ? 0 : 1)
+        if starts > 1 { throw ValidationError("give at most one of --from-beginning, --offset and --from-time") }
+        if let offset, offset < 0 { throw ValidationError("--offset cannot be negative") }
+        if let fromTime, ISO8601.milliseconds(fromTime) == nil {
+            throw ValidationError("--from-time must be an ISO 8601 time such as 2026-11-25T10:00:00Z, not '\(fromTime)'")
+        }
+        if let partition, partition < 0 { throw ValidationError("--partition cannot be negative") }
+        if let maxMessages, maxMessages < 1 { throw ValidationError("--max-messages must be at least 1") }
+        if let timeoutMs, timeoutMs < 0 { throw ValidationError("--timeout-ms cannot be negative") }
+        if group == "" { throw ValidationError("--group cannot be empty") }
+        do { _ = try MessageFormat(format) } catch { throw ValidationError(error.message) }
+    }
+
+    func run() async throws {
+        let format: MessageFormat
+        do { format = try MessageFormat(self.format) } catch { throw ValidationError(error.message) }
+        let stop = StopSignal()
+        try await reportingErrors("consume") { () async throws(SluiceError) in
+            let consumer = try await prepareConsumer()
+            do throws(SluiceError) {
+                try await consume(consumer, format: format, stop: stop)
+                if group != nil { try await consumer.commit() }
+                await consumer.close()
+            } catch {
+                if group != nil { try? await consumer.commit() }
+                await consumer.close()
+                throw error
+            }
+        }
+    }
+
+    /// Connects a consumer, assigns the partitions asked for and moves them to the start asked for.
+    private func prepareConsumer() async throws(SluiceError) -> Consumer {
+        try await withClient(location) { client throws(SluiceError) in
+            guard let metadata = try await client.metadata([topic]).topics.first else {
+                throw SluiceError.unknownTopic(topic)
+            }
+            if let error = metadata.error { throw error }
+            var partitions = metadata.partitions
+            if let partition {
+                partitions = partitions.filter { $0.partition == partition }
+                guard !partitions.isEmpty else {
+                    throw SluiceError.unknownPartition(topic, partition, count: Int32(metadata.partitions.count))
+                }
+            }
+            let explicitStart = fromBeginning || offset != nil || fromTime != nil
+            let configuration = ConsumerConfiguration(group: group, autoOffsetReset: explicitStart ? .earliest : .latest)
+            let consumer = try await client.makeConsumer(configuration)
+            let assigned = partitions.map { TopicPartition(topic: topic, partition: $0.partition) }
+            await consumer.assign(assigned)
+            for (tp, bounds) in zip(assigned, partitions) {
+                if fromBeginning {
+                    try await consumer.seek(tp, to: .beginning)
+                } else if let offset {
+                    // Clamped to what is stored, rather than reset by the policy.
+                    try await consumer.seek(tp, to: .offset(min(max(offset, bounds.logStartOffset), bounds.nextOffset)))
+                } else if let fromTime, let millis = ISO8601.milliseconds(fromTime) {
+                    try await consumer.seek(tp, to: .timestamp(millis))
+                }
+            }
+            return consumer
+        }
+    }
+
+    /// Polls and prints until a stop condition; with a group, commits every second.
+    private func consume(_ consumer: Consumer, format: MessageFormat, stop: StopSignal) async throws(SluiceError) {
+        let clock = ContinuousClock()
+        var lastMessage = clock.now
+        var lastCommit = clock.now
+        var printed = 0
+        var uncommitted = false
+        while !stop.isSet {
+            var wait = 500
+            if let timeoutMs {
+                let left = timeoutMs - Int((clock.now - lastMessage) / .milliseconds(1))
+                if left <= 0 { return }
+                wait = min(wait, left)
+            }
+            var records = try await consumer.poll(maxWaitMs: wait)
+            if !records.isEmpty {
+                lastMessage = clock.now
+                uncommitted = true
+                if let maxMessages, printed + records.count > maxMessages {
+                    try await rewind(consumer, past: records[(maxMessages - printed)...])
+                    records.removeLast(printed + records.count - maxMessages)
+                }
+                var out: [UInt8] = []
+                for record in records { format.write(record, to: &out) }
+                do throws(RawOutput.Failure) {
+                    try RawOutput.write(out)
+                } catch {
+                    // This poll's records count as unprinted.
+                    try await rewind(consumer, past: records[...])
+                    switch error {
+                    case .closed: return  // The reader went away (e.g. `| head`): stop as if interrupted.
+                    case .failed(let reason): throw SluiceError(.unknown, "cannot write to standard output: \(reason)")
+                    }
+                }
+                printed += records.count
+                if let maxMessages, printed >= maxMessages { return }
+            }
+            if group != nil, uncommitted, clock.now - lastCommit >= .seconds(1) {
+                try await consumer.commit()
+                lastCommit = clock.now
+                uncommitted = false
+            }
+        }
+    }
+
+    /// Moves positions back to the first record not printed in each partition, so a commit covers only what was.
+    private func rewind(_ consumer: Consumer, past dropped: ArraySlice<ConsumedRecord>) async throws(SluiceError) {
+        var first: [TopicPartition: Int64] = [:]
+        for record in dropped where first[record.topicPartition] == nil {
+            first[record.topicPartition] = record.offset
+        }
+        for (tp, offset) in first { try await consumer.seek(tp, to: .offset(offset)) }
+    }
+}
+
+/// Set by SIGINT or SIGTERM: the consume loop then stops, commits and exits 0.
+struct StopSignal {
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    private let flag: Flag
+    /// Kept so that the handlers stay installed.
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let flag = Flag()
+        self.flag = flag
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { flag.value.store(true, ordering: .releasing) }
+            source.resume()
+            return source
+        }
+    }
+
+    var isSet: Bool { flag.value.load(ordering: .acquiring) }
 }

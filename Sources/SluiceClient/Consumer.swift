@@ -1,0 +1,198 @@
+import NIOCore
+import NIOPosix
+import SluiceCore
+import SluiceProtocol
+
+/// Where `Consumer.seek(_:to:)` moves a partition's position.
+public enum SeekPosition: Sendable, Hashable {
+    /// The first record still stored.
+    case beginning
+    /// The next record to be written.
+    case end
+    /// This offset (checked on the next poll; out of range applies `autoOffsetReset`).
+    case offset(Int64)
+    /// The first record whose timestamp is at or after this time, in ms since the Unix epoch (the end if none is).
+    case timestamp(Int64)
+}
+
+/// Reads records from assigned partitions with long-polling fetches, on a connection of its own.
+///
+/// Each partition has a position: the offset of the next record to return. A partition that was not sought starts,
+/// on the first poll, at the group's committed offset (when `group` is set and one exists), else where
+/// `autoOffsetReset` says; a position found out of range (e.g. removed by retention) is reset the same way. Positions
+/// move past the records `poll` returns; `commit()` stores them for the group. Calls are serialized by the actor;
+/// do not poll from two tasks at once.
+public actor Consumer {
+    public nonisolated let configuration: ConsumerConfiguration
+    private let client: SluiceClient
+    private var assigned: [TopicPartition] = []
+    private var positions: [TopicPartition: Int64] = [:]
+    /// Where the next fetch starts in `assigned`, so that no partition always comes last in the byte budget.
+    private var rotation = 0
+
+    init(client: SluiceClient, configuration: ConsumerConfiguration) {
+        self.client = client
+        self.configuration = configuration
+    }
+
+    /// Connects a consumer to the server listening on `socketPath`; throws `.connectionClosed` if none does.
+    public static func connect(
+        socketPath: String, configuration: ConsumerConfiguration = ConsumerConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(SluiceError) -> Consumer {
+        Consumer(
+            client: try await SluiceClient.connect(socketPath: socketPath, eventLoopGroup: eventLoopGroup),
+            configuration: configuration)
+    }
+
+    /// Closes the connection; it does not commit.
+    public func close() async {
+        await client.close()
+    }
+
+    // MARK: - Assignment and positions
+
+    /// Reads from exactly these partitions from now on. Partitions still assigned keep their positions.
+    public func assign(_ partitions: [TopicPartition]) {
+        var seen: Set<TopicPartition> = []
+        assigned = partitions.filter { seen.insert($0).inserted }
+        positions = positions.filter { seen.contains($0.key) }
+        rotation = 0
+    }
+
+    public var assignment: [TopicPartition] { assigned }
+
+    /// Moves an assigned partition's position; `.beginning`, `.end` and `.timestamp` ask the server at once.
+    ///
+    /// Throws `.unknownTopic` or `.unknownPartition` from that lookup.
+    public func seek(_ tp: TopicPartition, to position: SeekPosition) async throws(SluiceError) {
+        precondition(assigned.contains(tp), "seek(\(tp)): the partition is not assigned")
+        let spec: OffsetSpec
+        switch position {
+        case .offset(let offset):
+            positions[tp] = offset
+            return
+        case .beginning: spec = .earliest
+        case .end: spec = .latest
+        case .timestamp(let millis): spec = .timestamp(max(millis, 0))
+        }
+        let found = try await client.listOffsets(topic: tp.topic, partition: tp.partition, spec: spec)
+        positions[tp] = found.offset
+    }
+
+    /// The offset of the next record `poll` returns for the partition; `nil` until known (before the first poll).
+    public func position(_ tp: TopicPartition) -> Int64? {
+        positions[tp]
+    }
+
+    // MARK: - Polling
+
+    /// Returns the next records of the assigned partitions, waiting up to `maxWaitMs` for some to arrive (then
+    /// possibly none), and moves positions past them. Records of a partition come in offset order.
+    ///
+    /// Throws `.unknownTopic` or `.unknownPartition` if an assigned partition no longer exists (positions stay),
+    /// and `.connectionClosed` if the connection dropped (the next poll reconnects).
+    public func poll(maxWaitMs: Int = 500) async throws(SluiceError) -> [ConsumedRecord] {
+        if assigned.isEmpty {
+            try? await Task.sleep(for: .milliseconds(maxWaitMs))
+            return []
+        }
+        try await resolveMissingPositions()
+        let order = rotated(assigned)
+        let fetched: [(TopicPartition, Int64)] = order.compactMap { tp in positions[tp].map { (tp, $0) } }
+        let request = FetchRequest(
+            maxWaitMs: Int32(clamping: max(maxWaitMs, 0)), minBytes: configuration.minBytes,
+            maxBytes: configuration.maxBytes,
+            topics: grouped(fetched) { partition, offset in
+                FetchRequest.Partition(
+                    partition: partition, offset: offset, partitionMaxBytes: configuration.partitionMaxBytes)
+            })
+        let response = try await client.fetch(request)
+        return try apply(response, fetchedAt: Dictionary(fetched, uniquingKeysWith: { first, _ in first }))
+    }
+
+    private func rotated(_ partitions: [TopicPartition]) -> [TopicPartition] {
+        guard partitions.count > 1 else { return partitions }
+        let start = rotation % partitions.count
+        rotation = start + 1
+        return Array(partitions[start...] + partitions[..<start])
+    }
+
+    /// Moves positions past the returned records and resets those out of range; throws the first partition error
+    /// that polling again would not cure, before moving anything.
+    private func apply(_ response: FetchResponse, fetchedAt: [TopicPartition: Int64]) throws(SluiceError)
+        -> [ConsumedRecord]
+    {
+        for topic in response.topics {
+            for partition in topic.partitions {
+                if let error = partition.error, error.code != .offsetOutOfRange, !error.code.isRetriable {
+                    throw error
+                }
+            }
+        }
+        var records: [ConsumedRecord] = []
+        for topic in response.topics {
+            for partition in topic.partitions {
+                let tp = TopicPartition(topic: topic.name, partition: partition.partition)
+                // Skip answers for partitions unassigned or sought while the fetch was out.
+                guard let from = fetchedAt[tp], positions[tp] == from else { continue }
+                if partition.error?.code == .offsetOutOfRange {
+                    positions[tp] = configuration.autoOffsetReset == .earliest
+                        ? partition.logStartOffset : partition.highWatermark
+                    continue
+                }
+                guard partition.error == nil else { continue }
+                for record in partition.records where record.offset >= from {
+                    records.append(ConsumedRecord(topic: topic.name, partition: partition.partition, record: record))
+                }
+                if let last = partition.records.last, last.offset >= from { positions[tp] = last.offset + 1 }
+            }
+        }
+        return records
+    }
+
+    /// Gives every assigned partition without a position one: the group's committed offset, else the reset policy.
+    private func resolveMissingPositions() async throws(SluiceError) {
+        var missing = assigned.filter { positions[$0] == nil }
+        guard !missing.isEmpty else { return }
+        if let group = configuration.group {
+            let topics = Array(Set(missing.map(\.topic)))
+            for committed in try await client.committedOffsets(group: group, topics: topics) {
+                let tp = TopicPartition(topic: committed.topic, partition: committed.partition)
+                if missing.contains(tp), positions[tp] == nil { positions[tp] = committed.offset }
+            }
+            missing = missing.filter { positions[$0] == nil }
+        }
+        guard !missing.isEmpty else { return }
+        let spec: OffsetSpec = configuration.autoOffsetReset == .earliest ? .earliest : .latest
+        let found = try await client.listOffsets(missing.map { ($0, spec) })
+        for tp in missing where positions[tp] == nil {
+            if let offset = found[tp]?.offset { positions[tp] = offset }
+        }
+    }
+
+    // MARK: - Committing
+
+    /// Commits the position of every assigned partition that has one, for the configured group.
+    ///
+    /// Throws `.invalidArgument` when no group is configured, else the first partition error.
+    public func commit() async throws(SluiceError) {
+        var offsets: [TopicPartition: Int64] = [:]
+        for tp in assigned { offsets[tp] = positions[tp] }
+        try await commit(offsets)
+    }
+
+    /// Commits these offsets (each the next offset to consume) for the configured group.
+    ///
+    /// Throws `.invalidArgument` when no group is configured, else the first partition error.
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws(SluiceError) {
+        guard let group = configuration.group else {
+            throw SluiceError(.invalidArgument, "no consumer group is configured, so there is nothing to commit to")
+        }
+        guard !offsets.isEmpty else { return }
+        let sorted = offsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
+        try await client.commitOffsets(group: group, sorted.map {
+            CommittedOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
+        })
+    }
+}

@@ -1,0 +1,27 @@
+/// How a `Consumer` starts, resets and fetches.
+public struct ConsumerConfiguration: Sendable, Hashable {
+    /// Where to start when there is no position to go by.
+    public enum OffsetReset: Sendable, Hashable {
+        /// The first record still stored.
+        case earliest
+        /// The next record to be written: only new records.
+        case latest
+    }
+
+    /// The consumer group whose committed offsets a partition starts from (when not sought) and `commit()` stores.
+    public var group: String?
+    /// Where a partition starts when it was not sought and the group has no committed offset for it, and where it
+    /// goes when its position is out of range (e.g. deleted by retention).
+    public var autoOffsetReset: OffsetReset = .latest
+    /// The most record bytes one poll returns (one record more when a single record is larger).
+    public var maxBytes: Int32 = 4 << 20
+    /// The most record bytes one poll returns per partition.
+    public var partitionMaxBytes: Int32 = 1 << 20
+    /// The record bytes a poll waits for, up to its `maxWaitMs`.
+    public var minBytes: Int32 = 1
+
+    public init(group: String? = nil, autoOffsetReset: OffsetReset = .latest) {
+        self.group = group
+        self.autoOffsetReset = autoOffsetReset
+    }
+}

@@ -1,0 +1,49 @@
+import SluiceProtocol
+
+/// How a `Producer` batches, acknowledges and retries.
+public struct ProducerConfiguration: Sendable, Hashable {
+    /// How long a record may wait for more records to join its batch before the batch is sent, in milliseconds.
+    public var lingerMs: Int
+    /// The most records sent in one batch for one partition.
+    public var batchSize: Int
+    /// The most bytes in one batch for one partition: each record's key, value and headers plus about 20 bytes of
+    /// framing. A larger record goes alone.
+    public var maxBatchBytes: Int
+    /// `.afterCommit`: each record is acknowledged with its offset once committed. `.noResponse`: records are
+    /// acknowledged, with offset -1, as soon as they are written to the socket, and errors go unreported.
+    public var acks: ProduceRequest.Acks
+    /// How many times a batch is sent again after a retriable error (`ErrorCode.isRetriable`, including a lost
+    /// connection) before its records fail. A retried batch may be stored twice.
+    public var retries: Int
+    /// The wait before the first retry, in milliseconds; it doubles with each retry, up to 10 times this.
+    public var retryBackoffMs: Int
+    /// The most produce requests waiting for an answer at once. Each partition has at most one.
+    public var maxInFlightRequests: Int
+    /// How long the server may take to commit a produce before answering `.timeout`, in milliseconds.
+    public var requestTimeoutMs: Int
+    /// `waitForCapacity()` suspends while this many records or more are enqueued and not yet acknowledged.
+    public var maxBufferedRecords: Int
+
+    public init(
+        lingerMs: Int = 5, batchSize: Int = 1000, maxBatchBytes: Int = 1 << 20,
+        acks: ProduceRequest.Acks = .afterCommit, retries: Int = 5, retryBackoffMs: Int = 100,
+        maxInFlightRequests: Int = 64, requestTimeoutMs: Int = 30_000, maxBufferedRecords: Int = 100_000
+    ) {
+        self.lingerMs = lingerMs
+        self.batchSize = batchSize
+        self.maxBatchBytes = maxBatchBytes
+        self.acks = acks
+        self.retries = retries
+        self.retryBackoffMs = retryBackoffMs
+        self.maxInFlightRequests = maxInFlightRequests
+        self.requestTimeoutMs = requestTimeoutMs
+        self.maxBufferedRecords = maxBufferedRecords
+    }
+
+    /// The back-off before retry number `attempt` (1 for the first retry).
+    func backoff(attempt: Int) -> Int {
+        let base = max(retryBackoffMs, 0)
+        let shift = min(max(attempt - 1, 0), 10)
+        return min(base << shift, base * 10)
+    }
+}
