@@ -29,6 +29,8 @@ public actor Consumer {
     private var positions: [TopicPartition: Int64] = [:]
     /// Where the next fetch starts in `assigned`, so that no partition always comes last in the byte budget.
     private var rotation = 0
+    /// Group membership, once `subscribe` joined a group.
+    var membership: Membership?
 
     init(client: SluiceClient, configuration: ConsumerConfiguration) {
         self.client = client
@@ -45,10 +47,14 @@ public actor Consumer {
             configuration: configuration)
     }
 
-    /// Closes the connection; it does not commit.
+    /// Closes the connection. A subscribed consumer first commits its positions (unless auto-commit is off) and
+    /// leaves its group, so its partitions move at once; an assigned one does not commit.
     public func close() async {
+        await leaveGroup()
         await client.close()
     }
+
+    var connection: SluiceClient { client }
 
     // MARK: - Assignment and positions
 
@@ -93,6 +99,7 @@ public actor Consumer {
     /// Throws `.unknownTopic` or `.unknownPartition` if an assigned partition no longer exists (positions stay),
     /// and `.connectionClosed` if the connection dropped (the next poll reconnects).
     public func poll(maxWaitMs: Int = 500) async throws(SluiceError) -> [ConsumedRecord] {
+        if membership != nil { await applyGroupAssignment() }
         if assigned.isEmpty {
             try? await Task.sleep(for: .milliseconds(maxWaitMs))
             return []
@@ -191,8 +198,21 @@ public actor Consumer {
         }
         guard !offsets.isEmpty else { return }
         let sorted = offsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
-        try await client.commitOffsets(group: group, sorted.map {
-            CommittedOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
-        })
+        try await client.commitOffsets(
+            group: group, memberID: membership?.memberID ?? "", generation: membership?.generation, sorted.map {
+                CommittedOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
+            })
+    }
+
+    /// The positions of the assigned partitions, as `commit()` would store them.
+    var committablePositions: [TopicPartition: Int64] {
+        var offsets: [TopicPartition: Int64] = [:]
+        for tp in assigned { offsets[tp] = positions[tp] }
+        return offsets
+    }
+
+    /// Changes the assignment as a group rebalance says: drops `revoked` (and their positions), adds `added`.
+    func reassign(adding added: [TopicPartition], removing revoked: Set<TopicPartition>) {
+        assign(assigned.filter { !revoked.contains($0) } + added)
     }
 }

@@ -19,6 +19,14 @@ public struct ConsumerConfiguration: Sendable, Hashable {
     public var partitionMaxBytes: Int32 = 1 << 20
     /// The record bytes a poll waits for, up to its `maxWaitMs`.
     public var minBytes: Int32 = 1
+    /// With `subscribe`: how long the server waits without a heartbeat before it removes this member and gives its
+    /// partitions to others (the server accepts 1 s to 5 min). Heartbeats go out about three times per timeout.
+    public var sessionTimeoutMs: Int32 = 10_000
+    /// With `subscribe`: how often `poll` commits the positions of the records it returned before; `nil` commits
+    /// only when asked (`commit()`), on revocation and on `close()`.
+    public var autoCommitIntervalMs: Int? = 5_000
+    /// Names this consumer in `sluice groups describe`.
+    public var clientID: String = "sluice-consumer"
 
     public init(group: String? = nil, autoOffsetReset: OffsetReset = .latest) {
         self.group = group

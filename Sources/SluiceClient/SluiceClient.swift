@@ -126,11 +126,15 @@ public struct SluiceClient: Sendable {
 
     /// Stores a group's committed offsets (standalone, outside any group membership); throws the first partition
     /// error (`.unknownTopic`, `.unknownPartition`, `.invalidArgument`).
-    public func commitOffsets(group: String, _ offsets: [CommittedOffset]) async throws(SluiceError) {
+    /// With `memberID` and `generation`, commits as a member of the group: refused with `.staleGeneration` or
+    /// `.unknownMember` when the member is not at the group's generation or does not own the partition.
+    public func commitOffsets(group: String, memberID: String = "", generation: Int32? = nil,
+                              _ offsets: [CommittedOffset]) async throws(SluiceError)
+    {
         let entries = offsets.map {
             (TopicPartition(topic: $0.topic, partition: $0.partition), ($0.offset, $0.metadata))
         }
-        let request = CommitOffsetsRequest(group: group, topics: grouped(entries) {
+        let request = CommitOffsetsRequest(group: group, generation: generation, memberID: memberID, topics: grouped(entries) {
             CommitOffsetsRequest.Partition(partition: $0, offset: $1.0, metadata: $1.1)
         })
         guard case .commitOffsets(let response) = try await send(.commitOffsets(request)) else {

@@ -20,6 +20,16 @@ struct Consume: AsyncParsableCommand {
             --format placeholders: %t topic, %p partition, %o offset, %k key, %v value, %T timestamp (ms), \
             %h headers (name=value,...), %% percent; escapes \\n \\t \\r \\\\. Each message ends with a newline \
             unless the format ends with one.
+
+            With --group and no --partition the consumer joins the group: the server shares the topic's \
+            partitions among its members and moves them as members come and go.
+
+            With --exec, COMMAND runs once per message (through /bin/sh -c) with the value on its standard input \
+            and SLUICE_TOPIC, SLUICE_PARTITION, SLUICE_OFFSET, SLUICE_KEY and SLUICE_TIMESTAMP in its environment. \
+            A non-zero exit is a failure: the message is retried --retries times with back-off, then written to \
+            the dead-letter topic (created with one partition if missing) with headers sluice.dlq.topic, \
+            sluice.dlq.partition, sluice.dlq.offset, sluice.dlq.attempts and sluice.dlq.error, and consumption \
+            moves on.
             """)
 
     @OptionGroup var location: Location
@@ -50,8 +60,24 @@ struct Consume: AsyncParsableCommand {
     var format: String = "%v"
 
     @Option(help: ArgumentHelp(
-        "Resume from the group's committed offsets; commit every second and on exit.", valueName: "group"))
+        "Consume as a member of this group: resume from its committed offsets; commit every second and on exit.",
+        valueName: "group"))
     var group: String?
+
+    @Option(help: ArgumentHelp("Run this shell command once per message instead of printing it.", valueName: "command"))
+    var exec: String?
+
+    @Option(help: ArgumentHelp("With --exec: retries of a failing message before it is dead-lettered.", valueName: "n"))
+    var retries: Int = 3
+
+    @Option(help: ArgumentHelp("With --exec: where failing messages go (default: TOPIC.dlq).", valueName: "topic"))
+    var deadLetterTopic: String?
+
+    @Option(help: ArgumentHelp("With --group: the session timeout the server applies to this member.", valueName: "ms"))
+    var sessionTimeoutMs: Int32 = 10_000
+
+    /// Whether this consumer joins its group (rather than reading chosen partitions and committing for it).
+    private var joinsGroup: Bool { group != nil && partition == nil }
 
     func validate() throws {
         let starts = (fromBeginning ? 1 : 0) + (offset == nil ? 0 : 1) + (fromTime == nil ? 0 : 1)
@@ -64,6 +90,16 @@ struct Consume: AsyncParsableCommand {
         if let maxMessages, maxMessages < 1 { throw ValidationError("--max-messages must be at least 1") }
         if let timeoutMs, timeoutMs < 0 { throw ValidationError("--timeout-ms cannot be negative") }
         if group == "" { throw ValidationError("--group cannot be empty") }
+        if group != nil && partition == nil && (offset != nil || fromTime != nil) {
+            throw ValidationError(
+                "a group member starts at the group's committed offsets: move them with 'sluice groups reset-offsets', "
+                    + "or read one --partition")
+        }
+        if retries < 0 { throw ValidationError("--retries cannot be negative") }
+        if exec == nil && (deadLetterTopic != nil) { throw ValidationError("--dead-letter-topic goes with --exec") }
+        if let deadLetterTopic, !TopicName.isValid(deadLetterTopic) {
+            throw ValidationError("--dead-letter-topic '\(deadLetterTopic)' is not a valid topic name")
+        }
         do { _ = try MessageFormat(format) } catch { throw ValidationError(error.message) }
     }
 
@@ -74,8 +110,9 @@ struct Consume: AsyncParsableCommand {
         try await reportingErrors("consume") { () async throws(SluiceError) in
             let consumer = try await prepareConsumer()
             do throws(SluiceError) {
-                try await consume(consumer, format: format, stop: stop)
-                if group != nil { try await consumer.commit() }
+                let processor = try await prepareProcessor()
+                try await consume(consumer, format: format, processor: processor, stop: stop)
+                if group != nil { try await commit(consumer) }
                 await consumer.close()
             } catch {
                 if group != nil { try? await consumer.commit() }
@@ -100,8 +137,16 @@ struct Consume: AsyncParsableCommand {
                 }
             }
             let explicitStart = fromBeginning || offset != nil || fromTime != nil
-            let configuration = ConsumerConfiguration(group: group, autoOffsetReset: explicitStart ? .earliest : .latest)
+            var configuration = ConsumerConfiguration(group: group, autoOffsetReset: explicitStart ? .earliest : .latest)
+            configuration.sessionTimeoutMs = sessionTimeoutMs
+            configuration.clientID = "sluice-consume"
+            // The loop below commits every second; the consumer itself commits on revocation.
+            configuration.autoCommitIntervalMs = nil
             let consumer = try await client.makeConsumer(configuration)
+            if joinsGroup {
+                try await consumer.subscribe([topic])
+                return consumer
+            }
             let assigned = partitions.map { TopicPartition(topic: topic, partition: $0.partition) }
             await consumer.assign(assigned)
             for (tp, bounds) in zip(assigned, partitions) {
@@ -118,8 +163,47 @@ struct Consume: AsyncParsableCommand {
         }
     }
 
-    /// Polls and prints until a stop condition; with a group, commits every second.
-    private func consume(_ consumer: Consumer, format: MessageFormat, stop: StopSignal) async throws(SluiceError) {
+    /// With --exec: the retrying runner, its dead-letter topic created when missing.
+    private func prepareProcessor() async throws(SluiceError) -> RetryingProcessor? {
+        guard exec != nil else { return nil }
+        let producer = try await Producer.connect(socketPath: location.socketPath())
+        let processor = RetryingProcessor(producer: producer, maxAttempts: retries + 1, deadLetterTopic: deadLetterTopic)
+        let dlq = processor.deadLetterTopic(for: topic)
+        try await withClient(location) { client throws(SluiceError) in
+            do throws(SluiceError) {
+                try await client.createTopic(dlq, partitions: 1)
+            } catch {
+                if error.code != .topicAlreadyExists { throw error }
+            }
+        }
+        return processor
+    }
+
+    /// Runs --exec's command for one record; a non-zero exit status is a failure.
+    private func execute(_ record: ConsumedRecord) throws {
+        let status = ChildProcess.run(exec ?? "", input: record.record.value ?? [], environment: [
+            "SLUICE_TOPIC": record.topic,
+            "SLUICE_PARTITION": String(record.partition),
+            "SLUICE_OFFSET": String(record.offset),
+            "SLUICE_KEY": record.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
+            "SLUICE_TIMESTAMP": String(record.record.timestamp),
+        ])
+        if status != 0 { throw SluiceError(.unknown, "command exited with status \(status)") }
+    }
+
+    /// Commits, riding out a rebalance: a refused commit is retried after the next poll applies the new assignment.
+    private func commit(_ consumer: Consumer) async throws(SluiceError) {
+        do throws(SluiceError) {
+            try await consumer.commit()
+        } catch {
+            if ![.staleGeneration, .unknownMember, .rebalanceInProgress].contains(error.code) { throw error }
+        }
+    }
+
+    /// Polls and prints (or runs --exec) until a stop condition; with a group, commits every second.
+    private func consume(_ consumer: Consumer, format: MessageFormat, processor: RetryingProcessor?, stop: StopSignal)
+        async throws(SluiceError)
+    {
         let clock = ContinuousClock()
         var lastMessage = clock.now
         var lastCommit = clock.now
@@ -140,6 +224,18 @@ struct Consume: AsyncParsableCommand {
                     try await rewind(consumer, past: records[(maxMessages - printed)...])
                     records.removeLast(printed + records.count - maxMessages)
                 }
+                if let processor {
+                    for record in records {
+                        let outcome = try await processor.process(record) { try execute($0) }
+                        if case .deadLettered(let attempts, let dlq, _, _) = outcome {
+                            Output.error("sluice consume: \(record.topic)[\(record.partition)]@\(record.offset) failed "
+                                + "\(attempts) times; sent to \(dlq)")
+                        }
+                    }
+                    printed += records.count
+                    if let maxMessages, printed >= maxMessages { return }
+                    continue
+                }
                 var out: [UInt8] = []
                 for record in records { format.write(record, to: &out) }
                 do throws(RawOutput.Failure) {
@@ -156,7 +252,7 @@ struct Consume: AsyncParsableCommand {
                 if let maxMessages, printed >= maxMessages { return }
             }
             if group != nil, uncommitted, clock.now - lastCommit >= .seconds(1) {
-                try await consumer.commit()
+                try await commit(consumer)
                 lastCommit = clock.now
                 uncommitted = false
             }

@@ -1,0 +1,131 @@
+import SluiceCore
+import SluiceProtocol
+
+/// A change of a subscribed consumer's partitions, reported by `poll` as it applies a rebalance.
+public enum RebalanceEvent: Sendable, Hashable {
+    /// These partitions were given to this consumer; it reads them from the group's committed offsets.
+    case assigned([TopicPartition])
+    /// These partitions were taken away; their positions were committed first.
+    case revoked([TopicPartition])
+}
+
+/// A subscribed consumer's place in its group.
+struct Membership {
+    var group: String
+    var topics: [String]
+    var memberID: String
+    /// The generation of the assignment `poll` last applied: commits carry it.
+    var generation: Int32
+    /// The newest assignment heard from the server, applied by the next `poll`.
+    var latest: MemberAssignment
+    var heartbeat: Task<Void, Never>?
+    var onRebalance: (@Sendable (RebalanceEvent) -> Void)?
+    var lastCommit: ContinuousClock.Instant = .now
+}
+
+/// Consumer-group membership: the server assigns partitions; this side joins, heartbeats, and applies each new
+/// assignment at the start of a `poll`, so that partitions are only ever revoked between two polls (after the
+/// application processed what the previous poll returned): positions of revoked partitions are committed, then the
+/// partitions are dropped, and the next heartbeat tells the server they are free for their new owner.
+extension Consumer {
+    /// Joins the configured group, subscribed to `topics`; from then on `poll` reads the partitions the server
+    /// assigns and `onRebalance` hears of each change. Throws `.invalidArgument` without a group, `.unknownTopic`.
+    public func subscribe(_ topics: [String], onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil)
+        async throws(SluiceError)
+    {
+        guard let group = configuration.group else {
+            throw SluiceError(.invalidArgument, "subscribe needs a consumer group: set ConsumerConfiguration.group")
+        }
+        precondition(membership == nil, "subscribe: already subscribed")
+        let answer = try await connection.joinGroup(JoinGroupRequest(
+            group: group, clientID: configuration.clientID, sessionTimeoutMs: configuration.sessionTimeoutMs,
+            topics: topics))
+        membership = Membership(group: group, topics: topics, memberID: answer.memberID, generation: answer.generation,
+                                latest: answer, onRebalance: onRebalance)
+        assign([])
+        await applyGroupAssignment()
+        membership?.heartbeat = Task { [weak self] in
+            while let self, await self.heartbeatOnce() {}
+        }
+    }
+
+    /// This consumer's member id in its group, once subscribed.
+    public var memberID: String? { membership?.memberID }
+
+    /// Sends one heartbeat (after waiting its interval); rejoins when the server says so. False once unsubscribed.
+    func heartbeatOnce() async -> Bool {
+        guard let current = membership else { return false }
+        let waiting = !current.latest.pending.isEmpty
+        // Pending partitions are granted as soon as their old owner lets go: ask again soon.
+        let interval = waiting ? min(200, Int(current.latest.heartbeatIntervalMs)) : Int(current.latest.heartbeatIntervalMs)
+        try? await Task.sleep(for: .milliseconds(max(interval, 50)))
+        guard !Task.isCancelled, let member = membership else { return false }
+        let owned = Set(assignment)
+        do throws(SluiceError) {
+            let answer = try await connection.heartbeat(HeartbeatRequest(
+                group: member.group, memberID: member.memberID, generation: member.latest.generation,
+                owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }))
+            membership?.latest = answer
+        } catch {
+            await rejoin(after: error)
+        }
+        return membership != nil
+    }
+
+    /// Joins again: with the same id after `.staleGeneration`, as a new member after `.unknownMember`.
+    private func rejoin(after error: SluiceError) async {
+        guard let member = membership else { return }
+        switch error.code {
+        case .staleGeneration, .unknownMember, .rebalanceInProgress:
+            let memberID = error.code == .unknownMember ? "" : member.memberID
+            do throws(SluiceError) {
+                let answer = try await connection.joinGroup(JoinGroupRequest(
+                    group: member.group, memberID: memberID, clientID: configuration.clientID,
+                    sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
+                membership?.memberID = answer.memberID
+                membership?.latest = answer
+            } catch {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        default:
+            // The server is away (restarting, say): try again after a pause; the session timeout decides.
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Applies the newest assignment: commits and drops revoked partitions, adds granted ones, then commits the
+    /// others' positions when auto-commit is due.
+    func applyGroupAssignment() async {
+        guard let member = membership else { return }
+        let granted = member.latest.grantedPartitions
+        let current = Set(assignment)
+        let revoked = current.subtracting(granted)
+        let added = granted.filter { !current.contains($0) }
+        membership?.generation = member.latest.generation
+        if !revoked.isEmpty {
+            let positions = committablePositions.filter { revoked.contains($0.key) }
+            try? await commit(positions)
+            reassign(adding: [], removing: revoked)
+            member.onRebalance?(.revoked(revoked.sorted()))
+        }
+        if !added.isEmpty {
+            reassign(adding: added, removing: [])
+            member.onRebalance?(.assigned(added))
+        }
+        if let interval = configuration.autoCommitIntervalMs, ContinuousClock.now - member.lastCommit >= .milliseconds(interval) {
+            membership?.lastCommit = .now
+            try? await commit(committablePositions)
+        }
+    }
+
+    /// Commits (unless auto-commit is off) and leaves the group.
+    func leaveGroup() async {
+        guard let member = membership else { return }
+        member.heartbeat?.cancel()
+        if configuration.autoCommitIntervalMs != nil {
+            try? await commit(committablePositions)
+        }
+        membership = nil
+        try? await connection.leaveGroup(member.group, memberID: member.memberID)
+    }
+}
