@@ -93,6 +93,24 @@ extension Consumer {
         }
     }
 
+    /// Rejoins with the same member id to learn the group's generation (the next poll applies the assignment that
+    /// comes with it). False if that failed.
+    func refreshGeneration() async -> Bool {
+        guard let member = membership else { return false }
+        do throws(SluiceError) {
+            let answer = try await connection.joinGroup(JoinGroupRequest(
+                group: member.group, memberID: member.memberID, clientID: configuration.clientID,
+                sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
+            // A member the server had removed comes back under a new id, without its old partitions.
+            membership?.memberID = answer.memberID
+            membership?.latest = answer
+            membership?.generation = answer.generation
+            return answer.memberID == member.memberID
+        } catch {
+            return false
+        }
+    }
+
     /// Applies the newest assignment: commits and drops revoked partitions, adds granted ones, then commits the
     /// others' positions when auto-commit is due.
     func applyGroupAssignment() async {

@@ -198,10 +198,17 @@ public actor Consumer {
         }
         guard !offsets.isEmpty else { return }
         let sorted = offsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
-        try await client.commitOffsets(
-            group: group, memberID: membership?.memberID ?? "", generation: membership?.generation, sorted.map {
-                CommittedOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
-            })
+        let entries = sorted.map { CommittedOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        do throws(SluiceError) {
+            try await client.commitOffsets(
+                group: group, memberID: membership?.memberID ?? "", generation: membership?.generation, entries)
+        } catch {
+            // A rebalance moved the group to a new generation since this member last heard: the member still owns
+            // its partitions until it lets them go, so learn the generation and commit again, once.
+            guard error.code == .staleGeneration, membership != nil, await refreshGeneration() else { throw error }
+            try await client.commitOffsets(
+                group: group, memberID: membership?.memberID ?? "", generation: membership?.generation, entries)
+        }
     }
 
     /// The positions of the assigned partitions, as `commit()` would store them.
