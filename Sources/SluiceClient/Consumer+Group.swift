@@ -21,6 +21,9 @@ struct Membership {
     var heartbeat: Task<Void, Never>?
     var onRebalance: (@Sendable (RebalanceEvent) -> Void)?
     var lastCommit: ContinuousClock.Instant = .now
+    /// When the server last answered a join or heartbeat. Silent for longer than the session timeout, the member
+    /// must assume it was removed and its partitions given to others.
+    var lastHeard: ContinuousClock.Instant = .now
 }
 
 /// Consumer-group membership: the server assigns partitions; this side joins, heartbeats, and applies each new
@@ -66,6 +69,7 @@ extension Consumer {
                 group: member.group, memberID: member.memberID, generation: member.latest.generation,
                 owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }))
             membership?.latest = answer
+            membership?.lastHeard = .now
         } catch {
             await rejoin(after: error)
         }
@@ -84,6 +88,7 @@ extension Consumer {
                     sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
                 membership?.memberID = answer.memberID
                 membership?.latest = answer
+                membership?.lastHeard = .now
             } catch {
                 try? await Task.sleep(for: .milliseconds(200))
             }
@@ -105,6 +110,7 @@ extension Consumer {
             membership?.memberID = answer.memberID
             membership?.latest = answer
             membership?.generation = answer.generation
+            membership?.lastHeard = .now
             return answer.memberID == member.memberID
         } catch {
             return false
@@ -115,14 +121,17 @@ extension Consumer {
     /// others' positions when auto-commit is due.
     func applyGroupAssignment() async {
         guard let member = membership else { return }
-        let granted = member.latest.grantedPartitions
+        // Not heard from the server for a whole session: the member has surely been removed and its partitions
+        // handed to others, so it stops reading them now rather than when it learns so.
+        let fenced = ContinuousClock.now - member.lastHeard > .milliseconds(Int(configuration.sessionTimeoutMs))
+        let granted = fenced ? [] : member.latest.grantedPartitions
         let current = Set(assignment)
         let revoked = current.subtracting(granted)
         let added = granted.filter { !current.contains($0) }
         membership?.generation = member.latest.generation
         if !revoked.isEmpty {
             let positions = committablePositions.filter { revoked.contains($0.key) }
-            try? await commit(positions)
+            if !fenced { try? await commit(positions) }
             reassign(adding: [], removing: revoked)
             member.onRebalance?(.revoked(revoked.sorted()))
         }
@@ -143,6 +152,10 @@ extension Consumer {
         if configuration.autoCommitIntervalMs != nil {
             try? await commit(committablePositions)
         }
+        // Given up before the server hears of it, so that no new owner can start while this one still reads.
+        let owned = assignment
+        assign([])
+        if !owned.isEmpty { member.onRebalance?(.revoked(owned.sorted())) }
         membership = nil
         try? await connection.leaveGroup(member.group, memberID: member.memberID)
     }

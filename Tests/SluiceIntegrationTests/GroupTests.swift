@@ -56,9 +56,9 @@ import Testing
         }
     }
 
-    func configuration(_ group: String) -> ConsumerConfiguration {
+    func configuration(_ group: String, sessionTimeoutMs: Int32 = 5000) -> ConsumerConfiguration {
         var configuration = ConsumerConfiguration(group: group, autoOffsetReset: .earliest)
-        configuration.sessionTimeoutMs = 2000
+        configuration.sessionTimeoutMs = sessionTimeoutMs
         configuration.autoCommitIntervalMs = 200
         return configuration
     }
@@ -136,7 +136,7 @@ import Testing
         defer { server.cleanUp() }
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         try await client.createTopic("jobs", partitions: 4)
-        let survivor = try await client.makeConsumer(configuration("crew"))
+        let survivor = try await client.makeConsumer(configuration("crew", sessionTimeoutMs: 2000))
         try await survivor.subscribe(["jobs"])
         let seen = Tally()
         let polling = Self.pollLoop(survivor, into: seen)
