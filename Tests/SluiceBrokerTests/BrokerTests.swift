@@ -57,7 +57,8 @@ import Testing
         let start = ContinuousClock.now
         _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["x"]))])
         let fetched = await fetch.value
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        // Woken by the commit, not by the 5 s deadline (the margin allows for a loaded machine).
+        #expect(ContinuousClock.now - start < .milliseconds(2000))
         #expect(fetched[0].records.map(\.offset) == [0])
         await cleanUp()
     }
