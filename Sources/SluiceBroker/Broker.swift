@@ -19,6 +19,8 @@ public final class Broker: Sendable {
     private let store: Owned<Store>
     private let registry = Locked(Registry())
     let groups: GroupCoordinator
+    /// Wakes topics for retention and compaction; see `Sweeper`.
+    let sweeper: Sweeper
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -27,13 +29,25 @@ public final class Broker: Sendable {
         var shuttingDown = false
     }
 
-    /// Opens the data directory (creating it when missing) and every topic in it.
+    /// Opens the data directory (creating it when missing) and every topic in it, and sweeps each once.
     ///
     /// A topic whose database cannot be opened is logged and answered with its error; the others are served.
-    public init(dataDirectory: String, logger: Logger = Logger(label: "sluice.broker")) throws(SluiceError) {
+    /// `wallClock` (milliseconds since the Unix epoch) stamps records and judges their age; `sweeper` paces
+    /// retention and compaction. Tests inject both so that nothing waits for real time.
+    public init(
+        dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
+        wallClock: @escaping @Sendable () -> Int64 = currentTimeMillis,
+        sweeper sweeperSettings: SweeperSettings = SweeperSettings()
+    ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
         self.logger = logger
         let shared = self.registry
+        let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock) { topic in
+            guard let handle = shared.withLock({ $0.topics[topic] }) else { return false }
+            handle.sweep()
+            return true
+        }
+        self.sweeper = sweeper
         self.groups = GroupCoordinator(logger: logger) { topics in
             shared.withLock { registry in
                 var counts: [String: Int32] = [:]
@@ -51,7 +65,7 @@ public final class Broker: Sendable {
                 let writer = try store.openWriter(topic.name)
                 opened.topics[topic.name] = try TopicHandle(
                     name: topic.name, path: store.directory.topicPath(topic.name), config: topic.config,
-                    writer: writer, logger: logger)
+                    writer: writer, retention: TopicRetention(topic: topic.name, sweeper: sweeper), logger: logger)
             } catch {
                 logger.error("cannot open topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
                 opened.broken[topic.name] = SluiceError(
@@ -59,6 +73,8 @@ public final class Broker: Sendable {
             }
         }
         self.registry.withLock { $0 = opened }
+        // Whatever expired while the broker was down goes now; each sweep then says when its topic is next due.
+        for handle in opened.topics.values { handle.retention.sweepNow() }
     }
 
     // MARK: - Topic lookup
@@ -90,11 +106,13 @@ public final class Broker: Sendable {
     public func createTopic(_ name: String, config: TopicConfig) async throws(SluiceError) -> TopicDescription {
         try checkRunning()
         let logger = self.logger
+        let sweeper = self.sweeper
         return try await admin { store throws(SluiceError) in
-            let description = try store.createTopic(name, config: config, now: currentTimeMillis())
+            let description = try store.createTopic(name, config: config, now: sweeper.clock())
             let writer = try store.openWriter(name)
             let handle = try TopicHandle(name: name, path: store.directory.topicPath(name), config: config,
-                                         writer: writer, logger: logger)
+                                         writer: writer, retention: TopicRetention(topic: name, sweeper: sweeper),
+                                         logger: logger)
             self.registry.withLock { $0.topics[name] = handle }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             return description
@@ -108,6 +126,7 @@ public final class Broker: Sendable {
             // Removed from the registry first: from here on, new requests see an unknown topic.
             self.registry.withLock { _ = $0.topics.removeValue(forKey: name) }
         }
+        sweeper.remove(name)
         await handle.close()
         try await admin { store throws(SluiceError) in
             try store.deleteTopic(name)
@@ -218,7 +237,9 @@ public final class Broker: Sendable {
             }
             for (target, result) in zip(spec.targets, results) where result.error == nil {
                 guard let handle = try? self.handle(target.topic) else { continue }
-                handle.watch.wait(waiter, partition: target.partition, offset: target.offset + Int64(result.records.count))
+                // Wait past what was read (offsets may have gaps where compaction removed records).
+                let next = result.records.last.map { $0.offset + 1 } ?? target.offset
+                handle.watch.wait(waiter, partition: target.partition, offset: next)
             }
             waiter.setTimeout(after: spec.maxWaitMs, on: self.timerQueue)
         }
@@ -229,6 +250,9 @@ public final class Broker: Sendable {
             fetch(spec) { continuation.resume(returning: $0) }
         }
     }
+
+    /// Wire bytes a stored record takes besides its key, value and headers (offset, timestamp, lengths).
+    static let recordOverheadBytes = 32
 
     /// Reads every target once, within the request's byte budget. Runs on the read queue.
     private func read(_ spec: FetchSpec) -> [FetchedPartition] {
@@ -253,10 +277,13 @@ public final class Broker: Sendable {
                     return fetched
                 }
                 let limit = max(1, min(target.maxBytes, budget))
+                // Every record costs framing on the wire besides its data: cap the count so that tiny records
+                // cannot make a response many times larger than asked for.
+                let maxRecords = max(1, limit / Self.recordOverheadBytes)
                 try handle.withReader { reader throws(SluiceError) in
                     var records: [Record] = []
                     let summary = try reader.read(partition: target.partition, from: target.offset,
-                                                  maxRecords: 100_000, maxBytes: limit) { records.append($0.record()) }
+                                                  maxRecords: maxRecords, maxBytes: limit) { records.append($0.record()) }
                     fetched.records = records
                     fetched.logStartOffset = summary.logStartOffset
                     fetched.highWatermark = summary.highWatermark
@@ -372,6 +399,7 @@ public final class Broker: Sendable {
             registry.shuttingDown = true
             return Array(registry.topics.values)
         }
+        sweeper.stop()
         for handle in handles { await handle.close() }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }

@@ -15,14 +15,18 @@ final class TopicHandle: Sendable {
     let path: String
     private let settings: Mutex<TopicConfig>
     let watch: PartitionWatch
-    private let writerQueue: DispatchQueue
-    private let writer: Owned<TopicWriter>
+    let writerQueue: DispatchQueue
+    let writer: Owned<TopicWriter>
     private let pending = Mutex(PendingState())
     private let readers = Mutex<[Owned<TopicReader>]>([])
     private let closed = Atomic<Bool>(false)
-    private let logger: Logger
+    let logger: Logger
+    /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
+    let retention: TopicRetention
 
     static let maxPooledReaders = 4
+    /// Commits one drain makes before letting other work on the writer queue (a sweep step) take a turn.
+    static let commitsPerTurn = 4
 
     struct Produce {
         var partition: Int32
@@ -35,11 +39,14 @@ final class TopicHandle: Sendable {
         var drainScheduled = false
     }
 
-    init(name: String, path: String, config: TopicConfig, writer: TopicWriter, logger: Logger) throws(SluiceError) {
+    init(name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
+         logger: Logger) throws(SluiceError)
+    {
         self.name = name
         self.path = path
         self.settings = Mutex(config)
         self.logger = logger
+        self.retention = retention
         var bounds: [(logStart: Int64, next: Int64)] = []
         for partition in 0..<config.partitions {
             let offsets = try writer.offsets(partition: partition)
@@ -53,6 +60,9 @@ final class TopicHandle: Sendable {
     var config: TopicConfig { settings.withLock { $0 } }
 
     var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// No produce is waiting for the writer or being committed.
+    var isWriterIdle: Bool { pending.withLock { $0.requests.isEmpty && !$0.drainScheduled } }
 
     // MARK: - Produce
 
@@ -83,9 +93,10 @@ final class TopicHandle: Sendable {
         }
     }
 
-    /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only.
+    /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
+    /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
     private func drain() {
-        while true {
+        for _ in 0..<Self.commitsPerTurn {
             let batch = pending.withLock { state -> [Produce] in
                 let batch = state.requests
                 state.requests.removeAll(keepingCapacity: true)
@@ -95,6 +106,7 @@ final class TopicHandle: Sendable {
             if batch.isEmpty { return }
             commit(batch)
         }
+        writerQueue.async { self.drain() }
     }
 
     private func commit(_ batch: [Produce]) {
@@ -102,7 +114,7 @@ final class TopicHandle: Sendable {
             for request in batch { request.completion(.failure(SluiceError.unknownTopic(name))) }
             return
         }
-        let now = currentTimeMillis()
+        let now = retention.clock()
         let appends = batch.map { TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records) }
         do {
             let results = try writer.value.append(appends, now: now)
@@ -114,6 +126,7 @@ final class TopicHandle: Sendable {
             for (request, result) in zip(batch, results) {
                 request.completion(.success(.init(baseOffset: result.baseOffset, logAppendTime: result.logAppendTime)))
             }
+            noteCommitted(batch, now: now)
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
@@ -164,6 +177,8 @@ final class TopicHandle: Sendable {
         if config.durability != old.durability {
             writerQueue.async { try? self.writer.value.setDurability(config.durability) }
         }
+        // Limits may have tightened: the sweeper plans again at once (the sweep reads the settings at every step).
+        retention.sweepNow()
     }
 
     /// Stops taking produces, finishes the commits in flight, drops pooled readers and wakes every waiting fetch.

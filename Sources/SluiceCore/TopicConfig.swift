@@ -49,18 +49,28 @@ extension Substring {
 }
 
 /// A topic's settings. `nil` limits are unlimited.
+///
+/// The defaults suit an appliance that runs unattended for years on a small disk: records are kept for 7 days
+/// (`retention.ms`, as Kafka does) *and* at most 1 GiB of record data per partition (`retention.bytes`, which Kafka
+/// leaves unlimited), so that a runaway producer fills a bounded share of the disk rather than all of it. Raise or
+/// lift either limit per topic when the disk is planned for it.
 public struct TopicConfig: Sendable, Hashable {
     public static let defaultMaxMessageBytes = 1 << 20
     public static let defaultRetentionMs: Int64 = 7 * 24 * 3_600_000
+    public static let defaultRetentionBytes: Int64 = 1 << 30
+    public static let defaultDeleteRetentionMs: Int64 = 24 * 3_600_000
 
     public var partitions: Int32
-    /// Oldest record age kept, by record timestamp, in milliseconds.
+    /// Oldest record age kept, by record timestamp, in milliseconds. Applies under the `delete` policy.
     public var retentionMs: Int64?
-    /// Largest size kept per partition, in bytes of record data.
+    /// Largest size kept per partition, in bytes of record data. Applies under the `delete` policy.
     public var retentionBytes: Int64?
-    /// Largest number of records kept per partition.
+    /// Largest number of records kept per partition (counted in offsets). Applies under the `delete` policy.
     public var retentionRecords: Int64?
     public var cleanupPolicy: CleanupPolicy
+    /// Under compaction, how long a tombstone (a key with no value) that is the latest record for its key is kept,
+    /// counted from its timestamp, in milliseconds. Consumers that read the log within this time see the deletion.
+    public var deleteRetentionMs: Int64
     public var durability: Durability
     /// Largest record (key, value and headers) accepted.
     public var maxMessageBytes: Int
@@ -68,9 +78,10 @@ public struct TopicConfig: Sendable, Hashable {
     public init(
         partitions: Int32 = 1,
         retentionMs: Int64? = TopicConfig.defaultRetentionMs,
-        retentionBytes: Int64? = nil,
+        retentionBytes: Int64? = TopicConfig.defaultRetentionBytes,
         retentionRecords: Int64? = nil,
         cleanupPolicy: CleanupPolicy = .delete,
+        deleteRetentionMs: Int64 = TopicConfig.defaultDeleteRetentionMs,
         durability: Durability = .full,
         maxMessageBytes: Int = TopicConfig.defaultMaxMessageBytes
     ) {
@@ -79,6 +90,7 @@ public struct TopicConfig: Sendable, Hashable {
         self.retentionBytes = retentionBytes
         self.retentionRecords = retentionRecords
         self.cleanupPolicy = cleanupPolicy
+        self.deleteRetentionMs = deleteRetentionMs
         self.durability = durability
         self.maxMessageBytes = maxMessageBytes
     }
@@ -98,6 +110,9 @@ public struct TopicConfig: Sendable, Hashable {
         }
         if let records = retentionRecords, records <= 0 {
             throw SluiceError(.invalidArgument, "retention.records must be positive, not \(records)")
+        }
+        if deleteRetentionMs < 0 {
+            throw SluiceError(.invalidArgument, "delete.retention.ms must not be negative, not \(deleteRetentionMs)")
         }
         if maxMessageBytes < 1 || maxMessageBytes > 64 << 20 {
             throw SluiceError(.invalidArgument, "max.message.bytes must be between 1 and \(64 << 20), not \(maxMessageBytes)")

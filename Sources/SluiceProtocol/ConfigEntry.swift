@@ -33,6 +33,8 @@ public enum TopicConfigKey: String, Sendable, Hashable, CaseIterable {
     case durability = "durability"
     /// Decimal bytes; null is the default, 1 MiB.
     case maxMessageBytes = "max.message.bytes"
+    /// Decimal milliseconds a tombstone is kept under compaction; null is the default, one day.
+    case deleteRetentionMs = "delete.retention.ms"
 }
 
 extension ConfigEntry: WireCodable {
@@ -60,6 +62,7 @@ extension TopicConfig {
             case .cleanupPolicy: ConfigEntry(key, cleanupPolicy.name)
             case .durability: ConfigEntry(key, durability.rawValue)
             case .maxMessageBytes: ConfigEntry(key, String(maxMessageBytes))
+            case .deleteRetentionMs: ConfigEntry(key, String(deleteRetentionMs))
             }
         }
     }
@@ -118,6 +121,13 @@ extension TopicConfig {
                 }
                 guard let bytes = Int(value) else { throw Self.badValue(entry, expected: "a decimal integer") }
                 config.maxMessageBytes = bytes
+            case .deleteRetentionMs:
+                guard let value = entry.value else {
+                    config.deleteRetentionMs = defaults.deleteRetentionMs
+                    continue
+                }
+                guard let millis = Int64(value) else { throw Self.badValue(entry, expected: "a decimal integer") }
+                config.deleteRetentionMs = millis
             }
         }
         self = config

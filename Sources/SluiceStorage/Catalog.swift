@@ -46,8 +46,8 @@ public final class Catalog {
             let insert = try connection.statement(
                 """
                 INSERT INTO topics (name, partitions, retention_ms, retention_bytes, retention_records,
-                    cleanup_policy, durability, max_message_bytes, state, created_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'creating', ?)
+                    cleanup_policy, durability, max_message_bytes, state, created_ms, delete_retention_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'creating', ?, ?)
                 """
             )
             insert.bind(1, name)
@@ -59,6 +59,7 @@ public final class Catalog {
             insert.bind(7, config.durability.rawValue)
             insert.bind(8, Int64(config.maxMessageBytes))
             insert.bind(9, now)
+            insert.bind(10, config.deleteRetentionMs)
             try insert.run()
         }
     }
@@ -89,7 +90,7 @@ public final class Catalog {
             let update = try connection.statement(
                 """
                 UPDATE topics SET partitions = ?, retention_ms = ?, retention_bytes = ?, retention_records = ?,
-                    cleanup_policy = ?, durability = ?, max_message_bytes = ?
+                    cleanup_policy = ?, durability = ?, max_message_bytes = ?, delete_retention_ms = ?
                 WHERE name = ? AND state = 'live'
                 """
             )
@@ -100,7 +101,8 @@ public final class Catalog {
             update.bind(5, config.cleanupPolicy.name)
             update.bind(6, config.durability.rawValue)
             update.bind(7, Int64(config.maxMessageBytes))
-            update.bind(8, name)
+            update.bind(8, config.deleteRetentionMs)
+            update.bind(9, name)
             try update.run()
             if connection.changes == 0 { throw SluiceError.unknownTopic(name) }
         }
@@ -139,7 +141,7 @@ public final class Catalog {
 
     private static let selectTopics = """
         SELECT name, partitions, retention_ms, retention_bytes, retention_records, cleanup_policy, durability,
-            max_message_bytes, created_ms FROM topics
+            max_message_bytes, created_ms, delete_retention_ms FROM topics
         """
 
     private static func topic(from row: Statement) -> TopicDescription {
@@ -149,6 +151,7 @@ public final class Catalog {
             retentionBytes: row.optionalInt64(3),
             retentionRecords: row.optionalInt64(4),
             cleanupPolicy: CleanupPolicy(name: row.text(5) ?? "delete") ?? .delete,
+            deleteRetentionMs: row.int64(9),
             durability: Durability(rawValue: row.text(6) ?? "full") ?? .full,
             maxMessageBytes: Int(row.int64(7))
         )

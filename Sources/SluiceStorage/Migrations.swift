@@ -19,10 +19,14 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let catalog: [Migration] = [
         Migration(version: 1, name: "catalog_0001_initial.sql", bytes: PackageResources.catalog_0001_initial_sql),
+        Migration(
+            version: 2, name: "catalog_0002_delete_retention.sql",
+            bytes: PackageResources.catalog_0002_delete_retention_sql),
     ]
 
     public static let topic: [Migration] = [
         Migration(version: 1, name: "topic_0001_initial.sql", bytes: PackageResources.topic_0001_initial_sql),
+        Migration(version: 2, name: "topic_0002_compaction.sql", bytes: PackageResources.topic_0002_compaction_sql),
     ]
 
     /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.

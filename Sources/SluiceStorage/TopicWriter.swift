@@ -8,10 +8,19 @@ import SluiceCore
 public final class TopicWriter {
     public let topic: String
     let connection: Connection
-    private var partitions: [Int32: PartitionCursor] = [:]
+    var partitions: [Int32: PartitionCursor] = [:]
+    /// The durability commits of appended records get; maintenance transactions (retention, compaction) commit
+    /// without an fsync of their own and become durable with the next append or checkpoint.
+    private(set) var durability: Durability
+    /// When the last append committed (a sweep lets appends go first while they keep coming).
+    public private(set) var lastAppendEnded: ContinuousClock.Instant?
 
     /// Records between two entries of the sparse time index.
     static let timeIndexInterval: Int64 = 4096
+
+    /// The size the WAL file is cut back to each time it restarts from the beginning, so that one large
+    /// transaction (a vacuum, a burst of appends while a reader pinned the WAL) does not leave a large file behind.
+    public static let journalSizeLimit: Int64 = 8 << 20
 
     /// The in-memory copy of one partition's `partition_state` row.
     struct PartitionCursor {
@@ -20,6 +29,8 @@ public final class TopicWriter {
         var maxTimestamp: Int64
         var sizeBytes: Int64
         var lastIndexedOffset: Int64
+        /// Compaction has examined every record below this offset (see `compact(partition:maxRecords:)`).
+        var compactedOffset: Int64
         let insertSQL: String
     }
 
@@ -28,6 +39,7 @@ public final class TopicWriter {
         throws(SluiceError)
     {
         self.topic = topic
+        self.durability = durability
         do {
             connection = try Connection(path: path, flags: create ? [.readWrite, .create] : [.readWrite])
             if create {
@@ -37,10 +49,19 @@ public final class TopicWriter {
         } catch {
             throw error.sluiceError
         }
+        // SQLite takes an empty file for a new database; an existing topic's file that is empty was damaged (a crash
+        // on some file systems, a stray `touch`), and migrating it would overwrite the evidence.
+        if !create, (try? connection.scalarInt("PRAGMA page_count")) == 0 {
+            throw SluiceError(.corruptDatabase, "topic database \(path) is an empty file")
+        }
         // Migrate first: a database from a newer Sluice must be refused before anything (the journal mode) changes.
         try Migrations.apply(Migrations.topic, to: connection)
         do {
             try connection.execute("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA journal_size_limit = \(Self.journalSizeLimit)")
+            // Debian and others build SQLite with secure_delete on, which writes every page retention frees (zeroed)
+            // to the WAL and then the database: FAST zeroes deleted content only where that costs no extra I/O.
+            try connection.execute("PRAGMA secure_delete = FAST")
             try setDurability(durability)
         } catch {
             throw error.sluiceError
@@ -53,6 +74,7 @@ public final class TopicWriter {
     public func setDurability(_ durability: Durability) throws(SluiceError) {
         do {
             try connection.execute(durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            self.durability = durability
         } catch {
             throw error.sluiceError
         }
@@ -134,6 +156,7 @@ public final class TopicWriter {
                 try saveCursor(partition)
             }
             try connection.execute("COMMIT")
+            lastAppendEnded = .now
         } catch {
             if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
             // The cached cursors may be ahead of what was committed: reload them from the database.
@@ -179,7 +202,7 @@ public final class TopicWriter {
         return base
     }
 
-    private func saveCursor(_ partition: Int32) throws {
+    func saveCursor(_ partition: Int32) throws {
         guard let cursor = partitions[partition] else { return }
         let update = try connection.statement(
             "UPDATE partition_state SET next_offset = ?, max_timestamp = ?, size_bytes = ? WHERE partition = ?"
@@ -191,10 +214,11 @@ public final class TopicWriter {
         try update.run()
     }
 
-    private func cursor(_ partition: Int32) throws -> PartitionCursor {
+    func cursor(_ partition: Int32) throws -> PartitionCursor {
         if let cursor = partitions[partition] { return cursor }
         let state = try connection.statement(
-            "SELECT next_offset, log_start_offset, max_timestamp, size_bytes FROM partition_state WHERE partition = ?"
+            "SELECT next_offset, log_start_offset, max_timestamp, size_bytes, compacted_offset FROM partition_state "
+                + "WHERE partition = ?"
         )
         state.bind(1, Int64(partition))
         guard try state.step() else {
@@ -206,6 +230,7 @@ public final class TopicWriter {
             maxTimestamp: state.int64(2),
             sizeBytes: state.int64(3),
             lastIndexedOffset: -1,
+            compactedOffset: state.int64(4),
             insertSQL: "INSERT INTO \(Self.tableName(partition)) (offset, timestamp, key, value, headers) "
                 + "VALUES (?, ?, ?, ?, ?)"
         )

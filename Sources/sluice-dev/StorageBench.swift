@@ -1,7 +1,8 @@
 import SluiceCore
 import SluiceStorage
 
-/// `storage-bench DIR --records N --batch B --size BYTES --durability full|normal`: storage throughput.
+/// `storage-bench DIR --records N --batch B --size BYTES --durability full|normal [--cleanup-policy P]`: storage
+/// throughput. `--cleanup-policy compact` measures appends with the compaction indexes in place.
 ///
 /// Appends N records (an 8-byte key, a BYTES-byte value, no headers) to one partition in batches of B through
 /// `TopicWriter.append`, then reads them back through `TopicReader.read` in chunks of 1000, touching each key and
@@ -13,20 +14,24 @@ enum StorageBench {
     static let readChunk = 1000
 
     static func run(_ arguments: [String]) throws {
-        let options = try Arguments(arguments, options: ["records", "batch", "size", "durability"])
+        let options = try Arguments(arguments, options: ["records", "batch", "size", "durability", "cleanup-policy"])
         guard options.positional.count == 1 else { throw UsageError("storage-bench needs DIR") }
         let records = try options.positiveInt("records")
         let batchSize = try options.positiveInt("batch")
         let size = try options.positiveInt("size")
         let durability = try options.durability()
         let mode = durability.rawValue.uppercased()
+        guard let policy = CleanupPolicy(name: options.string("cleanup-policy") ?? "delete") else {
+            throw UsageError("--cleanup-policy must be delete, compact or compact,delete")
+        }
 
         let store = try Store(path: options.positional[0])
         if try store.topics().contains(where: { $0.name == topic }) {
             try store.deleteTopic(topic)
         }
         let config = TopicConfig(
-            retentionMs: nil, durability: durability, maxMessageBytes: max(size + 64, TopicConfig.defaultMaxMessageBytes)
+            retentionMs: nil, retentionBytes: nil, cleanupPolicy: policy, durability: durability,
+            maxMessageBytes: max(size + 64, TopicConfig.defaultMaxMessageBytes)
         )
         try store.createTopic(topic, config: config, now: wallClockMillis())
 

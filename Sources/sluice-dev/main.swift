@@ -8,9 +8,16 @@ let usage = """
       append-loop DATA_DIR TOPIC [--durability full|normal]
           Create TOPIC if missing, then append deterministic batches forever, printing
           "<baseOffset> <count>" on stdout after each committed batch. Used by the crash test.
-      storage-bench DIR --records N --batch B --size BYTES --durability full|normal
+      storage-bench DIR --records N --batch B --size BYTES --durability full|normal [--cleanup-policy P]
           Append N records of BYTES-byte values in batches of B, then read them back in chunks of 1000;
           print one CSV line per phase: phase,MODE,batch,size,records,seconds,records_per_second.
+      retention-bench DIR [--backlog N] [--produces P] [--batch B] [--size BYTES] [--durability full|normal]
+                          [--idle-budget-us U] [--busy-budget-us U] [--busy-interval-ms M]
+                          [--cleanup-policy P] [--keys K]
+          Produce latency (one producer, one batch in flight) without a sweep, then while the sweeper deletes
+          a backlog of N expired records (or, under compaction, compacts N records over K keys); print
+          phase,produces,p50_ms,p99_ms,max_ms,max_wal_bytes per phase,
+          then the sweep's figures as "# key value" lines.
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -25,6 +32,8 @@ do {
         try AppendLoop.run(rest)
     case "storage-bench":
         try StorageBench.run(rest)
+    case "retention-bench":
+        try RetentionBench.run(rest)
     case "-h", "--help", "help":
         Output.line(usage)
     default:

@@ -46,6 +46,9 @@ struct TopicSettings: ParsableArguments {
     @Option(help: ArgumentHelp("Largest record accepted, in bytes.", valueName: "bytes"))
     var maxMessageBytes: Int?
 
+    @Option(help: ArgumentHelp("With compaction: how long a tombstone is kept, in ms.", valueName: "ms"))
+    var deleteRetentionMs: Int64?
+
     func validate() throws {
         if let cleanupPolicy, CleanupPolicy(name: cleanupPolicy) == nil {
             throw ValidationError("--cleanup-policy must be delete, compact or compact,delete, not '\(cleanupPolicy)'")
@@ -55,6 +58,9 @@ struct TopicSettings: ParsableArguments {
         }
         if let maxMessageBytes, maxMessageBytes < 1 {
             throw ValidationError("--max-message-bytes must be positive")
+        }
+        if let deleteRetentionMs, deleteRetentionMs < 0 {
+            throw ValidationError("--delete-retention-ms cannot be negative")
         }
     }
 
@@ -69,6 +75,7 @@ struct TopicSettings: ParsableArguments {
         }
         if let durability { entries.append(ConfigEntry(.durability, durability)) }
         if let maxMessageBytes { entries.append(ConfigEntry(.maxMessageBytes, String(maxMessageBytes))) }
+        if let deleteRetentionMs { entries.append(ConfigEntry(.deleteRetentionMs, String(deleteRetentionMs))) }
         return entries
     }
 }

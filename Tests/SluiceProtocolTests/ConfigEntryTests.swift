@@ -17,6 +17,7 @@ import Testing
                 ConfigEntry(key: "cleanup.policy", value: "compact,delete"),
                 ConfigEntry(key: "durability", value: "normal"),
                 ConfigEntry(key: "max.message.bytes", value: "4096"),
+                ConfigEntry(key: "delete.retention.ms", value: "86400000"),
             ])
         #expect(try TopicConfig(partitions: 6, configEntries: entries) == config)
     }
@@ -37,7 +38,7 @@ import Testing
             retentionMs: 5, retentionBytes: 5, retentionRecords: 5, cleanupPolicy: .compact, durability: .normal,
             maxMessageBytes: 5)
         try config.apply(TopicConfigKey.allCases.map { ConfigEntry($0, nil) })
-        #expect(config == TopicConfig(retentionMs: nil))
+        #expect(config == TopicConfig(retentionMs: nil, retentionBytes: nil))
     }
 
     @Test(arguments: [

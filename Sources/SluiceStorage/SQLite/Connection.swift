@@ -30,7 +30,7 @@ public final class Connection {
         self.handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 5_000)
+        sqlite3_busy_timeout(db, Self.defaultBusyTimeoutMs)
     }
 
     deinit {
@@ -76,6 +76,14 @@ public final class Connection {
             if !isAutocommit { try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// How long a statement waits, by default, for a lock another connection holds.
+    public static let defaultBusyTimeoutMs: Int32 = 5_000
+
+    /// How long a statement waits for a lock another connection holds before failing with `SQLITE_BUSY`.
+    public func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
     }
 
     /// True when no transaction is open.

@@ -1,0 +1,102 @@
+import Dispatch
+import Logging
+import SluiceCore
+import SluiceStorage
+
+/// Retention and compaction for one topic, run on its writer queue one bounded step per turn, so that a produce
+/// queued behind a sweep waits for at most one step.
+extension TopicHandle {
+    /// Starts a sweep (the sweeper calls this; one runs at a time per topic). Reports its end to `retention`.
+    func sweep() {
+        let sweep = RetentionSweep(policy: config.cleanupPolicy, partitions: watch.partitionCount,
+                                   now: retention.clock(), settings: retention.settings.steps)
+        writerQueue.async { self.sweepStep(sweep, started: .now) }
+    }
+
+    /// Performs one step of `sweep`, then paces the next one behind produces.
+    private func sweepStep(_ sweep: RetentionSweep, started: ContinuousClock.Instant) {
+        if isClosed { return }
+        var sweep = sweep
+        do throws(SluiceError) {
+            switch try sweep.step(writer.value, config: config, writerIsIdle: isWriterIdle) {
+            case .progressed:
+                break
+            case .logStartRaised(let partition, let offset):
+                watch.setLogStart(partition, offset)
+            case .finished:
+                try finishSweep(sweep, started: started)
+                return
+            }
+        } catch {
+            logger.error("sweep failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+            retention.failed()
+            return
+        }
+        pace(sweep, started: started)
+    }
+
+    /// Queues the next step at once while the writer is idle; otherwise looks again a little later (on the
+    /// writer queue, behind the produces that keep it busy).
+    private func pace(_ sweep: RetentionSweep, started: ContinuousClock.Instant) {
+        if isClosed { return }
+        var sweep = sweep
+        let delay = sweep.delayBeforeNextStep(writerIsIdle: isWriterIdle, lastAppend: writer.value.lastAppendEnded)
+        let next = sweep
+        if let delay {
+            let (seconds, attoseconds) = delay.components
+            let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            writerQueue.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { self.pace(next, started: started) }
+        } else {
+            writerQueue.async { self.sweepStep(next, started: started) }
+        }
+    }
+
+    /// Works out when each partition is next due and tells the sweeper.
+    private func finishSweep(_ sweep: RetentionSweep, started: ContinuousClock.Instant) throws(SluiceError) {
+        let writer = self.writer.value
+        let config = self.config
+        // Judged as of the sweep's start, like its deletions: what expired since is due at once.
+        let now = sweep.now
+        let compacting = config.cleanupPolicy.contains(.compact)
+        var dues: [Int32: Int64] = [:]
+        for partition in 0..<watch.partitionCount {
+            let facts = RetentionDue.Facts(
+                try writer.status(partition: partition),
+                firstTimestamp: try writer.firstRecord(partition: partition)?.timestamp,
+                oldestTombstone: compacting ? try writer.oldestTombstone(partition: partition) : nil)
+            if let due = RetentionDue.afterSweep(facts, config: config, settings: retention.settings, now: now) {
+                dues[partition] = due
+            }
+        }
+        // Free space left because produces kept the writer busy: look again later, hopefully when it is idle.
+        let reclaimDue = sweep.spaceLeftToReclaim ? now.addingSaturating(retention.settings.maxIntervalMs) : nil
+        logger.debug("swept", metadata: [
+            "topic": "\(name)", "records": "\(sweep.deletedRecords)", "bytes": "\(sweep.deletedBytes)",
+            "pages_reclaimed": "\(sweep.reclaimedPages)", "steps": "\(sweep.stepCount)",
+            "duration": "\(started.duration(to: .now))",
+            "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
+        ])
+        retention.finished(dues, database: reclaimDue)
+    }
+
+    /// After a commit (on the writer queue): makes the partitions it touched due sooner if it took them over a
+    /// limit, gave compaction work, or gave an empty partition its first record. In-memory checks only.
+    func noteCommitted(_ batch: [Produce], now: Int64) {
+        let config = self.config
+        var firstAppended: [Int32: Int64] = [:]
+        for request in batch where firstAppended[request.partition] == nil {
+            if let first = request.records.first { firstAppended[request.partition] = first.timestamp ?? now }
+        }
+        var dues: [(partition: Int32, due: Int64)] = []
+        for (partition, timestamp) in firstAppended {
+            guard let status = try? writer.value.status(partition: partition) else { continue }
+            if let due = RetentionDue.afterCommit(.init(status), firstAppended: timestamp, config: config,
+                                                  settings: retention.settings, now: now)
+            {
+                dues.append((partition, due))
+            }
+        }
+        if !dues.isEmpty { retention.noteDue(dues) }
+    }
+
+}
