@@ -11,6 +11,11 @@ let migrations: [Resource] = [
     "topic/topic_0002_compaction.sql",
 ].map { .embedInCode("Migrations/\($0)") }
 
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],
