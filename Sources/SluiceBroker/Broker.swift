@@ -121,6 +121,15 @@ public final class Broker: Sendable {
 
     public func deleteTopic(_ name: String) async throws(SluiceError) {
         try checkRunning()
+        if registry.withLock({ $0.broken[name] != nil }) {
+            // A topic whose database could not be opened: nothing is open to close, its files just go.
+            try await admin { store throws(SluiceError) in
+                try store.deleteTopic(name)
+                self.registry.withLock { _ = $0.broken.removeValue(forKey: name) }
+                self.logger.info("damaged topic deleted", metadata: ["topic": "\(name)"])
+            }
+            return
+        }
         let handle = try handle(name)
         try await admin { _ throws(SluiceError) in
             // Removed from the registry first: from here on, new requests see an unknown topic.
@@ -128,9 +137,24 @@ public final class Broker: Sendable {
         }
         sweeper.remove(name)
         await handle.close()
+        let logger = self.logger
+        let sweeper = self.sweeper
         try await admin { store throws(SluiceError) in
-            try store.deleteTopic(name)
-            self.logger.info("topic deleted", metadata: ["topic": "\(name)"])
+            do throws(SluiceError) {
+                try store.deleteTopic(name)
+                logger.info("topic deleted", metadata: ["topic": "\(name)"])
+            } catch {
+                // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.
+                // If the mark did land, the topic is no longer live and the next start finishes the deletion.
+                if let topic = try? store.topic(name), let writer = try? store.openWriter(name),
+                   let reopened = try? TopicHandle(
+                       name: name, path: store.directory.topicPath(name), config: topic.config, writer: writer,
+                       retention: TopicRetention(topic: name, sweeper: sweeper), logger: logger)
+                {
+                    self.registry.withLock { $0.topics[name] = reopened }
+                }
+                throw error
+            }
         }
         groups.partitionsChanged()
     }
@@ -282,11 +306,15 @@ public final class Broker: Sendable {
                 let maxRecords = max(1, limit / Self.recordOverheadBytes)
                 try handle.withReader { reader throws(SluiceError) in
                     var records: [Record] = []
+                    // The reader's snapshot may already hold a commit whose completion has not yet raised the
+                    // published high watermark: return nothing past the watermark, or the consumer's next fetch
+                    // would start beyond what the broker admits to and be refused as out of range.
                     let summary = try reader.read(partition: target.partition, from: target.offset,
-                                                  maxRecords: maxRecords, maxBytes: limit) { records.append($0.record()) }
+                                                  maxRecords: maxRecords, maxBytes: limit) { view in
+                        if view.offset < bounds.highWatermark { records.append(view.record()) }
+                    }
                     fetched.records = records
-                    fetched.logStartOffset = summary.logStartOffset
-                    fetched.highWatermark = summary.highWatermark
+                    fetched.logStartOffset = max(summary.logStartOffset, bounds.logStart)
                     budget -= summary.bytes
                 }
             } catch {

@@ -138,10 +138,8 @@ import Testing
             #expect(after.error == nil, "\(String(describing: after.error))")
             if after.error == nil { kept.append("after") }
         } else {
-            withKnownIssue("Broker.deleteTopic drops the topic from its registry before the store has deleted it") {
-                let listed = try #require(try connection.metadata(["ballast"]).topics.first)
-                #expect(listed.error == nil, "after a failed delete: \(String(describing: listed.error))")
-            }
+            let listed = try #require(try connection.metadata(["ballast"]).topics.first)
+            #expect(listed.error == nil, "after a failed delete: \(String(describing: listed.error))")
         }
         #expect(try connection.readAllStrings("keep") == kept)
 
