@@ -67,8 +67,8 @@ public final class TopicReader {
         _ visit: (RecordView) throws -> Void
     ) throws(SluiceError) -> ReadSummary {
         do {
-            try connection.execute("BEGIN")
-            defer { try? connection.execute("COMMIT") }
+            try connection.begin()
+            defer { try? connection.commit() }
             let bounds = try offsets(partition: partition)
             if offset < bounds.logStartOffset || offset > bounds.nextOffset {
                 throw SluiceError(
@@ -152,8 +152,8 @@ public final class TopicReader {
     /// Uses the sparse time index: one indexed lookup, then a scan bounded by the index interval plus one batch.
     public func offset(partition: Int32, atOrAfter timestamp: Int64) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
         do {
-            try connection.execute("BEGIN")
-            defer { try? connection.execute("COMMIT") }
+            try connection.begin()
+            defer { try? connection.commit() }
             let bounds = try offsets(partition: partition)
             let lower = try connection.statement(
                 "SELECT end_offset FROM time_index WHERE partition = ? AND max_timestamp < ? "

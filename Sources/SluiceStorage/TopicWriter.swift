@@ -145,7 +145,7 @@ public final class TopicWriter {
         var results: [AppendResult] = []
         results.reserveCapacity(batches.count)
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.begin(immediate: true)
             var touched: Set<Int32> = []
             for batch in batches {
                 let base = try appendInTransaction(batch, now: now)
@@ -155,10 +155,10 @@ public final class TopicWriter {
             for partition in touched {
                 try saveCursor(partition)
             }
-            try connection.execute("COMMIT")
+            try connection.commit()
             lastAppendEnded = .now
         } catch {
-            if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
+            connection.rollback()
             // The cached cursors may be ahead of what was committed: reload them from the database.
             partitions.removeAll()
             throw storageError(error)

@@ -67,15 +67,30 @@ public final class Connection {
 
     /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try begin(immediate: true)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try commit()
             return result
         } catch {
-            if !isAutocommit { try? execute("ROLLBACK") }
+            rollback()
             throw error
         }
+    }
+
+    /// Starts a transaction: `BEGIN IMMEDIATE` takes the write lock at once; plain `BEGIN` defers it (for reads).
+    /// Transaction statements are prepared once and cached like any other, not parsed on every call.
+    public func begin(immediate: Bool = false) throws(SQLiteError) {
+        try statement(immediate ? "BEGIN IMMEDIATE" : "BEGIN").run()
+    }
+
+    public func commit() throws(SQLiteError) {
+        try statement("COMMIT").run()
+    }
+
+    /// Rolls back the open transaction, if there is one.
+    public func rollback() {
+        if !isAutocommit { try? statement("ROLLBACK").run() }
     }
 
     /// How long a statement waits, by default, for a lock another connection holds.
