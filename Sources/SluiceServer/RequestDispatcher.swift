@@ -50,11 +50,7 @@ struct RequestDispatcher: Sendable {
                 case .failure(let error):
                     partition = .init(partition: outcome.partition, error: error, baseOffset: -1, logAppendTime: -1)
                 }
-                if topics.last?.name == outcome.topic {
-                    topics[topics.count - 1].partitions.append(partition)
-                } else {
-                    topics.append(.init(name: outcome.topic, partitions: [partition]))
-                }
+                topics.appendPartition(partition, topic: outcome.topic)
             }
             completion(.success(.produce(ProduceResponse(topics: topics))))
         }
@@ -76,11 +72,7 @@ struct RequestDispatcher: Sendable {
                 let partition = FetchResponse.Partition(
                     partition: result.partition, error: result.error, logStartOffset: result.logStartOffset,
                     highWatermark: result.highWatermark, records: result.records)
-                if topics.last?.name == result.topic {
-                    topics[topics.count - 1].partitions.append(partition)
-                } else {
-                    topics.append(.init(name: result.topic, partitions: [partition]))
-                }
+                topics.appendPartition(partition, topic: result.topic)
             }
             completion(.success(.fetch(FetchResponse(topics: topics))))
         }
@@ -143,11 +135,7 @@ struct RequestDispatcher: Sendable {
                 case .failure(let error):
                     partition = .init(partition: answer.partition, error: error, offset: -1, timestamp: -1)
                 }
-                if topics.last?.name == answer.topic {
-                    topics[topics.count - 1].partitions.append(partition)
-                } else {
-                    topics.append(.init(name: answer.topic, partitions: [partition]))
-                }
+                topics.appendPartition(partition, topic: answer.topic)
             }
             return .listOffsets(ListOffsetsResponse(topics: topics))
         case .commitOffsets(let commit):
@@ -163,11 +151,7 @@ struct RequestDispatcher: Sendable {
             var topics: [CommitOffsetsResponse.Topic] = []
             for (offset, error) in results {
                 let partition = CommitOffsetsResponse.Partition(partition: offset.partition, error: error)
-                if topics.last?.name == offset.topic {
-                    topics[topics.count - 1].partitions.append(partition)
-                } else {
-                    topics.append(.init(name: offset.topic, partitions: [partition]))
-                }
+                topics.appendPartition(partition, topic: offset.topic)
             }
             return .commitOffsets(CommitOffsetsResponse(topics: topics))
         case .fetchOffsets(let fetch):
@@ -195,11 +179,7 @@ struct RequestDispatcher: Sendable {
                 for offset in committed {
                     let partition = FetchOffsetsResponse.Partition(partition: offset.partition, offset: offset.offset,
                                                                    metadata: offset.metadata)
-                    if topics.last?.name == offset.topic {
-                        topics[topics.count - 1].partitions.append(partition)
-                    } else {
-                        topics.append(.init(name: offset.topic, partitions: [partition]))
-                    }
+                    topics.appendPartition(partition, topic: offset.topic)
                 }
             }
             return .fetchOffsets(FetchOffsetsResponse(topics: topics))
@@ -221,11 +201,7 @@ extension RequestDispatcher {
     static func topics(_ partitions: [TopicPartition]) -> [TopicPartitions<Int32>] {
         var topics: [TopicPartitions<Int32>] = []
         for partition in partitions.sorted() {
-            if topics.last?.name == partition.topic {
-                topics[topics.count - 1].partitions.append(partition.partition)
-            } else {
-                topics.append(.init(name: partition.topic, partitions: [partition.partition]))
-            }
+            topics.appendPartition(partition.partition, topic: partition.topic)
         }
         return topics
     }
@@ -257,11 +233,7 @@ extension RequestDispatcher {
                     partition: partition.partition, owner: partition.owner,
                     committedOffset: partition.committedOffset < 0 ? nil : partition.committedOffset,
                     endOffset: partition.endOffset, lag: partition.lag)
-                if topics.last?.name == partition.topic {
-                    topics[topics.count - 1].partitions.append(entry)
-                } else {
-                    topics.append(.init(name: partition.topic, partitions: [entry]))
-                }
+                topics.appendPartition(entry, topic: partition.topic)
             }
             return .describeGroup(DescribeGroupResponse(
                 group: description.group, state: GroupState(rawValue: description.state.rawValue) ?? .dead,
@@ -290,6 +262,19 @@ extension RequestDispatcher {
             return .resetOffsets(ResetOffsetsResponse(partitions: offsets.map { .init(partition: $0.partition, offset: $0.offset) }))
         default:
             preconditionFailure("\(request.apiKey.name) is not a group request")
+        }
+    }
+}
+
+extension Array {
+    /// Adds a partition's entry to a response's topic list, which is built in request order: to the last topic when
+    /// it is the same one, else as a new topic.
+    mutating func appendPartition<Partition>(_ partition: Partition, topic: String)
+    where Element == TopicPartitions<Partition> {
+        if last?.name == topic {
+            self[count - 1].partitions.append(partition)
+        } else {
+            append(TopicPartitions(name: topic, partitions: [partition]))
         }
     }
 }
