@@ -133,6 +133,38 @@ import Testing
         }
     }
 
+    @Test func consumerBelowTheLogStartIsResetByItsPolicy() async throws {
+        try await withServer { socket in
+            let client = try await SluiceClient.connect(socketPath: socket)
+            try await client.createTopic("short", partitions: 1, config: [ConfigEntry(key: "retention.records", value: "5")])
+            let producer = try await client.makeProducer()
+            for i in 0..<20 { _ = try await producer.send(ProducerRecord(value: [UInt8(i)]), topic: "short") }
+            // The sweeper runs right after a commit that puts the partition over its count limit.
+            var logStart: Int64 = 0
+            for _ in 0..<100 where logStart < 15 {
+                logStart = try await client.listOffsets(topic: "short", partition: 0, spec: .earliest).offset
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(logStart == 15)
+            let tp = TopicPartition(topic: "short", partition: 0)
+            let earliest = try await client.makeConsumer(ConsumerConfiguration(autoOffsetReset: .earliest))
+            await earliest.assign([tp])
+            try await earliest.seek(tp, to: .offset(2))
+            var offsets: [Int64] = []
+            for _ in 0..<3 where offsets.isEmpty { offsets = try await earliest.poll(maxWaitMs: 200).map(\.offset) }
+            #expect(offsets == [15, 16, 17, 18, 19])
+            let latest = try await client.makeConsumer(ConsumerConfiguration(autoOffsetReset: .latest))
+            await latest.assign([tp])
+            try await latest.seek(tp, to: .offset(2))
+            #expect(try await latest.poll(maxWaitMs: 50).isEmpty)
+            #expect(await latest.position(tp) == 20)
+            await earliest.close()
+            await latest.close()
+            await producer.close()
+            await client.close()
+        }
+    }
+
     @Test func producingToAnUnknownTopicFails() async throws {
         try await withServer { socket in
             let producer = try await Producer.connect(socketPath: socket)
