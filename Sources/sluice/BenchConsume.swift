@@ -26,12 +26,7 @@ struct BenchConsume: AsyncParsableCommand {
     }
 
     private func measure(_ session: BenchSession) async throws(SluiceError) -> (BenchReport, SluiceError?) {
-        guard consuming.consumers <= Int(session.partitionCount) else {
-            throw SluiceError(.invalidArgument, """
-                \(consuming.consumers) consumers for \(session.partitionCount) partition\
-                \(session.partitionCount == 1 ? "" : "s"): there cannot be more consumers than partitions
-                """)
-        }
+        try consuming.check(partitions: session.partitionCount)
         if session.created {
             try await fill(session, messages: options.messages ?? BenchOptions.defaultMessages)
             if session.stop.isSet { throw SluiceError(.unknown, "interrupted while filling the topic") }

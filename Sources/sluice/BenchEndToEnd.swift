@@ -34,12 +34,7 @@ struct BenchEndToEnd: AsyncParsableCommand {
     }
 
     private func measure(_ session: BenchSession) async throws(SluiceError) -> (BenchReport, SluiceError?) {
-        guard consuming.consumers <= Int(session.partitionCount) else {
-            throw SluiceError(.invalidArgument, """
-                \(consuming.consumers) consumers for \(session.partitionCount) partition\
-                \(session.partitionCount == 1 ? "" : "s"): there cannot be more consumers than partitions
-                """)
-        }
+        try consuming.check(partitions: session.partitionCount)
         let state = BenchState(total: options.budget, rate: producing.rate)
         let consumers = try await BenchConsumer.connect(
             consuming.consumers, socketPath: session.socketPath, partitions: session.topicPartitions,

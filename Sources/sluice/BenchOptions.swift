@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 
 /// What every bench mode takes: where the server is, how much to send, which topic, how to report.
 struct BenchOptions: ParsableArguments {
@@ -107,5 +108,15 @@ struct BenchConsumerOptions: ParsableArguments {
 
     func validate() throws {
         if consumers < 1 || consumers > 1024 { throw ValidationError("--consumers must be between 1 and 1024") }
+    }
+
+    /// Each consumer reads partitions of its own, so there can be no more consumers than partitions.
+    func check(partitions: Int32) throws(SluiceError) {
+        guard consumers <= Int(partitions) else {
+            throw SluiceError(.invalidArgument, """
+                \(consumers) consumers for \(partitions) partition\
+                \(partitions == 1 ? "" : "s"): there cannot be more consumers than partitions
+                """)
+        }
     }
 }
