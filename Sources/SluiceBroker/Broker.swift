@@ -19,6 +19,8 @@ public final class Broker: Sendable {
     private let store: Owned<Store>
     private let registry = Locked(Registry())
     let groups: GroupCoordinator
+    /// Kafka's classic consumer groups (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), for the Kafka adapter.
+    public let classicGroups: ClassicGroupCoordinator
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
 
@@ -37,7 +39,8 @@ public final class Broker: Sendable {
     public init(
         dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
         wallClock: @escaping @Sendable () -> Int64 = currentTimeMillis,
-        sweeper sweeperSettings: SweeperSettings = SweeperSettings()
+        sweeper sweeperSettings: SweeperSettings = SweeperSettings(),
+        classicGroups classicSettings: ClassicGroupSettings = ClassicGroupSettings()
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
         self.logger = logger
@@ -48,7 +51,7 @@ public final class Broker: Sendable {
             return true
         }
         self.sweeper = sweeper
-        self.groups = GroupCoordinator(logger: logger) { topics in
+        let groups = GroupCoordinator(logger: logger) { topics in
             shared.withLock { registry in
                 var counts: [String: Int32] = [:]
                 for topic in topics {
@@ -57,6 +60,10 @@ public final class Broker: Sendable {
                 return counts
             }
         }
+        self.groups = groups
+        // A group id belongs to one kind of group at a time: a Kafka join is refused while native members exist.
+        self.classicGroups = ClassicGroupCoordinator(settings: classicSettings, logger: logger,
+                                                    isForeign: { groups.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         var opened = Registry()
@@ -360,18 +367,30 @@ public final class Broker: Sendable {
         return answers
     }
 
-    /// Stores a group's committed offsets. Offsets for unknown topics or partitions are refused one by one, and so
-    /// are offsets the member may not commit: a member must be in the group at its current generation and own the
-    /// partition; a commit from outside (`memberID` empty, `generation` -1) is accepted only while the group is empty.
+    /// Stores a group's committed offsets (with their metadata strings). Offsets for unknown topics or partitions
+    /// are refused one by one, and so are offsets the member may not commit. For a native group, a member must be
+    /// in the group at its current generation and own the partition; a commit from outside (`memberID` empty,
+    /// `generation` -1) is accepted only while the group is empty. For a Kafka classic group the coordinator holds,
+    /// `ClassicGroup.checkCommit` decides (its refusals map to `.unknownMember`, `.staleGeneration` and
+    /// `.rebalanceInProgress`; see `ClassicGroupError.sluiceError`).
     public func commitOffsets(group: String, memberID: String = "", generation: Int32 = -1,
                               _ offsets: [CommittedOffset]) async throws(SluiceError)
         -> [(CommittedOffset, SluiceError?)]
     {
         try checkRunning()
         if group.isEmpty { throw SluiceError(.invalidArgument, "group id is empty") }
-        let permissions = groups.checkCommit(
-            group: group, memberID: memberID, generation: generation,
-            partitions: offsets.map { TopicPartition(topic: $0.topic, partition: $0.partition) })
+        let permissions: [SluiceError?]
+        if let classic = classicGroups.permission(groupID: group, generation: generation, memberID: memberID) {
+            let refusal: SluiceError? = switch classic {
+            case .success: nil
+            case .failure(let error): error.sluiceError
+            }
+            permissions = offsets.map { _ in refusal }
+        } else {
+            permissions = groups.checkCommit(
+                group: group, memberID: memberID, generation: generation,
+                partitions: offsets.map { TopicPartition(topic: $0.topic, partition: $0.partition) })
+        }
         var checked: [(CommittedOffset, SluiceError?)] = []
         for (offset, permission) in zip(offsets, permissions) {
             do throws(SluiceError) {

@@ -34,7 +34,11 @@ extension Broker {
     public func joinGroup(_ group: String, memberID: String, clientID: String, topics: [String],
                           sessionTimeoutMs: Int32) throws(SluiceError) -> GroupAssignment
     {
-        try groups.join(group: group, memberID: memberID, clientID: clientID, topics: topics,
+        if classicGroups.holds(group) {
+            throw SluiceError(.invalidArgument,
+                              "group '\(group)' is a Kafka consumer group (classic protocol); use another group id")
+        }
+        return try groups.join(group: group, memberID: memberID, clientID: clientID, topics: topics,
                         sessionTimeoutMs: sessionTimeoutMs)
     }
 
@@ -51,7 +55,7 @@ extension Broker {
     /// Members, owners, committed offsets, end offsets and lag. Throws `.unknownGroup` for a group with neither
     /// members nor committed offsets.
     public func describeGroup(_ group: String) async throws(SluiceError) -> GroupDescription {
-        let members = groups.describe(group)
+        let members = groups.describe(group) ?? classicGroups.members(group)
         let committed = try await committedOffsets(group: group)
         if members == nil && committed.isEmpty {
             throw SluiceError(.unknownGroup, "no group '\(group)': it has no members and no committed offsets")
@@ -77,10 +81,14 @@ extension Broker {
     /// Every group with members or committed offsets: name, state and member count.
     public func listGroups() async throws(SluiceError) -> [(group: String, state: GroupMembers.State, members: Int)] {
         let live = groups.liveGroups()
+        let classic = Dictionary(classicGroups.liveGroups().map { ($0.groupID, $0) }) { first, _ in first }
         let stored = try await groups()
-        let names = Set(stored).union(live.keys).sorted()
+        let names = Set(stored).union(live.keys).union(classic.keys).sorted()
         return names.map { name in
-            guard let entry = live[name] else { return (name, .empty, 0) }
+            guard let entry = live[name] else {
+                guard let kafka = classic[name] else { return (name, .empty, 0) }
+                return (name, ClassicGroupCoordinator.state(kafka.state), kafka.members)
+            }
             let state = groups.describe(name)?.state ?? .stable
             return (name, state, entry.members)
         }
@@ -88,7 +96,7 @@ extension Broker {
 
     /// Forgets a group's committed offsets. Refused with `.groupNotEmpty` while it has members.
     public func deleteGroup(_ group: String) async throws(SluiceError) {
-        if groups.hasMembers(group) {
+        if hasMembers(group) {
             throw SluiceError(.groupNotEmpty, "group '\(group)' has live members; stop them first")
         }
         if try await deleteGroupOffsets(group) == 0 {
@@ -101,7 +109,7 @@ extension Broker {
     public func resetOffsets(group: String, topic: String, to reset: OffsetReset) async throws(SluiceError)
         -> [CommittedOffset]
     {
-        if groups.hasMembers(group) {
+        if hasMembers(group) {
             throw SluiceError(.groupNotEmpty, "group '\(group)' has live members; stop them before resetting offsets")
         }
         let handle = try handle(topic)
@@ -130,5 +138,10 @@ extension Broker {
         let results = try await commitOffsets(group: group, offsets)
         if let failure = results.first(where: { $0.1 != nil })?.1 { throw failure }
         return offsets
+    }
+
+    /// Whether the group has members of either kind.
+    private func hasMembers(_ group: String) -> Bool {
+        groups.hasMembers(group) || classicGroups.members(group) != nil
     }
 }

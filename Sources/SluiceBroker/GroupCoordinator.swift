@@ -37,6 +37,8 @@ public struct GroupMembers: Sendable {
         public var topics: [String]
         public var owned: [TopicPartition]
         public var pending: [TopicPartition]
+        /// Where a Kafka (classic protocol) member connected from; `nil` for native members.
+        public var clientHost: String? = nil
     }
 
     public var group: String

@@ -1,0 +1,68 @@
+import SluiceCore
+
+extension ClassicGroup {
+    /// Handles a SyncGroup. The leader's carries every member's assignment: it moves the group to Stable and
+    /// answers every held sync. A follower's waits for the leader's (held: no action names `waiter`). A member the
+    /// leader left out, or gave no bytes, gets `emptyAssignment`: success never comes with zero bytes.
+    mutating func sync(memberID: String, generation: Int32, assignments: [(memberID: String, assignment: [UInt8])],
+                       waiter: UInt64, now: Int64) -> [ClassicGroupAction]
+    {
+        func answer(_ error: ClassicGroupError) -> [ClassicGroupAction] {
+            [.sync(waiter: waiter, .failure(error))]
+        }
+        guard members[memberID] != nil else { return answer(.unknownMemberID) }
+        guard generation == self.generation else { return answer(.illegalGeneration) }
+        switch state {
+        case .empty, .dead:
+            return answer(.unknownMemberID)
+        case .preparingRebalance:
+            return answer(.rebalanceInProgress)
+        case .stable:
+            members[memberID]!.sessionDeadline = now + Int64(members[memberID]!.sessionTimeoutMs)
+            return [.sync(waiter: waiter, success(for: memberID))]
+        case .completingRebalance:
+            var actions: [ClassicGroupAction] = []
+            if let old = members[memberID]!.syncWaiter {
+                actions.append(.sync(waiter: old, .failure(.rebalanceInProgress)))
+            }
+            members[memberID]!.syncWaiter = waiter
+            members[memberID]!.sessionDeadline = now + Int64(members[memberID]!.sessionTimeoutMs)
+            pendingSync.remove(memberID)
+            guard memberID == leaderID else { return actions }
+            var given: [String: [UInt8]] = [:]
+            for entry in assignments { given[entry.memberID] = entry.assignment }
+            for id in memberOrder {
+                let bytes = given[id] ?? []
+                members[id]!.assignment = bytes.isEmpty ? Self.emptyAssignment : bytes
+            }
+            state = .stable
+            pendingSync = []
+            syncDeadline = nil
+            for id in memberOrder {
+                guard let held = members[id]!.syncWaiter else { continue }
+                members[id]!.syncWaiter = nil
+                members[id]!.sessionDeadline = now + Int64(members[id]!.sessionTimeoutMs)
+                actions.append(.sync(waiter: held, success(for: id)))
+            }
+            return actions
+        }
+    }
+
+    private func success(for id: String) -> ClassicSyncResult {
+        let bytes = members[id]?.assignment ?? []
+        return ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
+                                 assignment: bytes.isEmpty ? Self.emptyAssignment : bytes)
+    }
+
+    /// The group as Kafka's DescribeGroups reports it.
+    var description: ClassicGroupDescription {
+        ClassicGroupDescription(
+            groupID: groupID, state: state.rawValue, generation: generation, protocolType: protocolType ?? "",
+            protocolName: protocolName ?? "", leaderID: leaderID,
+            members: memberOrder.compactMap { members[$0] }.map {
+                .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
+                      clientHost: $0.clientHost, metadata: $0.metadata(for: protocolName ?? $0.protocols.first?.name),
+                      assignment: $0.assignment)
+            })
+    }
+}

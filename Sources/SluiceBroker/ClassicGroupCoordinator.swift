@@ -1,0 +1,267 @@
+import Dispatch
+import Logging
+import SluiceCore
+import Synchronization
+
+/// The Kafka classic consumer groups' soft state, behind the async API a Kafka protocol adapter calls.
+///
+/// Decisions are `ClassicGroup`'s; this class holds the groups under one lock, parks held JoinGroup and SyncGroup
+/// requests as continuations (no thread ever blocks) and resumes them, outside the lock, when the state machine
+/// says so. One one-shot timer is armed for the earliest deadline of any group, and none while nothing is timed.
+/// A held request whose task is cancelled (its connection closed) is answered at once with an error and forgotten
+/// by its group; the member stays until it rejoins or its time runs out.
+public final class ClassicGroupCoordinator: Sendable {
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "sluice.classic-groups")
+    private let logger: Logger
+    let settings: ClassicGroupSettings
+    let clock: @Sendable () -> Int64
+    /// Whether a group id is in use by the other kind of group (native groups with members).
+    private let isForeign: @Sendable (String) -> Bool
+
+    private enum Waiter {
+        /// Registered, continuation not yet stored.
+        case reserved
+        /// Cancelled before its continuation was stored.
+        case cancelled
+        case join(CheckedContinuation<ClassicJoinResult, Never>)
+        case sync(CheckedContinuation<ClassicSyncResult, Never>)
+    }
+
+    private struct State {
+        var groups: [String: ClassicGroup] = [:]
+        var waiters: [UInt64: Waiter] = [:]
+        var nextWaiter: UInt64 = 1
+        var timerArmedFor: Int64?
+    }
+
+    /// A held request's answer, resumed after the lock is released.
+    private struct Resume {
+        var waiter: Waiter
+        var action: ClassicGroupAction
+
+        func run() {
+            switch (waiter, action) {
+            case (.join(let continuation), .join(_, let result)): continuation.resume(returning: result)
+            case (.sync(let continuation), .sync(_, let result)): continuation.resume(returning: result)
+            case (.join(let continuation), .sync):
+                continuation.resume(returning: .failure(.unknownServerError, memberID: ""))
+            case (.sync(let continuation), .join): continuation.resume(returning: .failure(.unknownServerError))
+            case (.reserved, _), (.cancelled, _): break
+            }
+        }
+    }
+
+    public init(settings: ClassicGroupSettings = ClassicGroupSettings(),
+                logger: Logger = Logger(label: "sluice.classic-groups"),
+                clock: @escaping @Sendable () -> Int64 = monotonicMillis,
+                isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
+    {
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+        self.isForeign = isForeign
+    }
+
+    // MARK: - Requests
+
+    /// JoinGroup: answered at once (errors, MEMBER_ID_REQUIRED, a rejoin with nothing changed) or when the join
+    /// phase completes. A group id used by a native group with members is refused INCONSISTENT_GROUP_PROTOCOL.
+    public func join(_ request: ClassicJoin) async -> ClassicJoinResult {
+        if request.groupID.isEmpty { return .failure(.invalidGroupID, memberID: request.memberID) }
+        if isForeign(request.groupID) { return .failure(.inconsistentGroupProtocol, memberID: request.memberID) }
+        let id = reserve()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ClassicJoinResult, Never>) in
+                let now = clock()
+                run(request.groupID, waiter: id, as: .join(continuation),
+                    cancelled: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID))) {
+                    $0.join(request, waiter: id, now: now)
+                }
+            }
+        } onCancel: {
+            cancel(id, group: request.groupID,
+                   answer: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID)))
+        }
+    }
+
+    /// SyncGroup: the member's assignment bytes, once the leader's SyncGroup has arrived.
+    public func sync(groupID: String, generation: Int32, memberID: String,
+                     assignments: [(memberID: String, assignment: [UInt8])]) async -> ClassicSyncResult
+    {
+        if groupID.isEmpty { return .failure(.invalidGroupID) }
+        let id = reserve()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ClassicSyncResult, Never>) in
+                let now = clock()
+                run(groupID, waiter: id, as: .sync(continuation),
+                    cancelled: .sync(waiter: id, .failure(.rebalanceInProgress))) { group in
+                    group.sync(memberID: memberID, generation: generation, assignments: assignments,
+                                      waiter: id, now: now)
+                }
+            }
+        } onCancel: {
+            cancel(id, group: groupID, answer: .sync(waiter: id, .failure(.rebalanceInProgress)))
+        }
+    }
+
+    public func heartbeat(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError {
+        if groupID.isEmpty { return .invalidGroupID }
+        let now = clock()
+        return mutate(groupID) { group in
+            (group?.heartbeat(memberID: memberID, generation: generation, now: now) ?? .unknownMemberID, [])
+        }
+    }
+
+    public func leave(groupID: String, memberIDs: [String]) -> ClassicLeaveResult {
+        if groupID.isEmpty { return ClassicLeaveResult(error: .invalidGroupID, members: []) }
+        let now = clock()
+        return mutate(groupID) { group in
+            guard group != nil else {
+                let errors = memberIDs.map { ClassicLeaveResult.MemberError(memberID: $0, error: .unknownMemberID) }
+                return (ClassicLeaveResult(error: memberIDs.count == 1 ? .unknownMemberID : .none, members: errors), [])
+            }
+            let (result, actions) = group!.leave(memberIDs: memberIDs, now: now)
+            return (result, actions)
+        }
+    }
+
+    /// Whether an OffsetCommit may store offsets (`nil`: yes); see `ClassicGroup.checkCommit`. A group this
+    /// coordinator does not hold accepts commits with generation < 0 and refuses the others ILLEGAL_GENERATION
+    /// (Apache's answer before OffsetCommit v9).
+    public func checkCommit(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError? {
+        let now = clock()
+        return mutate(groupID) { group in
+            guard group != nil else { return (generation < 0 ? nil : .illegalGeneration, []) }
+            return (group!.checkCommit(memberID: memberID, generation: generation, now: now), [])
+        }
+    }
+
+    // MARK: - Views
+
+    /// Whether the coordinator holds the group (it has members, pending ids or a rebalance under way).
+    public func holds(_ groupID: String) -> Bool {
+        state.withLock { $0.groups[groupID] != nil }
+    }
+
+    public func describe(_ groupID: String) -> ClassicGroupDescription? {
+        state.withLock { $0.groups[groupID]?.description }
+    }
+
+    /// Every group the coordinator holds, by id.
+    public func liveGroups() -> [ClassicGroupListing] {
+        state.withLock { state in
+            state.groups.values.sorted { $0.groupID < $1.groupID }.map {
+                ClassicGroupListing(groupID: $0.groupID, protocolType: $0.protocolType ?? "",
+                                    state: $0.state.rawValue, members: $0.members.count)
+            }
+        }
+    }
+
+    // MARK: - Internals
+
+    private func reserve() -> UInt64 {
+        state.withLock { state in
+            let id = state.nextWaiter
+            state.nextWaiter += 1
+            state.waiters[id] = .reserved
+            return id
+        }
+    }
+
+    /// Stores the continuation of a held request, runs `body` on its group and resumes whatever it answered.
+    private func run(_ groupID: String, waiter id: UInt64, as waiter: Waiter, cancelled: ClassicGroupAction,
+                     _ body: (inout ClassicGroup) -> [ClassicGroupAction])
+    {
+        let (resumes, arm) = state.withLock { state -> ([Resume], Int64?) in
+            if case .cancelled = state.waiters[id] {
+                state.waiters[id] = nil
+                return ([Resume(waiter: waiter, action: cancelled)], nil)
+            }
+            state.waiters[id] = waiter
+            var group = state.groups[groupID] ?? ClassicGroup(groupID: groupID, settings: settings)
+            let actions = body(&group)
+            state.groups[groupID] = group.isRemovable ? nil : group
+            return (Self.take(actions, from: &state), nextTimer(&state))
+        }
+        for resume in resumes { resume.run() }
+        if let arm { schedule(at: arm) }
+    }
+
+    /// Runs `body` on a group (nil when not held), drops the group once removable, resumes what it answered.
+    private func mutate<T>(_ groupID: String, _ body: (inout ClassicGroup?) -> (T, [ClassicGroupAction])) -> T {
+        let (value, resumes, arm) = state.withLock { state -> (T, [Resume], Int64?) in
+            var group = state.groups[groupID]
+            let (value, actions) = body(&group)
+            state.groups[groupID] = (group?.isRemovable ?? true) ? nil : group
+            return (value, Self.take(actions, from: &state), nextTimer(&state))
+        }
+        for resume in resumes { resume.run() }
+        if let arm { schedule(at: arm) }
+        return value
+    }
+
+    private func cancel(_ id: UInt64, group groupID: String, answer: ClassicGroupAction) {
+        let resume = state.withLock { state -> Resume? in
+            switch state.waiters[id] {
+            case .reserved?:
+                state.waiters[id] = .cancelled
+                return nil
+            case .join?, .sync?:
+                let waiter = state.waiters.removeValue(forKey: id)!
+                state.groups[groupID]?.cancel(waiter: id)
+                return Resume(waiter: waiter, action: answer)
+            case .cancelled?, nil:
+                return nil
+            }
+        }
+        resume?.run()
+    }
+
+    /// The waiters the actions name, removed from the table (a waiter already answered is skipped).
+    private static func take(_ actions: [ClassicGroupAction], from state: inout State) -> [Resume] {
+        actions.compactMap { action in
+            guard let waiter = state.waiters.removeValue(forKey: action.waiter) else { return nil }
+            return Resume(waiter: waiter, action: action)
+        }
+    }
+
+    /// The deadline to arm a timer for, when it is earlier than the one armed (or none is).
+    private func nextTimer(_ state: inout State) -> Int64? {
+        guard let next = state.groups.values.compactMap(\.nextDeadline).min() else { return nil }
+        if let armed = state.timerArmedFor, armed <= next { return nil }
+        state.timerArmedFor = next
+        return next
+    }
+
+    private func schedule(at deadline: Int64) {
+        let delay = max(0, deadline - clock())
+        queue.asyncAfter(deadline: .now() + .milliseconds(Int(delay) + 1)) { [self] in expireDue() }
+    }
+
+    private func expireDue() {
+        let now = clock()
+        let (resumes, arm) = state.withLock { state -> ([Resume], Int64?) in
+            state.timerArmedFor = nil
+            var actions: [ClassicGroupAction] = []
+            for (groupID, var group) in state.groups {
+                guard let due = group.nextDeadline, due <= now else { continue }
+                let before = group.generation
+                let (done, expired) = group.expire(now: now)
+                actions += done
+                for member in expired {
+                    logger.info("classic group member expired", metadata: ["group": "\(groupID)", "member": "\(member)"])
+                }
+                if group.generation != before {
+                    logger.info("classic group rebalanced", metadata: [
+                        "group": "\(groupID)", "generation": "\(group.generation)", "members": "\(group.members.count)",
+                    ])
+                }
+                state.groups[groupID] = group.isRemovable ? nil : group
+            }
+            return (Self.take(actions, from: &state), nextTimer(&state))
+        }
+        for resume in resumes { resume.run() }
+        if let arm { schedule(at: arm) }
+    }
+}
