@@ -447,6 +447,7 @@ public final class Broker: Sendable {
             return Array(registry.topics.values)
         }
         sweeper.stop()
+        classicGroups.stop()
         for handle in handles { await handle.close() }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }

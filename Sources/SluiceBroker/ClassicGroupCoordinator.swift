@@ -33,6 +33,7 @@ public final class ClassicGroupCoordinator: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 1
         var timerArmedFor: Int64?
+        var stopped = false
     }
 
     /// A held request's answer, resumed after the lock is released.
@@ -44,9 +45,9 @@ public final class ClassicGroupCoordinator: Sendable {
             switch (waiter, action) {
             case (.join(let continuation), .join(_, let result)): continuation.resume(returning: result)
             case (.sync(let continuation), .sync(_, let result)): continuation.resume(returning: result)
-            case (.join(let continuation), .sync):
-                continuation.resume(returning: .failure(.unknownServerError, memberID: ""))
-            case (.sync(let continuation), .join): continuation.resume(returning: .failure(.unknownServerError))
+            case (.join(let continuation), .sync(_, let result)):
+                continuation.resume(returning: .failure(result.error, memberID: ""))
+            case (.sync(let continuation), .join(_, let result)): continuation.resume(returning: .failure(result.error))
             case (.reserved, _), (.cancelled, _): break
             }
         }
@@ -137,6 +138,27 @@ public final class ClassicGroupCoordinator: Sendable {
         }
     }
 
+    /// Answers every held request COORDINATOR_NOT_AVAILABLE and every later one too, and forgets the groups
+    /// (the broker is shutting down; committed offsets are in the catalog).
+    public func stop() {
+        let resumes = state.withLock { state -> [Resume] in
+            state.stopped = true
+            state.groups = [:]
+            var resumes: [Resume] = []
+            for (id, waiter) in state.waiters {
+                switch waiter {
+                case .join, .sync:
+                    resumes.append(Resume(waiter: waiter, action: Self.unavailable(id)))
+                    state.waiters[id] = nil
+                case .reserved, .cancelled:
+                    break
+                }
+            }
+            return resumes
+        }
+        for resume in resumes { resume.run() }
+    }
+
     // MARK: - Views
 
     /// Whether the coordinator holds the group (it has members, pending ids or a rebalance under way).
@@ -178,9 +200,19 @@ public final class ClassicGroupCoordinator: Sendable {
                 state.waiters[id] = nil
                 return ([Resume(waiter: waiter, action: cancelled)], nil)
             }
+            if state.stopped {
+                state.waiters[id] = nil
+                return ([Resume(waiter: waiter, action: Self.unavailable(id))], nil)
+            }
             state.waiters[id] = waiter
             var group = state.groups[groupID] ?? ClassicGroup(groupID: groupID, settings: settings)
+            let before = group.generation
             let actions = body(&group)
+            if group.generation != before {
+                logger.info("classic group rebalanced", metadata: [
+                    "group": "\(groupID)", "generation": "\(group.generation)", "members": "\(group.members.count)",
+                ])
+            }
             state.groups[groupID] = group.isRemovable ? nil : group
             return (Self.take(actions, from: &state), nextTimer(&state))
         }
@@ -216,6 +248,11 @@ public final class ClassicGroupCoordinator: Sendable {
             }
         }
         resume?.run()
+    }
+
+    /// COORDINATOR_NOT_AVAILABLE for a held request (`Resume` picks the join or sync form by the waiter's kind).
+    private static func unavailable(_ id: UInt64) -> ClassicGroupAction {
+        .join(waiter: id, .failure(.coordinatorNotAvailable, memberID: ""))
     }
 
     /// The waiters the actions name, removed from the table (a waiter already answered is skipped).

@@ -95,6 +95,18 @@ import Testing
         #expect(rejoin.members.map(\.memberID) == [only.memberID])
     }
 
+    @Test func stoppingAnswersHeldRequests() async {
+        let coordinator = ClassicGroupCoordinator(settings: ClassicGroupSettings(
+            initialRebalanceDelayMs: 60_000, minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000))
+        let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "one") }
+        while coordinator.describe("g")?.state != "PreparingRebalance" { try? await Task.sleep(for: .milliseconds(5)) }
+        coordinator.stop()
+        #expect(await held.value.error == .coordinatorNotAvailable)
+        #expect(!coordinator.holds("g"))
+        let late = await coordinator.join(Self.request("g", memberID: "", client: "two"))
+        #expect(late.error == .coordinatorNotAvailable)
+    }
+
     @Test func anExpiredSessionEmptiesTheGroupOnItsOwn() async throws {
         let coordinator = ClassicGroupCoordinator(settings: Self.settings)
         let member = await Self.joinWithHandshake(coordinator, group: "g", client: "one", session: 100)
