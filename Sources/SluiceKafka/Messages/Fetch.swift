@@ -1,0 +1,212 @@
+import NIOCore
+
+/// Fetch request (key 1), v4–11.
+public struct KafkaFetchRequest: Sendable, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var partition: Int32
+        /// v9+; -1 below (and from clients that never learn epochs).
+        public var currentLeaderEpoch: Int32
+        public var fetchOffset: Int64
+        /// v5+; -1 below. Only followers set it.
+        public var logStartOffset: Int64
+        public var partitionMaxBytes: Int32
+        public init(
+            partition: Int32, currentLeaderEpoch: Int32 = -1, fetchOffset: Int64, logStartOffset: Int64 = -1,
+            partitionMaxBytes: Int32
+        ) {
+            self.partition = partition
+            self.currentLeaderEpoch = currentLeaderEpoch
+            self.fetchOffset = fetchOffset
+            self.logStartOffset = logStartOffset
+            self.partitionMaxBytes = partitionMaxBytes
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var topic: String
+        public var partitions: [Partition]
+        public init(topic: String, partitions: [Partition]) {
+            self.topic = topic
+            self.partitions = partitions
+        }
+    }
+
+    /// v7+: partitions to drop from an incremental session.
+    public struct ForgottenTopic: Sendable, Hashable {
+        public var topic: String
+        public var partitions: [Int32]
+        public init(topic: String, partitions: [Int32]) {
+            self.topic = topic
+            self.partitions = partitions
+        }
+    }
+
+    public var replicaId: Int32
+    public var maxWaitMs: Int32
+    public var minBytes: Int32
+    public var maxBytes: Int32
+    /// 0 = read_uncommitted, 1 = read_committed.
+    public var isolationLevel: Int8
+    /// v7+; 0 and -1 below.
+    public var sessionId: Int32
+    public var sessionEpoch: Int32
+    public var topics: [Topic]
+    /// v7+.
+    public var forgottenTopics: [ForgottenTopic]
+    /// v11+; "" below.
+    public var rackId: String
+
+    public init(
+        replicaId: Int32 = -1, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32 = Int32.max,
+        isolationLevel: Int8 = 0, sessionId: Int32 = 0, sessionEpoch: Int32 = -1, topics: [Topic],
+        forgottenTopics: [ForgottenTopic] = [], rackId: String = ""
+    ) {
+        self.replicaId = replicaId
+        self.maxWaitMs = maxWaitMs
+        self.minBytes = minBytes
+        self.maxBytes = maxBytes
+        self.isolationLevel = isolationLevel
+        self.sessionId = sessionId
+        self.sessionEpoch = sessionEpoch
+        self.topics = topics
+        self.forgottenTopics = forgottenTopics
+        self.rackId = rackId
+    }
+
+    static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
+        var request = Self(
+            replicaId: try buffer.readKafkaInt32("replica_id"), maxWaitMs: try buffer.readKafkaInt32("max_wait_ms"),
+            minBytes: try buffer.readKafkaInt32("min_bytes"), maxBytes: try buffer.readKafkaInt32("max_bytes"),
+            isolationLevel: try buffer.readKafkaInt8("isolation_level"), topics: [])
+        if version >= 7 {
+            request.sessionId = try buffer.readKafkaInt32("session_id")
+            request.sessionEpoch = try buffer.readKafkaInt32("session_epoch")
+        }
+        request.topics = try buffer.readKafkaArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
+            let topic = try buffer.readKafkaString("topic")
+            let partitions = try buffer.readKafkaArray(minElementSize: 16, "partitions") {
+                buffer throws(KafkaDecodeError) in
+                let partition = try buffer.readKafkaInt32("partition")
+                let epoch = version >= 9 ? try buffer.readKafkaInt32("current_leader_epoch") : -1
+                let fetchOffset = try buffer.readKafkaInt64("fetch_offset")
+                let logStart = version >= 5 ? try buffer.readKafkaInt64("log_start_offset") : -1
+                return Partition(
+                    partition: partition, currentLeaderEpoch: epoch, fetchOffset: fetchOffset,
+                    logStartOffset: logStart, partitionMaxBytes: try buffer.readKafkaInt32("partition_max_bytes"))
+            }
+            return Topic(topic: topic, partitions: partitions)
+        }
+        if version >= 7 {
+            request.forgottenTopics = try buffer.readKafkaArray(minElementSize: 6, "forgotten_topics_data") {
+                buffer throws(KafkaDecodeError) in
+                ForgottenTopic(
+                    topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaInt32Array("partitions"))
+            }
+        }
+        if version >= 11 { request.rackId = try buffer.readKafkaString("rack_id") }
+        return request
+    }
+
+    func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaInt32(replicaId)
+        buffer.writeKafkaInt32(maxWaitMs)
+        buffer.writeKafkaInt32(minBytes)
+        buffer.writeKafkaInt32(maxBytes)
+        buffer.writeKafkaInt8(isolationLevel)
+        if version >= 7 {
+            buffer.writeKafkaInt32(sessionId)
+            buffer.writeKafkaInt32(sessionEpoch)
+        }
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.topic)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.partition)
+                if version >= 9 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
+                buffer.writeKafkaInt64(partition.fetchOffset)
+                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+                buffer.writeKafkaInt32(partition.partitionMaxBytes)
+            }
+        }
+        if version >= 7 {
+            buffer.writeKafkaArray(forgottenTopics) { buffer, topic in
+                buffer.writeKafkaString(topic.topic)
+                buffer.writeKafkaInt32Array(topic.partitions)
+            }
+        }
+        if version >= 11 { buffer.writeKafkaString(rackId) }
+    }
+}
+
+/// Fetch response, v4–11. Records are never null: an empty partition carries empty bytes (KAFKA-COMPAT §4.5).
+public struct KafkaFetchResponse: KafkaResponse, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var partitionIndex: Int32
+        public var errorCode: KafkaErrorCode
+        public var highWatermark: Int64
+        /// v4+.
+        public var lastStableOffset: Int64
+        /// v5+.
+        public var logStartOffset: Int64
+        /// Whole RecordBatch v2 bytes (e.g. from `KafkaRecordBatchEncoder`), possibly empty. Written as int32
+        /// length + bytes; aborted_transactions is always written as an empty array and preferred_read_replica
+        /// (v11) as -1.
+        public var records: ByteBuffer
+        public init(
+            partitionIndex: Int32, errorCode: KafkaErrorCode = .none, highWatermark: Int64, lastStableOffset: Int64,
+            logStartOffset: Int64, records: ByteBuffer = ByteBuffer()
+        ) {
+            self.partitionIndex = partitionIndex
+            self.errorCode = errorCode
+            self.highWatermark = highWatermark
+            self.lastStableOffset = lastStableOffset
+            self.logStartOffset = logStartOffset
+            self.records = records
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var topic: String
+        public var partitions: [Partition]
+        public init(topic: String, partitions: [Partition]) {
+            self.topic = topic
+            self.partitions = partitions
+        }
+    }
+
+    public var throttleTimeMs: Int32
+    /// v7+.
+    public var errorCode: KafkaErrorCode
+    /// v7+; 0 = no session (always a full response).
+    public var sessionId: Int32
+    public var topics: [Topic]
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, sessionId: Int32 = 0, topics: [Topic]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+        self.sessionId = sessionId
+        self.topics = topics
+    }
+
+    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaInt32(throttleTimeMs)
+        if version >= 7 {
+            buffer.writeKafkaInt16(errorCode.rawValue)
+            buffer.writeKafkaInt32(sessionId)
+        }
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.topic)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.partitionIndex)
+                buffer.writeKafkaInt16(partition.errorCode.rawValue)
+                buffer.writeKafkaInt64(partition.highWatermark)
+                buffer.writeKafkaInt64(partition.lastStableOffset)
+                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+                buffer.writeKafkaInt32(0)  // aborted_transactions: empty
+                if version >= 11 { buffer.writeKafkaInt32(-1) }  // preferred_read_replica
+                var records = partition.records
+                buffer.writeKafkaInt32(Int32(records.readableBytes))
+                buffer.writeBuffer(&records)
+            }
+        }
+    }
+}

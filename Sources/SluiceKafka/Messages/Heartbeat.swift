@@ -1,0 +1,51 @@
+import NIOCore
+
+/// Heartbeat request (key 12), v0–3.
+public struct KafkaHeartbeatRequest: Sendable, Hashable {
+    public var groupId: String
+    public var generationId: Int32
+    public var memberId: String
+    /// v3+.
+    public var groupInstanceId: String?
+
+    public init(groupId: String, generationId: Int32, memberId: String, groupInstanceId: String? = nil) {
+        self.groupId = groupId
+        self.generationId = generationId
+        self.memberId = memberId
+        self.groupInstanceId = groupInstanceId
+    }
+
+    static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
+        Self(
+            groupId: try buffer.readKafkaString("group_id"), generationId: try buffer.readKafkaInt32("generation_id"),
+            memberId: try buffer.readKafkaString("member_id"),
+            groupInstanceId: version >= 3 ? try buffer.readKafkaNullableString("group_instance_id") : nil)
+    }
+
+    func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaString(groupId)
+        buffer.writeKafkaInt32(generationId)
+        buffer.writeKafkaString(memberId)
+        if version >= 3 { buffer.writeKafkaNullableString(groupInstanceId) }
+    }
+}
+
+/// The response of Heartbeat (v0–3) and LeaveGroup (v0–1): throttle time (v1+) and an error code.
+public struct KafkaErrorOnlyResponse: KafkaResponse, Hashable {
+    /// v1+.
+    public var throttleTimeMs: Int32
+    public var errorCode: KafkaErrorCode
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+    }
+
+    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+        if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
+        buffer.writeKafkaInt16(errorCode.rawValue)
+    }
+}
+
+public typealias KafkaHeartbeatResponse = KafkaErrorOnlyResponse
+public typealias KafkaLeaveGroupResponse = KafkaErrorOnlyResponse

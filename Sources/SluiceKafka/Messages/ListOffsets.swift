@@ -1,0 +1,121 @@
+import NIOCore
+
+/// ListOffsets request (key 2), v1–5.
+public struct KafkaListOffsetsRequest: Sendable, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var partitionIndex: Int32
+        /// v4+; -1 below.
+        public var currentLeaderEpoch: Int32
+        /// -2 = log start, -1 = log end, otherwise a timestamp in ms.
+        public var timestamp: Int64
+        public init(partitionIndex: Int32, currentLeaderEpoch: Int32 = -1, timestamp: Int64) {
+            self.partitionIndex = partitionIndex
+            self.currentLeaderEpoch = currentLeaderEpoch
+            self.timestamp = timestamp
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitions: [Partition]
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    public var replicaId: Int32
+    /// v2+; 0 below.
+    public var isolationLevel: Int8
+    public var topics: [Topic]
+
+    public init(replicaId: Int32 = -1, isolationLevel: Int8 = 0, topics: [Topic]) {
+        self.replicaId = replicaId
+        self.isolationLevel = isolationLevel
+        self.topics = topics
+    }
+
+    static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
+        let replicaId = try buffer.readKafkaInt32("replica_id")
+        let isolation = version >= 2 ? try buffer.readKafkaInt8("isolation_level") : 0
+        let topics = try buffer.readKafkaArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
+            let name = try buffer.readKafkaString("topic")
+            let partitions = try buffer.readKafkaArray(minElementSize: 12, "partitions") {
+                buffer throws(KafkaDecodeError) in
+                let index = try buffer.readKafkaInt32("partition_index")
+                let epoch = version >= 4 ? try buffer.readKafkaInt32("current_leader_epoch") : -1
+                return Partition(
+                    partitionIndex: index, currentLeaderEpoch: epoch, timestamp: try buffer.readKafkaInt64("timestamp"))
+            }
+            return Topic(name: name, partitions: partitions)
+        }
+        return Self(replicaId: replicaId, isolationLevel: isolation, topics: topics)
+    }
+
+    func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaInt32(replicaId)
+        if version >= 2 { buffer.writeKafkaInt8(isolationLevel) }
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.partitionIndex)
+                if version >= 4 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
+                buffer.writeKafkaInt64(partition.timestamp)
+            }
+        }
+    }
+}
+
+/// ListOffsets response, v1–5: one offset per partition, with timestamp -1 for -1/-2 lookups.
+public struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var partitionIndex: Int32
+        public var errorCode: KafkaErrorCode
+        public var timestamp: Int64
+        public var offset: Int64
+        /// v4+.
+        public var leaderEpoch: Int32
+        public init(
+            partitionIndex: Int32, errorCode: KafkaErrorCode = .none, timestamp: Int64 = -1, offset: Int64,
+            leaderEpoch: Int32 = -1
+        ) {
+            self.partitionIndex = partitionIndex
+            self.errorCode = errorCode
+            self.timestamp = timestamp
+            self.offset = offset
+            self.leaderEpoch = leaderEpoch
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitions: [Partition]
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    /// v2+.
+    public var throttleTimeMs: Int32
+    public var topics: [Topic]
+
+    public init(throttleTimeMs: Int32 = 0, topics: [Topic]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.topics = topics
+    }
+
+    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+        if version >= 2 { buffer.writeKafkaInt32(throttleTimeMs) }
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.partitionIndex)
+                buffer.writeKafkaInt16(partition.errorCode.rawValue)
+                buffer.writeKafkaInt64(partition.timestamp)
+                buffer.writeKafkaInt64(partition.offset)
+                if version >= 4 { buffer.writeKafkaInt32(partition.leaderEpoch) }
+            }
+        }
+    }
+}

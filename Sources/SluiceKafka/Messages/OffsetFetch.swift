@@ -1,0 +1,97 @@
+import NIOCore
+
+/// OffsetFetch request (key 9), v1–5.
+public struct KafkaOffsetFetchRequest: Sendable, Hashable {
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitionIndexes: [Int32]
+        public init(name: String, partitionIndexes: [Int32]) {
+            self.name = name
+            self.partitionIndexes = partitionIndexes
+        }
+    }
+
+    public var groupId: String
+    /// `nil` (v2+) asks for every committed partition of the group.
+    public var topics: [Topic]?
+
+    public init(groupId: String, topics: [Topic]?) {
+        self.groupId = groupId
+        self.topics = topics
+    }
+
+    static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
+        let groupId = try buffer.readKafkaString("group_id")
+        let topics = try buffer.readKafkaNullableArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
+            Topic(name: try buffer.readKafkaString("topic"), partitionIndexes: try buffer.readKafkaInt32Array("partition_indexes"))
+        }
+        if topics == nil && version < 2 { throw .invalid("topics: null before v2") }
+        return Self(groupId: groupId, topics: topics)
+    }
+
+    func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaString(groupId)
+        buffer.writeKafkaNullableArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaInt32Array(topic.partitionIndexes)
+        }
+    }
+}
+
+/// OffsetFetch response, v1–5. An uncommitted partition is offset -1 with error 0.
+public struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var partitionIndex: Int32
+        public var committedOffset: Int64
+        /// v5+.
+        public var committedLeaderEpoch: Int32
+        public var metadata: String?
+        public var errorCode: KafkaErrorCode
+        public init(
+            partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, metadata: String?,
+            errorCode: KafkaErrorCode = .none
+        ) {
+            self.partitionIndex = partitionIndex
+            self.committedOffset = committedOffset
+            self.committedLeaderEpoch = committedLeaderEpoch
+            self.metadata = metadata
+            self.errorCode = errorCode
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitions: [Partition]
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    /// v3+.
+    public var throttleTimeMs: Int32
+    public var topics: [Topic]
+    /// v2+.
+    public var errorCode: KafkaErrorCode
+
+    public init(throttleTimeMs: Int32 = 0, topics: [Topic], errorCode: KafkaErrorCode = .none) {
+        self.throttleTimeMs = throttleTimeMs
+        self.topics = topics
+        self.errorCode = errorCode
+    }
+
+    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+        if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.partitionIndex)
+                buffer.writeKafkaInt64(partition.committedOffset)
+                if version >= 5 { buffer.writeKafkaInt32(partition.committedLeaderEpoch) }
+                buffer.writeKafkaNullableString(partition.metadata)
+                buffer.writeKafkaInt16(partition.errorCode.rawValue)
+            }
+        }
+        if version >= 2 { buffer.writeKafkaInt16(errorCode.rawValue) }
+    }
+}

@@ -1,0 +1,121 @@
+import NIOCore
+
+/// Produce request (key 0), v0–7 (v0–2 lack the transactional id).
+public struct KafkaProduceRequest: Sendable, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var index: Int32
+        /// The partition's record set as a slice of the request frame, for `KafkaRecordBatchDecoder`; `nil` if
+        /// the client sent null.
+        public var records: ByteBuffer?
+        public init(index: Int32, records: ByteBuffer?) {
+            self.index = index
+            self.records = records
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitions: [Partition]
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    /// v3+.
+    public var transactionalId: String?
+    /// 0 = no response at all, 1 = leader, -1 = all.
+    public var acks: Int16
+    public var timeoutMs: Int32
+    public var topics: [Topic]
+
+    public init(transactionalId: String? = nil, acks: Int16, timeoutMs: Int32, topics: [Topic]) {
+        self.transactionalId = transactionalId
+        self.acks = acks
+        self.timeoutMs = timeoutMs
+        self.topics = topics
+    }
+
+    static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
+        let transactionalId = version >= 3 ? try buffer.readKafkaNullableString("transactional_id") : nil
+        let acks = try buffer.readKafkaInt16("acks")
+        let timeoutMs = try buffer.readKafkaInt32("timeout_ms")
+        let topics = try buffer.readKafkaArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
+            let name = try buffer.readKafkaString("topic")
+            let partitions = try buffer.readKafkaArray(minElementSize: 8, "partitions") {
+                buffer throws(KafkaDecodeError) in
+                Partition(index: try buffer.readKafkaInt32("partition"), records: try buffer.readKafkaNullableBytes("records"))
+            }
+            return Topic(name: name, partitions: partitions)
+        }
+        return Self(transactionalId: transactionalId, acks: acks, timeoutMs: timeoutMs, topics: topics)
+    }
+
+    func encode(version: Int16, into buffer: inout ByteBuffer) {
+        if version >= 3 { buffer.writeKafkaNullableString(transactionalId) }
+        buffer.writeKafkaInt16(acks)
+        buffer.writeKafkaInt32(timeoutMs)
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.index)
+                buffer.writeKafkaBytes(partition.records)
+            }
+        }
+    }
+}
+
+/// Produce response, v0–7. throttle_time_ms comes last (v1+). Send none at all for acks = 0.
+public struct KafkaProduceResponse: KafkaResponse, Hashable {
+    public struct Partition: Sendable, Hashable {
+        public var index: Int32
+        public var errorCode: KafkaErrorCode
+        /// The offset given to the first record of the first batch, -1 on error.
+        public var baseOffset: Int64
+        /// v2+; -1 for CreateTime topics.
+        public var logAppendTimeMs: Int64
+        /// v5+.
+        public var logStartOffset: Int64
+        public init(
+            index: Int32, errorCode: KafkaErrorCode = .none, baseOffset: Int64, logAppendTimeMs: Int64 = -1,
+            logStartOffset: Int64
+        ) {
+            self.index = index
+            self.errorCode = errorCode
+            self.baseOffset = baseOffset
+            self.logAppendTimeMs = logAppendTimeMs
+            self.logStartOffset = logStartOffset
+        }
+    }
+
+    public struct Topic: Sendable, Hashable {
+        public var name: String
+        public var partitions: [Partition]
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    public var topics: [Topic]
+    public var throttleTimeMs: Int32
+
+    public init(topics: [Topic], throttleTimeMs: Int32 = 0) {
+        self.topics = topics
+        self.throttleTimeMs = throttleTimeMs
+    }
+
+    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+        buffer.writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+                buffer.writeKafkaInt32(partition.index)
+                buffer.writeKafkaInt16(partition.errorCode.rawValue)
+                buffer.writeKafkaInt64(partition.baseOffset)
+                if version >= 2 { buffer.writeKafkaInt64(partition.logAppendTimeMs) }
+                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+            }
+        }
+        if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
+    }
+}

@@ -1,0 +1,231 @@
+import NIOCore
+import SluiceCore
+
+/// A RecordBatch v2 (magic 2) decoded from a Produce payload: its header fields and its records.
+public struct KafkaRecordBatch: Sendable, Hashable {
+    public enum TimestampType: Sendable, Hashable {
+        case createTime
+        case logAppendTime
+    }
+
+    /// As sent; the broker assigns the real offsets.
+    public var baseOffset: Int64
+    public var partitionLeaderEpoch: Int32
+    public var attributes: Int16
+    public var lastOffsetDelta: Int32
+    public var baseTimestamp: Int64
+    public var maxTimestamp: Int64
+    /// -1 unless the producer is idempotent.
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    /// The sequence number of the first record, -1 unless idempotent.
+    public var baseSequence: Int32
+    /// The records, each with timestamp = baseTimestamp + its delta.
+    public var records: [ProducerRecord]
+    /// The bytes of the batch on the wire (header included), as counted against `max.message.bytes`.
+    public var sizeInBytes: Int
+
+    public var compression: KafkaCompression? { KafkaCompression(rawValue: attributes & 0x07) }
+    public var timestampType: TimestampType { attributes & 0x08 != 0 ? .logAppendTime : .createTime }
+    public var isTransactional: Bool { attributes & 0x10 != 0 }
+    public var isControl: Bool { attributes & 0x20 != 0 }
+}
+
+/// Why a Produce partition payload was refused, with the Kafka error code to answer for that partition.
+public struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One of CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, UNSUPPORTED_COMPRESSION_TYPE 76, INVALID_RECORD 87.
+    public var code: KafkaErrorCode
+    public var message: String
+
+    public init(_ code: KafkaErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "error \(code.rawValue): \(message)" }
+
+    static func corrupt(_ message: String) -> KafkaRecordError { KafkaRecordError(.corruptMessage, message) }
+    static func invalid(_ message: String) -> KafkaRecordError { KafkaRecordError(.invalidRecord, message) }
+}
+
+/// Decodes and validates the records of one Produce partition (KAFKA-COMPAT.md §2).
+///
+/// A payload holds one or more RecordBatch v2 back to back; a compressed batch must be the only one. Checks, in
+/// order per batch: size ≥ 61 and magic 2 and BatchLength within the payload (CORRUPT_MESSAGE), size ≤
+/// `maxBatchBytes` (MESSAGE_TOO_LARGE), CRC-32C (CORRUPT_MESSAGE), no control batch and LastOffsetDelta + 1 ==
+/// RecordsCount > 0 and producerId ≥ 0 ⇒ baseSequence ≥ 0 (INVALID_RECORD), codec gzip/zstd/none
+/// (UNSUPPORTED_COMPRESSION_TYPE otherwise), decompressed size ≤ `maxDecompressedBytes` (MESSAGE_TOO_LARGE), then
+/// each record's framing (CORRUPT_MESSAGE) and offset deltas 0…n−1 in order (INVALID_RECORD).
+public struct KafkaRecordBatchDecoder: Sendable {
+    static let headerSize = 61
+    /// Bytes before the CRC-covered part: baseOffset, batchLength, leaderEpoch, magic, crc.
+    static let crcStart = 21
+
+    /// The largest batch accepted, as on the wire (the topic's `max.message.bytes`).
+    public var maxBatchBytes: Int
+    /// The most bytes a compressed batch may expand to; caps memory against zip bombs.
+    public var maxDecompressedBytes: Int
+
+    public init(maxBatchBytes: Int = 1_048_588, maxDecompressedBytes: Int? = nil) {
+        self.maxBatchBytes = maxBatchBytes
+        self.maxDecompressedBytes = maxDecompressedBytes ?? max(maxBatchBytes, 1 << 20) * 16
+    }
+
+    /// Decodes every batch of a Produce partition payload (the `records` bytes of the request).
+    public func decodePayload(_ payload: ByteBuffer) throws(KafkaRecordError) -> [KafkaRecordBatch] {
+        var rest = payload
+        var batches: [KafkaRecordBatch] = []
+        if rest.readableBytes == 0 { throw .corrupt("empty record set") }
+        while rest.readableBytes > 0 {
+            let batch = try decodeBatch(&rest)
+            batches.append(batch)
+        }
+        if batches.count > 1, batches.contains(where: { $0.compression != KafkaCompression.none }) {
+            throw .invalid("a compressed batch must be the only batch of its partition")
+        }
+        return batches
+    }
+
+    /// Reads one batch from the front of `buffer`.
+    func decodeBatch(_ buffer: inout ByteBuffer) throws(KafkaRecordError) -> KafkaRecordBatch {
+        let start = buffer.readerIndex
+        guard buffer.readableBytes >= Self.headerSize else {
+            throw .corrupt("batch of \(buffer.readableBytes) bytes is shorter than the 61-byte header")
+        }
+        let batchLength = Int(buffer.getInteger(at: start + 8, endianness: .big, as: Int32.self)!)
+        let magic = buffer.getInteger(at: start + 16, as: Int8.self)!
+        guard magic == 2 else { throw .corrupt("magic \(magic); only RecordBatch v2 (magic 2) is accepted") }
+        let size = batchLength + 12
+        guard batchLength >= 0, size >= Self.headerSize else { throw .corrupt("batch length \(batchLength)") }
+        guard size <= buffer.readableBytes else {
+            throw .corrupt("batch length \(batchLength) exceeds the \(buffer.readableBytes - 12) bytes received")
+        }
+        guard size <= maxBatchBytes else {
+            throw KafkaRecordError(.messageTooLarge, "batch of \(size) bytes exceeds the limit of \(maxBatchBytes)")
+        }
+        var batch = buffer.readSlice(length: size)!
+        let crc = batch.getInteger(at: batch.readerIndex + 17, endianness: .big, as: UInt32.self)!
+        let computed = batch.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.crcStart...])) }
+        guard crc == computed else { throw .corrupt("CRC mismatch") }
+
+        do {
+            return try decodeValidated(&batch, size: size)
+        } catch let error as KafkaRecordError {
+            throw error
+        } catch let error as KafkaDecodeError {
+            throw .corrupt("record: \(error.message)")
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    private func decodeValidated(_ batch: inout ByteBuffer, size: Int) throws -> KafkaRecordBatch {
+        let baseOffset = try batch.readKafkaInt64()
+        _ = try batch.readKafkaInt32()  // batch length, checked
+        let leaderEpoch = try batch.readKafkaInt32()
+        batch.moveReaderIndex(forwardBy: 5)  // magic, crc: checked
+        let attributes = try batch.readKafkaInt16()
+        let lastOffsetDelta = try batch.readKafkaInt32()
+        let baseTimestamp = try batch.readKafkaInt64()
+        let maxTimestamp = try batch.readKafkaInt64()
+        let producerId = try batch.readKafkaInt64()
+        let producerEpoch = try batch.readKafkaInt16()
+        let baseSequence = try batch.readKafkaInt32()
+        let recordsCount = try batch.readKafkaInt32()
+
+        if attributes & 0x20 != 0 { throw KafkaRecordError.invalid("control batches are not accepted from clients") }
+        guard recordsCount > 0, Int64(lastOffsetDelta) + 1 == Int64(recordsCount) else {
+            throw KafkaRecordError.invalid("lastOffsetDelta \(lastOffsetDelta) with \(recordsCount) records")
+        }
+        if producerId >= 0 && baseSequence < 0 {
+            throw KafkaRecordError.invalid("producer id \(producerId) with base sequence \(baseSequence)")
+        }
+
+        var records: ByteBuffer
+        switch KafkaCompression(rawValue: attributes & 0x07) {
+        case .none?:
+            records = batch
+        case .gzip?, .zstd?:
+            let compressed = Array(batch.readableBytesView)
+            do {
+                let plain =
+                    attributes & 0x07 == KafkaCompression.gzip.rawValue
+                    ? try Decompressor.gunzip(compressed, maxOutputBytes: maxDecompressedBytes)
+                    : try Decompressor.unzstd(compressed, maxOutputBytes: maxDecompressedBytes)
+                records = ByteBuffer(bytes: plain)
+            } catch {
+                switch error {
+                case .tooLarge(let limit):
+                    throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
+                case .corrupt(let why):
+                    throw KafkaRecordError.corrupt("cannot decompress: \(why)")
+                }
+            }
+        case .snappy?, .lz4?, nil:
+            throw KafkaRecordError(.unsupportedCompressionType, "compression codec \(attributes & 0x07)")
+        }
+
+        // Each record takes at least 7 bytes, so a hostile count cannot drive the reservation.
+        guard Int(recordsCount) <= records.readableBytes / 7 else {
+            throw KafkaRecordError.corrupt("\(recordsCount) records cannot fit in \(records.readableBytes) bytes")
+        }
+        var decoded: [ProducerRecord] = []
+        decoded.reserveCapacity(Int(recordsCount))
+        for expectedDelta in 0..<recordsCount {
+            decoded.append(try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta))
+        }
+        guard records.readableBytes == 0 else {
+            throw KafkaRecordError.corrupt("\(records.readableBytes) bytes after the last record")
+        }
+        return KafkaRecordBatch(
+            baseOffset: baseOffset, partitionLeaderEpoch: leaderEpoch, attributes: attributes,
+            lastOffsetDelta: lastOffsetDelta, baseTimestamp: baseTimestamp, maxTimestamp: maxTimestamp,
+            producerId: producerId, producerEpoch: producerEpoch, baseSequence: baseSequence,
+            records: decoded, sizeInBytes: size)
+    }
+
+    /// Reads one record (varint framed) and checks its offset delta.
+    static func decodeRecord(
+        _ buffer: inout ByteBuffer, baseTimestamp: Int64, expectedDelta: Int32
+    ) throws -> ProducerRecord {
+        let length = Int(try buffer.readKafkaVarint("record length"))
+        guard length >= 0, length <= buffer.readableBytes, var body = buffer.readSlice(length: length) else {
+            throw KafkaRecordError.corrupt("record length \(length)")
+        }
+        _ = try body.readKafkaInt8("record attributes")
+        let timestampDelta = try body.readKafkaVarlong("timestamp delta")
+        let offsetDelta = try body.readKafkaVarint("offset delta")
+        guard offsetDelta == expectedDelta else {
+            throw KafkaRecordError.invalid("offset delta \(offsetDelta), expected \(expectedDelta)")
+        }
+        let key = try readVarintBytes(&body, "key")
+        let value = try readVarintBytes(&body, "value")
+        let headerCount = try body.readKafkaVarint("header count")
+        guard headerCount >= 0, Int(headerCount) <= body.readableBytes / 2 else {
+            throw KafkaRecordError.corrupt("header count \(headerCount)")
+        }
+        var headers: [Header] = []
+        headers.reserveCapacity(Int(headerCount))
+        for _ in 0..<headerCount {
+            guard let nameBytes = try readVarintBytes(&body, "header key") else {
+                throw KafkaRecordError.corrupt("null header key")
+            }
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                throw KafkaRecordError.corrupt("header key is not UTF-8")
+            }
+            headers.append(Header(name: name, value: try readVarintBytes(&body, "header value")))
+        }
+        guard body.readableBytes == 0 else { throw KafkaRecordError.corrupt("record length does not match its fields") }
+        return ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+    }
+
+    /// Varint-length bytes, `nil` for -1.
+    static func readVarintBytes(_ buffer: inout ByteBuffer, _ what: StaticString) throws -> [UInt8]? {
+        let length = try buffer.readKafkaVarint(what)
+        if length == -1 { return nil }
+        guard length >= 0, Int(length) <= buffer.readableBytes, let bytes = buffer.readBytes(length: Int(length)) else {
+            throw KafkaRecordError.corrupt("\(what) length \(length)")
+        }
+        return bytes
+    }
+}
