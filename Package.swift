@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceServerTests",
-            dependencies: ["SluiceServer", "SluiceCore", "SluiceProtocol"],
+            dependencies: ["SluiceServer", "SluiceCore", "SluiceProtocol", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,7 +27,8 @@ extension StatsResponse: WireCodable {
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> StatsResponse {
         guard let bytes = try buffer.readNullableBytes() else { throw .malformed("null where the metrics text is required") }
-        return StatsResponse(text: String(decoding: bytes, as: UTF8.self))
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed("metrics text is not UTF-8") }
+        return StatsResponse(text: text)
     }
 
     func write(to buffer: inout ByteBuffer) {
