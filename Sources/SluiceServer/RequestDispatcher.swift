@@ -38,6 +38,15 @@ struct RequestDispatcher: Sendable {
         case .apiVersions:
             completion(.success(.apiVersions(APIVersionsResponse(serverSoftware: Self.serverSoftware))))
         case .metadata(let metadata):
+            // Refused before it is built: each name answered costs at least its length plus an entry (or an error
+            // message), so a request of many names could otherwise build an answer many times its size.
+            let estimate = metadata.topics?.reduce(0) { $0 + 2 * $1.utf8.count + 40 } ?? 0
+            if estimate > maxResponseBytes {
+                metrics.error(.metadata)
+                return completion(.failure(SluiceError(.frameTooLarge,
+                    "a metadata answer for \(metadata.topics?.count ?? 0) topics would exceed the server's response "
+                        + "limit of \(maxResponseBytes) bytes; ask for fewer topics")))
+            }
             completion(.success(.metadata(self.metadata(metadata))))
         case .stats:
             broker.refreshDiskMetrics()
