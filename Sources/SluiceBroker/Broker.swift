@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Logging
 import SluiceCore
@@ -251,11 +252,32 @@ public final class Broker: Sendable {
         }
     }
 
+    // MARK: - Metrics
+
+    /// Sets every live topic's `sluice_topic_disk_bytes` gauge from its files' sizes (the sweeper also does after
+    /// each sweep); call before exporting metrics.
+    public func refreshDiskMetrics() {
+        let handles = registry.withLock { Array($0.topics.values) }
+        for handle in handles { handle.metrics.updateDiskBytes(path: handle.path) }
+    }
+
     // MARK: - Fetch
 
     /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
     /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
-    public func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
+    public func fetch(_ spec: FetchSpec, completion reply: @escaping @Sendable ([FetchedPartition]) -> Void) {
+        let completion: @Sendable ([FetchedPartition]) -> Void = { results in
+            var records = 0, bytes = 0
+            for result in results {
+                records += result.records.count
+                bytes += result.bytes
+            }
+            if records > 0 {
+                BrokerMetrics.fetchedRecords.increment(by: records)
+                BrokerMetrics.fetchedBytes.increment(by: bytes)
+            }
+            reply(results)
+        }
         readQueue.async {
             let results = self.read(spec)
             let bytes = results.reduce(0) { $0 + $1.bytes }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Logging
 import SluiceCore
@@ -189,6 +190,8 @@ final class GroupCoordinator: Sendable {
     private func mutate<T>(_ group: String, _ body: (inout ConsumerGroup) throws(SluiceError) -> T) -> Result<T, SluiceError> {
         let (result, arm): (Result<T, SluiceError>, Int64?) = state.withLock { state in
             var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
+            let generation = consumerGroup.generation
+            defer { if consumerGroup.generation != generation { BrokerMetrics.rebalances.increment() } }
             let result: Result<T, SluiceError>
             do throws(SluiceError) {
                 result = .success(try body(&consumerGroup))

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Logging
 import SluiceCore
@@ -76,6 +77,9 @@ extension TopicHandle {
             "duration": "\(started.duration(to: .now))",
             "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
         ])
+        metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
+        metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
+        metrics.updateDiskBytes(path: path)
         retention.finished(dues, database: reclaimDue)
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Logging
 import SluiceCore
@@ -23,6 +24,7 @@ final class TopicHandle: Sendable {
     let logger: Logger
     /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
     let retention: TopicRetention
+    let metrics: TopicMetrics
 
     static let maxPooledReaders = 4
     /// Commits one drain makes before letting other work on the writer queue (a sweep step) take a turn.
@@ -47,6 +49,7 @@ final class TopicHandle: Sendable {
         self.settings = Mutex(config)
         self.logger = logger
         self.retention = retention
+        self.metrics = TopicMetrics(topic: name)
         var bounds: [(logStart: Int64, next: Int64)] = []
         for partition in 0..<config.partitions {
             let offsets = try writer.offsets(partition: partition)
@@ -116,8 +119,20 @@ final class TopicHandle: Sendable {
         }
         let now = retention.clock()
         let appends = batch.map { TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records) }
+        let started = ContinuousClock.now
         do {
             let results = try writer.value.append(appends, now: now)
+            let elapsed = started.duration(to: .now)
+            BrokerMetrics.commitDuration.recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            var records = 0, bytes = 0
+            for request in batch {
+                records += request.records.count
+                for record in request.records { bytes += record.sizeInBytes }
+            }
+            BrokerMetrics.commitBatchRecords.record(records)
+            metrics.producedRecords.increment(by: records)
+            metrics.producedBytes.increment(by: bytes)
             var touched: [Int32: Int64] = [:]
             for (request, result) in zip(batch, results) {
                 touched[request.partition] = max(touched[request.partition] ?? 0, result.baseOffset + Int64(result.count))

@@ -56,3 +56,14 @@ extension MemberAssignment {
         granted.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
     }
 }
+
+extension SluiceClient {
+    /// The server's metrics in the Prometheus text format. Throws `.notAuthorized` under a policy that does not
+    /// grant `admin`.
+    public func stats() async throws(SluiceError) -> String {
+        guard case .stats(let response) = try await send(.stats(StatsRequest())) else {
+            throw Self.unexpected(.stats)
+        }
+        return response.text
+    }
+}

@@ -1,6 +1,6 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
-/// Keys 18 and 19 are reserved for consumer groups.
+/// Keys 18 and 19 are reserved for work in progress (consumer groups, producer ids).
 public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
     case metadata = 1
@@ -20,6 +20,9 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case listGroups = 15
     case deleteGroup = 16
     case resetOffsets = 17
+    /// The server's metrics as Prometheus text. 20, not 18: keys 18 and 19 are left to the consumer-group and
+    /// producer-id work in progress.
+    case stats = 20
 
     /// The request versions this build can decode and encode.
     public var supportedVersions: ClosedRange<Int16> { 0...0 }
@@ -45,6 +48,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .listGroups: "list_groups"
         case .deleteGroup: "delete_group"
         case .resetOffsets: "reset_offsets"
+        case .stats: "stats"
         }
     }
 }

@@ -56,6 +56,7 @@ public enum Request: Sendable, Equatable {
     case listGroups(ListGroupsRequest)
     case deleteGroup(DeleteGroupRequest)
     case resetOffsets(ResetOffsetsRequest)
+    case stats(StatsRequest)
 
     public var apiKey: APIKey {
         switch self {
@@ -77,6 +78,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroup: .deleteGroup
         case .resetOffsets: .resetOffsets
+        case .stats: .stats
         }
     }
 
@@ -130,6 +132,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups: .listGroups(try .read(from: &payload))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
+        case .stats: .stats(try .read(from: &payload))
         }
     }
 
@@ -154,6 +157,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups(let request): request.write(to: &buffer)
         case .deleteGroup(let request): request.write(to: &buffer)
         case .resetOffsets(let request): request.write(to: &buffer)
+        case .stats(let request): request.write(to: &buffer)
         }
     }
 
@@ -178,6 +182,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups(let request): request.wireSize
         case .deleteGroup(let request): request.wireSize
         case .resetOffsets(let request): request.wireSize
+        case .stats(let request): request.wireSize
         }
     }
 

@@ -14,16 +14,32 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private let dispatcher: RequestDispatcher
     private let maxInFlight: Int
+    /// Largest response written; a larger one is replaced by a `frameTooLarge` error.
+    private let maxResponseBytes: Int
+    /// The connected process, read from the kernel when the connection opens.
+    private var peer: PeerIdentity?
     private var logger: Logger
     private var inFlight = 0
     private var flushScheduled = false
     /// A read the channel asked for while the connection was saturated, to be issued once it drains.
     private var readHeld = false
 
-    init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger) {
+    init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
+         maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
+    {
         self.dispatcher = dispatcher
         self.maxInFlight = maxInFlight
+        self.maxResponseBytes = maxResponseBytes
         self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peer = PeerCredentials.read(context.channel)
+        if let peer {
+            logger[metadataKey: "uid"] = "\(peer.uid)"
+            logger[metadataKey: "pid"] = "\(peer.pid)"
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -51,8 +67,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-        dispatcher.handle(request) { result in
-            let buffer: ByteBuffer? = expectsResponse ? Self.encode(result, correlationID, allocator) : nil
+        let maxResponseBytes = self.maxResponseBytes
+        let apiName = request.apiKey.name
+        dispatcher.handle(request, peer: peer) { result in
+            let buffer: ByteBuffer? = expectsResponse
+                ? Self.encode(result, correlationID, allocator, maxBytes: maxResponseBytes, api: apiName) : nil
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.inFlight -= 1
@@ -87,12 +106,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private static func encode(_ result: Result<Response, SluiceError>, _ correlationID: Int32,
-                               _ allocator: ByteBufferAllocator) -> ByteBuffer
+                               _ allocator: ByteBufferAllocator, maxBytes: Int, api: String) -> ByteBuffer
     {
         var out = allocator.buffer(capacity: 64)
         switch result {
         case .success(let response): response.encodeFrame(correlationID: correlationID, into: &out)
         case .failure(let error): Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
+        }
+        if out.readableBytes - 4 > maxBytes {
+            let error = SluiceError(.frameTooLarge, "the \(api) response would be \(out.readableBytes - 4) bytes, over "
+                + "the server's limit of \(maxBytes); ask for fewer topics or partitions")
+            out = allocator.buffer(capacity: 160)
+            Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
         }
         return out
     }

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import SluiceBroker
 import SluiceCore
 import SluiceProtocol
@@ -5,10 +7,29 @@ import SluiceProtocol
 /// Turns decoded requests into broker calls and broker results into responses. No I/O, no NIO.
 struct RequestDispatcher: Sendable {
     let broker: Broker
+    /// Who may do what; nil allows everything.
+    var access: AccessPolicy? = nil
+    /// Durability of a topic created without one.
+    var defaultDurability: Durability = .full
+    /// Largest fetch response the server builds: a fetch asking for more is cut to this.
+    var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// The Prometheus text for `stats`; nil when metrics are off.
+    var metricsText: (@Sendable () -> String)? = nil
+    var metrics = ServerMetrics()
+    var logger = Logger(label: "sluice.server")
     static let serverSoftware = "sluice \(SluiceVersion.current)"
 
-    /// Handles `request`; `completion` runs once, on any thread, with the response or a request-level error.
-    func handle(_ request: Request, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
+    /// Handles `request` from `peer`; `completion` runs once, on any thread, with the response or a request-level
+    /// error. Under an access policy a request the peer may not make is refused with `.notAuthorized` and logged.
+    func handle(_ request: Request, peer: PeerIdentity? = nil,
+                completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
+    {
+        metrics.request(request.apiKey)
+        if let denied = check(request, peer: peer) {
+            metrics.denied.increment()
+            metrics.error(request.apiKey)
+            return completion(.failure(denied))
+        }
         switch request {
         case .produce(let produce):
             self.produce(produce, completion: completion)
@@ -17,17 +38,53 @@ struct RequestDispatcher: Sendable {
         case .apiVersions:
             completion(.success(.apiVersions(APIVersionsResponse(serverSoftware: Self.serverSoftware))))
         case .metadata(let metadata):
+            // Refused before it is built: each name answered costs at least its length plus an entry (or an error
+            // message), so a request of many names could otherwise build an answer many times its size.
+            let estimate = metadata.topics?.reduce(0) { $0 + 2 * $1.utf8.count + 40 } ?? 0
+            if estimate > maxResponseBytes {
+                metrics.error(.metadata)
+                return completion(.failure(SluiceError(.frameTooLarge,
+                    "a metadata answer for \(metadata.topics?.count ?? 0) topics would exceed the server's response "
+                        + "limit of \(maxResponseBytes) bytes; ask for fewer topics")))
+            }
             completion(.success(.metadata(self.metadata(metadata))))
+        case .stats:
+            broker.refreshDiskMetrics()
+            completion(.success(.stats(StatsResponse(text: metricsText?() ?? ""))))
         default:
             let broker = self.broker
+            let defaults = self.defaultDurability
+            let metrics = self.metrics
             Task {
                 do throws(SluiceError) {
-                    completion(.success(try await Self.control(request, broker: broker)))
+                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults)))
                 } catch {
+                    metrics.error(request.apiKey)
                     completion(.failure(error))
                 }
             }
         }
+    }
+
+    /// The refusal for a request the access policy does not allow `peer` to make, or nil when it may.
+    func check(_ request: Request, peer: PeerIdentity?) -> SluiceError? {
+        guard let access else { return nil }
+        let required = request.requiredAccess
+        if required.isEmpty { return nil }
+        guard let peer else {
+            return SluiceError(.notAuthorized, "\(request.apiKey.name) refused: the peer's identity is unknown")
+        }
+        for need in required where !access.allows(peer, need.operation, topic: need.topic) {
+            let target = need.topic.map { "topic '\($0)'" } ?? "any topic"
+            logger.warning("access denied", metadata: [
+                "uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)",
+                "operation": "\(need.operation.rawValue)", "api": "\(request.apiKey.name)",
+                "topic": "\(need.topic ?? "*")",
+            ])
+            return SluiceError(.notAuthorized,
+                               "uid \(peer.uid) may not \(need.operation.rawValue) \(target) (\(request.apiKey.name))")
+        }
+        return nil
     }
 
     private func produce(_ request: ProduceRequest,
@@ -65,7 +122,8 @@ struct RequestDispatcher: Sendable {
             }
         }
         let spec = FetchSpec(targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
-                             minBytes: Int(max(request.minBytes, 0)), maxBytes: Int(max(request.maxBytes, 1)))
+                             minBytes: Int(max(request.minBytes, 0)),
+                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes))
         broker.fetch(spec) { fetched in
             var topics: [FetchResponse.Topic] = []
             for result in fetched {
@@ -92,10 +150,14 @@ struct RequestDispatcher: Sendable {
     }
 
     /// The control plane: admin and offset requests, in async/await.
-    private static func control(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
+    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability)
+        async throws(SluiceError) -> Response
+    {
         switch request {
         case .createTopic(let create):
-            let config = try TopicConfig(partitions: create.partitions, configEntries: create.configs)
+            var config = TopicConfig(partitions: create.partitions)
+            config.durability = defaultDurability
+            try config.apply(create.configs)
             try await broker.createTopic(create.name, config: config)
             return .createTopic(CreateTopicResponse())
         case .deleteTopic(let delete):
@@ -185,7 +247,7 @@ struct RequestDispatcher: Sendable {
             return .fetchOffsets(FetchOffsetsResponse(topics: topics))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker)
-        case .apiVersions, .metadata, .produce, .fetch:
+        case .apiVersions, .metadata, .produce, .fetch, .stats:
             preconditionFailure("\(request.apiKey.name) is handled on the hot path")
         }
     }

@@ -4,9 +4,12 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import CoreMetrics
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import Prometheus
 import SluiceBroker
 import SluiceCore
 import SluiceProtocol
@@ -24,6 +27,21 @@ public struct ServerConfiguration: Sendable {
     /// Connections served at once; more are answered `tooManyRequests` and closed.
     public var maxConnections: Int = 1024
     public var eventLoopThreads: Int = 1
+    /// Owner and group given to the socket file after it is bound; nil leaves the server's own.
+    public var socketOwner: UInt32?
+    public var socketGroup: UInt32?
+    /// Durability of topics created without one.
+    public var defaultDurability: Durability = .full
+    /// Largest response frame body written; a larger one is answered `frameTooLarge`, and fetches are cut to it.
+    public var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// How long `shutdown()` waits for commits and requests in flight before closing everything anyway.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// Who may do what, by the peer's uid and groups; nil allows every connection everything.
+    public var access: AccessPolicy?
+    /// The metrics to serve by `stats` and on `metricsListen`; nil turns both off.
+    public var metrics: PrometheusCollectorRegistry?
+    /// Where to serve `GET /metrics` over HTTP (meant for loopback); nil for nowhere.
+    public var metricsListen: HostPort?
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -44,6 +62,12 @@ public final class SluiceServer: Sendable {
     private let connections = ConnectionRegistry()
     private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
     private let signalSources = Mutex<[SignalSource]>([])
+    private let metricsChannel = Mutex<(any Channel)?>(nil)
+    private let drainTimedOut = Atomic<Bool>(false)
+    private let serverMetrics = ServerMetrics()
+
+    /// True once a shutdown gave up waiting for work in flight after `shutdownTimeout`.
+    public var shutdownTimedOut: Bool { drainTimedOut.load(ordering: .relaxed) }
 
     enum State {
         case idle
@@ -63,20 +87,27 @@ public final class SluiceServer: Sendable {
     public func start() async throws(SluiceError) {
         let path = configuration.socketPath
         try UnixSocketPath.prepare(path)
-        let dispatcher = RequestDispatcher(broker: broker)
         let configuration = self.configuration
+        let registry = configuration.metrics
+        let metricsText: (@Sendable () -> String)? = if let registry { { registry.emitToString() } } else { nil }
+        let dispatcher = RequestDispatcher(
+            broker: broker, access: configuration.access, defaultDurability: configuration.defaultDurability,
+            maxResponseBytes: configuration.maxResponseBytes, metricsText: metricsText, metrics: serverMetrics,
+            logger: logger)
         let logger = self.logger
         let connections = self.connections
+        let serverMetrics = self.serverMetrics
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        ConnectionLimitHandler(registry: connections, limit: configuration.maxConnections),
+                        ConnectionLimitHandler(registry: connections, limit: configuration.maxConnections,
+                                               gauge: serverMetrics.connections),
                         ByteToMessageHandler(FrameDecoder(maxFrameSize: configuration.maxFrameBytes)),
                         ConnectionHandler(dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
-                                          logger: logger)
+                                          logger: logger, maxResponseBytes: configuration.maxResponseBytes)
                     )
                 }
             }
@@ -87,6 +118,30 @@ public final class SluiceServer: Sendable {
             throw SluiceError(.invalidArgument, "cannot listen on \(path): \(error)")
         }
         try UnixSocketPath.setMode(path, configuration.socketMode)
+        if configuration.socketOwner != nil || configuration.socketGroup != nil {
+            try UnixSocketPath.setOwner(path, uid: configuration.socketOwner, gid: configuration.socketGroup)
+        }
+        if let listen = configuration.metricsListen, let metricsText {
+            do {
+                let http = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { [broker] channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                            try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(text: {
+                                broker.refreshDiskMetrics()
+                                return metricsText()
+                            }))
+                        }
+                    }
+                    .bind(host: listen.host, port: listen.port).get()
+                metricsChannel.withLock { $0 = http }
+                logger.info("serving metrics", metadata: ["address": "\(listen.host):\(listen.port)"])
+            } catch {
+                try? await channel.close()
+                throw SluiceError(.invalidArgument, "cannot serve metrics on \(listen.host):\(listen.port): \(error)")
+            }
+        }
         state.withLock { $0 = .running(channel) }
         logger.info("listening", metadata: ["socket": "\(path)"])
     }
@@ -99,11 +154,20 @@ public final class SluiceServer: Sendable {
             return channel
         }
         guard let channel else { return await waitUntilStopped() }
-        logger.info("shutting down")
+        logger.info("shutting down", metadata: ["timeout": "\(configuration.shutdownTimeout)"])
         try? await channel.close()
-        await broker.shutdown()
-        // Let responses produced by the broker's last completions reach their connections.
-        try? await Task.sleep(for: .milliseconds(50))
+        if let http = metricsChannel.withLock({ $0 }) { try? await http.close() }
+        let broker = self.broker
+        let drained = await Self.within(configuration.shutdownTimeout) {
+            await broker.shutdown()
+            // Let responses produced by the broker's last completions reach their connections.
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if !drained {
+            drainTimedOut.store(true, ordering: .relaxed)
+            logger.warning("shutdown timed out; closing with work in flight",
+                           metadata: ["timeout": "\(configuration.shutdownTimeout)"])
+        }
         await connections.closeAll()
         try? await group.shutdownGracefully()
         unlink(configuration.socketPath)
@@ -114,6 +178,27 @@ public final class SluiceServer: Sendable {
         }
         for continuation in waiting { continuation.resume() }
         logger.info("stopped")
+    }
+
+    /// Runs `work` in a task of its own and waits for it at most `limit`; false when the time ran out first (the
+    /// work then goes on unobserved: the process is about to exit).
+    static func within(_ limit: Duration, _ work: @escaping @Sendable () async -> Void) async -> Bool {
+        final class Outcome: Sendable {
+            let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+            func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
+        }
+        let outcome = Outcome()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            outcome.continuation.withLock { $0 = continuation }
+            Task {
+                await work()
+                outcome.resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                outcome.resume(false)
+            }
+        }
     }
 
     /// Returns once `shutdown()` has finished.
@@ -184,14 +269,19 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
 
     private let registry: ConnectionRegistry
     private let limit: Int
+    private let gauge: Meter?
+    private var counted = false
 
-    init(registry: ConnectionRegistry, limit: Int) {
+    init(registry: ConnectionRegistry, limit: Int, gauge: Meter? = nil) {
         self.registry = registry
         self.limit = limit
+        self.gauge = gauge
     }
 
     func channelActive(context: ChannelHandlerContext) {
         if registry.add(context.channel, limit: limit) {
+            counted = true
+            gauge?.increment()
             context.fireChannelActive()
             return
         }
@@ -204,6 +294,10 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         registry.remove(context.channel)
+        if counted {
+            counted = false
+            gauge?.decrement()
+        }
         context.fireChannelInactive()
     }
 }

@@ -57,4 +57,13 @@ enum UnixSocketPath {
             throw SluiceError(.invalidArgument, "cannot set mode \(String(mode, radix: 8)) on \(path): \(String(cString: strerror(errno)))")
         }
     }
+
+    /// Gives the socket file to `uid` and `gid` (nil leaves either as it is).
+    static func setOwner(_ path: String, uid: UInt32?, gid: UInt32?) throws(SluiceError) {
+        let keep = UInt32.max  // (uid_t)-1: unchanged
+        if chown(path, uid_t(uid ?? keep), gid_t(gid ?? keep)) != 0 {
+            throw SluiceError(.invalidArgument, "cannot give \(path) to uid \(uid.map(String.init) ?? "-") gid "
+                + "\(gid.map(String.init) ?? "-"): \(String(cString: strerror(errno)))")
+        }
+    }
 }

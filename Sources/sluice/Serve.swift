@@ -1,5 +1,7 @@
 import ArgumentParser
+import CoreMetrics
 import Logging
+import Prometheus
 import SluiceBroker
 import SluiceCore
 import SluiceServer
@@ -7,8 +9,22 @@ import SluiceServer
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the server on a Unix socket.",
-        discussion: "Prints 'listening on PATH' on stdout once it is ready. SIGINT or SIGTERM stop it cleanly."
+        discussion: """
+            Prints 'listening on PATH' on stdout once it is ready. SIGINT or SIGTERM stop it: no new connections, \
+            commits and requests in flight finished for at most shutdown_timeout seconds. Settings come from \
+            --config FILE (JSON, see docs/sluice.example.json); a flag wins over the file. Exit status: 0 after a \
+            clean stop, 1 on a runtime error, 64 for bad arguments, 75 when the shutdown timed out with work in \
+            flight, 78 for a bad configuration file.
+            """
     )
+
+    /// Exit status when the configuration file cannot be read or is invalid (sysexits EX_CONFIG).
+    static let exitConfig: Int32 = 78
+    /// Exit status when a shutdown gave up waiting for work in flight (sysexits EX_TEMPFAIL).
+    static let exitShutdownTimedOut: Int32 = 75
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (JSON).", valueName: "path"))
+    var config: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Data directory (default: $SLUICE_DATA_DIR, else ./sluice-data).", valueName: "dir"))
@@ -16,45 +32,82 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var location: Location
 
-    @Option(name: .long, help: ArgumentHelp("Permissions of the socket file, in octal.", valueName: "mode"))
-    var socketMode: String = "660"
+    @Option(name: .long, help: ArgumentHelp("Permissions of the socket file, in octal (default 660).", valueName: "mode"))
+    var socketMode: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical."))
-    var logLevel: String = "info"
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info)."))
+    var logLevel: String?
 
-    @Option(name: .long, help: ArgumentHelp("Requests in flight allowed per connection.", valueName: "n"))
-    var maxInFlight: Int = 1024
+    @Option(name: .long, help: ArgumentHelp("Requests in flight allowed per connection (default 1024).", valueName: "n"))
+    var maxInFlight: Int?
 
     @Option(name: .long, help: ArgumentHelp("Largest request frame accepted, in bytes.", valueName: "bytes"))
-    var maxFrameBytes: Int = 16 * 1024 * 1024 + 1024
+    var maxFrameBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a SIGTERM waits for work in flight (default 10).", valueName: "s"))
+    var shutdownTimeout: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Serve GET /metrics over HTTP at host:port (off by default).",
+                                            valueName: "host:port"))
+    var metricsListen: String?
 
     func validate() throws {
-        guard UInt32(socketMode, radix: 8) != nil else {
+        if let socketMode, UInt32(socketMode, radix: 8) == nil {
             throw ValidationError("--socket-mode must be an octal number such as 660, not '\(socketMode)'")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        guard maxInFlight > 0 else { throw ValidationError("--max-in-flight must be positive") }
-        guard maxFrameBytes >= 1024 else { throw ValidationError("--max-frame-bytes must be at least 1024") }
+        if let maxInFlight, maxInFlight <= 0 { throw ValidationError("--max-in-flight must be positive") }
+        if let maxFrameBytes, maxFrameBytes < 1024 { throw ValidationError("--max-frame-bytes must be at least 1024") }
+        if let shutdownTimeout, !(shutdownTimeout >= 0) { throw ValidationError("--shutdown-timeout must be >= 0") }
+        if let metricsListen {
+            do {
+                _ = try HostPort.parse(metricsListen, setting: "--metrics-listen")
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+
+    /// The file's settings with the flags laid over them.
+    func settings() throws(SluiceError) -> ServeSettings {
+        var settings = try config.map { path throws(SluiceError) in try ServeSettings.load(path: path) } ?? ServeSettings()
+        if let dataDir { settings.dataDir = dataDir }
+        if let socket = location.socket { settings.socket = socket }
+        if let socketMode { settings.socketMode = UInt32(socketMode, radix: 8) }
+        if let logLevel { settings.logLevel = Logger.Level(rawValue: logLevel) }
+        if let maxInFlight { settings.maxInFlight = maxInFlight }
+        if let maxFrameBytes { settings.maxFrameBytes = maxFrameBytes }
+        if let shutdownTimeout { settings.shutdownTimeoutSeconds = shutdownTimeout }
+        if let metricsListen { settings.metricsListen = metricsListen }
+        return settings
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let settings: ServeSettings
+        do {
+            settings = try self.settings()
+        } catch {
+            Output.error("sluice serve: \(error.message)")
+            throw ExitCode(Self.exitConfig)
+        }
+        let level = settings.logLevel ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let dataDirectory = dataDir ?? Location.defaultDataDirectory
-        let socketPath = location.socketPath(dataDirectory: dataDirectory)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let dataDirectory = settings.dataDir ?? Location.defaultDataDirectory
+        let socketPath = settings.socket ?? location.socketPath(dataDirectory: dataDirectory)
+        let stoppedCleanly: Bool
         do {
             let broker = try Broker(dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"))
-            var configuration = ServerConfiguration(socketPath: socketPath)
-            configuration.socketMode = UInt32(socketMode, radix: 8) ?? 0o660
-            configuration.maxInFlightPerConnection = maxInFlight
-            configuration.maxFrameBytes = maxFrameBytes
-            let server = SluiceServer(configuration: configuration, broker: broker, logger: Logger(label: "sluice.server"))
+            let server = SluiceServer(
+                configuration: try Self.serverConfiguration(settings, socketPath: socketPath, metrics: registry),
+                broker: broker, logger: Logger(label: "sluice.server"))
             server.handleTerminationSignals()
             do {
                 try await server.start()
@@ -64,9 +117,35 @@ struct Serve: AsyncParsableCommand {
             }
             Output.line("listening on \(socketPath)")
             await server.waitUntilStopped()
+            stoppedCleanly = !server.shutdownTimedOut
         } catch let error as SluiceError {
             Output.error("sluice serve: \(error.message)")
             throw ExitCode(1)
         }
+        if !stoppedCleanly { throw ExitCode(Self.exitShutdownTimedOut) }
+    }
+
+    static func serverConfiguration(_ settings: ServeSettings, socketPath: String,
+                                    metrics: PrometheusCollectorRegistry) throws(SluiceError) -> ServerConfiguration
+    {
+        var configuration = ServerConfiguration(socketPath: socketPath)
+        if let mode = settings.socketMode { configuration.socketMode = mode }
+        configuration.socketOwner = settings.socketOwner
+        configuration.socketGroup = settings.socketGroup
+        if let durability = settings.defaultDurability { configuration.defaultDurability = durability }
+        if let value = settings.maxConnections { configuration.maxConnections = value }
+        if let value = settings.maxInFlight { configuration.maxInFlightPerConnection = value }
+        if let value = settings.maxFrameBytes { configuration.maxFrameBytes = value }
+        if let value = settings.maxResponseBytes { configuration.maxResponseBytes = value }
+        if let seconds = settings.shutdownTimeoutSeconds {
+            configuration.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        configuration.access = settings.access
+        configuration.metrics = metrics
+        configuration.metricsListen = try settings.metricsListen.map { text throws(SluiceError) in
+            try HostPort.parse(text, setting: "metrics_listen")
+        }
+        // settings.kafkaListen: parsed and checked; the Kafka listener takes it from here.
+        return configuration
     }
 }

@@ -119,6 +119,7 @@ enum Fixtures {
         .describeGroup(DescribeGroupRequest(group: "billing")),
         .listGroups(ListGroupsRequest()),
         .deleteGroup(DeleteGroupRequest(group: "billing")),
+        .stats(StatsRequest()),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .earliest)),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .latest)),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(0))),
@@ -252,6 +253,8 @@ enum Fixtures {
                 .init(name: "", state: .dead, memberCount: 0),
             ])),
         .deleteGroup(DeleteGroupResponse()),
+        .stats(StatsResponse(text: "")),
+        .stats(StatsResponse(text: "sluice_connections 1.0\n")),
         .resetOffsets(ResetOffsetsResponse(partitions: [])),
         .resetOffsets(
             ResetOffsetsResponse(partitions: [

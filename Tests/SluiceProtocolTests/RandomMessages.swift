@@ -72,6 +72,7 @@ struct RandomMessages {
         case .deleteGroup: .deleteGroup(DeleteGroupRequest(group: string()))
         case .resetOffsets:
             .resetOffsets(ResetOffsetsRequest(group: string(), topic: string(), mode: resetMode()))
+        case .stats: .stats(StatsRequest())
         }
     }
 
@@ -174,6 +175,7 @@ struct RandomMessages {
         case .deleteGroup: .deleteGroup(DeleteGroupResponse())
         case .resetOffsets:
             .resetOffsets(ResetOffsetsResponse(partitions: array { .init(partition: $0.int32(), offset: $0.int64()) }))
+        case .stats: .stats(StatsResponse(text: string()))
         }
     }
 

@@ -1,0 +1,98 @@
+/// What a request does to a topic, as an access policy sees it.
+public enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Append records.
+    case produce
+    /// Read records and offsets, join consumer groups and commit their offsets.
+    case consume
+    /// Create, alter and delete topics; delete groups and reset their offsets; read server statistics.
+    case admin
+}
+
+/// The process at the other end of a Unix socket connection, as the kernel reports it (`SO_PEERCRED`).
+public struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var pid: Int32
+    /// The primary group and the supplementary groups of `uid` in the group database (not necessarily those the
+    /// process holds: the kernel does not report them).
+    public var groups: Set<UInt32>
+
+    public init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
+        self.uid = uid
+        self.gid = gid
+        self.pid = pid
+        self.groups = groups.union([gid])
+    }
+
+    public var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
+}
+
+/// Which peers may do what to which topics.
+///
+/// Rules grant; nothing denies. A request is allowed when some rule names the peer (by uid, user name, gid or
+/// group name, the last two matching the primary and supplementary groups) and grants the operation on a pattern the
+/// topic matches. A policy with no rules denies everything; a server with no policy allows everything.
+public struct AccessPolicy: Sendable, Equatable {
+    public var rules: [AccessRule]
+
+    public init(rules: [AccessRule]) {
+        self.rules = rules
+    }
+
+    /// Whether `peer` may do `operation` to `topic`; a nil topic asks whether it may do it to some topic.
+    public func allows(_ peer: PeerIdentity, _ operation: AccessOperation, topic: String?) -> Bool {
+        rules.contains { rule in
+            rule.operations.contains(operation) && rule.names(peer)
+                && (topic.map { topic in rule.topics.contains { Glob.matches(pattern: $0, topic) } } ?? true)
+        }
+    }
+}
+
+/// One grant of an access policy: who, what, on which topics.
+public struct AccessRule: Sendable, Equatable {
+    /// Peers matched by uid (user names are resolved to uids when the configuration is read).
+    public var uids: Set<UInt32>
+    /// Peers matched by any of their groups (group names are resolved when the configuration is read).
+    public var gids: Set<UInt32>
+    /// Every peer, whoever it is (`"users": ["*"]` in the file).
+    public var everyone: Bool
+    public var operations: Set<AccessOperation>
+    /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
+    public var topics: [String]
+
+    public init(uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
+                operations: Set<AccessOperation>, topics: [String] = ["*"])
+    {
+        self.uids = uids
+        self.gids = gids
+        self.everyone = everyone
+        self.operations = operations
+        self.topics = topics
+    }
+
+    func names(_ peer: PeerIdentity) -> Bool {
+        everyone || uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)
+    }
+}
+
+/// Shell-style patterns with `*` only.
+enum Glob {
+    static func matches(pattern: String, _ text: String) -> Bool {
+        if pattern == "*" { return true }
+        let p = Array(pattern.utf8), t = Array(text.utf8)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count && p[pi] != UInt8(ascii: "*") && p[pi] == t[ti] {
+                pi += 1; ti += 1
+            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+                star = pi; mark = ti; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}

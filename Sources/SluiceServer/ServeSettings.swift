@@ -1,0 +1,293 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import SluiceCore
+
+/// Everything `sluice serve` can be told, as read from its configuration file (JSON); every field is optional and a
+/// command-line flag given for the same setting wins.
+///
+/// The file is one JSON object with snake_case keys (see `docs/sluice.example.json`); an unknown key is refused, so a
+/// misspelt setting cannot be silently ignored. User and group names are resolved when the file is read.
+public struct ServeSettings: Sendable, Equatable {
+    public var dataDir: String?
+    public var socket: String?
+    /// Octal in the file (`"660"`).
+    public var socketMode: UInt32?
+    /// The uid and gid the socket file is given after it is bound (names or numbers in the file).
+    public var socketOwner: UInt32?
+    public var socketGroup: UInt32?
+    /// Durability of topics created without one.
+    public var defaultDurability: Durability?
+    public var maxConnections: Int?
+    public var maxInFlight: Int?
+    public var maxFrameBytes: Int?
+    public var maxResponseBytes: Int?
+    /// How long a SIGTERM waits for commits and requests in flight before the server exits anyway, in seconds.
+    public var shutdownTimeoutSeconds: Double?
+    public var logLevel: Logger.Level?
+    /// `host:port` of the Prometheus endpoint (`GET /metrics`); off when nil.
+    public var metricsListen: String?
+    /// `host:port` of a Kafka-protocol TCP listener; off when nil. Parsed here, served by the Kafka listener.
+    public var kafkaListen: String?
+    /// Who may do what; nil allows every connection everything.
+    public var access: AccessPolicy?
+
+    public init() {}
+
+    /// Reads and checks the file at `path`. Throws `.invalidArgument` naming the file and the problem.
+    public static func load(path: String) throws(SluiceError) -> ServeSettings {
+        guard let file = fopen(path, "r") else {
+            throw SluiceError(.invalidArgument, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > 1 << 20 { throw SluiceError(.invalidArgument, "\(path) is over 1 MiB") }
+        }
+        do {
+            return try parse(bytes)
+        } catch {
+            throw SluiceError(.invalidArgument, "\(path): \(error.message)")
+        }
+    }
+
+    /// Parses a configuration file's contents.
+    public static func parse(_ json: [UInt8]) throws(SluiceError) -> ServeSettings {
+        let file: SettingsFile
+        do {
+            file = try JSONDecoder().decode(SettingsFile.self, from: Data(json))
+        } catch let error as SluiceError {
+            throw error
+        } catch let DecodingError.dataCorrupted(context) {
+            throw SluiceError(.invalidArgument, "not valid JSON: \(context.debugDescription) \(Self.path(context))")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw SluiceError(.invalidArgument, "\(Self.path(context)): expected \(Self.typeName(type))")
+        } catch {
+            throw SluiceError(.invalidArgument, "\(error)")
+        }
+        return try file.settings()
+    }
+
+    static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type, is UInt32.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+
+    /// A user name or a number, as `/etc/passwd` knows it.
+    static func resolveUser(_ name: String) throws(SluiceError) -> UInt32 {
+        if let uid = UInt32(name) { return uid }
+        guard let entry = getpwnam(name) else { throw SluiceError(.invalidArgument, "unknown user '\(name)'") }
+        return UInt32(entry.pointee.pw_uid)
+    }
+
+    /// A group name or a number, as `/etc/group` knows it.
+    static func resolveGroup(_ name: String) throws(SluiceError) -> UInt32 {
+        if let gid = UInt32(name) { return gid }
+        guard let entry = getgrnam(name) else { throw SluiceError(.invalidArgument, "unknown group '\(name)'") }
+        return UInt32(entry.pointee.gr_gid)
+    }
+}
+
+/// The file as written, before names are resolved and values checked.
+struct SettingsFile: Decodable {
+    var dataDir: String?
+    var socket: String?
+    var socketMode: String?
+    var socketOwner: String?
+    var socketGroup: String?
+    var defaultDurability: String?
+    var maxConnections: Int?
+    var maxInFlight: Int?
+    var maxFrameBytes: Int?
+    var maxResponseBytes: Int?
+    var shutdownTimeout: Double?
+    var logLevel: String?
+    var metricsListen: String?
+    var kafkaListen: String?
+    var access: [RuleFile]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataDir = "data_dir", socket, socketMode = "socket_mode", socketOwner = "socket_owner"
+        case socketGroup = "socket_group", defaultDurability = "default_durability"
+        case maxConnections = "max_connections", maxInFlight = "max_in_flight", maxFrameBytes = "max_frame_bytes"
+        case maxResponseBytes = "max_response_bytes", shutdownTimeout = "shutdown_timeout", logLevel = "log_level"
+        case metricsListen = "metrics_listen", kafkaListen = "kafka_listen", access
+    }
+
+    init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self, in: "the configuration")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
+        socket = try c.decodeIfPresent(String.self, forKey: .socket)
+        socketMode = try c.decodeIfPresent(String.self, forKey: .socketMode)
+        socketOwner = try c.decodeIfPresent(String.self, forKey: .socketOwner)
+        socketGroup = try c.decodeIfPresent(String.self, forKey: .socketGroup)
+        defaultDurability = try c.decodeIfPresent(String.self, forKey: .defaultDurability)
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections)
+        maxInFlight = try c.decodeIfPresent(Int.self, forKey: .maxInFlight)
+        maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes)
+        maxResponseBytes = try c.decodeIfPresent(Int.self, forKey: .maxResponseBytes)
+        shutdownTimeout = try c.decodeIfPresent(Double.self, forKey: .shutdownTimeout)
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
+        metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen)
+        kafkaListen = try c.decodeIfPresent(String.self, forKey: .kafkaListen)
+        access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
+    }
+
+    func settings() throws(SluiceError) -> ServeSettings {
+        var settings = ServeSettings()
+        settings.dataDir = dataDir
+        settings.socket = socket
+        if let socketMode {
+            guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
+                throw SluiceError(.invalidArgument, "socket_mode must be octal such as \"660\", not '\(socketMode)'")
+            }
+            settings.socketMode = mode
+        }
+        settings.socketOwner = try socketOwner.map { name throws(SluiceError) in try ServeSettings.resolveUser(name) }
+        settings.socketGroup = try socketGroup.map { name throws(SluiceError) in try ServeSettings.resolveGroup(name) }
+        if let defaultDurability {
+            guard let durability = Durability(rawValue: defaultDurability) else {
+                throw SluiceError(.invalidArgument, "default_durability must be full or normal, not '\(defaultDurability)'")
+            }
+            settings.defaultDurability = durability
+        }
+        for (name, value, minimum) in [("max_connections", maxConnections, 1), ("max_in_flight", maxInFlight, 1),
+                                       ("max_frame_bytes", maxFrameBytes, 1024),
+                                       ("max_response_bytes", maxResponseBytes, 1024)]
+        {
+            if let value, value < minimum {
+                throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
+            }
+        }
+        settings.maxConnections = maxConnections
+        settings.maxInFlight = maxInFlight
+        settings.maxFrameBytes = maxFrameBytes
+        settings.maxResponseBytes = maxResponseBytes
+        if let shutdownTimeout, !(shutdownTimeout >= 0 && shutdownTimeout <= 3600) {
+            throw SluiceError(.invalidArgument, "shutdown_timeout must be between 0 and 3600 seconds")
+        }
+        settings.shutdownTimeoutSeconds = shutdownTimeout
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw SluiceError(.invalidArgument,
+                                  "log_level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            settings.logLevel = level
+        }
+        if let metricsListen { _ = try HostPort.parse(metricsListen, setting: "metrics_listen") }
+        if let kafkaListen { _ = try HostPort.parse(kafkaListen, setting: "kafka_listen") }
+        settings.metricsListen = metricsListen
+        settings.kafkaListen = kafkaListen
+        if let access {
+            var rules: [AccessRule] = []
+            for (index, rule) in access.enumerated() {
+                do {
+                    rules.append(try rule.rule())
+                } catch {
+                    throw SluiceError(.invalidArgument, "access[\(index)]: \(error.message)")
+                }
+            }
+            settings.access = AccessPolicy(rules: rules)
+        }
+        return settings
+    }
+}
+
+/// One access rule as written: `{"users": [...], "groups": [...], "operations": [...], "topics": [...]}`.
+struct RuleFile: Decodable {
+    var users: [String]?
+    var groups: [String]?
+    var operations: [String]
+    var topics: [String]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case users, groups, operations, topics
+    }
+
+    init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self, in: "an access rule")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        users = try c.decodeIfPresent([String].self, forKey: .users)
+        groups = try c.decodeIfPresent([String].self, forKey: .groups)
+        operations = try c.decode([String].self, forKey: .operations)
+        topics = try c.decodeIfPresent([String].self, forKey: .topics)
+    }
+
+    func rule() throws(SluiceError) -> AccessRule {
+        var rule = AccessRule(operations: [], topics: topics ?? ["*"])
+        for user in users ?? [] {
+            if user == "*" { rule.everyone = true } else { rule.uids.insert(try ServeSettings.resolveUser(user)) }
+        }
+        for group in groups ?? [] { rule.gids.insert(try ServeSettings.resolveGroup(group)) }
+        if !rule.everyone && rule.uids.isEmpty && rule.gids.isEmpty {
+            throw SluiceError(.invalidArgument, "names no users or groups (use \"users\": [\"*\"] for everyone)")
+        }
+        for operation in operations {
+            guard let parsed = AccessOperation(rawValue: operation) else {
+                throw SluiceError(.invalidArgument, "unknown operation '\(operation)'; known: produce, consume, admin")
+            }
+            rule.operations.insert(parsed)
+        }
+        if rule.operations.isEmpty { throw SluiceError(.invalidArgument, "grants no operations") }
+        return rule
+    }
+}
+
+/// A coding key for any name, to list the keys an object holds.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
+    _ decoder: any Decoder, _: Keys.Type, in what: String
+) throws {
+    let known = Set(Keys.allCases.map(\.stringValue))
+    let present = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+    if let unknown = present.sorted().first(where: { !known.contains($0) }) {
+        throw SluiceError(.invalidArgument,
+                          "unknown key '\(unknown)' in \(what); known keys: \(known.sorted().joined(separator: ", "))")
+    }
+}
+
+/// A `host:port` listen address.
+public struct HostPort: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+
+    /// Parses `host:port` (`[::1]:9464` for IPv6). Throws `.invalidArgument` naming `setting`.
+    public static func parse(_ text: String, setting: String) throws(SluiceError) -> HostPort {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port)
+        else {
+            throw SluiceError(.invalidArgument, "\(setting) must be host:port such as 127.0.0.1:9464, not '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw SluiceError(.invalidArgument, "\(setting) has no host: '\(text)'") }
+        return HostPort(host: host, port: port)
+    }
+}
