@@ -97,6 +97,7 @@ let package = Package(
                 "SluiceCore",
                 "SluiceProtocol",
                 "SluiceBroker",
+                "SluiceKafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -173,6 +174,7 @@ let package = Package(
                 "SluiceClient", "SluiceProtocol", "SluiceCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            exclude: ["KafkaClients"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -37,6 +37,10 @@ public struct ServeSettings: Sendable, Equatable {
     public var metricsListen: String?
     /// `host:port` of a Kafka-protocol TCP listener; off when nil. Parsed here, served by the Kafka listener.
     public var kafkaListen: String?
+    /// Whether Kafka clients create topics by asking for their metadata (off when nil).
+    public var kafkaAutoCreateTopics: Bool?
+    /// Partitions of topics Kafka clients create without saying how many (1 when nil).
+    public var kafkaDefaultPartitions: Int32?
     /// Who may do what; nil allows every connection everything.
     public var access: AccessPolicy?
 
@@ -124,6 +128,8 @@ struct SettingsFile: Decodable {
     var logLevel: String?
     var metricsListen: String?
     var kafkaListen: String?
+    var kafkaAutoCreateTopics: Bool?
+    var kafkaDefaultPartitions: Int32?
     var access: [RuleFile]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -132,6 +138,7 @@ struct SettingsFile: Decodable {
         case maxConnections = "max_connections", maxInFlight = "max_in_flight", maxFrameBytes = "max_frame_bytes"
         case maxResponseBytes = "max_response_bytes", shutdownTimeout = "shutdown_timeout", logLevel = "log_level"
         case metricsListen = "metrics_listen", kafkaListen = "kafka_listen", access
+        case kafkaAutoCreateTopics = "kafka_auto_create_topics", kafkaDefaultPartitions = "kafka_default_partitions"
     }
 
     init(from decoder: any Decoder) throws {
@@ -151,6 +158,8 @@ struct SettingsFile: Decodable {
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
         metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen)
         kafkaListen = try c.decodeIfPresent(String.self, forKey: .kafkaListen)
+        kafkaAutoCreateTopics = try c.decodeIfPresent(Bool.self, forKey: .kafkaAutoCreateTopics)
+        kafkaDefaultPartitions = try c.decodeIfPresent(Int32.self, forKey: .kafkaDefaultPartitions)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
     }
 
@@ -199,6 +208,12 @@ struct SettingsFile: Decodable {
         if let kafkaListen { _ = try HostPort.parse(kafkaListen, setting: "kafka_listen") }
         settings.metricsListen = metricsListen
         settings.kafkaListen = kafkaListen
+        if let kafkaDefaultPartitions, !(1...TopicConfig.maxPartitions).contains(kafkaDefaultPartitions) {
+            throw SluiceError(.invalidArgument,
+                              "kafka_default_partitions must be between 1 and \(TopicConfig.maxPartitions)")
+        }
+        settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics
+        settings.kafkaDefaultPartitions = kafkaDefaultPartitions
         if let access {
             var rules: [AccessRule] = []
             for (index, rule) in access.enumerated() {

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var metrics: PrometheusCollectorRegistry?
     /// Where to serve `GET /metrics` over HTTP (meant for loopback); nil for nowhere.
     public var metricsListen: HostPort?
+    /// The Kafka-protocol listener (TCP); nil for none, the default.
+    public var kafka: KafkaListenerSettings?
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -56,15 +58,16 @@ public struct ServerConfiguration: Sendable {
 public final class SluiceServer: Sendable {
     public let configuration: ServerConfiguration
     public let broker: Broker
-    private let logger: Logger
-    private let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
     private let state = Mutex<State>(.idle)
-    private let connections = ConnectionRegistry()
+    let connections = ConnectionRegistry()
     private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
     private let signalSources = Mutex<[SignalSource]>([])
     private let metricsChannel = Mutex<(any Channel)?>(nil)
+    let kafkaChannel = Mutex<(any Channel)?>(nil)
     private let drainTimedOut = Atomic<Bool>(false)
-    private let serverMetrics = ServerMetrics()
+    let serverMetrics = ServerMetrics()
 
     /// True once a shutdown gave up waiting for work in flight after `shutdownTimeout`.
     public var shutdownTimedOut: Bool { drainTimedOut.load(ordering: .relaxed) }
@@ -142,6 +145,15 @@ public final class SluiceServer: Sendable {
                 throw SluiceError(.invalidArgument, "cannot serve metrics on \(listen.host):\(listen.port): \(error)")
             }
         }
+        if let kafka = configuration.kafka {
+            do {
+                try await startKafkaListener(kafka)
+            } catch {
+                try? await channel.close()
+                if let http = metricsChannel.withLock({ $0 }) { try? await http.close() }
+                throw error
+            }
+        }
         state.withLock { $0 = .running(channel) }
         logger.info("listening", metadata: ["socket": "\(path)"])
     }
@@ -157,6 +169,7 @@ public final class SluiceServer: Sendable {
         logger.info("shutting down", metadata: ["timeout": "\(configuration.shutdownTimeout)"])
         try? await channel.close()
         if let http = metricsChannel.withLock({ $0 }) { try? await http.close() }
+        if let kafka = kafkaChannel.withLock({ $0 }) { try? await kafka.close() }
         let broker = self.broker
         let drained = await Self.within(configuration.shutdownTimeout) {
             await broker.shutdown()
@@ -271,11 +284,14 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
     private let limit: Int
     private let gauge: Meter?
     private var counted = false
+    /// Close a connection past the limit without an error frame (for protocols that have none, such as Kafka's).
+    private let silent: Bool
 
-    init(registry: ConnectionRegistry, limit: Int, gauge: Meter? = nil) {
+    init(registry: ConnectionRegistry, limit: Int, gauge: Meter? = nil, silent: Bool = false) {
         self.registry = registry
         self.limit = limit
         self.gauge = gauge
+        self.silent = silent
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -285,6 +301,7 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
             context.fireChannelActive()
             return
         }
+        if silent { return context.close(promise: nil) }
         var buffer = context.channel.allocator.buffer(capacity: 96)
         let error = SluiceError(.tooManyRequests, "the server already serves \(limit) connections")
         Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &buffer)

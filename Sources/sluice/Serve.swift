@@ -51,6 +51,17 @@ struct Serve: AsyncParsableCommand {
                                             valueName: "host:port"))
     var metricsListen: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also serve Kafka clients over TCP at host:port (off by default; see docs/KAFKA.md).", valueName: "host:port"))
+    var kafkaListen: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Let Kafka clients create topics by asking for them (default off).")
+    var kafkaAutoCreateTopics: Bool?
+
+    @Option(name: .long, help: ArgumentHelp("Partitions of topics Kafka clients create without a count (default 1).",
+                                            valueName: "n"))
+    var kafkaDefaultPartitions: Int32?
+
     func validate() throws {
         if let socketMode, UInt32(socketMode, radix: 8) == nil {
             throw ValidationError("--socket-mode must be an octal number such as 660, not '\(socketMode)'")
@@ -61,12 +72,16 @@ struct Serve: AsyncParsableCommand {
         if let maxInFlight, maxInFlight <= 0 { throw ValidationError("--max-in-flight must be positive") }
         if let maxFrameBytes, maxFrameBytes < 1024 { throw ValidationError("--max-frame-bytes must be at least 1024") }
         if let shutdownTimeout, !(shutdownTimeout >= 0) { throw ValidationError("--shutdown-timeout must be >= 0") }
-        if let metricsListen {
+        for (flag, value) in [("--metrics-listen", metricsListen), ("--kafka-listen", kafkaListen)] {
+            guard let value else { continue }
             do {
-                _ = try HostPort.parse(metricsListen, setting: "--metrics-listen")
+                _ = try HostPort.parse(value, setting: flag)
             } catch {
                 throw ValidationError(error.message)
             }
+        }
+        if let kafkaDefaultPartitions, !(1...TopicConfig.maxPartitions).contains(kafkaDefaultPartitions) {
+            throw ValidationError("--kafka-default-partitions must be between 1 and \(TopicConfig.maxPartitions)")
         }
     }
 
@@ -81,6 +96,9 @@ struct Serve: AsyncParsableCommand {
         if let maxFrameBytes { settings.maxFrameBytes = maxFrameBytes }
         if let shutdownTimeout { settings.shutdownTimeoutSeconds = shutdownTimeout }
         if let metricsListen { settings.metricsListen = metricsListen }
+        if let kafkaListen { settings.kafkaListen = kafkaListen }
+        if let kafkaAutoCreateTopics { settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics }
+        if let kafkaDefaultPartitions { settings.kafkaDefaultPartitions = kafkaDefaultPartitions }
         return settings
     }
 
@@ -115,6 +133,7 @@ struct Serve: AsyncParsableCommand {
                 await broker.shutdown()
                 throw error
             }
+            if let kafkaAddress = server.kafkaAddress { Output.line("kafka listening on \(kafkaAddress)") }
             Output.line("listening on \(socketPath)")
             await server.waitUntilStopped()
             stoppedCleanly = !server.shutdownTimedOut
@@ -145,7 +164,15 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsListen = try settings.metricsListen.map { text throws(SluiceError) in
             try HostPort.parse(text, setting: "metrics_listen")
         }
-        // settings.kafkaListen: parsed and checked; the Kafka listener takes it from here.
+        if let listen = settings.kafkaListen {
+            let address = try HostPort.parse(listen, setting: "kafka_listen")
+            var kafka = KafkaListenerSettings(host: address.host, port: address.port)
+            kafka.autoCreateTopics = settings.kafkaAutoCreateTopics ?? false
+            if let partitions = settings.kafkaDefaultPartitions { kafka.defaultPartitions = partitions }
+            if let value = settings.maxFrameBytes { kafka.maxFrameBytes = max(value, kafka.maxFrameBytes) }
+            if let value = settings.maxInFlight { kafka.maxQueuedPerConnection = value }
+            configuration.kafka = kafka
+        }
         return configuration
     }
 }

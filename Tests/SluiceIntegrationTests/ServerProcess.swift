@@ -10,6 +10,9 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var process: Process?
     private var stdoutPipe: Pipe?
     let stderrPath: String
+    /// `HOST:PORT` of the Kafka listener, when the server was started with `--kafka-listen` (it prints
+    /// `kafka listening on HOST:PORT` before its ready line).
+    private(set) var kafkaAddress = ""
 
     /// A fresh temporary data directory (removed by `cleanUp()`), or `reusing` an existing one.
     init(reusing dataDirectory: String? = nil) throws {
@@ -61,7 +64,13 @@ final class ServerProcess: @unchecked Sendable {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
-            if String(decoding: seen, as: UTF8.self).contains("listening on \(socketPath)") { return self }
+            let text = String(decoding: seen, as: UTF8.self)
+            if text.contains("listening on \(socketPath)") {
+                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("kafka listening on ") }) {
+                    kafkaAddress = String(line.dropFirst("kafka listening on ".count))
+                }
+                return self
+            }
         }
         process.terminate()
         throw SluiceError(.unknown, "server did not start: \(String(decoding: seen, as: UTF8.self)) \(log)")

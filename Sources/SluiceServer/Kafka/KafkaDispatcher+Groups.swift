@@ -1,0 +1,99 @@
+import SluiceBroker
+import SluiceCore
+import SluiceKafka
+
+/// Kafka's classic consumer groups (`ClassicGroupCoordinator`) and committed offsets, which they share with
+/// Sluice's native groups.
+extension KafkaDispatcher {
+    func joinGroup(_ request: KafkaJoinGroupRequest, version: Int16, clientID: String, peer: Peer) async
+        -> KafkaJoinGroupResponse
+    {
+        let join = ClassicJoin(
+            groupID: request.groupId, memberID: request.memberId, groupInstanceID: request.groupInstanceId,
+            clientID: clientID, clientHost: peer.host, sessionTimeoutMs: request.sessionTimeoutMs,
+            // v0 has no rebalance timeout: the session timeout stands in, as in Kafka.
+            rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+            protocolType: request.protocolType,
+            protocols: request.protocols.map { ClassicProtocol(name: $0.name, metadata: $0.metadata) },
+            requireKnownMemberID: version >= 4)
+        let result = await broker.classicGroups.join(join)
+        return KafkaJoinGroupResponse(
+            errorCode: KafkaErrorCode(result.error), generationId: result.generation,
+            protocolName: result.protocolName ?? "", leader: result.leaderID, memberId: result.memberID,
+            members: result.members.map {
+                .init(memberId: $0.memberID, groupInstanceId: $0.groupInstanceID, metadata: $0.metadata)
+            })
+    }
+
+    func syncGroup(_ request: KafkaSyncGroupRequest) async -> KafkaSyncGroupResponse {
+        let result = await broker.classicGroups.sync(
+            groupID: request.groupId, generation: request.generationId, memberID: request.memberId,
+            assignments: request.assignments.map { (memberID: $0.memberId, assignment: $0.assignment) })
+        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: result.assignment)
+    }
+
+    func heartbeat(_ request: KafkaHeartbeatRequest) -> KafkaErrorOnlyResponse {
+        let error = broker.classicGroups.heartbeat(
+            groupID: request.groupId, generation: request.generationId, memberID: request.memberId)
+        return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(error))
+    }
+
+    func leaveGroup(_ request: KafkaLeaveGroupRequest) -> KafkaErrorOnlyResponse {
+        let result = broker.classicGroups.leave(groupID: request.groupId, memberIDs: [request.memberId])
+        return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(result.error))
+    }
+
+    func offsetCommit(_ request: KafkaOffsetCommitRequest) async -> KafkaOffsetCommitResponse {
+        var offsets: [CommittedOffset] = []
+        for topic in request.topics {
+            for partition in topic.partitions {
+                offsets.append(CommittedOffset(topic: topic.name, partition: partition.partitionIndex,
+                                               offset: partition.committedOffset,
+                                               metadata: partition.committedMetadata))
+            }
+        }
+        var errors: [KafkaErrorCode]
+        do throws(SluiceError) {
+            let checked = try await broker.commitOffsets(group: request.groupId, memberID: request.memberId,
+                                                         generation: request.generationId, offsets)
+            errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
+        } catch {
+            let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
+            errors = Array(repeating: code, count: offsets.count)
+        }
+        var topics: [KafkaOffsetCommitResponse.Topic] = []
+        for (offset, error) in zip(offsets, errors) {
+            let partition = KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error)
+            if topics.last?.name == offset.topic {
+                topics[topics.count - 1].partitions.append(partition)
+            } else {
+                topics.append(.init(name: offset.topic, partitions: [partition]))
+            }
+        }
+        return KafkaOffsetCommitResponse(topics: topics)
+    }
+
+    func offsetFetch(_ request: KafkaOffsetFetchRequest) async -> KafkaOffsetFetchResponse {
+        let committed: [CommittedOffset]
+        do throws(SluiceError) {
+            committed = try await broker.committedOffsets(group: request.groupId,
+                                                          topics: request.topics?.map(\.name))
+        } catch {
+            return KafkaOffsetFetchResponse(topics: [], errorCode: KafkaErrorCode(error))
+        }
+        var byPartition: [TopicPartition: CommittedOffset] = [:]
+        for offset in committed { byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset }
+        let wanted: [KafkaOffsetFetchRequest.Topic] = request.topics ?? Dictionary(grouping: committed, by: \.topic)
+            .sorted { $0.key < $1.key }
+            .map { .init(name: $0.key, partitionIndexes: $0.value.map(\.partition).sorted()) }
+        let topics = wanted.map { topic in
+            KafkaOffsetFetchResponse.Topic(name: topic.name, partitions: topic.partitionIndexes.map { partition in
+                // A partition the group has not committed is answered offset -1 and no error.
+                let offset = byPartition[TopicPartition(topic: topic.name, partition: partition)]
+                return .init(partitionIndex: partition, committedOffset: offset?.offset ?? -1,
+                             metadata: offset?.metadata ?? "")
+            })
+        }
+        return KafkaOffsetFetchResponse(topics: topics)
+    }
+}

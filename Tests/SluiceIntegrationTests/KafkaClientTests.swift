@@ -1,0 +1,303 @@
+import Foundation
+import SluiceClient
+import SluiceCore
+import SluiceProtocol
+import Testing
+
+/// Real Kafka clients against the server's Kafka listener: kcat (librdkafka 2.0.2), confluent-kafka (librdkafka 2.16)
+/// and kafka-python. `.ci/run` installs them; without them these tests are skipped, with the reason.
+///
+/// The Python side lives in `KafkaClients/kafka_clients.py`: each scenario asserts what it checks and exits non-zero
+/// with a message on the first failure; scenarios that hand data back print one JSON object on their last line.
+@Suite(.serialized, .enabled(if: KafkaClientTests.clientsInstalled, "needs kcat, confluent-kafka and kafka-python"))
+struct KafkaClientTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("KafkaClients/kafka_clients.py").path
+
+    static let clientsInstalled: Bool = {
+        run(["kcat", "-V"]).status == 0
+            && run(["python3", "-c", "import confluent_kafka, kafka"]).status == 0
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// The JSON object on the last line of standard output.
+        var json: [String: Any] {
+            let last = stdout.split(separator: "\n").last.map(String.init) ?? "{}"
+            return (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    /// Runs a command (found on PATH) to completion, feeding `input` to its standard input.
+    @discardableResult
+    static func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 120) -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin
+        do { try process.run() } catch { return Outcome(status: -1, stdout: "", stderr: "\(error)") }
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+        // Read both pipes while the process runs, so a chatty child cannot fill a pipe and stall.
+        let collected = OutputCollector(out: out, err: err)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        let (stdout, stderr) = collected.finish()
+        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    final class OutputCollector: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private var out = Data(), err = Data()
+
+        init(out: Pipe, err: Pipe) {
+            group.enter()
+            DispatchQueue.global().async { self.out = out.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
+            group.enter()
+            DispatchQueue.global().async { self.err = err.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
+        }
+
+        func finish() -> (String, String) {
+            group.wait()
+            return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        }
+    }
+
+    /// Runs a Python scenario and expects it to pass.
+    @discardableResult
+    func scenario(_ arguments: String..., timeout: TimeInterval = 120,
+                  sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
+        let outcome = Self.run(["python3", Self.script] + arguments, timeout: timeout)
+        #expect(outcome.status == 0, "\(arguments[0]) failed: \(outcome.stderr.suffix(3000))",
+                sourceLocation: sourceLocation)
+        return outcome
+    }
+
+    func startServer(_ extra: [String] = []) throws -> ServerProcess {
+        try ServerProcess().start(extraArguments: ["--kafka-listen", "127.0.0.1:0"] + extra)
+    }
+
+    // MARK: - Metadata and admin
+
+    @Test func kcatListsTheBrokerAndTopics() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("listed", partitions: 3)
+        await client.close()
+        let outcome = Self.run(["kcat", "-b", server.kafkaAddress, "-L", "-J"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let json = outcome.json
+        let brokers = json["brokers"] as? [[String: Any]] ?? []
+        #expect(brokers.count == 1)
+        #expect(brokers.first?["id"] as? Int == 1)
+        #expect(brokers.first?["name"] as? String == server.kafkaAddress)
+        let topics = json["topics"] as? [[String: Any]] ?? []
+        let listed = topics.first { $0["topic"] as? String == "listed" }
+        #expect((listed?["partitions"] as? [[String: Any]])?.count == 3)
+    }
+
+    @Test func confluentAdminCreatesListsAndDeletesTopics() throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        scenario("admin-confluent", server.kafkaAddress)
+    }
+
+    @Test func kafkaPythonAdminCreatesListsAndDeletesTopics() throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        scenario("admin-kafka-python", server.kafkaAddress)
+    }
+
+    // MARK: - Produce and consume across clients and protocols
+
+    struct Seen: Hashable, CustomStringConvertible {
+        var partition: Int
+        var offset: Int64
+        var key: String?
+        var value: String?
+        var headers: [String: String]
+        var description: String { "\(partition)@\(offset) \(key ?? "-")=\(value ?? "-") \(headers)" }
+    }
+
+    /// What each Kafka client and the native client read back from `topic`.
+    func readEverywhere(_ server: ServerProcess, topic: String, partitions: Int, count: Int) async throws
+        -> [String: [Seen]]
+    {
+        var views: [String: [Seen]] = [:]
+        for client in ["confluent", "kafka-python"] {
+            let outcome = scenario("consume", server.kafkaAddress, client, topic, "\(partitions)", "\(count)")
+            let records = outcome.json["records"] as? [[String: Any]] ?? []
+            views[client] = records.map {
+                Seen(partition: $0["partition"] as? Int ?? -1, offset: Int64($0["offset"] as? Int ?? -1),
+                     key: $0["key"] as? String, value: $0["value"] as? String,
+                     headers: $0["headers"] as? [String: String] ?? [:])
+            }
+        }
+        let kcat = Self.run(["kcat", "-b", server.kafkaAddress, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
+                             "-c", "\(count)"])
+        #expect(kcat.status == 0, "kcat consume: \(kcat.stderr)")
+        views["kcat"] = kcat.stdout.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            var headers: [String: String] = [:]
+            let list = object["headers"] as? [String] ?? []
+            for pair in stride(from: 0, to: list.count - 1, by: 2) { headers[list[pair]] = list[pair + 1] }
+            return Seen(partition: object["partition"] as? Int ?? -1, offset: Int64(object["offset"] as? Int ?? -1),
+                        key: object["key"] as? String, value: object["payload"] as? String, headers: headers)
+        }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        var native: [Seen] = []
+        for partition in 0..<partitions {
+            let consumer = try await client.makeConsumer(ConsumerConfiguration(autoOffsetReset: .earliest))
+            let tp = TopicPartition(topic: topic, partition: Int32(partition))
+            await consumer.assign([tp])
+            try await consumer.seek(tp, to: .beginning)
+            var idle = 0
+            while idle < 3 {
+                let batch = try await consumer.poll(maxWaitMs: 100)
+                idle = batch.isEmpty ? idle + 1 : 0
+                native += batch.map { consumed in
+                    let record = consumed.record
+                    var headers: [String: String] = [:]
+                    for header in record.headers { headers[header.key] = header.value.map { String(decoding: $0, as: UTF8.self) } }
+                    return Seen(partition: partition, offset: record.offset,
+                                key: record.key.map { String(decoding: $0, as: UTF8.self) },
+                                value: record.value.map { String(decoding: $0, as: UTF8.self) }, headers: headers)
+                }
+            }
+            await consumer.close()
+        }
+        views["native"] = native
+        await client.close()
+        return views
+    }
+
+    /// Every reader saw the same records; each partition's offsets run from 0 without a gap.
+    func expectSameEverywhere(_ views: [String: [Seen]], count: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let reference = Set(views["native"] ?? [])
+        #expect(reference.count == count, "native read \(reference.count) of \(count)", sourceLocation: sourceLocation)
+        for (reader, seen) in views {
+            #expect(Set(seen) == reference, "\(reader) differs from native: \(Set(seen).symmetricDifference(reference).sorted { $0.description < $1.description }.prefix(5))",
+                    sourceLocation: sourceLocation)
+        }
+        var byPartition: [Int: [Int64]] = [:]
+        for record in reference { byPartition[record.partition, default: []].append(record.offset) }
+        for (partition, offsets) in byPartition {
+            #expect(offsets.sorted() == Array(0..<Int64(offsets.count)), "partition \(partition) offsets",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: ["confluent", "confluent-idempotent", "kafka-python"])
+    func pythonProducersAreReadBackByEveryClient(producer: String) async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("from-python", partitions: 3)
+        await client.close()
+        let produced = scenario("produce", server.kafkaAddress, producer, "from-python", producer, "40")
+        #expect((produced.json["delivered"] as? [Any])?.count == 40)
+        let views = try await readEverywhere(server, topic: "from-python", partitions: 3, count: 40)
+        expectSameEverywhere(views, count: 40)
+        #expect(views["native"]?.allSatisfy { $0.headers["src"] == producer && $0.key?.hasPrefix("key-") == true } == true)
+    }
+
+    @Test func kcatProducesKeysHeadersAndTombstones() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("from-kcat", partitions: 3)
+        await client.close()
+        let lines = (0..<30).map { "key-\($0 % 7):kcat-\($0)" }.joined(separator: "\n") + "\n"
+        let produced = Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-K:", "-H", "src=kcat",
+                                 "-H", "trace=abc"], input: lines)
+        #expect(produced.status == 0, "kcat produce: \(produced.stderr)")
+        let tombstone = Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-p", "2", "-K:", "-Z"],
+                                 input: "gone:\n")
+        #expect(tombstone.status == 0, "kcat tombstone: \(tombstone.stderr)")
+        let views = try await readEverywhere(server, topic: "from-kcat", partitions: 3, count: 31)
+        expectSameEverywhere(views, count: 31)
+        let native = views["native"] ?? []
+        #expect(native.filter { $0.headers == ["src": "kcat", "trace": "abc"] }.count == 30)
+        #expect(native.contains { $0.key == "gone" && $0.value == nil && $0.partition == 2 })
+    }
+
+    @Test func kafkaClientsReadWhatTheNativeCLIProduced() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let create = Self.run([ServerProcess.binary, "topics", "create", "from-native", "--partitions", "2",
+                               "--socket", server.socketPath])
+        #expect(create.status == 0, "\(create.stderr)")
+        let lines = (0..<20).map { "key-\($0):native-\($0)" }.joined(separator: "\n") + "\n"
+        let produced = Self.run([ServerProcess.binary, "produce", "from-native", "--key-separator", ":",
+                                 "--socket", server.socketPath], input: lines)
+        #expect(produced.status == 0, "\(produced.stderr)")
+        let views = try await readEverywhere(server, topic: "from-native", partitions: 2, count: 20)
+        expectSameEverywhere(views, count: 20)
+        // Keyed native records land where Kafka's partitioner (murmur2, as kafka-python) puts them.
+        for record in views["native"] ?? [] {
+            #expect(KafkaPartitioner.partition(forKey: Array(record.key!.utf8), partitions: 2) == Int32(record.partition))
+        }
+    }
+
+    // MARK: - Offsets
+
+    @Test func listOffsetsByTimeAndOutOfRangeResets() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("times", partitions: 1)
+        await client.close()
+        scenario("offsets-for-times", server.kafkaAddress, "times")
+        scenario("out-of-range", server.kafkaAddress, "times")
+    }
+
+    // MARK: - Groups
+
+    @Test func mixedGroupRebalancesOnJoinLeaveAndKillAndResumes() throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let outcome = scenario("group-rebalance", server.kafkaAddress, server.dataDirectory, timeout: 400)
+        #expect((outcome.json["processed"] as? Int ?? 0) >= 420)
+    }
+
+    @Test func aKafkaGroupShowsInSluiceGroupsDescribe() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("watched", partitions: 2)
+        await client.close()
+        scenario("produce", server.kafkaAddress, "confluent", "watched", "w", "10")
+        let log = "\(server.dataDirectory)/member.log"
+        let member = Process()
+        member.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        member.arguments = ["python3", Self.script, "member", server.kafkaAddress, "confluent", "watched", "watchers", log]
+        try member.run()
+        defer { member.terminate(); member.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(60)
+        var described: [String: Any] = [:]
+        while Date() < deadline {
+            let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if lines.split(separator: "\n").filter({ $0.hasPrefix("msg ") }).count == 10 {
+                let outcome = Self.run([ServerProcess.binary, "groups", "describe", "watchers", "--json",
+                                        "--socket", server.socketPath])
+                described = outcome.json
+                let lag = (described["partitions"] as? [[String: Any]])?.compactMap { $0["lag"] as? Int } ?? []
+                if lag.count == 2 && lag.allSatisfy({ $0 == 0 }) { break }
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let members = described["members"] as? [[String: Any]] ?? []
+        #expect(members.count == 1, "\(described)")
+        let partitions = described["partitions"] as? [[String: Any]] ?? []
+        #expect(partitions.count == 2 && partitions.allSatisfy { $0["lag"] as? Int == 0 }, "\(described)")
+    }
+}

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Real Kafka clients (confluent-kafka, kafka-python) against Sluice's Kafka listener.
+
+Each scenario asserts what it checks and exits non-zero with a message on the first failure; the Swift
+integration tests (KafkaClientTests) start the server and run one scenario per test:
+
+    kafka_clients.py SCENARIO BOOTSTRAP [ARGS...]
+
+Scenarios print one JSON object on their last line of stdout when the caller needs data back.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+import kafka
+from kafka.admin import NewTopic as KPNewTopic
+import kafka.errors
+
+
+def fail(message):
+    print(f"FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def headers_dict(headers):
+    return {k: (v.decode() if v is not None else None) for k, v in (headers or [])}
+
+
+# ---------------------------------------------------------------------------- admin and metadata
+
+def ck_admin(bootstrap):
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def ck_create(bootstrap, name, partitions):
+    futures = ck_admin(bootstrap).create_topics([NewTopic(name, partitions, 1)])
+    futures[name].result(15)
+
+
+def scenario_admin_confluent(bootstrap):
+    admin = ck_admin(bootstrap)
+    futures = admin.create_topics([NewTopic("ck-demo", 3, 1), NewTopic("ck-dflt")])
+    for name, future in futures.items():
+        future.result(15)
+    topics = admin.list_topics(timeout=15).topics
+    check("ck-demo" in topics and len(topics["ck-demo"].partitions) == 3, f"ck-demo missing or wrong: {topics}")
+    check("ck-dflt" in topics and len(topics["ck-dflt"].partitions) >= 1, "ck-dflt (default partitions) missing")
+    # A second create of the same name is refused with TOPIC_ALREADY_EXISTS.
+    try:
+        admin.create_topics([NewTopic("ck-demo", 3, 1)])["ck-demo"].result(15)
+        fail("duplicate create succeeded")
+    except KafkaException as error:
+        check(error.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS, f"duplicate create: {error}")
+    admin.delete_topics(["ck-dflt"])["ck-dflt"].result(15)
+    deadline = time.time() + 10
+    while "ck-dflt" in admin.list_topics(timeout=15).topics:
+        check(time.time() < deadline, "ck-dflt still listed after delete")
+        time.sleep(0.1)
+    cluster = admin.list_topics(timeout=15)
+    check(list(cluster.brokers.keys()) == [1], f"brokers: {cluster.brokers}")
+    check(cluster.controller_id == 1, f"controller id {cluster.controller_id}")
+
+
+def scenario_admin_kafka_python(bootstrap):
+    admin = kafka.KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([KPNewTopic("kp-demo", 2, 1)])
+    check("kp-demo" in admin.list_topics(), "kp-demo not listed")
+    try:
+        admin.create_topics([KPNewTopic("kp-demo", 2, 1)])
+        fail("duplicate create succeeded")
+    except kafka.errors.TopicAlreadyExistsError:
+        pass
+    admin.delete_topics(["kp-demo"])
+    deadline = time.time() + 10
+    while "kp-demo" in admin.list_topics():
+        check(time.time() < deadline, "kp-demo still listed after delete")
+        time.sleep(0.1)
+    admin.close()
+
+
+# ---------------------------------------------------------------------------- produce
+
+def records(prefix, count):
+    """count keyed records with two headers each; the key repeats so partitions get several records."""
+    return [(f"key-{i % 7}".encode(), f"{prefix}-{i}".encode(), [("src", prefix.encode()), ("i", str(i).encode())])
+            for i in range(count)]
+
+
+def produce_confluent(bootstrap, topic, batch, idempotent):
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": idempotent, "linger.ms": 5})
+    delivered = []
+
+    def on_delivery(error, message):
+        check(error is None, f"delivery failed: {error}")
+        delivered.append((message.partition(), message.offset(), message.value().decode()))
+
+    for key, value, headers in batch:
+        producer.produce(topic, value=value, key=key, headers=headers, on_delivery=on_delivery)
+    check(producer.flush(30) == 0, "confluent producer did not flush")
+    return delivered
+
+
+def produce_kafka_python(bootstrap, topic, batch):
+    producer = kafka.KafkaProducer(bootstrap_servers=bootstrap)
+    # The default producer is idempotent (KIP-679) and needs a broker it believes is at least 0.11.
+    check(producer.config["enable_idempotence"], "kafka-python producer is not idempotent by default")
+    check(tuple(producer.config["api_version"]) >= (0, 11), f"inferred version {producer.config['api_version']}")
+    futures = [producer.send(topic, value=value, key=key, headers=headers) for key, value, headers in batch]
+    producer.flush(30)
+    delivered = []
+    for future, (_, value, _) in zip(futures, batch):
+        metadata = future.get(timeout=30)
+        delivered.append((metadata.partition, metadata.offset, value.decode()))
+    producer.close()
+    return delivered
+
+
+def scenario_produce(bootstrap, client, topic, prefix, count):
+    batch = records(prefix, int(count))
+    if client == "confluent":
+        delivered = produce_confluent(bootstrap, topic, batch, idempotent=False)
+    elif client == "confluent-idempotent":
+        delivered = produce_confluent(bootstrap, topic, batch, idempotent=True)
+    elif client == "kafka-python":
+        delivered = produce_kafka_python(bootstrap, topic, batch)
+    else:
+        fail(f"unknown client {client}")
+    check(len(delivered) == len(batch), f"{len(delivered)} of {len(batch)} delivered")
+    print(json.dumps({"delivered": [{"partition": p, "offset": o, "value": v} for p, o, v in delivered]}))
+
+
+# ---------------------------------------------------------------------------- consume
+
+def consume_confluent(bootstrap, topic, partitions, expected):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    out = []
+    deadline = time.time() + 30
+    while len(out) < expected and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        check(message.error() is None, f"consume error: {message.error()}")
+        out.append({"partition": message.partition(), "offset": message.offset(),
+                    "key": message.key().decode() if message.key() is not None else None,
+                    "value": message.value().decode() if message.value() is not None else None,
+                    "headers": headers_dict(message.headers()), "timestamp": message.timestamp()[1]})
+    consumer.close()
+    return out
+
+
+def consume_kafka_python(bootstrap, topic, partitions, expected):
+    consumer = kafka.KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                   auto_offset_reset="earliest")
+    consumer.assign([kafka.TopicPartition(topic, p) for p in range(partitions)])
+    consumer.seek_to_beginning()
+    out = []
+    deadline = time.time() + 30
+    while len(out) < expected and time.time() < deadline:
+        for tp, batch in consumer.poll(timeout_ms=500).items():
+            for message in batch:
+                out.append({"partition": tp.partition, "offset": message.offset,
+                            "key": message.key.decode() if message.key is not None else None,
+                            "value": message.value.decode() if message.value is not None else None,
+                            "headers": headers_dict(message.headers), "timestamp": message.timestamp})
+    consumer.close()
+    return out
+
+
+def scenario_consume(bootstrap, client, topic, partitions, expected):
+    partitions, expected = int(partitions), int(expected)
+    if client == "confluent":
+        out = consume_confluent(bootstrap, topic, partitions, expected)
+    elif client == "kafka-python":
+        out = consume_kafka_python(bootstrap, topic, partitions, expected)
+    else:
+        fail(f"unknown client {client}")
+    check(len(out) == expected, f"consumed {len(out)} of {expected}")
+    # Offsets are contiguous from 0 in every partition.
+    by_partition = {}
+    for message in out:
+        by_partition.setdefault(message["partition"], []).append(message["offset"])
+    for partition, offsets in by_partition.items():
+        check(offsets == list(range(len(offsets))), f"partition {partition} offsets {offsets[:20]}...")
+    print(json.dumps({"records": out}))
+
+
+# ---------------------------------------------------------------------------- offsets
+
+def scenario_offsets_for_times(bootstrap, topic):
+    """Produces 3 records with timestamps 1000 ms apart into partition 0 and looks each up by time."""
+    base = int(time.time() * 1000) - 60_000
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in range(3):
+        producer.produce(topic, value=f"t{i}".encode(), partition=0, timestamp=base + i * 1000)
+    check(producer.flush(30) == 0, "flush")
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "times"})
+    found = consumer.offsets_for_times([TopicPartition(topic, 0, base + 500)], timeout=15)
+    check(found[0].offset == 1, f"confluent offsets_for_times(base+500) = {found[0].offset}, want 1")
+    found = consumer.offsets_for_times([TopicPartition(topic, 0, base + 10_000)], timeout=15)
+    check(found[0].offset == -1, f"offsets_for_times past the end = {found[0].offset}, want -1 (none)")
+    consumer.close()
+    kp = kafka.KafkaConsumer(bootstrap_servers=bootstrap)
+    answer = kp.offsets_for_times({kafka.TopicPartition(topic, 0): base + 1500})
+    check(answer[kafka.TopicPartition(topic, 0)].offset == 2, f"kafka-python offsets_for_times = {answer}")
+    check(kp.beginning_offsets([kafka.TopicPartition(topic, 0)])[kafka.TopicPartition(topic, 0)] == 0, "beginning")
+    check(kp.end_offsets([kafka.TopicPartition(topic, 0)])[kafka.TopicPartition(topic, 0)] == 3, "end")
+    kp.close()
+
+
+def scenario_out_of_range(bootstrap, topic):
+    """A committed offset far past the end is reset by each client's auto.offset.reset policy."""
+    for policy, want in (("earliest", "first"), ("latest", None)):
+        group = f"oor-{policy}"
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                             "auto.offset.reset": policy, "enable.auto.commit": False})
+        consumer.commit(offsets=[TopicPartition(topic, 0, 1000)], asynchronous=False)
+        consumer.assign([TopicPartition(topic, 0, 1000)])
+        message = None
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                break
+            if want is None and time.time() > deadline - 7:
+                break
+        if want == "first":
+            check(message is not None and not message.error() and message.offset() == 0,
+                  f"earliest reset gave {message and (message.error() or message.offset())}")
+        else:
+            check(message is None or message.error(), f"latest reset returned offset {message and message.offset()}")
+        consumer.close()
+    kp = kafka.KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    tp = kafka.TopicPartition(topic, 0)
+    kp.assign([tp])
+    kp.seek(tp, 1000)
+    got = []
+    deadline = time.time() + 15
+    while not got and time.time() < deadline:
+        got = kp.poll(timeout_ms=500).get(tp, [])
+    check(got and got[0].offset == 0, f"kafka-python reset gave {[m.offset for m in got]}")
+    kp.close()
+
+
+# ---------------------------------------------------------------------------- groups
+
+def scenario_member(bootstrap, client, topic, group, outfile):
+    """A group member that records what it is assigned and every message it processes, committing each one.
+
+    Lines in outfile: `assign P,P,...` after each assignment and `msg PARTITION OFFSET VALUE` per message.
+    SIGTERM closes the consumer cleanly (LeaveGroup); SIGKILL does not.
+    """
+    out = open(outfile, "a", buffering=1)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    if client == "confluent":
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                             "enable.auto.commit": False, "session.timeout.ms": 6000,
+                             "heartbeat.interval.ms": 500})
+        consumer.subscribe([topic],
+                           on_assign=lambda c, ps: out.write("assign " + ",".join(str(p.partition) for p in ps) + "\n"))
+        while not stopping:
+            message = consumer.poll(0.2)
+            if message is None or message.error():
+                continue
+            out.write(f"msg {message.partition()} {message.offset()} {message.value().decode()}\n")
+            consumer.commit(message=message, asynchronous=False)
+        consumer.close()
+    else:
+        class Listener(kafka.ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked):
+                pass
+
+            def on_partitions_assigned(self, assigned):
+                out.write("assign " + ",".join(str(tp.partition) for tp in assigned) + "\n")
+
+        consumer = kafka.KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                                       enable_auto_commit=False, session_timeout_ms=6000,
+                                       heartbeat_interval_ms=500)
+        consumer.subscribe([topic], listener=Listener())
+        while not stopping:
+            for tp, batch in consumer.poll(timeout_ms=200).items():
+                for message in batch:
+                    out.write(f"msg {tp.partition} {message.offset} {message.value.decode()}\n")
+                    consumer.commit({tp: kafka.OffsetAndMetadata(message.offset + 1, None, -1)})
+        consumer.close()
+    out.close()
+
+
+class Member:
+    def __init__(self, bootstrap, client, topic, group, directory, name):
+        self.path = os.path.join(directory, name)
+        open(self.path, "w").close()
+        self.process = subprocess.Popen([sys.executable, __file__, "member", bootstrap, client, topic, group, self.path])
+        self.name = name
+
+    def lines(self):
+        with open(self.path) as f:
+            return [line.rstrip("\n") for line in f]
+
+    def assignment(self):
+        assigns = [line for line in self.lines() if line.startswith("assign")]
+        if not assigns:
+            return None
+        text = assigns[-1][len("assign "):]
+        return sorted(int(p) for p in text.split(",") if p)
+
+    def values(self):
+        return [line.split(" ", 3)[3] for line in self.lines() if line.startswith("msg ")]
+
+
+def wait_until(condition, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    fail(f"timed out after {seconds}s waiting for {what}")
+
+
+def scenario_group_rebalance(bootstrap, directory):
+    topic, group, partitions = "grp", "mixed", 4
+    ck_create(bootstrap, topic, partitions)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
+    sent = []
+
+    def produce(count):
+        for _ in range(count):
+            value = f"m{len(sent)}"
+            producer.produce(topic, value=value.encode(), key=value.encode())
+            sent.append(value)
+        check(producer.flush(30) == 0, "flush")
+
+    members = []
+
+    def processed():
+        return set(v for m in members for v in m.values())
+
+    def all_processed():
+        return set(sent) <= processed()
+
+    def split_between(live):
+        assignments = [m.assignment() for m in live]
+        if any(a is None or not a for a in assignments):
+            return False
+        union = sorted(p for a in assignments for p in a)
+        return union == list(range(partitions))
+
+    a = Member(bootstrap, "confluent", topic, group, directory, "a")
+    members.append(a)
+    produce(100)
+    wait_until(all_processed, 40, "member a to process the first 100")
+    b = Member(bootstrap, "kafka-python", topic, group, directory, "b")
+    members.append(b)
+    wait_until(lambda: split_between([a, b]), 40, f"a and b to split the partitions: a={a.assignment()} b={b.assignment()}")
+    produce(100)
+    wait_until(all_processed, 40, "a and b to process the next 100")
+    # b leaves cleanly: a takes every partition.
+    b.process.send_signal(signal.SIGTERM)
+    b.process.wait(30)
+    wait_until(lambda: a.assignment() == list(range(partitions)), 30, f"a to take over after b left: {a.assignment()}")
+    produce(100)
+    wait_until(all_processed, 40, "a to process after b left")
+    # c joins and is killed: after its session times out a takes every partition again.
+    c = Member(bootstrap, "confluent", topic, group, directory, "c")
+    members.append(c)
+    wait_until(lambda: split_between([a, c]), 40, f"a and c to split the partitions: a={a.assignment()} c={c.assignment()}")
+    c.process.kill()
+    c.process.wait(10)
+    produce(100)
+    wait_until(lambda: a.assignment() == list(range(partitions)), 40, f"a to take over after c was killed: {a.assignment()}")
+    wait_until(all_processed, 40, "everything to be processed after c was killed")
+    a.process.send_signal(signal.SIGTERM)
+    a.process.wait(30)
+    # Committed offsets are the ends of the log: a new member resumes after them.
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=15)
+    ends = [consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in range(partitions)]
+    consumer.close()
+    check([tp.offset for tp in committed] == ends, f"committed {[tp.offset for tp in committed]} != ends {ends}")
+    d = Member(bootstrap, "kafka-python", topic, group, directory, "d")
+    members.append(d)
+    wait_until(lambda: d.assignment() == list(range(partitions)), 40, "d to be assigned")
+    before = len(sent)
+    produce(20)
+    wait_until(lambda: set(sent[before:]) <= set(d.values()), 40, "d to process the last 20")
+    check(set(d.values()) == set(sent[before:]), f"d re-processed committed messages: {len(d.values())} values")
+    d.process.send_signal(signal.SIGTERM)
+    d.process.wait(30)
+    print(json.dumps({"sent": len(sent), "processed": len(processed())}))
+
+
+SCENARIOS = {
+    "admin-confluent": scenario_admin_confluent,
+    "admin-kafka-python": scenario_admin_kafka_python,
+    "produce": scenario_produce,
+    "consume": scenario_consume,
+    "offsets-for-times": scenario_offsets_for_times,
+    "out-of-range": scenario_out_of_range,
+    "member": scenario_member,
+    "group-rebalance": scenario_group_rebalance,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
+        print(__doc__, file=sys.stderr)
+        sys.exit(64)
+    SCENARIOS[sys.argv[1]](*sys.argv[2:])
