@@ -1,6 +1,10 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
 /// Keys 18 and 19 are reserved for consumer groups.
+///
+/// Versions: every API is at version 0 except produce, whose version 1 adds an idempotent producer's sequence
+/// numbers per partition. A request is encoded at the lowest version that carries it, so a client that sends no
+/// sequences still talks to a server that knows only version 0.
 public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
     case metadata = 1
@@ -20,9 +24,15 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case listGroups = 15
     case deleteGroup = 16
     case resetOffsets = 17
+    case initProducerID = 20
 
     /// The request versions this build can decode and encode.
-    public var supportedVersions: ClosedRange<Int16> { 0...0 }
+    public var supportedVersions: ClosedRange<Int16> {
+        switch self {
+        case .produce: 0...1
+        default: 0...0
+        }
+    }
 
     /// A short name for logs, e.g. `list_offsets`.
     public var name: String {
@@ -45,6 +55,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .listGroups: "list_groups"
         case .deleteGroup: "delete_group"
         case .resetOffsets: "reset_offsets"
+        case .initProducerID: "init_producer_id"
         }
     }
 }

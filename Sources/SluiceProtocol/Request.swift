@@ -56,6 +56,7 @@ public enum Request: Sendable, Equatable {
     case listGroups(ListGroupsRequest)
     case deleteGroup(DeleteGroupRequest)
     case resetOffsets(ResetOffsetsRequest)
+    case initProducerID(InitProducerIDRequest)
 
     public var apiKey: APIKey {
         switch self {
@@ -77,7 +78,15 @@ public enum Request: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroup: .deleteGroup
         case .resetOffsets: .resetOffsets
+        case .initProducerID: .initProducerID
         }
+    }
+
+    /// The version the request is encoded at: the lowest that carries everything in it (produce is at version 1
+    /// only when a partition carries sequence numbers), so that old servers understand whatever they can.
+    public var apiVersion: Int16 {
+        if case .produce(let produce) = self { return produce.wireVersion }
+        return 0
     }
 
     /// Whether the server answers this request: false only for a produce with `acks` = `.noResponse`.
@@ -102,7 +111,7 @@ public enum Request: Sendable, Equatable {
                     + "\(key.supportedVersions.lowerBound) to \(key.supportedVersions.upperBound)")
         }
         do throws(SluiceError) {
-            let request = try read(key, from: &payload)
+            let request = try read(key, version: header.apiVersion, from: &payload)
             if payload.readableBytes > 0 { throw .malformed("\(payload.readableBytes) bytes follow the payload") }
             return request
         } catch {
@@ -110,7 +119,9 @@ public enum Request: Sendable, Equatable {
         }
     }
 
-    private static func read(_ key: APIKey, from payload: inout ByteBuffer) throws(SluiceError) -> Request {
+    private static func read(_ key: APIKey, version: Int16, from payload: inout ByteBuffer) throws(SluiceError)
+        -> Request
+    {
         switch key {
         case .apiVersions: .apiVersions(try .read(from: &payload))
         case .metadata: .metadata(try .read(from: &payload))
@@ -118,7 +129,7 @@ public enum Request: Sendable, Equatable {
         case .deleteTopic: .deleteTopic(try .read(from: &payload))
         case .describeTopic: .describeTopic(try .read(from: &payload))
         case .alterTopic: .alterTopic(try .read(from: &payload))
-        case .produce: .produce(try .read(from: &payload))
+        case .produce: .produce(try .read(from: &payload, version: version))
         case .fetch: .fetch(try .read(from: &payload))
         case .listOffsets: .listOffsets(try .read(from: &payload))
         case .commitOffsets: .commitOffsets(try .read(from: &payload))
@@ -130,6 +141,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups: .listGroups(try .read(from: &payload))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
+        case .initProducerID: .initProducerID(try .read(from: &payload))
         }
     }
 
@@ -154,6 +166,7 @@ public enum Request: Sendable, Equatable {
         case .listGroups(let request): request.write(to: &buffer)
         case .deleteGroup(let request): request.write(to: &buffer)
         case .resetOffsets(let request): request.write(to: &buffer)
+        case .initProducerID(let request): request.write(to: &buffer)
         }
     }
 
@@ -178,10 +191,11 @@ public enum Request: Sendable, Equatable {
         case .listGroups(let request): request.wireSize
         case .deleteGroup(let request): request.wireSize
         case .resetOffsets(let request): request.wireSize
+        case .initProducerID(let request): request.wireSize
         }
     }
 
-    /// Appends a whole request frame: length prefix, header (at the newest supported version) and payload.
+    /// Appends a whole request frame: length prefix, header (at `apiVersion`) and payload.
     public func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
         encodeFrame(correlationID: correlationID, payloadSize: payloadSize, into: &buffer)
     }
@@ -196,7 +210,7 @@ public enum Request: Sendable, Equatable {
 
     private func encodeFrame(correlationID: Int32, payloadSize: Int, into buffer: inout ByteBuffer) {
         let header = RequestHeader(
-            apiKey: apiKey.rawValue, apiVersion: apiKey.supportedVersions.upperBound, correlationID: correlationID)
+            apiKey: apiKey.rawValue, apiVersion: apiVersion, correlationID: correlationID)
         buffer.writeFrame(bodySize: RequestHeader.size + payloadSize) { buffer in
             header.write(to: &buffer)
             encode(into: &buffer)

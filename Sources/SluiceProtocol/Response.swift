@@ -24,6 +24,7 @@ public enum Response: Sendable, Equatable {
     case listGroups(ListGroupsResponse)
     case deleteGroup(DeleteGroupResponse)
     case resetOffsets(ResetOffsetsResponse)
+    case initProducerID(InitProducerIDResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -52,6 +53,7 @@ public enum Response: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroup: .deleteGroup
         case .resetOffsets: .resetOffsets
+        case .initProducerID: .initProducerID
         }
     }
 
@@ -88,6 +90,7 @@ public enum Response: Sendable, Equatable {
         case .listGroups: .listGroups(try .read(from: &payload))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
+        case .initProducerID: .initProducerID(try .read(from: &payload))
         }
     }
 
@@ -112,6 +115,7 @@ public enum Response: Sendable, Equatable {
         case .listGroups(let response): response.write(to: &buffer)
         case .deleteGroup(let response): response.write(to: &buffer)
         case .resetOffsets(let response): response.write(to: &buffer)
+        case .initProducerID(let response): response.write(to: &buffer)
         }
     }
 
@@ -136,6 +140,7 @@ public enum Response: Sendable, Equatable {
         case .listGroups(let response): response.wireSize
         case .deleteGroup(let response): response.wireSize
         case .resetOffsets(let response): response.wireSize
+        case .initProducerID(let response): response.wireSize
         }
     }
 

@@ -36,7 +36,12 @@ struct RandomMessages {
             .produce(
                 ProduceRequest(
                     acks: chance(2) ? .afterCommit : .noResponse, timeoutMs: int32(),
-                    topics: array { $0.topic { .init(partition: $0.int32(), records: $0.array { $0.producerRecord() }) } }))
+                    topics: array {
+                        $0.topic {
+                            .init(partition: $0.int32(), records: $0.array { $0.producerRecord() },
+                                  sequence: $0.optional { $0.batchSequence() })
+                        }
+                    }))
         case .fetch:
             .fetch(
                 FetchRequest(
@@ -72,6 +77,7 @@ struct RandomMessages {
         case .deleteGroup: .deleteGroup(DeleteGroupRequest(group: string()))
         case .resetOffsets:
             .resetOffsets(ResetOffsetsRequest(group: string(), topic: string(), mode: resetMode()))
+        case .initProducerID: .initProducerID(InitProducerIDRequest())
         }
     }
 
@@ -174,6 +180,7 @@ struct RandomMessages {
         case .deleteGroup: .deleteGroup(DeleteGroupResponse())
         case .resetOffsets:
             .resetOffsets(ResetOffsetsResponse(partitions: array { .init(partition: $0.int32(), offset: $0.int64()) }))
+        case .initProducerID: .initProducerID(InitProducerIDResponse(producerID: int64(), epoch: int16()))
         }
     }
 
@@ -183,6 +190,12 @@ struct RandomMessages {
         ProducerRecord(
             key: optional { $0.bytes() }, value: optional { $0.bytes() }, headers: array { $0.header() },
             timestamp: optional { $0.int64(except: -1) })
+    }
+
+    mutating func batchSequence() -> BatchSequence {
+        BatchSequence(producerID: Int64.random(in: 0...Int64.max, using: &rng),
+                      epoch: Int16.random(in: 0...Int16.max, using: &rng),
+                      baseSequence: Int32.random(in: 0...Int32.max, using: &rng))
     }
 
     mutating func record() -> Record {
