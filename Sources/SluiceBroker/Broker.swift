@@ -24,6 +24,8 @@ public final class Broker: Sendable {
     public let classicGroups: ClassicGroupCoordinator
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
+    /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
+    private let lastProducerID: Atomic<Int64>
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -67,6 +69,7 @@ public final class Broker: Sendable {
                                                     isForeign: { groups.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
+        self.lastProducerID = Atomic(try store.catalog.lastProducerID())
         var opened = Registry()
         for topic in try store.topics() {
             do {
@@ -237,11 +240,30 @@ public final class Broker: Sendable {
                 report(.failure(SluiceError(.shuttingDown, "the server is shutting down")))
                 continue
             }
+            if let sequence = batch.sequence,
+               sequence.producerID < 0 || sequence.producerID > lastProducerID.load(ordering: .acquiring)
+            {
+                report(.failure(SluiceError(
+                    .unknownProducerID, "producer id \(sequence.producerID) was never handed out by this broker")))
+                continue
+            }
             do throws(SluiceError) {
-                try handle(batch.topic).produce(partition: batch.partition, records: batch.records, completion: report)
+                try handle(batch.topic).produce(partition: batch.partition, records: batch.records,
+                                                sequence: batch.sequence, completion: report)
             } catch {
                 report(.failure(error))
             }
+        }
+    }
+
+    /// Hands out a new idempotent producer identity (a fresh id at epoch 0), durably: ids are never reused, even
+    /// after a restart or a crash.
+    public func initProducerID() async throws(SluiceError) -> ProducerIdentity {
+        try checkRunning()
+        return try await admin { store throws(SluiceError) in
+            let id = try store.catalog.nextProducerID()
+            self.lastProducerID.store(id, ordering: .releasing)
+            return ProducerIdentity(producerID: id, epoch: 0)
         }
     }
 

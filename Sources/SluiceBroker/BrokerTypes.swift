@@ -5,11 +5,14 @@ public struct ProduceBatch: Sendable {
     public var topic: String
     public var partition: Int32
     public var records: [ProducerRecord]
+    /// The batch's sequence numbers when it comes from an idempotent producer (see `Broker.initProducerID`).
+    public var sequence: BatchSequence?
 
-    public init(topic: String, partition: Int32, records: [ProducerRecord]) {
+    public init(topic: String, partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
         self.topic = topic
         self.partition = partition
         self.records = records
+        self.sequence = sequence
     }
 }
 
@@ -22,6 +25,9 @@ public struct ProduceOutcome: Sendable {
     public struct Appended: Sendable, Hashable {
         public var baseOffset: Int64
         public var logAppendTime: Int64
+        /// The batch had been appended before by the same idempotent producer: nothing was appended, and the
+        /// offsets and time are the original ones.
+        public var duplicate: Bool = false
     }
 }
 

@@ -33,6 +33,7 @@ final class TopicHandle: Sendable {
     struct Produce {
         var partition: Int32
         var records: [ProducerRecord]
+        var sequence: BatchSequence?
         var completion: @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void
     }
 
@@ -70,7 +71,7 @@ final class TopicHandle: Sendable {
     // MARK: - Produce
 
     /// Queues records for the next group commit; `completion` runs after COMMIT (or with the error that stopped it).
-    func produce(partition: Int32, records: [ProducerRecord],
+    func produce(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil,
                  completion: @escaping @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void)
     {
         let config = self.config
@@ -86,7 +87,8 @@ final class TopicHandle: Sendable {
             return
         }
         let schedule = pending.withLock { state -> Bool in
-            state.requests.append(Produce(partition: partition, records: records, completion: completion))
+            state.requests.append(Produce(partition: partition, records: records, sequence: sequence,
+                                          completion: completion))
             if state.drainScheduled { return false }
             state.drainScheduled = true
             return true
@@ -118,7 +120,9 @@ final class TopicHandle: Sendable {
             return
         }
         let now = retention.clock()
-        let appends = batch.map { TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records) }
+        let appends = batch.map {
+            TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records, sequence: $0.sequence)
+        }
         let started = ContinuousClock.now
         do {
             let results = try writer.value.append(appends, now: now)
@@ -135,11 +139,15 @@ final class TopicHandle: Sendable {
             metrics.producedBytes.increment(by: bytes)
             var touched: [Int32: Int64] = [:]
             for (request, result) in zip(batch, results) {
-                touched[request.partition] = max(touched[request.partition] ?? 0, result.baseOffset + Int64(result.count))
+                guard case .success(let appended) = result, !appended.duplicate else { continue }
+                touched[request.partition] = max(touched[request.partition] ?? 0,
+                                                 appended.baseOffset + Int64(appended.count))
             }
             for (partition, next) in touched { watch.advance(partition, to: next) }
             for (request, result) in zip(batch, results) {
-                request.completion(.success(.init(baseOffset: result.baseOffset, logAppendTime: result.logAppendTime)))
+                request.completion(result.map {
+                    .init(baseOffset: $0.baseOffset, logAppendTime: $0.logAppendTime, duplicate: $0.duplicate)
+                })
             }
             noteCommitted(batch, now: now)
         } catch {

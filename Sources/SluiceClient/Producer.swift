@@ -10,11 +10,13 @@ import Synchronization
 /// keyless records stick to one partition until a batch of it is full or sent, then move to the next. Partition
 /// counts come from the server once per topic and are looked up again after `.unknownPartition`.
 ///
-/// Guarantees: records of one partition are stored and acknowledged in the order they were sent, retries included
-/// (one batch per partition is in flight at a time). A record is acknowledged once with its offset, or fails with
-/// the error that stopped it: `.unknownTopic` (topics are never created automatically), `.unknownPartition`,
-/// `.messageTooLarge`, or a retriable error that lasted beyond `retries`. A batch retried after a lost connection or
-/// a timeout may be stored twice (at-least-once).
+/// Guarantees: records of one partition are stored and acknowledged in the order they were sent, retries included.
+/// A record is acknowledged once with its offset, or fails with the error that stopped it: `.unknownTopic` (topics
+/// are never created automatically), `.unknownPartition`, `.messageTooLarge`, or a retriable error that lasted
+/// beyond `retries`. Idempotent (the default): the producer gets an id from the server on first use and numbers
+/// its batches per partition, so a batch sent again after a lost connection, a timeout or a server crash is stored
+/// once; up to `maxInFlightPerPartition` batches of a partition are in flight at once. Not idempotent: one batch
+/// per partition in flight, and a retried batch may be stored twice (at-least-once).
 public final class Producer: Sendable {
     public let configuration: ProducerConfiguration
     private let handle: ConnectionHandle
@@ -127,6 +129,13 @@ public final class Producer: Sendable {
         for (tp, delay) in actions.retryTimers {
             eventLoop.scheduleTask(in: delay) { self.perform(self.state.withLock { $0.retryDue(tp) }) }
         }
+        for delay in actions.identityLoads {
+            if delay == .zero {
+                loadIdentity()
+            } else {
+                eventLoop.scheduleTask(in: delay) { self.loadIdentity() }
+            }
+        }
         for (topic, delay) in actions.metadataLoads {
             if delay == .zero {
                 loadMetadata(topic)
@@ -144,8 +153,8 @@ public final class Producer: Sendable {
     private func send(_ batches: [ProducerBatch]) {
         let request = ProduceRequest(
             acks: configuration.acks, timeoutMs: Int32(clamping: configuration.requestTimeoutMs),
-            topics: grouped(batches.map { ($0.topicPartition, $0.records) }) {
-                ProduceRequest.Partition(partition: $0, records: $1)
+            topics: grouped(batches.map { ($0.topicPartition, $0) }) {
+                ProduceRequest.Partition(partition: $0, records: $1.records, sequence: $1.sequence)
             })
         handle.send(.produce(request)) { result in
             let response = result.flatMap { response -> Result<ProduceResponse, SluiceError> in
@@ -153,6 +162,18 @@ public final class Producer: Sendable {
                 return .success(produce)
             }
             self.perform(self.state.withLock { $0.completed(batches, response) })
+        }
+    }
+
+    private func loadIdentity() {
+        handle.send(.initProducerID(InitProducerIDRequest())) { result in
+            let identity = result.flatMap { response -> Result<ProducerIdentity, SluiceError> in
+                guard case .initProducerID(let answer) = response else {
+                    return .failure(SluiceClient.unexpected(.initProducerID))
+                }
+                return .success(ProducerIdentity(producerID: answer.producerID, epoch: answer.epoch))
+            }
+            self.perform(self.state.withLock { $0.identityLoaded(identity) })
         }
     }
 

@@ -13,12 +13,19 @@ public struct ProducerConfiguration: Sendable, Hashable {
     /// acknowledged, with offset -1, as soon as they are written to the socket, and errors go unreported.
     public var acks: ProduceRequest.Acks
     /// How many times a batch is sent again after a retriable error (`ErrorCode.isRetriable`, including a lost
-    /// connection) before its records fail. A retried batch may be stored twice.
+    /// connection) before its records fail. Without idempotence a retried batch may be stored twice.
     public var retries: Int
     /// The wait before the first retry, in milliseconds; it doubles with each retry, up to 10 times this.
     public var retryBackoffMs: Int
-    /// The most produce requests waiting for an answer at once. Each partition has at most one.
+    /// The most produce requests waiting for an answer at once, all partitions together.
     public var maxInFlightRequests: Int
+    /// Idempotent produce: the producer gets an id from the server and numbers its batches per partition, so that
+    /// a batch sent again (after a lost connection, a timeout, a server crash) is stored once. Needs a server that
+    /// supports produce version 1; against an older one the producer carries on without (at-least-once).
+    public var idempotent: Bool
+    /// The most batches of one partition waiting for an answer at once (with `idempotent`; without, one, so that a
+    /// retry cannot reorder records). Order is kept: the server appends one connection's batches in order.
+    public var maxInFlightPerPartition: Int
     /// How long the server may take to commit a produce before answering `.timeout`, in milliseconds.
     public var requestTimeoutMs: Int
     /// `waitForCapacity()` suspends while this many records or more are enqueued and not yet acknowledged.
@@ -27,7 +34,8 @@ public struct ProducerConfiguration: Sendable, Hashable {
     public init(
         lingerMs: Int = 5, batchSize: Int = 1000, maxBatchBytes: Int = 1 << 20,
         acks: ProduceRequest.Acks = .afterCommit, retries: Int = 5, retryBackoffMs: Int = 100,
-        maxInFlightRequests: Int = 64, requestTimeoutMs: Int = 30_000, maxBufferedRecords: Int = 100_000
+        maxInFlightRequests: Int = 64, requestTimeoutMs: Int = 30_000, maxBufferedRecords: Int = 100_000,
+        idempotent: Bool = true, maxInFlightPerPartition: Int = 5
     ) {
         self.lingerMs = lingerMs
         self.batchSize = batchSize
@@ -38,7 +46,12 @@ public struct ProducerConfiguration: Sendable, Hashable {
         self.maxInFlightRequests = maxInFlightRequests
         self.requestTimeoutMs = requestTimeoutMs
         self.maxBufferedRecords = maxBufferedRecords
+        self.idempotent = idempotent
+        self.maxInFlightPerPartition = maxInFlightPerPartition
     }
+
+    /// The batches of one partition that may be in flight at once.
+    var partitionWindow: Int { idempotent ? max(maxInFlightPerPartition, 1) : 1 }
 
     /// The back-off before retry number `attempt` (1 for the first retry).
     func backoff(attempt: Int) -> Int {

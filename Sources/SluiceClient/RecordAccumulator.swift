@@ -14,11 +14,13 @@ struct TopicInfo: Sendable, Hashable {
 /// The producer's state machine: queues records per partition, decides when a batch is sent, and what follows a
 /// response, a timer or a metadata answer. No I/O: every method returns the actions for `Producer` to perform.
 ///
-/// Rules: one batch per partition is in flight (or waiting to be retried) at a time, so batches of a partition are
-/// committed and acknowledged in order, and a retried batch is never overtaken; partitions proceed in parallel, up to
+/// Rules: up to `maxInFlightPerPartition` batches of a partition are in flight at once when idempotent (one
+/// otherwise); they are committed and acknowledged in order, and after a failure the partition's batches are sent
+/// again in order before anything new (see `PartitionQueue.settle`). Partitions proceed in parallel, up to
 /// `maxInFlightRequests` requests. A batch is sent when it holds `batchSize` records or `maxBatchBytes`, when its
-/// oldest record has lingered `lingerMs`, when a flush asks, or at once when the partition's previous batch
-/// completes (those records have waited already).
+/// oldest record has lingered `lingerMs`, when a flush asks, or at once when one of the partition's batches in
+/// flight completes (those records have waited already). An idempotent producer first asks the server for its
+/// identity; nothing is sent before it has one.
 struct RecordAccumulator {
     struct TopicState {
         var info: TopicInfo?
@@ -51,10 +53,24 @@ struct RecordAccumulator {
     var timerDeadline: NIODeadline?
     var flushes = FlushTracker<CheckedContinuation<Void, Never>>()
     var closed = false
+    /// The idempotent producer's identity once the server gave it; see `IdentityState`.
+    var identity = IdentityState.none
+    /// The id the next new batch gets.
+    var nextBatchID = 0
+
+    enum IdentityState {
+        /// Not asked for yet (or asking failed and records failed with it).
+        case none
+        case loading(attempt: Int)
+        case ready(ProducerIdentity)
+        /// Not idempotent: configured so, or the server does not support it.
+        case disabled
+    }
 
     init(configuration: ProducerConfiguration, maxRequestBytes: Int) {
         self.configuration = configuration
         self.maxRequestBytes = maxRequestBytes
+        self.identity = configuration.idempotent ? .none : .disabled
     }
 
     // MARK: - Enqueueing
@@ -132,11 +148,11 @@ struct RecordAccumulator {
         }
         let tp = TopicPartition(topic: topic, partition: partition)
         let flushing = flushes.isFlushing
-        let (lingerMs, batchSize, maxBatchBytes) =
-            (configuration.lingerMs, configuration.batchSize, configuration.maxBatchBytes)
+        let (lingerMs, batchSize, maxBatchBytes, window) =
+            (configuration.lingerMs, configuration.batchSize, configuration.maxBatchBytes, configuration.partitionWindow)
         let (full, next) = withQueue(tp) { queue -> (Bool, NextStep) in
             let full = queue.append(queued, batchSize: batchSize, maxBatchBytes: maxBatchBytes)
-            if queue.busy || queue.isReady { return (full, .wait) }
+            if !queue.canSend(window: window) { return (full, .wait) }
             if full || lingerMs <= 0 || flushing { return (full, .send) }
             if queue.lingerDeadline != nil { return (full, .wait) }
             let deadline = now + .milliseconds(Int64(lingerMs))
@@ -173,6 +189,17 @@ struct RecordAccumulator {
 
     // MARK: - Sending
 
+    /// A lingering partition's records are due: they go now if the partition may send, else when one of its
+    /// batches in flight is answered.
+    private mutating func sendLingering(_ tp: TopicPartition) {
+        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true {
+            markReady(tp)
+        } else {
+            partitions[tp]?.lingerDeadline = nil
+            lingering.remove(tp)
+        }
+    }
+
     private mutating func markReady(_ tp: TopicPartition) {
         withQueue(tp) { $0.markReady() }
         lingering.remove(tp)
@@ -180,24 +207,86 @@ struct RecordAccumulator {
     }
 
     /// Turns ready partitions into requests while request slots are free; several partitions share a request up
-    /// to the request size limit.
+    /// to the request size limit (one batch per partition per request). An idempotent producer without its
+    /// identity asks for it first.
     private mutating func dispatch(_ actions: inout ProducerActions) {
-        let (batchSize, maxBatchBytes) = (configuration.batchSize, configuration.maxBatchBytes)
+        guard !ready.isEmpty else { return }
+        let sequencing: ProducerIdentity?
+        switch identity {
+        case .none:
+            identity = .loading(attempt: 0)
+            actions.identityLoads.append(.zero)
+            return
+        case .loading:
+            return
+        case .ready(let known):
+            sequencing = known
+        case .disabled:
+            sequencing = nil
+        }
+        let (batchSize, maxBatchBytes, window) =
+            (configuration.batchSize, configuration.maxBatchBytes, configuration.partitionWindow)
         while inFlightRequests < configuration.maxInFlightRequests, !ready.isEmpty {
             var request: [ProducerBatch] = []
+            var inRequest: Set<TopicPartition> = []
             var bytes = 0
-            while let tp = ready.first {
+            while let tp = ready.first, !inRequest.contains(tp) {
                 let next = partitions[tp]?.nextBatchBytes(maxBatchBytes: configuration.maxBatchBytes) ?? 0
                 if !request.isEmpty, bytes + next > maxRequestBytes { break }
                 ready.removeFirst()
-                let batch = withQueue(tp) { $0.takeBatch(tp, batchSize: batchSize, maxBatchBytes: maxBatchBytes) }
+                let id = nextBatchID
+                nextBatchID += 1
+                let (batch, more) = withQueue(tp) { queue -> (ProducerBatch, Bool) in
+                    let batch = queue.takeBatch(tp, batchSize: batchSize, maxBatchBytes: maxBatchBytes, id: id,
+                                                identity: sequencing)
+                    let more = queue.canSend(window: window)
+                        && (queue.hasResend || queue.isFull(batchSize: batchSize, maxBatchBytes: maxBatchBytes))
+                    return (batch, more)
+                }
                 topics[tp.topic]?.advanceSticky(from: tp.partition)
                 bytes += batch.wireBytes
                 request.append(batch)
+                inRequest.insert(tp)
+                // Pipelining: another full batch (or one to send again) of the partition goes in the next request.
+                if more { markReady(tp) }
             }
             inFlightRequests += 1
             actions.requests.append(request)
         }
+    }
+
+    /// The server answered the request for a producer identity (or could not).
+    mutating func identityLoaded(_ result: Result<ProducerIdentity, SluiceError>) -> ProducerActions {
+        var actions = ProducerActions()
+        guard case .loading(let attempt) = identity else { return actions }
+        switch result {
+        case .success(let known):
+            identity = .ready(known)
+        case .failure(let error) where error.code == .unsupportedRequest:
+            identity = .disabled  // A server older than idempotent produce: at-least-once, as before.
+        case .failure(let error) where error.code.isRetriable && attempt < configuration.retries:
+            identity = .loading(attempt: attempt + 1)
+            actions.identityLoads.append(.milliseconds(Int64(configuration.backoff(attempt: attempt + 1))))
+            return actions
+        case .failure(let error):
+            // Every record waiting to be sent fails; the next one asks again.
+            identity = .none
+            for tp in ready {
+                let queued = withQueue(tp) { queue -> CircularBuffer<QueuedRecord> in
+                    defer {
+                        queue.queue.removeAll()
+                        queue.queuedBytes = 0
+                        queue.isReady = false
+                    }
+                    return queue.queue
+                }
+                for record in queued { fail(record, error, &actions) }
+            }
+            ready.removeAll()
+            return actions
+        }
+        dispatch(&actions)
+        return actions
     }
 
     // MARK: - Events
@@ -209,20 +298,23 @@ struct RecordAccumulator {
         var actions = ProducerActions()
         inFlightRequests -= 1
         for batch in batches {
+            let outcome: BatchOutcome
             switch result {
-            case .failure(let error):
-                finish(batch, .failure(error), &actions)
-            case .success(let response):
-                finish(batch, Self.outcome(of: batch.topicPartition, in: response), &actions)
+            case .failure(let error): outcome = .failure(error)
+            case .success(let response): outcome = Self.outcome(of: batch.topicPartition, in: response)
             }
+            if case .failure(let error) = outcome, error.code == .unknownTopic || error.code == .unknownPartition {
+                // Deleted, or re-created smaller: the next record of the topic looks it up again.
+                if topics[batch.topicPartition.topic]?.loading == false { topics[batch.topicPartition.topic]?.info = nil }
+            }
+            withQueue(batch.topicPartition) { $0.answer(batch.id, outcome) }
         }
+        for tp in Set(batches.map(\.topicPartition)) { settle(tp, &actions) }
         dispatch(&actions)
         return actions
     }
 
-    private static func outcome(of tp: TopicPartition, in response: ProduceResponse)
-        -> Result<(baseOffset: Int64, appendTime: Int64), SluiceError>
-    {
+    private static func outcome(of tp: TopicPartition, in response: ProduceResponse) -> BatchOutcome {
         for topic in response.topics where topic.name == tp.topic {
             for partition in topic.partitions where partition.partition == tp.partition {
                 if let error = partition.error { return .failure(error) }
@@ -232,41 +324,30 @@ struct RecordAccumulator {
         return .failure(SluiceError(.unknown, "the produce response does not mention \(tp)"))
     }
 
-    private mutating func finish(
-        _ batch: ProducerBatch, _ outcome: Result<(baseOffset: Int64, appendTime: Int64), SluiceError>,
-        _ actions: inout ProducerActions
-    ) {
-        let tp = batch.topicPartition
-        switch outcome {
-        case .success(let appended):
-            actions.succeeded.append((batch, appended.baseOffset, appended.appendTime))
-        case .failure(let error):
-            if error.code == .unknownTopic || error.code == .unknownPartition {
-                // Deleted, or re-created smaller: the next record of the topic looks it up again.
-                if topics[tp.topic]?.loading == false { topics[tp.topic]?.info = nil }
-            }
-            if error.code.isRetriable, batch.retries < configuration.retries {
-                var retry = batch
-                retry.retries += 1
-                partitions[tp]?.retry = retry
-                actions.retryTimers.append((tp, .milliseconds(Int64(configuration.backoff(attempt: retry.retries)))))
-                return
-            }
+    /// Acknowledges, fails or schedules again what the partition's answers decided, then sends more if it may.
+    private mutating func settle(_ tp: TopicPartition, _ actions: inout ProducerActions) {
+        let maxRetries = configuration.retries
+        let settlement = withQueue(tp) { $0.settle(maxRetries: maxRetries) }
+        for (batch, baseOffset, appendTime) in settlement.succeeded {
+            actions.succeeded.append((batch, baseOffset, appendTime))
+            release(batch.epochs, &actions)
+        }
+        for (batch, error) in settlement.failed {
             actions.failedBatches.append((batch, error))
+            release(batch.epochs, &actions)
         }
-        release(batch.epochs, &actions)
-        let more = withQueue(tp) { queue -> Bool in
-            queue.busy = false
-            return !queue.queue.isEmpty
+        if let attempt = settlement.backoffAttempt {
+            actions.retryTimers.append((tp, .milliseconds(Int64(configuration.backoff(attempt: attempt)))))
         }
-        if more { markReady(tp) }
+        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true { markReady(tp) }
     }
 
-    /// A retry's back-off has passed: the partition's batch goes out again.
+    /// A retry's back-off has passed: the partition's batches go out again.
     mutating func retryDue(_ tp: TopicPartition) -> ProducerActions {
         var actions = ProducerActions()
-        guard partitions[tp]?.retry != nil, partitions[tp]?.isReady == false else { return actions }
-        markReady(tp)
+        guard partitions[tp]?.backingOff == true else { return actions }
+        partitions[tp]?.backingOff = false
+        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true { markReady(tp) }
         dispatch(&actions)
         return actions
     }
@@ -279,7 +360,7 @@ struct RecordAccumulator {
         for tp in lingering {
             guard let deadline = partitions[tp]?.lingerDeadline else { continue }
             if deadline <= now {
-                markReady(tp)
+                sendLingering(tp)
             } else {
                 next = min(next ?? deadline, deadline)
             }
@@ -336,7 +417,7 @@ struct RecordAccumulator {
     mutating func flush(_ waiter: CheckedContinuation<Void, Never>) -> ProducerActions {
         var actions = ProducerActions()
         if let resume = flushes.addFlushWaiter(waiter) { actions.resumed.append(resume) }
-        for tp in lingering { markReady(tp) }
+        for tp in lingering { sendLingering(tp) }
         dispatch(&actions)
         return actions
     }
@@ -378,4 +459,6 @@ struct ProducerActions: Sendable {
     var lingerTimer: NIODeadline?
     var retryTimers: [(TopicPartition, TimeAmount)] = []
     var metadataLoads: [(topic: String, delay: TimeAmount)] = []
+    /// Ask the server for a producer identity after this delay.
+    var identityLoads: [TimeAmount] = []
 }

@@ -32,6 +32,10 @@ public enum ErrorCode: Int16, Sendable, Hashable, CaseIterable {
     case outOfOrderSequence = 27
     case connectionClosed = 28
     case topicBeingDeleted = 29
+    /// A batch from an older epoch of an idempotent producer than its partition has seen: the producer is fenced.
+    case invalidProducerEpoch = 30
+    /// A batch names a producer id the broker never handed out.
+    case unknownProducerID = 31
 
     /// Whether a client may retry the same request and expect it to succeed later.
     public var isRetriable: Bool {
@@ -77,6 +81,8 @@ public enum ErrorCode: Int16, Sendable, Hashable, CaseIterable {
         case .outOfOrderSequence: "out_of_order_sequence"
         case .connectionClosed: "connection_closed"
         case .topicBeingDeleted: "topic_being_deleted"
+        case .invalidProducerEpoch: "invalid_producer_epoch"
+        case .unknownProducerID: "unknown_producer_id"
         }
     }
 }

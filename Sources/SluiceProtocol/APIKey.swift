@@ -1,6 +1,8 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
-/// Keys 18 and 19 are reserved for work in progress (consumer groups, producer ids).
+/// Versions: every API is at version 0 except produce, whose version 1 adds an idempotent producer's sequence
+/// numbers per partition. A request is encoded at the lowest version that carries it, so a client that sends no
+/// sequences still talks to a server that knows only version 0.
 public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
     case metadata = 1
@@ -20,12 +22,17 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case listGroups = 15
     case deleteGroup = 16
     case resetOffsets = 17
-    /// The server's metrics as Prometheus text. 20, not 18: keys 18 and 19 are left to the consumer-group and
-    /// producer-id work in progress.
-    case stats = 20
+    case initProducerID = 18
+    /// The server's metrics as Prometheus text.
+    case stats = 19
 
     /// The request versions this build can decode and encode.
-    public var supportedVersions: ClosedRange<Int16> { 0...0 }
+    public var supportedVersions: ClosedRange<Int16> {
+        switch self {
+        case .produce: 0...1
+        default: 0...0
+        }
+    }
 
     /// A short name for logs, e.g. `list_offsets`.
     public var name: String {
@@ -48,6 +55,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .listGroups: "list_groups"
         case .deleteGroup: "delete_group"
         case .resetOffsets: "reset_offsets"
+        case .initProducerID: "init_producer_id"
         case .stats: "stats"
         }
     }

@@ -3,8 +3,10 @@ import SluiceCore
 
 /// Appends records to partitions (API key 6).
 ///
-/// On the wire: `int8 acks, int32 timeoutMs,
+/// On the wire, version 0: `int8 acks, int32 timeoutMs,
 /// array<(string topic, array<(int32 partition, array<producerRecord> records)>)> topics`.
+/// Version 1 adds an idempotent producer's sequence numbers to each partition: `int32 partition, int64 producerId,
+/// int16 epoch, int32 baseSequence, array<producerRecord> records`, all three -1 for a partition without.
 /// With `acks` = `.noResponse` the server sends no response at all, not even an error.
 public struct ProduceRequest: Sendable, Equatable {
     /// When the server answers.
@@ -18,10 +20,13 @@ public struct ProduceRequest: Sendable, Equatable {
     public struct Partition: Sendable, Equatable {
         public var partition: Int32
         public var records: [ProducerRecord]
+        /// The batch's sequence numbers, from an idempotent producer (version 1); a producer id below 0 is none.
+        public var sequence: BatchSequence?
 
-        public init(partition: Int32, records: [ProducerRecord]) {
+        public init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
             self.partition = partition
             self.records = records
+            self.sequence = sequence
         }
     }
 
@@ -70,33 +75,83 @@ public struct ProduceResponse: Sendable, Equatable {
     }
 }
 
-extension ProduceRequest.Partition: WireCodable {
+extension ProduceRequest.Partition {
     static var minWireSize: Int { 8 }
-    var wireSize: Int { 4 + WireSize.array(records) }
 
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ProduceRequest.Partition {
-        .init(partition: try buffer.readInt32(), records: try buffer.readArray())
+    func wireSize(version: Int16) -> Int { (version >= 1 ? 18 : 4) + WireSize.array(records) }
+
+    static func read(from buffer: inout ByteBuffer, version: Int16) throws(SluiceError) -> ProduceRequest.Partition {
+        let partition = try buffer.readInt32()
+        var sequence: BatchSequence?
+        if version >= 1 {
+            let producerID = try buffer.readInt64()
+            let epoch = try buffer.readInt16()
+            let baseSequence = try buffer.readInt32()
+            if producerID >= 0 {
+                guard epoch >= 0, baseSequence >= 0 else {
+                    throw .malformed("producer \(producerID) with epoch \(epoch) and base sequence \(baseSequence)")
+                }
+                sequence = BatchSequence(producerID: producerID, epoch: epoch, baseSequence: baseSequence)
+            }
+        }
+        return .init(partition: partition, records: try buffer.readArray(), sequence: sequence)
     }
 
-    func write(to buffer: inout ByteBuffer) {
+    func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeInt32(partition)
+        if version >= 1 {
+            buffer.writeInt64(sequence?.producerID ?? -1)
+            buffer.writeInt16(sequence?.epoch ?? -1)
+            buffer.writeInt32(sequence?.baseSequence ?? -1)
+        }
         buffer.writeArray(records)
     }
 }
 
-extension ProduceRequest: WireCodable {
-    var wireSize: Int { 1 + 4 + WireSize.array(topics) }
+extension ProduceRequest {
+    /// The version this request is encoded at: 1 when a partition carries sequence numbers, else 0.
+    var wireVersion: Int16 {
+        topics.contains { $0.partitions.contains { $0.sequence != nil } } ? 1 : 0
+    }
 
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ProduceRequest {
+    var wireSize: Int {
+        let version = wireVersion
+        var size = 1 + 4 + 4
+        for topic in topics {
+            size += WireSize.string(topic.name) + 4
+            for partition in topic.partitions { size += partition.wireSize(version: version) }
+        }
+        return size
+    }
+
+    static func read(from buffer: inout ByteBuffer, version: Int16) throws(SluiceError) -> ProduceRequest {
         let rawAcks = try buffer.readInt8()
         guard let acks = Acks(rawValue: rawAcks) else { throw .malformed("acks must be 0 or 1, not \(rawAcks)") }
-        return ProduceRequest(acks: acks, timeoutMs: try buffer.readInt32(), topics: try buffer.readArray())
+        let timeoutMs = try buffer.readInt32()
+        let topicCount = try buffer.readCount(minElementSize: 6)
+        var topics: [Topic] = []
+        topics.reserveCapacity(topicCount)
+        for _ in 0..<topicCount {
+            let name = try buffer.readWireString()
+            let partitionCount = try buffer.readCount(minElementSize: Partition.minWireSize)
+            var partitions: [Partition] = []
+            partitions.reserveCapacity(partitionCount)
+            for _ in 0..<partitionCount { partitions.append(try .read(from: &buffer, version: version)) }
+            topics.append(Topic(name: name, partitions: partitions))
+        }
+        return ProduceRequest(acks: acks, timeoutMs: timeoutMs, topics: topics)
     }
 
     func write(to buffer: inout ByteBuffer) {
+        let version = wireVersion
         buffer.writeInt8(acks.rawValue)
         buffer.writeInt32(timeoutMs)
-        buffer.writeArray(topics)
+        buffer.writeInt32(Int32(topics.count))
+        for topic in topics {
+            buffer.writeWireString(topic.name)
+            buffer.writeInt32(Int32(topic.partitions.count))
+            for partition in topic.partitions { partition.write(to: &buffer, version: version) }
+        }
     }
 }
 

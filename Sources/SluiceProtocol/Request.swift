@@ -57,6 +57,7 @@ public enum Request: Sendable, Equatable {
     case deleteGroup(DeleteGroupRequest)
     case resetOffsets(ResetOffsetsRequest)
     case stats(StatsRequest)
+    case initProducerID(InitProducerIDRequest)
 
     public var apiKey: APIKey {
         switch self {
@@ -79,7 +80,15 @@ public enum Request: Sendable, Equatable {
         case .deleteGroup: .deleteGroup
         case .resetOffsets: .resetOffsets
         case .stats: .stats
+        case .initProducerID: .initProducerID
         }
+    }
+
+    /// The version the request is encoded at: the lowest that carries everything in it (produce is at version 1
+    /// only when a partition carries sequence numbers), so that old servers understand whatever they can.
+    public var apiVersion: Int16 {
+        if case .produce(let produce) = self { return produce.wireVersion }
+        return 0
     }
 
     /// Whether the server answers this request: false only for a produce with `acks` = `.noResponse`.
@@ -104,7 +113,7 @@ public enum Request: Sendable, Equatable {
                     + "\(key.supportedVersions.lowerBound) to \(key.supportedVersions.upperBound)")
         }
         do throws(SluiceError) {
-            let request = try read(key, from: &payload)
+            let request = try read(key, version: header.apiVersion, from: &payload)
             if payload.readableBytes > 0 { throw .malformed("\(payload.readableBytes) bytes follow the payload") }
             return request
         } catch {
@@ -112,7 +121,9 @@ public enum Request: Sendable, Equatable {
         }
     }
 
-    private static func read(_ key: APIKey, from payload: inout ByteBuffer) throws(SluiceError) -> Request {
+    private static func read(_ key: APIKey, version: Int16, from payload: inout ByteBuffer) throws(SluiceError)
+        -> Request
+    {
         switch key {
         case .apiVersions: .apiVersions(try .read(from: &payload))
         case .metadata: .metadata(try .read(from: &payload))
@@ -120,7 +131,7 @@ public enum Request: Sendable, Equatable {
         case .deleteTopic: .deleteTopic(try .read(from: &payload))
         case .describeTopic: .describeTopic(try .read(from: &payload))
         case .alterTopic: .alterTopic(try .read(from: &payload))
-        case .produce: .produce(try .read(from: &payload))
+        case .produce: .produce(try .read(from: &payload, version: version))
         case .fetch: .fetch(try .read(from: &payload))
         case .listOffsets: .listOffsets(try .read(from: &payload))
         case .commitOffsets: .commitOffsets(try .read(from: &payload))
@@ -133,6 +144,7 @@ public enum Request: Sendable, Equatable {
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
+        case .initProducerID: .initProducerID(try .read(from: &payload))
         }
     }
 
@@ -158,6 +170,7 @@ public enum Request: Sendable, Equatable {
         case .deleteGroup(let request): request.write(to: &buffer)
         case .resetOffsets(let request): request.write(to: &buffer)
         case .stats(let request): request.write(to: &buffer)
+        case .initProducerID(let request): request.write(to: &buffer)
         }
     }
 
@@ -183,10 +196,11 @@ public enum Request: Sendable, Equatable {
         case .deleteGroup(let request): request.wireSize
         case .resetOffsets(let request): request.wireSize
         case .stats(let request): request.wireSize
+        case .initProducerID(let request): request.wireSize
         }
     }
 
-    /// Appends a whole request frame: length prefix, header (at the newest supported version) and payload.
+    /// Appends a whole request frame: length prefix, header (at `apiVersion`) and payload.
     public func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
         encodeFrame(correlationID: correlationID, payloadSize: payloadSize, into: &buffer)
     }
@@ -201,7 +215,7 @@ public enum Request: Sendable, Equatable {
 
     private func encodeFrame(correlationID: Int32, payloadSize: Int, into buffer: inout ByteBuffer) {
         let header = RequestHeader(
-            apiKey: apiKey.rawValue, apiVersion: apiKey.supportedVersions.upperBound, correlationID: correlationID)
+            apiKey: apiKey.rawValue, apiVersion: apiVersion, correlationID: correlationID)
         buffer.writeFrame(bodySize: RequestHeader.size + payloadSize) { buffer in
             header.write(to: &buffer)
             encode(into: &buffer)

@@ -25,6 +25,7 @@ public enum Response: Sendable, Equatable {
     case deleteGroup(DeleteGroupResponse)
     case resetOffsets(ResetOffsetsResponse)
     case stats(StatsResponse)
+    case initProducerID(InitProducerIDResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -54,6 +55,7 @@ public enum Response: Sendable, Equatable {
         case .deleteGroup: .deleteGroup
         case .resetOffsets: .resetOffsets
         case .stats: .stats
+        case .initProducerID: .initProducerID
         }
     }
 
@@ -91,6 +93,7 @@ public enum Response: Sendable, Equatable {
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
+        case .initProducerID: .initProducerID(try .read(from: &payload))
         }
     }
 
@@ -116,6 +119,7 @@ public enum Response: Sendable, Equatable {
         case .deleteGroup(let response): response.write(to: &buffer)
         case .resetOffsets(let response): response.write(to: &buffer)
         case .stats(let response): response.write(to: &buffer)
+        case .initProducerID(let response): response.write(to: &buffer)
         }
     }
 
@@ -141,6 +145,7 @@ public enum Response: Sendable, Equatable {
         case .deleteGroup(let response): response.wireSize
         case .resetOffsets(let response): response.wireSize
         case .stats(let response): response.wireSize
+        case .initProducerID(let response): response.wireSize
         }
     }
 

@@ -130,12 +130,25 @@ extension ByteBuffer {
         return try readElements(count: Int(count))
     }
 
-    private mutating func readElements<T: WireCodable>(count: Int) throws(SluiceError) -> [T] {
+    /// Reads a (non-null) array count and checks that so many elements of at least `minElementSize` bytes fit in
+    /// what is left, for arrays whose elements are read by hand.
+    mutating func readCount(minElementSize: Int) throws(SluiceError) -> Int {
+        let count = Int(try readInt32())
+        if count == -1 { throw .malformed("null where an array is required") }
+        try checkCount(count, minElementSize: minElementSize)
+        return count
+    }
+
+    private func checkCount(_ count: Int, minElementSize: Int) throws(SluiceError) {
         if count < 0 { throw .malformed("negative array count \(count)") }
-        // Every element takes at least `minWireSize` bytes: a count that cannot fit is refused before allocating.
-        if count > readableBytes / T.minWireSize {
+        // Every element takes at least `minElementSize` bytes: a count that cannot fit is refused before allocating.
+        if count > readableBytes / minElementSize {
             throw .malformed("array of \(count) elements cannot fit in the \(readableBytes) bytes left")
         }
+    }
+
+    private mutating func readElements<T: WireCodable>(count: Int) throws(SluiceError) -> [T] {
+        try checkCount(count, minElementSize: T.minWireSize)
         var elements: [T] = []
         elements.reserveCapacity(count)
         for _ in 0..<count { elements.append(try T.read(from: &self)) }

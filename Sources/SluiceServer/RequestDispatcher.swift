@@ -93,7 +93,8 @@ struct RequestDispatcher: Sendable {
         var batches: [ProduceBatch] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                batches.append(ProduceBatch(topic: topic.name, partition: partition.partition, records: partition.records))
+                batches.append(ProduceBatch(topic: topic.name, partition: partition.partition, records: partition.records,
+                                            sequence: partition.sequence))
             }
         }
         broker.produce(batches) { outcomes in
@@ -245,6 +246,9 @@ struct RequestDispatcher: Sendable {
                 }
             }
             return .fetchOffsets(FetchOffsetsResponse(topics: topics))
+        case .initProducerID:
+            let identity = try await broker.initProducerID()
+            return .initProducerID(InitProducerIDResponse(producerID: identity.producerID, epoch: identity.epoch))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker)
         case .apiVersions, .metadata, .produce, .fetch, .stats:

@@ -234,6 +234,31 @@ public final class Catalog {
         return removed
     }
 
+    // MARK: - Producer ids
+
+    /// Hands out a new producer id: the counter row is raised and committed (fsync) before the id is returned, so
+    /// no id is ever handed out twice, across restarts and crashes.
+    public func nextProducerID() throws(SluiceError) -> Int64 {
+        var id: Int64 = -1
+        try write {
+            let update = try connection.statement(
+                "UPDATE producer_ids SET last_producer_id = last_producer_id + 1 RETURNING last_producer_id")
+            defer { update.reset() }
+            guard try update.step() else { throw SluiceError(.storageError, "the producer id counter is missing") }
+            id = update.int64(0)
+        }
+        return id
+    }
+
+    /// The largest producer id handed out so far, -1 when none was.
+    public func lastProducerID() throws(SluiceError) -> Int64 {
+        do {
+            return try connection.scalarInt("SELECT last_producer_id FROM producer_ids") ?? -1
+        } catch {
+            throw error.sluiceError
+        }
+    }
+
     private func write(_ body: () throws -> Void) throws(SluiceError) {
         do {
             try connection.transaction(body)

@@ -22,11 +22,15 @@ public enum Migrations {
         Migration(
             version: 2, name: "catalog_0002_delete_retention.sql",
             bytes: PackageResources.catalog_0002_delete_retention_sql),
+        Migration(
+            version: 3, name: "catalog_0003_producer_ids.sql", bytes: PackageResources.catalog_0003_producer_ids_sql),
     ]
 
     public static let topic: [Migration] = [
         Migration(version: 1, name: "topic_0001_initial.sql", bytes: PackageResources.topic_0001_initial_sql),
         Migration(version: 2, name: "topic_0002_compaction.sql", bytes: PackageResources.topic_0002_compaction_sql),
+        Migration(
+            version: 3, name: "topic_0003_producer_state.sql", bytes: PackageResources.topic_0003_producer_state_sql),
     ]
 
     /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.

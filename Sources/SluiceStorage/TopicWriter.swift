@@ -9,6 +9,9 @@ public final class TopicWriter {
     public let topic: String
     let connection: Connection
     var partitions: [Int32: PartitionCursor] = [:]
+    /// Idempotent producers' state per partition, as committed (`nil`: no row), loaded on first use like the
+    /// cursors; see `TopicWriter+Producers.swift`.
+    var producers: [ProducerKey: ProducerState?] = [:]
     /// The durability commits of appended records get; maintenance transactions (retention, compaction) commit
     /// without an fsync of their own and become durable with the next append or checkpoint.
     private(set) var durability: Durability
@@ -114,14 +117,16 @@ public final class TopicWriter {
 
     // MARK: - Appending
 
-    /// One partition's share of an append: its records and, once appended, the base offset they got.
+    /// One partition's share of an append: its records and, for an idempotent producer, their sequence numbers.
     public struct PartitionAppend {
         public var partition: Int32
         public var records: [ProducerRecord]
+        public var sequence: BatchSequence?
 
-        public init(partition: Int32, records: [ProducerRecord]) {
+        public init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
             self.partition = partition
             self.records = records
+            self.sequence = sequence
         }
     }
 
@@ -130,37 +135,91 @@ public final class TopicWriter {
         public var baseOffset: Int64
         public var count: Int
         public var logAppendTime: Int64
+        /// The batch had been appended before (same producer and sequences): nothing was appended now, and
+        /// `baseOffset` and `logAppendTime` are the original ones.
+        public var duplicate: Bool
+
+        public init(baseOffset: Int64, count: Int, logAppendTime: Int64, duplicate: Bool = false) {
+            self.baseOffset = baseOffset
+            self.count = count
+            self.logAppendTime = logAppendTime
+            self.duplicate = duplicate
+        }
     }
 
     /// Appends a single batch to one partition in its own transaction; returns its base offset.
     @discardableResult
-    public func append(partition: Int32, records: [ProducerRecord], now: Int64) throws(SluiceError) -> Int64 {
-        try append([PartitionAppend(partition: partition, records: records)], now: now)[0].baseOffset
+    public func append(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil, now: Int64)
+        throws(SluiceError) -> Int64
+    {
+        try append([PartitionAppend(partition: partition, records: records, sequence: sequence)], now: now)[0]
+            .get().baseOffset
     }
 
-    /// Appends every batch in one transaction (group commit) and returns each batch's result, in order.
+    /// Appends every batch in one transaction (group commit) and returns each batch's outcome, in order.
     ///
-    /// Either every batch is committed or none is. `now` stamps records without a timestamp.
-    public func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError) -> [AppendResult] {
-        var results: [AppendResult] = []
+    /// A batch with a sequence is checked against its producer's state first, in the same transaction: a batch
+    /// sent before is answered with its original offsets (`duplicate`), one out of order
+    /// (`.outOfOrderSequence`) or from a fenced epoch (`.invalidProducerEpoch`) is refused alone, and the others
+    /// go on. Anything else that fails throws, and then no batch is committed. `now` stamps records without a
+    /// timestamp.
+    public func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError)
+        -> [Result<AppendResult, SluiceError>]
+    {
+        var results: [Result<AppendResult, SluiceError>] = []
         results.reserveCapacity(batches.count)
         do {
             try connection.begin(immediate: true)
             var touched: Set<Int32> = []
+            var touchedProducers: Set<ProducerKey> = []
+            var newProducer = false
             for batch in batches {
+                var key: ProducerKey?
+                var state: ProducerState?
+                if let sequence = batch.sequence, !batch.records.isEmpty {
+                    let producer = ProducerKey(partition: batch.partition, producerID: sequence.producerID)
+                    state = try producerState(producer)
+                    switch ProducerState.check(state, sequence, count: batch.records.count, topic: topic,
+                                               partition: batch.partition)
+                    {
+                    case .append:
+                        key = producer
+                    case .duplicate(let retained):
+                        results.append(.success(AppendResult(
+                            baseOffset: retained.baseOffset, count: batch.records.count,
+                            logAppendTime: retained.logAppendTime, duplicate: true)))
+                        continue
+                    case .refuse(let error):
+                        results.append(.failure(error))
+                        continue
+                    }
+                }
                 let base = try appendInTransaction(batch, now: now)
                 touched.insert(batch.partition)
-                results.append(AppendResult(baseOffset: base, count: batch.records.count, logAppendTime: now))
+                if let key, let sequence = batch.sequence {
+                    if state == nil { newProducer = true }
+                    producers[key] = ProducerState.appended(
+                        to: state, sequence, count: batch.records.count, baseOffset: base, now: now)
+                    touchedProducers.insert(key)
+                }
+                results.append(.success(AppendResult(baseOffset: base, count: batch.records.count, logAppendTime: now)))
             }
             for partition in touched {
                 try saveCursor(partition)
+            }
+            for key in touchedProducers {
+                try saveProducerState(key)
+            }
+            if newProducer {
+                try pruneProducerStates(now: now)
             }
             try connection.commit()
             lastAppendEnded = .now
         } catch {
             connection.rollback()
-            // The cached cursors may be ahead of what was committed: reload them from the database.
+            // The cached cursors and producer states may be ahead of what was committed: reload them.
             partitions.removeAll()
+            producers.removeAll()
             throw storageError(error)
         }
         return results

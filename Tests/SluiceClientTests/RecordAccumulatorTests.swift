@@ -18,6 +18,7 @@ import Testing
         configuration.batchSize = batchSize
         configuration.retries = retries
         configuration.maxInFlightRequests = maxInFlight
+        configuration.idempotent = false
         return RecordAccumulator(configuration: configuration, maxRequestBytes: 1 << 20)
     }
 

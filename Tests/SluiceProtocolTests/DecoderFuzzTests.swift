@@ -31,7 +31,7 @@ import Testing
             #expect(length.map(Int.init) == frame.readableBytes, "length prefix, case \(iteration)")
             #expect(RequestHeader.size + request.payloadSize == frame.readableBytes, "size estimate, case \(iteration)")
             let header = try RequestHeader.decode(from: &frame)
-            #expect(header == RequestHeader(apiKey: key.rawValue, apiVersion: 0, correlationID: correlationID))
+            #expect(header == RequestHeader(apiKey: key.rawValue, apiVersion: request.apiVersion, correlationID: correlationID))
             let decoded = try Request.decode(header: header, payload: &frame)
             #expect(decoded == request, "case \(iteration)")
         }
@@ -218,7 +218,7 @@ import Testing
              MetadataResponse.Topic.minWireSize),
             ("APIVersionsResponse.Entry", APIVersionsResponse.Entry(apiKey: 0, minVersion: 0, maxVersion: 0).wireSize,
              APIVersionsResponse.Entry.minWireSize),
-            ("ProduceRequest.Partition", ProduceRequest.Partition(partition: 0, records: []).wireSize,
+            ("ProduceRequest.Partition", ProduceRequest.Partition(partition: 0, records: []).wireSize(version: 0),
              ProduceRequest.Partition.minWireSize),
             ("ProduceResponse.Partition", ProduceResponse.Partition(partition: 0, baseOffset: 0, logAppendTime: 0).wireSize,
              ProduceResponse.Partition.minWireSize),

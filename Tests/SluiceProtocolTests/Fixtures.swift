@@ -125,6 +125,22 @@ enum Fixtures {
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(0))),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(Int64.max))),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .timestamp(1_700_000_000_000))),
+        .initProducerID(InitProducerIDRequest()),
+        .produce(
+            ProduceRequest(
+                acks: .afterCommit, timeoutMs: 30_000,
+                topics: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(partition: 0, records: producerRecords,
+                                  sequence: BatchSequence(producerID: 0, epoch: 0, baseSequence: 0)),
+                            .init(partition: 1, records: []),
+                            .init(partition: 2, records: producerRecords,
+                                  sequence: BatchSequence(producerID: Int64.max, epoch: Int16.max,
+                                                          baseSequence: Int32.max)),
+                        ])
+                ])),
     ]
 
     static let responses: [Response] = [
@@ -261,6 +277,8 @@ enum Fixtures {
                 .init(partition: 0, offset: 0), .init(partition: 1, offset: 1_000),
                 .init(partition: 2, offset: Int64.max),
             ])),
+        .initProducerID(InitProducerIDResponse(producerID: 0, epoch: 0)),
+        .initProducerID(InitProducerIDResponse(producerID: Int64.max, epoch: Int16.max)),
     ]
 }
 

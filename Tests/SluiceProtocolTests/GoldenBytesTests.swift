@@ -51,6 +51,71 @@ import Testing
         #expect(try Request.decode(header: header, payload: &body) == Self.produceRequest)
     }
 
+    static let idempotentProduceRequest = Request.produce(
+        ProduceRequest(
+            acks: .afterCommit, timeoutMs: 1000,
+            topics: [
+                .init(name: "t", partitions: [
+                    .init(partition: 0, records: [ProducerRecord(value: [0x61])],
+                          sequence: BatchSequence(producerID: 3, epoch: 0, baseSequence: 10))
+                ])
+            ]))
+
+    static let idempotentProduceRequestFrame = ByteBuffer(
+        hex: """
+            00000043                  # frame length: 67 bytes follow
+            0006 0001 0000002a        # api key 6 (produce), version 1, correlation id 42
+            01                        # acks 1
+            000003e8                  # timeout 1000 ms
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                0000000000000003          # producer id 3
+                0000                      # epoch 0
+                0000000a                  # base sequence 10
+                00000001                  # 1 record
+                  ffffffffffffffff          # timestamp -1: broker stamps it
+                  ffffffff                  # key null
+                  00000001 61               # value "a"
+                  00000000                  # no headers
+            """)
+
+    @Test func idempotentProduceRequestFrameIsVersion1() throws {
+        #expect(
+            Self.idempotentProduceRequest.frame(correlationID: 42) == Self.idempotentProduceRequestFrame,
+            "\(Self.idempotentProduceRequest.frame(correlationID: 42).hexDump)")
+        var body = Self.idempotentProduceRequestFrame.getSlice(at: 4, length: 67)!
+        let header = try RequestHeader.decode(from: &body)
+        #expect(header == RequestHeader(apiKey: 6, apiVersion: 1, correlationID: 42))
+        #expect(try Request.decode(header: header, payload: &body) == Self.idempotentProduceRequest)
+    }
+
+    /// Version 1 with -1 in the three fields is a partition without sequence numbers.
+    @Test func produceVersion1WithoutSequence() throws {
+        var body = ByteBuffer(hex: """
+            0006 0001 00000007 00 00000000 00000001 0001 74 00000001
+              00000002 ffffffffffffffff ffff ffffffff 00000000
+            """)
+        let header = try RequestHeader.decode(from: &body)
+        let request = try Request.decode(header: header, payload: &body)
+        #expect(request == .produce(ProduceRequest(acks: .noResponse, timeoutMs: 0, topics: [
+            .init(name: "t", partitions: [.init(partition: 2, records: [])])
+        ])))
+    }
+
+    @Test func initProducerIDFrames() throws {
+        #expect(Request.initProducerID(InitProducerIDRequest()).frame(correlationID: 42)
+            == ByteBuffer(hex: "00000008 0012 0000 0000002a  # api key 18, version 0, correlation 42, no payload"))
+        var buffer = ByteBuffer()
+        Response.initProducerID(InitProducerIDResponse(producerID: 3, epoch: 0)).encodeFrame(correlationID: 42, into: &buffer)
+        #expect(buffer == ByteBuffer(hex: """
+            00000012                  # frame length: 18 bytes follow
+            0000002a 0000 ffff        # correlation id 42, no error
+            0000000000000003 0000     # producer id 3, epoch 0
+            """), "\(buffer.hexDump)")
+    }
+
     static let produceResponse = Response.produce(
         ProduceResponse(topics: [
             .init(name: "t", partitions: [.init(partition: 0, baseOffset: 5, logAppendTime: 1_700_000_000_000)])

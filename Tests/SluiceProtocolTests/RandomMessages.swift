@@ -36,7 +36,12 @@ struct RandomMessages {
             .produce(
                 ProduceRequest(
                     acks: chance(2) ? .afterCommit : .noResponse, timeoutMs: int32(),
-                    topics: array { $0.topic { .init(partition: $0.int32(), records: $0.array { $0.producerRecord() }) } }))
+                    topics: array {
+                        $0.topic {
+                            .init(partition: $0.int32(), records: $0.array { $0.producerRecord() },
+                                  sequence: $0.optional { $0.batchSequence() })
+                        }
+                    }))
         case .fetch:
             .fetch(
                 FetchRequest(
@@ -73,6 +78,7 @@ struct RandomMessages {
         case .resetOffsets:
             .resetOffsets(ResetOffsetsRequest(group: string(), topic: string(), mode: resetMode()))
         case .stats: .stats(StatsRequest())
+        case .initProducerID: .initProducerID(InitProducerIDRequest())
         }
     }
 
@@ -176,6 +182,7 @@ struct RandomMessages {
         case .resetOffsets:
             .resetOffsets(ResetOffsetsResponse(partitions: array { .init(partition: $0.int32(), offset: $0.int64()) }))
         case .stats: .stats(StatsResponse(text: string()))
+        case .initProducerID: .initProducerID(InitProducerIDResponse(producerID: int64(), epoch: int16()))
         }
     }
 
@@ -185,6 +192,12 @@ struct RandomMessages {
         ProducerRecord(
             key: optional { $0.bytes() }, value: optional { $0.bytes() }, headers: array { $0.header() },
             timestamp: optional { $0.int64(except: -1) })
+    }
+
+    mutating func batchSequence() -> BatchSequence {
+        BatchSequence(producerID: Int64.random(in: 0...Int64.max, using: &rng),
+                      epoch: Int16.random(in: 0...Int16.max, using: &rng),
+                      baseSequence: Int32.random(in: 0...Int32.max, using: &rng))
     }
 
     mutating func record() -> Record {

@@ -34,7 +34,7 @@ import Testing
                 .init(partition: 1, records: records(3, from: 200)),
                 .init(partition: 0, records: records(1, from: 102)),
                 .init(partition: 2, records: records(4, from: 300)),
-            ], now: t0 + 5)
+            ], now: t0 + 5).map { try $0.get() }
             #expect(results.map(\.baseOffset) == [0, 2, 2, 0])
             #expect(results.map(\.count) == [2, 3, 1, 4])
             #expect(results.allSatisfy { $0.logAppendTime == t0 + 5 })
@@ -96,7 +96,7 @@ import Testing
                 ProducerRecord(value: [4], timestamp: 0),
                 ProducerRecord(value: [5]),
             ]
-            let result = try writer.append([.init(partition: 0, records: batch)], now: t0 + 42)
+            let result = try writer.append([.init(partition: 0, records: batch)], now: t0 + 42).map { try $0.get() }
             #expect(result.map(\.baseOffset) == [0] && result.map(\.count) == [5])
             #expect(result.map(\.logAppendTime) == [t0 + 42])
             try writer.append(partition: 0, records: [ProducerRecord(value: [6])], now: t0 + 43)
