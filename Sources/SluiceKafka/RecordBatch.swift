@@ -172,7 +172,8 @@ public struct KafkaRecordBatchDecoder: Sendable {
         var decoded: [ProducerRecord] = []
         decoded.reserveCapacity(Int(recordsCount))
         for expectedDelta in 0..<recordsCount {
-            decoded.append(try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta))
+            decoded.append(
+                try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta).record)
         }
         guard records.readableBytes == 0 else {
             throw KafkaRecordError.corrupt("\(records.readableBytes) bytes after the last record")
@@ -184,10 +185,10 @@ public struct KafkaRecordBatchDecoder: Sendable {
             records: decoded, sizeInBytes: size)
     }
 
-    /// Reads one record (varint framed) and checks its offset delta.
+    /// Reads one record (varint framed) and checks its offset delta unless `expectedDelta` is `nil`.
     static func decodeRecord(
-        _ buffer: inout ByteBuffer, baseTimestamp: Int64, expectedDelta: Int32
-    ) throws -> ProducerRecord {
+        _ buffer: inout ByteBuffer, baseTimestamp: Int64, expectedDelta: Int32?
+    ) throws -> (record: ProducerRecord, offsetDelta: Int32) {
         let length = Int(try buffer.readKafkaVarint("record length"))
         guard length >= 0, length <= buffer.readableBytes, var body = buffer.readSlice(length: length) else {
             throw KafkaRecordError.corrupt("record length \(length)")
@@ -195,7 +196,7 @@ public struct KafkaRecordBatchDecoder: Sendable {
         _ = try body.readKafkaInt8("record attributes")
         let timestampDelta = try body.readKafkaVarlong("timestamp delta")
         let offsetDelta = try body.readKafkaVarint("offset delta")
-        guard offsetDelta == expectedDelta else {
+        if let expectedDelta, offsetDelta != expectedDelta {
             throw KafkaRecordError.invalid("offset delta \(offsetDelta), expected \(expectedDelta)")
         }
         let key = try readVarintBytes(&body, "key")
@@ -216,7 +217,8 @@ public struct KafkaRecordBatchDecoder: Sendable {
             headers.append(Header(name: name, value: try readVarintBytes(&body, "header value")))
         }
         guard body.readableBytes == 0 else { throw KafkaRecordError.corrupt("record length does not match its fields") }
-        return ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+        let record = ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+        return (record, offsetDelta)
     }
 
     /// Varint-length bytes, `nil` for -1.
