@@ -80,7 +80,7 @@ public struct KafkaRecordBatchDecoder: Sendable {
             let batch = try decodeBatch(&rest)
             batches.append(batch)
         }
-        if batches.count > 1, batches.contains(where: { $0.compression != KafkaCompression.none }) {
+        if batches.count > 1, batches.contains(where: { $0.compression != .uncompressed }) {
             throw .invalid("a compressed batch must be the only batch of its partition")
         }
         return batches
@@ -143,23 +143,25 @@ public struct KafkaRecordBatchDecoder: Sendable {
 
         var records: ByteBuffer
         switch KafkaCompression(rawValue: attributes & 0x07) {
-        case .none?:
+        case .uncompressed?:
             records = batch
         case .gzip?, .zstd?:
-            let compressed = Array(batch.readableBytesView)
-            do {
-                let plain =
-                    attributes & 0x07 == KafkaCompression.gzip.rawValue
-                    ? try Decompressor.gunzip(compressed, maxOutputBytes: maxDecompressedBytes)
-                    : try Decompressor.unzstd(compressed, maxOutputBytes: maxDecompressedBytes)
-                records = ByteBuffer(bytes: plain)
-            } catch {
-                switch error {
-                case .tooLarge(let limit):
-                    throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
-                case .corrupt(let why):
-                    throw KafkaRecordError.corrupt("cannot decompress: \(why)")
+            let gzip = attributes & 0x07 == KafkaCompression.gzip.rawValue
+            let limit = maxDecompressedBytes
+            let result = batch.withUnsafeReadableBytes { compressed in
+                Result { () throws(DecompressionError) in
+                    gzip
+                        ? try Decompressor.gunzip(compressed, maxOutputBytes: limit)
+                        : try Decompressor.unzstd(compressed, maxOutputBytes: limit)
                 }
+            }
+            switch result {
+            case .success(let plain):
+                records = plain
+            case .failure(.tooLarge(let limit)):
+                throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
+            case .failure(.corrupt(let why)):
+                throw KafkaRecordError.corrupt("cannot decompress: \(why)")
             }
         case .snappy?, .lz4?, nil:
             throw KafkaRecordError(.unsupportedCompressionType, "compression codec \(attributes & 0x07)")

@@ -69,3 +69,12 @@ import Testing
         #expect(throws: KafkaDecodeError.self) { try badUTF8.readKafkaString() }
     }
 }
+
+extension PrimitivesTests {
+    @Test func anOverlongStringIsCutAtACharacterBoundary() throws {
+        var buffer = ByteBuffer()
+        buffer.writeKafkaString("a" + String(repeating: "é", count: 20_000))
+        let decoded = try buffer.readKafkaString()
+        #expect(decoded.utf8.count == 32_767 && decoded.hasSuffix("é") && decoded.unicodeScalars.count == 16_384)
+    }
+}

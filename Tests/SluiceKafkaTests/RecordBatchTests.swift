@@ -63,7 +63,7 @@ import Testing
     // MARK: - kafka-python fixtures
 
     @Test(arguments: [
-        (RecordBatchFixtures.uncompressed, KafkaCompression.none),
+        (RecordBatchFixtures.uncompressed, KafkaCompression.uncompressed),
         (RecordBatchFixtures.gzip, KafkaCompression.gzip),
         (RecordBatchFixtures.zstd, KafkaCompression.zstd),
     ])
