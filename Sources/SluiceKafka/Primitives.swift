@@ -61,12 +61,20 @@ extension ByteBuffer {
         return try readKafkaUTF8(length: Int(length), what)
     }
 
-    /// Writes an int16-length string. Precondition: at most 32767 UTF-8 bytes (Kafka names are far shorter).
+    /// Writes an int16-length string; one longer than 32767 UTF-8 bytes is cut at the last whole character
+    /// that fits (Kafka names are far shorter; only a long error message could get there).
     mutating func writeKafkaString(_ string: String) {
         let count = string.utf8.count
-        precondition(count <= Int(Int16.max), "a Kafka string holds at most 32767 bytes")
-        writeKafkaInt16(Int16(count))
-        writeString(string)
+        guard count > Int(Int16.max) else {
+            writeKafkaInt16(Int16(count))
+            writeString(string)
+            return
+        }
+        var end = string.utf8.index(string.utf8.startIndex, offsetBy: Int(Int16.max))
+        while end.samePosition(in: string.unicodeScalars) == nil { end = string.utf8.index(before: end) }
+        let prefix = string[..<end]
+        writeKafkaInt16(Int16(prefix.utf8.count))
+        writeString(String(prefix))
     }
 
     mutating func writeKafkaNullableString(_ string: String?) {

@@ -80,7 +80,7 @@ public struct KafkaRecordBatchDecoder: Sendable {
             let batch = try decodeBatch(&rest)
             batches.append(batch)
         }
-        if batches.count > 1, batches.contains(where: { $0.compression != KafkaCompression.none }) {
+        if batches.count > 1, batches.contains(where: { $0.compression != .uncompressed }) {
             throw .invalid("a compressed batch must be the only batch of its partition")
         }
         return batches
@@ -143,23 +143,25 @@ public struct KafkaRecordBatchDecoder: Sendable {
 
         var records: ByteBuffer
         switch KafkaCompression(rawValue: attributes & 0x07) {
-        case .none?:
+        case .uncompressed?:
             records = batch
         case .gzip?, .zstd?:
-            let compressed = Array(batch.readableBytesView)
-            do {
-                let plain =
-                    attributes & 0x07 == KafkaCompression.gzip.rawValue
-                    ? try Decompressor.gunzip(compressed, maxOutputBytes: maxDecompressedBytes)
-                    : try Decompressor.unzstd(compressed, maxOutputBytes: maxDecompressedBytes)
-                records = ByteBuffer(bytes: plain)
-            } catch {
-                switch error {
-                case .tooLarge(let limit):
-                    throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
-                case .corrupt(let why):
-                    throw KafkaRecordError.corrupt("cannot decompress: \(why)")
+            let gzip = attributes & 0x07 == KafkaCompression.gzip.rawValue
+            let limit = maxDecompressedBytes
+            let result = batch.withUnsafeReadableBytes { compressed in
+                Result { () throws(DecompressionError) in
+                    gzip
+                        ? try Decompressor.gunzip(compressed, maxOutputBytes: limit)
+                        : try Decompressor.unzstd(compressed, maxOutputBytes: limit)
                 }
+            }
+            switch result {
+            case .success(let plain):
+                records = plain
+            case .failure(.tooLarge(let limit)):
+                throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
+            case .failure(.corrupt(let why)):
+                throw KafkaRecordError.corrupt("cannot decompress: \(why)")
             }
         case .snappy?, .lz4?, nil:
             throw KafkaRecordError(.unsupportedCompressionType, "compression codec \(attributes & 0x07)")
@@ -172,7 +174,8 @@ public struct KafkaRecordBatchDecoder: Sendable {
         var decoded: [ProducerRecord] = []
         decoded.reserveCapacity(Int(recordsCount))
         for expectedDelta in 0..<recordsCount {
-            decoded.append(try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta))
+            decoded.append(
+                try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta).record)
         }
         guard records.readableBytes == 0 else {
             throw KafkaRecordError.corrupt("\(records.readableBytes) bytes after the last record")
@@ -184,10 +187,10 @@ public struct KafkaRecordBatchDecoder: Sendable {
             records: decoded, sizeInBytes: size)
     }
 
-    /// Reads one record (varint framed) and checks its offset delta.
+    /// Reads one record (varint framed) and checks its offset delta unless `expectedDelta` is `nil`.
     static func decodeRecord(
-        _ buffer: inout ByteBuffer, baseTimestamp: Int64, expectedDelta: Int32
-    ) throws -> ProducerRecord {
+        _ buffer: inout ByteBuffer, baseTimestamp: Int64, expectedDelta: Int32?
+    ) throws -> (record: ProducerRecord, offsetDelta: Int32) {
         let length = Int(try buffer.readKafkaVarint("record length"))
         guard length >= 0, length <= buffer.readableBytes, var body = buffer.readSlice(length: length) else {
             throw KafkaRecordError.corrupt("record length \(length)")
@@ -195,7 +198,7 @@ public struct KafkaRecordBatchDecoder: Sendable {
         _ = try body.readKafkaInt8("record attributes")
         let timestampDelta = try body.readKafkaVarlong("timestamp delta")
         let offsetDelta = try body.readKafkaVarint("offset delta")
-        guard offsetDelta == expectedDelta else {
+        if let expectedDelta, offsetDelta != expectedDelta {
             throw KafkaRecordError.invalid("offset delta \(offsetDelta), expected \(expectedDelta)")
         }
         let key = try readVarintBytes(&body, "key")
@@ -216,7 +219,8 @@ public struct KafkaRecordBatchDecoder: Sendable {
             headers.append(Header(name: name, value: try readVarintBytes(&body, "header value")))
         }
         guard body.readableBytes == 0 else { throw KafkaRecordError.corrupt("record length does not match its fields") }
-        return ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+        let record = ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+        return (record, offsetDelta)
     }
 
     /// Varint-length bytes, `nil` for -1.

@@ -1,0 +1,249 @@
+import NIOCore
+import SluiceCore
+import Testing
+
+@testable import SluiceKafka
+
+@Suite struct RecordBatchTests {
+    /// The records every kafka-python fixture holds.
+    static let fixtureRecords: [ProducerRecord] = (0..<3).map(fixtureRecord)
+
+    static func fixtureRecord(_ i: Int) -> ProducerRecord {
+        let key: [UInt8]? = i == 1 ? nil : Array("key-\(i)".utf8)
+        let value: [UInt8]? = i == 2 ? nil : Array(String(repeating: "value-\(i) ", count: 20).utf8)
+        let headers: [Header] = i == 0 ? [Header(name: "h", value: Array("x".utf8)), Header(name: "n", value: nil)] : []
+        let timestamp: Int64 = 1_700_000_000_000 + Int64(i) * 5
+        return ProducerRecord(key: key, value: value, headers: headers, timestamp: timestamp)
+    }
+
+    let decoder = KafkaRecordBatchDecoder()
+
+    func decode(_ bytes: [UInt8], with decoder: KafkaRecordBatchDecoder = KafkaRecordBatchDecoder()) throws(KafkaRecordError)
+        -> [KafkaRecordBatch]
+    {
+        try decoder.decodePayload(ByteBuffer(bytes: bytes))
+    }
+
+    /// Recomputes the CRC of a batch at `start` after a test edited it.
+    static func fixCRC(_ bytes: inout [UInt8], start: Int = 0) {
+        var length = 0
+        for k in 8..<12 { length = length << 8 | Int(bytes[start + k]) }
+        let crc = CRC32C.checksum(bytes[(start + 21)..<(start + 12 + length)])
+        for k in 0..<4 { bytes[start + 17 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+    }
+
+    static func expectCode(_ code: KafkaErrorCode, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            try body()
+            Issue.record("expected error \(code.rawValue)", sourceLocation: sourceLocation)
+        } catch let error as KafkaRecordError {
+            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: - Golden bytes
+
+    @Test func theThirteenByteRecordOfKafkaCompat() throws {
+        let record = Record(offset: 5, timestamp: 99, key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])])
+        var buffer = ByteBuffer()
+        KafkaRecordBatchEncoder.writeRecord(record, offsetDelta: 0, timestampDelta: 0, into: &buffer)
+        #expect(Array(buffer.readableBytesView) == [0x18, 0x00, 0x00, 0x00, 0x02, 0x6B, 0x02, 0x76, 0x02, 0x02, 0x68, 0x02, 0x78])
+        let decoded = try KafkaRecordBatchDecoder.decodeRecord(&buffer, baseTimestamp: 99, expectedDelta: 0)
+        #expect(decoded.record == ProducerRecord(key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])], timestamp: 99))
+    }
+
+    @Test func aNullKeyIsEncodedAsMinusOne() {
+        var buffer = ByteBuffer()
+        KafkaRecordBatchEncoder.writeRecord(Record(offset: 0, timestamp: 0, key: nil, value: []), offsetDelta: 0, timestampDelta: 0, into: &buffer)
+        #expect(Array(buffer.readableBytesView) == [0x0C, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00])
+    }
+
+    // MARK: - kafka-python fixtures
+
+    @Test(arguments: [
+        (RecordBatchFixtures.uncompressed, KafkaCompression.uncompressed),
+        (RecordBatchFixtures.gzip, KafkaCompression.gzip),
+        (RecordBatchFixtures.zstd, KafkaCompression.zstd),
+    ])
+    func decodesKafkaPythonBatches(fixture: String, compression: KafkaCompression) throws {
+        let batches = try decode(RecordBatchFixtures.bytes(fixture))
+        #expect(batches.count == 1)
+        let batch = try #require(batches.first)
+        #expect(batch.compression == compression)
+        #expect(batch.records == Self.fixtureRecords)
+        #expect(batch.producerId == -1 && batch.producerEpoch == -1 && batch.baseSequence == -1)
+        #expect(batch.timestampType == .createTime)
+        #expect(batch.lastOffsetDelta == 2)
+        #expect(batch.baseTimestamp == 1_700_000_000_000 && batch.maxTimestamp == 1_700_000_000_010)
+        #expect(batch.sizeInBytes == RecordBatchFixtures.bytes(fixture).count)
+    }
+
+    @Test func decodesAnIdempotentBatch() throws {
+        let batch = try #require(try decode(RecordBatchFixtures.bytes(RecordBatchFixtures.idempotent)).first)
+        #expect(batch.producerId == 1000 && batch.producerEpoch == 0 && batch.baseSequence == 7)
+    }
+
+    @Test func encoderReproducesKafkaPythonsBatchByteForByte() {
+        let records = Self.fixtureRecords.enumerated().map { i, r in
+            Record(offset: Int64(i), timestamp: r.timestamp!, key: r.key, value: r.value, headers: r.headers)
+        }
+        var buffer = ByteBuffer()
+        KafkaRecordBatchEncoder.write(records, into: &buffer)
+        #expect(Array(buffer.readableBytesView) == RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed))
+        #expect(KafkaRecordBatchEncoder.encodedSize(records) == buffer.readableBytes)
+    }
+
+    @Test func encoderKeepsOffsetGapsAndWritesAfterExistingBytes() throws {
+        let records = [
+            Record(offset: 100, timestamp: 50, key: nil, value: [1]),
+            Record(offset: 103, timestamp: 40, key: [2], value: nil),
+            Record(offset: 110, timestamp: 70, key: [3], value: [4], headers: [Header(name: "a", value: nil)]),
+        ]
+        var buffer = ByteBuffer(bytes: [0xEE, 0xEE])
+        buffer.moveReaderIndex(forwardBy: 1)
+        KafkaRecordBatchEncoder.write(records, partitionLeaderEpoch: 3, into: &buffer)
+        buffer.moveReaderIndex(forwardBy: 1)
+        var batch = buffer
+        #expect(batch.readableBytes == KafkaRecordBatchEncoder.encodedSize(records))
+        #expect(batch.getInteger(at: batch.readerIndex, as: Int64.self) == 100)
+        #expect(batch.getInteger(at: batch.readerIndex + 8, as: Int32.self) == Int32(batch.readableBytes - 12))
+        #expect(batch.getInteger(at: batch.readerIndex + 12, as: Int32.self) == 3)
+        #expect(batch.getInteger(at: batch.readerIndex + 23, as: Int32.self) == 10)  // lastOffsetDelta
+        #expect(batch.getInteger(at: batch.readerIndex + 35, as: Int64.self) == 70)  // maxTimestamp
+        #expect(batch.getInteger(at: batch.readerIndex + 57, as: Int32.self) == 3)
+        let bytes = Array(batch.readableBytesView)
+        #expect(batch.getInteger(at: batch.readerIndex + 17, as: UInt32.self) == CRC32C.checksum(bytes[21...]))
+        batch.moveReaderIndex(forwardBy: 61)
+        var deltas: [Int32] = []
+        var decoded: [ProducerRecord] = []
+        while batch.readableBytes > 0 {
+            let (record, delta) = try KafkaRecordBatchDecoder.decodeRecord(&batch, baseTimestamp: 50, expectedDelta: nil)
+            deltas.append(delta)
+            decoded.append(record)
+        }
+        #expect(deltas == [0, 3, 10])
+        #expect(decoded.map(\.timestamp) == [50, 40, 70])
+        #expect(decoded.map(\.key) == records.map(\.key) && decoded.map(\.value) == records.map(\.value))
+        #expect(decoded[2].headers == records[2].headers)
+    }
+
+    @Test func contiguousEncodedBatchesDecodeAsAProducePayload() throws {
+        let first = (0..<4).map { Record(offset: $0, timestamp: 1000 + $0, key: nil, value: Array("v\($0)".utf8)) }
+        let second = (4..<6).map { Record(offset: $0, timestamp: 2000, key: [UInt8($0)], value: []) }
+        var payload = ByteBuffer()
+        KafkaRecordBatchEncoder.write(first, into: &payload)
+        KafkaRecordBatchEncoder.write(second, into: &payload)
+        let batches = try decoder.decodePayload(payload)
+        #expect(batches.count == 2)
+        #expect(batches[0].records.map(\.value) == first.map(\.value))
+        #expect(batches[1].records.map(\.timestamp) == [2000, 2000])
+        #expect(batches[1].baseOffset == 4)
+    }
+
+    // MARK: - Validation
+
+    @Test func shortOrWrongMagicOrInconsistentLengthIsCorrupt() {
+        let good = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        Self.expectCode(.corruptMessage) { _ = try decode(Array(good[0..<60])) }
+        Self.expectCode(.corruptMessage) { _ = try decode([]) }
+        var magic = good
+        magic[16] = 1
+        Self.expectCode(.corruptMessage) { _ = try decode(magic) }
+        Self.expectCode(.corruptMessage) { _ = try decode(Array(good.dropLast())) }
+        var tooSmallLength = good
+        tooSmallLength[8...11] = [0, 0, 0, 10]
+        Self.expectCode(.corruptMessage) { _ = try decode(tooSmallLength) }
+        var negativeLength = good
+        negativeLength[8] = 0xFF
+        Self.expectCode(.corruptMessage) { _ = try decode(negativeLength) }
+        Self.expectCode(.corruptMessage) { _ = try decode(good + [0]) }
+    }
+
+    @Test func aFlippedByteFailsTheCRC() {
+        var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        bytes[100] ^= 0x01
+        Self.expectCode(.corruptMessage) { _ = try decode(bytes) }
+    }
+
+    @Test func baseOffsetAndLeaderEpochAreOutsideTheCRC() throws {
+        var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        bytes[7] = 42
+        bytes[15] = 9
+        let batch = try #require(try decode(bytes).first)
+        #expect(batch.baseOffset == 42 && batch.partitionLeaderEpoch == 9)
+    }
+
+    @Test func oversizedBatchIsMessageTooLarge() {
+        let bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        Self.expectCode(.messageTooLarge) { _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: bytes.count - 1)) }
+    }
+
+    @Test func controlBatchesAndBadCountsAndSequencesAreInvalid() {
+        let good = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        var control = good
+        control[22] |= 0x20
+        Self.fixCRC(&control)
+        Self.expectCode(.invalidRecord) { _ = try decode(control) }
+        var delta = good
+        delta[26] = 3
+        Self.fixCRC(&delta)
+        Self.expectCode(.invalidRecord) { _ = try decode(delta) }
+        var zero = good
+        zero[23...26] = [0xFF, 0xFF, 0xFF, 0xFF]
+        zero[57...60] = [0, 0, 0, 0]
+        Self.fixCRC(&zero)
+        Self.expectCode(.invalidRecord) { _ = try decode(zero) }
+        var sequence = good
+        sequence[43...50] = [0, 0, 0, 0, 0, 0, 0, 1]  // producer id 1, base sequence still -1
+        Self.fixCRC(&sequence)
+        Self.expectCode(.invalidRecord) { _ = try decode(sequence) }
+        var moreRecordsThanSent = good
+        moreRecordsThanSent[26] = 3
+        moreRecordsThanSent[60] = 4
+        Self.fixCRC(&moreRecordsThanSent)
+        Self.expectCode(.corruptMessage) { _ = try decode(moreRecordsThanSent) }
+    }
+
+    @Test(arguments: [2, 3, 5, 7] as [UInt8])
+    func snappyLz4AndUnknownCodecsAreUnsupported(codec: UInt8) {
+        var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        bytes[22] = codec
+        Self.fixCRC(&bytes)
+        Self.expectCode(.unsupportedCompressionType) { _ = try decode(bytes) }
+    }
+
+    @Test func aCompressedBatchMustBeAlone() throws {
+        let plain = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        let gzip = RecordBatchFixtures.bytes(RecordBatchFixtures.gzip)
+        Self.expectCode(.invalidRecord) { _ = try decode(gzip + plain) }
+        #expect(try decode(plain + plain).count == 2)
+    }
+
+    /// A batch claiming 1 zstd-compressed record whose payload expands to 2,000,000 zeros.
+    @Test func aZstdBombStopsAtTheCap() throws {
+        var bytes = Array(RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)[0..<61])
+        bytes[22] = 4
+        bytes[23...26] = [0, 0, 0, 0]
+        bytes[57...60] = [0, 0, 0, 1]
+        bytes += RecordBatchFixtures.bytes(RecordBatchFixtures.zstdZeros)
+        let length = UInt32(bytes.count - 12)
+        bytes[8...11] = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+        Self.fixCRC(&bytes)
+        Self.expectCode(.messageTooLarge) {
+            _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: 1000, maxDecompressedBytes: 1_000_000))
+        }
+        // With room for the zeros, decoding gets past the cap and fails on the records themselves.
+        Self.expectCode(.corruptMessage) {
+            _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: 1000, maxDecompressedBytes: 3_000_000))
+        }
+    }
+
+    @Test func garbageCompressedPayloadIsCorrupt() {
+        var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.gzip)
+        bytes[90] ^= 0xFF
+        Self.fixCRC(&bytes)
+        Self.expectCode(.corruptMessage) { _ = try decode(bytes) }
+    }
+}
