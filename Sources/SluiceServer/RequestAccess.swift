@@ -50,6 +50,9 @@ extension Request {
             return [RequiredAccess(operation: .admin, topic: nil)]
         case .stats:
             return [RequiredAccess(operation: .admin, topic: nil)]
+        case .initProducerID:
+            // A producer id is only worth having for producing: it needs `produce` on some topic.
+            return [RequiredAccess(operation: .produce, topic: nil)]
         }
     }
 }

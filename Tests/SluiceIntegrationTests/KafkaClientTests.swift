@@ -9,15 +9,10 @@ import Testing
 ///
 /// The Python side lives in `KafkaClients/kafka_clients.py`: each scenario asserts what it checks and exits non-zero
 /// with a message on the first failure; scenarios that hand data back print one JSON object on their last line.
-@Suite(.serialized, .enabled(if: KafkaClientTests.clientsInstalled, "needs kcat, confluent-kafka and kafka-python"))
+@Suite(.serialized, .enabled(if: KafkaTools.installed, "needs kcat, confluent-kafka and kafka-python"))
 struct KafkaClientTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("KafkaClients/kafka_clients.py").path
-
-    static let clientsInstalled: Bool = {
-        run(["kcat", "-V"]).status == 0
-            && run(["python3", "-c", "import confluent_kafka, kafka"]).status == 0
-    }()
 
     struct Outcome {
         var status: Int32
@@ -167,7 +162,7 @@ struct KafkaClientTests {
                 native += batch.map { consumed in
                     let record = consumed.record
                     var headers: [String: String] = [:]
-                    for header in record.headers { headers[header.key] = header.value.map { String(decoding: $0, as: UTF8.self) } }
+                    for header in record.headers { headers[header.name] = header.value.map { String(decoding: $0, as: UTF8.self) } }
                     return Seen(partition: partition, offset: record.offset,
                                 key: record.key.map { String(decoding: $0, as: UTF8.self) },
                                 value: record.value.map { String(decoding: $0, as: UTF8.self) }, headers: headers)
@@ -293,11 +288,17 @@ struct KafkaClientTests {
                 let lag = (described["partitions"] as? [[String: Any]])?.compactMap { $0["lag"] as? Int } ?? []
                 if lag.count == 2 && lag.allSatisfy({ $0 == 0 }) { break }
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            try await Task.sleep(for: .milliseconds(200))
         }
         let members = described["members"] as? [[String: Any]] ?? []
         #expect(members.count == 1, "\(described)")
         let partitions = described["partitions"] as? [[String: Any]] ?? []
         #expect(partitions.count == 2 && partitions.allSatisfy { $0["lag"] as? Int == 0 }, "\(described)")
     }
+}
+
+/// Whether the real Kafka clients the tests drive are installed.
+enum KafkaTools {
+    static let installed: Bool = KafkaClientTests.run(["kcat", "-V"]).status == 0
+        && KafkaClientTests.run(["python3", "-c", "import confluent_kafka, kafka"]).status == 0
 }

@@ -1,3 +1,4 @@
+import Logging
 import SluiceBroker
 import SluiceCore
 import SluiceKafka

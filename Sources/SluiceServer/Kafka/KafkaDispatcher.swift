@@ -3,6 +3,7 @@ import NIOCore
 import SluiceBroker
 import SluiceCore
 import SluiceKafka
+import Synchronization
 
 /// Turns Kafka requests into broker calls and broker results into Kafka responses: the adapter between Kafka's
 /// protocol and Sluice's broker. No I/O: `KafkaConnectionHandler` feeds it frames and writes what it answers.
@@ -224,10 +225,10 @@ struct KafkaDispatcher: Sendable {
 /// The host and port the Kafka listener tells clients to connect to: known once the socket is bound (the port may
 /// have been 0).
 final class KafkaAdvertisedAddress: Sendable {
-    private let address: Locked<(host: String, port: Int32)>
+    private let address: Mutex<(host: String, port: Int32)>
 
     init(host: String, port: Int) {
-        address = Locked((host, Int32(port)))
+        address = Mutex((host, Int32(port)))
     }
 
     var host: String { address.withLock { $0.host } }

@@ -1,7 +1,9 @@
+import Logging
 import NIOCore
 import NIOPosix
 import SluiceCore
 import SluiceKafka
+import Synchronization
 
 extension SluiceServer {
     /// Binds the Kafka listener: TCP at the configured address, each connection framed by `KafkaFrameDecoder` and
@@ -11,8 +13,10 @@ extension SluiceServer {
     /// the port may use it, which is why it is off by default and meant for loopback.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
         if configuration.access != nil {
-            logger.warning("the access policy does not cover the Kafka listener: any process that can reach "
-                           + "\(settings.host):\(settings.port) may produce, consume and administer")
+            logger.warning("""
+                the access policy does not cover the Kafka listener: any process that can reach \
+                \(settings.host):\(settings.port) may produce, consume and administer
+                """)
         }
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
         let dispatcher = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)

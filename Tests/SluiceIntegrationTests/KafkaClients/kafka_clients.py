@@ -44,8 +44,8 @@ def ck_admin(bootstrap):
 
 
 def ck_create(bootstrap, name, partitions):
-    futures = ck_admin(bootstrap).create_topics([NewTopic(name, partitions, 1)])
-    futures[name].result(15)
+    admin = ck_admin(bootstrap)  # kept alive until the answer arrives: a dropped client cancels its requests
+    admin.create_topics([NewTopic(name, partitions, 1)])[name].result(15)
 
 
 def scenario_admin_confluent(bootstrap):
@@ -264,6 +264,8 @@ def scenario_member(bootstrap, client, topic, group, outfile):
     """
     out = open(outfile, "a", buffering=1)
     stopping = []
+    # A parent may have started us with SIGTERM blocked (the mask is inherited): take it back.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     if client == "confluent":
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
