@@ -258,11 +258,21 @@ extension ByteBuffer {
 
     mutating func writeKafkaVarlong(_ value: Int64) {
         var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while raw >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: raw) | 0x80)
-            raw >>= 7
+        if raw < 0x80 {
+            writeInteger(UInt8(raw))
+            return
         }
-        writeInteger(UInt8(raw))
+        // One capacity check for the whole varint rather than one per byte (a hot path of the batch encoder).
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 10) { out in
+            var n = 0
+            while raw >= 0x80 {
+                out[n] = UInt8(truncatingIfNeeded: raw) | 0x80
+                raw >>= 7
+                n += 1
+            }
+            out[n] = UInt8(raw)
+            return n + 1
+        }
     }
 
     mutating func writeKafkaVarint(_ value: Int32) { writeKafkaVarlong(Int64(value)) }

@@ -10,8 +10,20 @@ import SluiceCore
 public enum KafkaRecordBatchEncoder {
     /// Appends one batch holding `records`. Precondition: `records` is non-empty, in ascending offset order, and
     /// spans less than 2³¹ offsets.
+    public static func write(_ records: [Record], partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer) {
+        write(generic: records, partitionLeaderEpoch: partitionLeaderEpoch, into: &buffer)
+    }
+
+    /// `write` for a slice, e.g. one batch's worth of a longer read.
     public static func write(
-        _ records: some Collection<Record>, partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer
+        _ records: ArraySlice<Record>, partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer
+    ) {
+        write(generic: records, partitionLeaderEpoch: partitionLeaderEpoch, into: &buffer)
+    }
+
+    /// The body of both `write`s; not public so that it is specialized here rather than called generically.
+    static func write(
+        generic records: some Collection<Record>, partitionLeaderEpoch: Int32, into buffer: inout ByteBuffer
     ) {
         guard let first = records.first else { preconditionFailure("a RecordBatch holds at least one record") }
         var last = first
@@ -52,7 +64,11 @@ public enum KafkaRecordBatchEncoder {
     }
 
     /// The bytes `write` appends for these records, for reserving capacity or checking a fetch budget.
-    public static func encodedSize(_ records: some Collection<Record>) -> Int {
+    public static func encodedSize(_ records: [Record]) -> Int { encodedSize(generic: records) }
+
+    public static func encodedSize(_ records: ArraySlice<Record>) -> Int { encodedSize(generic: records) }
+
+    static func encodedSize(generic records: some Collection<Record>) -> Int {
         guard let first = records.first else { return 0 }
         var size = KafkaRecordBatchDecoder.headerSize
         for record in records {
