@@ -450,7 +450,7 @@ public final class Broker: Sendable {
             return Array(registry.topics.values)
         }
         sweeper.stop()
-        for handle in handles { await handle.close() }
+        for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 
