@@ -107,7 +107,7 @@ import Testing
         await harness.remove()
     }
 
-    @Test func batchesResentAcrossAServerRestartAreStoredOnce() async throws {
+    @Test func producingAcrossAServerRestartLosesAndDuplicatesNothing() async throws {
         let harness = try Harness()
         try await harness.start()
         let admin = try await SluiceClient.connect(socketPath: harness.socket)
@@ -117,7 +117,8 @@ import Testing
             socketPath: harness.socket, configuration: ProducerConfiguration(batchSize: 50, retries: 30))
         let acks = Acks()
         await produce(producer, count: 10_000, partitions: 2, acks: acks)
-        // Stop the server while batches are in flight: some are committed with their answer lost.
+        // Stop the server while batches are in flight: they are answered shutting_down or lost with the connection,
+        // sent again to the new server, and stored once.
         while acks.total < 2_000 { try await Task.sleep(for: .milliseconds(1)) }
         await harness.stop()
         try await harness.start()
