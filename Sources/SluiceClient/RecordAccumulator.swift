@@ -318,6 +318,11 @@ struct RecordAccumulator {
                 // Deleted, or re-created smaller: the next record of the topic looks it up again.
                 if topics[batch.topicPartition.topic]?.loading == false { topics[batch.topicPartition.topic]?.info = nil }
             }
+            if case .failure(let error) = outcome, error.code == .unknownProducerID, case .ready = identity {
+                // The server does not know the id (its data was replaced): the batch fails, the next ones get a new
+                // id (their partitions start over at an out-of-order answer).
+                identity = .none
+            }
             withQueue(batch.topicPartition) { $0.answer(batch.id, outcome) }
         }
         for tp in Set(batches.map(\.topicPartition)) { settle(tp, &actions) }

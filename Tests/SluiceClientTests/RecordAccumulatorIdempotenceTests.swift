@@ -152,6 +152,20 @@ import Testing
         #expect(log.ackedNames == ["x", "y"])
     }
 
+    @Test func anUnknownProducerIDFailsTheBatchAndTheNextOnesAskForANewID() {
+        var state = accumulator()
+        let log = Log()
+        _ = send(&state, log, ["x", "y"])
+        let sent = state.identityLoaded(.success(identity)).requests
+        perform(state.completed(sent[0], refusal(.unknownProducerID)))
+        #expect(log.failedNames == ["x", "y"])
+        _ = state.enqueue(ProducerRecord(value: [1]), topic: "t", partition: 0, completion: log.completion("a"), now: t0)
+        let full = state.enqueue(ProducerRecord(value: [2]), topic: "t", partition: 0, completion: log.completion("b"), now: t0)
+        #expect(full.identityLoads == [.zero] && full.requests.isEmpty)
+        let renewed = state.identityLoaded(.success(ProducerIdentity(producerID: 8, epoch: 0)))
+        #expect(renewed.requests.first?.first?.sequence?.producerID == 8)
+    }
+
     @Test func aServerWithoutIdempotenceIsUsedWithoutSequences() {
         var state = accumulator()
         let log = Log()
