@@ -492,7 +492,7 @@ public final class Broker: Sendable {
         }
         sweeper.stop()
         classicGroups.stop()
-        for handle in handles { await handle.close() }
+        for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 

@@ -21,6 +21,9 @@ final class TopicHandle: Sendable {
     private let pending = Mutex(PendingState())
     private let readers = Mutex<[Owned<TopicReader>]>([])
     private let closed = Atomic<Bool>(false)
+    /// Closed because the broker stops (produces still pending are answered `.shuttingDown`, which a producer
+    /// retries) rather than because the topic is deleted (`.unknownTopic`).
+    private let stopping = Atomic<Bool>(false)
     let logger: Logger
     /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
     let retention: TopicRetention
@@ -116,7 +119,9 @@ final class TopicHandle: Sendable {
 
     private func commit(_ batch: [Produce]) {
         if isClosed {
-            for request in batch { request.completion(.failure(SluiceError.unknownTopic(name))) }
+            let error = stopping.load(ordering: .acquiring)
+                ? SluiceError(.shuttingDown, "the server is shutting down") : SluiceError.unknownTopic(name)
+            for request in batch { request.completion(.failure(error)) }
             return
         }
         let now = retention.clock()
@@ -205,7 +210,8 @@ final class TopicHandle: Sendable {
     }
 
     /// Stops taking produces, finishes the commits in flight, drops pooled readers and wakes every waiting fetch.
-    func close() async {
+    func close(shuttingDown: Bool = false) async {
+        stopping.store(shuttingDown, ordering: .releasing)
         closed.store(true, ordering: .releasing)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             writerQueue.async { continuation.resume() }

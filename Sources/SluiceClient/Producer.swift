@@ -22,6 +22,8 @@ public final class Producer: Sendable {
     private let handle: ConnectionHandle
     private let eventLoop: any EventLoop
     private let state: Mutex<RecordAccumulator>
+    /// Requests made by the state machine, by ticket, until sent in ticket order from `eventLoop`.
+    private let outbox = Mutex<(next: Int, pending: [Int: [ProducerBatch]])>((0, [:]))
 
     /// The largest request sent; the server's default frame limit.
     static let maxRequestBytes = 16 << 20
@@ -122,7 +124,7 @@ public final class Producer: Sendable {
         for (completion, error) in actions.failedRecords { completion(.failure(error)) }
         for (waiter, result) in actions.countAnswers { waiter(result) }
         for continuation in actions.resumed { continuation.resume() }
-        for batches in actions.requests { send(batches) }
+        if !actions.requests.isEmpty { post(actions.requests, from: actions.firstRequestTicket) }
         if let deadline = actions.lingerTimer {
             eventLoop.scheduleTask(deadline: deadline) { self.timerFired() }
         }
@@ -148,6 +150,24 @@ public final class Producer: Sendable {
     private func timerFired() {
         let now = NIODeadline.now()
         perform(state.withLock { $0.timerFired(now: now) })
+    }
+
+    /// Sends requests in the order the state machine made them (their tickets), whichever thread performs them:
+    /// a partition's batches in flight must reach the server in sequence. Every send runs on `eventLoop`, so sends
+    /// reach the connection in the order they are made.
+    private func post(_ requests: [[ProducerBatch]], from ticket: Int) {
+        outbox.withLock { outbox in
+            for (index, request) in requests.enumerated() { outbox.pending[ticket + index] = request }
+        }
+        eventLoop.execute {
+            while let request = self.outbox.withLock({ outbox -> [ProducerBatch]? in
+                guard let request = outbox.pending.removeValue(forKey: outbox.next) else { return nil }
+                outbox.next += 1
+                return request
+            }) {
+                self.send(request)
+            }
+        }
     }
 
     private func send(_ batches: [ProducerBatch]) {

@@ -50,9 +50,6 @@ public struct ProducerConfiguration: Sendable, Hashable {
         self.maxInFlightPerPartition = maxInFlightPerPartition
     }
 
-    /// The batches of one partition that may be in flight at once.
-    var partitionWindow: Int { idempotent ? max(maxInFlightPerPartition, 1) : 1 }
-
     /// The back-off before retry number `attempt` (1 for the first retry).
     func backoff(attempt: Int) -> Int {
         let base = max(retryBackoffMs, 0)

@@ -57,6 +57,15 @@ struct RecordAccumulator {
     var identity = IdentityState.none
     /// The id the next new batch gets.
     var nextBatchID = 0
+    /// Requests are numbered in the order this state machine makes them; `Producer` sends them in that order.
+    var nextRequestTicket = 0
+
+    /// The batches of one partition that may be in flight at once: one without idempotence (a retry must not be
+    /// overtaken), else `maxInFlightPerPartition`.
+    var partitionWindow: Int {
+        if case .disabled = identity { return 1 }
+        return max(configuration.maxInFlightPerPartition, 1)
+    }
 
     enum IdentityState {
         /// Not asked for yet (or asking failed and records failed with it).
@@ -149,7 +158,7 @@ struct RecordAccumulator {
         let tp = TopicPartition(topic: topic, partition: partition)
         let flushing = flushes.isFlushing
         let (lingerMs, batchSize, maxBatchBytes, window) =
-            (configuration.lingerMs, configuration.batchSize, configuration.maxBatchBytes, configuration.partitionWindow)
+            (configuration.lingerMs, configuration.batchSize, configuration.maxBatchBytes, partitionWindow)
         let (full, next) = withQueue(tp) { queue -> (Bool, NextStep) in
             let full = queue.append(queued, batchSize: batchSize, maxBatchBytes: maxBatchBytes)
             if !queue.canSend(window: window) { return (full, .wait) }
@@ -192,7 +201,7 @@ struct RecordAccumulator {
     /// A lingering partition's records are due: they go now if the partition may send, else when one of its
     /// batches in flight is answered.
     private mutating func sendLingering(_ tp: TopicPartition) {
-        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true {
+        if partitions[tp]?.canSend(window: partitionWindow) == true {
             markReady(tp)
         } else {
             partitions[tp]?.lingerDeadline = nil
@@ -225,7 +234,7 @@ struct RecordAccumulator {
             sequencing = nil
         }
         let (batchSize, maxBatchBytes, window) =
-            (configuration.batchSize, configuration.maxBatchBytes, configuration.partitionWindow)
+            (configuration.batchSize, configuration.maxBatchBytes, partitionWindow)
         while inFlightRequests < configuration.maxInFlightRequests, !ready.isEmpty {
             var request: [ProducerBatch] = []
             var inRequest: Set<TopicPartition> = []
@@ -251,6 +260,8 @@ struct RecordAccumulator {
                 if more { markReady(tp) }
             }
             inFlightRequests += 1
+            if actions.requests.isEmpty { actions.firstRequestTicket = nextRequestTicket }
+            nextRequestTicket += 1
             actions.requests.append(request)
         }
     }
@@ -307,6 +318,11 @@ struct RecordAccumulator {
                 // Deleted, or re-created smaller: the next record of the topic looks it up again.
                 if topics[batch.topicPartition.topic]?.loading == false { topics[batch.topicPartition.topic]?.info = nil }
             }
+            if case .failure(let error) = outcome, error.code == .unknownProducerID, case .ready = identity {
+                // The server does not know the id (its data was replaced): the batch fails, the next ones get a new
+                // id (their partitions start over at an out-of-order answer).
+                identity = .none
+            }
             withQueue(batch.topicPartition) { $0.answer(batch.id, outcome) }
         }
         for tp in Set(batches.map(\.topicPartition)) { settle(tp, &actions) }
@@ -339,7 +355,7 @@ struct RecordAccumulator {
         if let attempt = settlement.backoffAttempt {
             actions.retryTimers.append((tp, .milliseconds(Int64(configuration.backoff(attempt: attempt)))))
         }
-        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true { markReady(tp) }
+        if partitions[tp]?.canSend(window: partitionWindow) == true { markReady(tp) }
     }
 
     /// A retry's back-off has passed: the partition's batches go out again.
@@ -347,7 +363,7 @@ struct RecordAccumulator {
         var actions = ProducerActions()
         guard partitions[tp]?.backingOff == true else { return actions }
         partitions[tp]?.backingOff = false
-        if partitions[tp]?.canSend(window: configuration.partitionWindow) == true { markReady(tp) }
+        if partitions[tp]?.canSend(window: partitionWindow) == true { markReady(tp) }
         dispatch(&actions)
         return actions
     }
@@ -456,6 +472,9 @@ struct ProducerActions: Sendable {
     var countAnswers: [(waiter: PartitionCountWaiter, result: Result<Int32, SluiceError>)] = []
     var resumed: [CheckedContinuation<Void, Never>] = []
     var requests: [[ProducerBatch]] = []
+    /// The number of `requests[0]`; the others follow. Requests must reach the connection in this order, whatever
+    /// thread performs the actions, so that a partition's batches arrive in sequence.
+    var firstRequestTicket = 0
     var lingerTimer: NIODeadline?
     var retryTimers: [(TopicPartition, TimeAmount)] = []
     var metadataLoads: [(topic: String, delay: TimeAmount)] = []
