@@ -21,6 +21,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-mirror", targets: ["sluice-mirror"]),
         .library(name: "SluiceClient", targets: ["SluiceClient"]),
         .library(name: "SluiceStorage", targets: ["SluiceStorage"]),
     ],
@@ -35,6 +36,11 @@ let package = Package(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
         ),
         .target(
             name: "SluiceCore",
@@ -104,6 +110,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Its own library and executable, so that only sluice-mirror links librdkafka: `sluice serve` stays lean.
+        .target(
+            name: "SluiceMirror",
+            dependencies: ["CRdKafka", "SluiceCore", "SluiceProtocol", "SluiceClient"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sluice-mirror",
+            dependencies: [
+                "SluiceMirror",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sluice-dev",
             dependencies: ["SluiceCore", "SluiceStorage"],
@@ -140,6 +160,11 @@ let package = Package(
                 "SluiceClient", "SluiceProtocol", "SluiceCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceMirrorTests",
+            dependencies: ["SluiceMirror", "SluiceCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
