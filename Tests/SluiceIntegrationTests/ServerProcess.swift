@@ -10,6 +10,8 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var process: Process?
     private var stdoutPipe: Pipe?
     let stderrPath: String
+    /// With `--kafka-listen`: the `HOST:PORT` the server printed as `kafka listening on HOST:PORT`.
+    private(set) var kafkaAddress: String?
 
     /// A fresh temporary data directory (removed by `cleanUp()`), or `reusing` an existing one.
     init(reusing dataDirectory: String? = nil) throws {
@@ -61,7 +63,12 @@ final class ServerProcess: @unchecked Sendable {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
-            if String(decoding: seen, as: UTF8.self).contains("listening on \(socketPath)") { return self }
+            let text = String(decoding: seen, as: UTF8.self)
+            if text.contains("listening on \(socketPath)") {
+                kafkaAddress = text.split(separator: "\n").first { $0.hasPrefix("kafka listening on ") }
+                    .map { String($0.dropFirst("kafka listening on ".count)) }
+                return self
+            }
         }
         process.terminate()
         throw SluiceError(.unknown, "server did not start: \(String(decoding: seen, as: UTF8.self)) \(log)")
