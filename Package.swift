@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-mirror", targets: ["sluice-mirror"]),
         .library(name: "SluiceClient", targets: ["SluiceClient"]),
         .library(name: "SluiceStorage", targets: ["SluiceStorage"]),
     ],
@@ -41,6 +42,7 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+<<<<<<< HEAD
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -59,6 +61,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
+=======
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+>>>>>>> mirror
         ),
         .target(
             name: "SluiceCore",
@@ -135,6 +142,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Its own library and executable, so that only sluice-mirror links librdkafka: `sluice serve` stays lean.
+        .target(
+            name: "SluiceMirror",
+            dependencies: ["CRdKafka", "SluiceCore", "SluiceProtocol", "SluiceClient"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sluice-mirror",
+            dependencies: [
+                "SluiceMirror",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sluice-dev",
             dependencies: ["SluiceCore", "SluiceStorage"],
@@ -186,6 +207,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceMirrorTests",
+            dependencies: ["SluiceMirror", "SluiceCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

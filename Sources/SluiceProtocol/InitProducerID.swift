@@ -1,7 +1,7 @@
 import NIOCore
 import SluiceCore
 
-/// Asks the server for a new idempotent producer identity (API key 20).
+/// Asks the server for a new idempotent producer identity (API key 18).
 ///
 /// On the wire: an empty payload. Every request gets a fresh producer id, never handed out before.
 public struct InitProducerIDRequest: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import NIOCore
 import SluiceCore
 
-/// Asks for the server's metrics (API key 20). Needs `admin` under an access policy.
+/// Asks for the server's metrics (API key 19). Needs `admin` under an access policy.
 ///
 /// On the wire: an empty payload.
 public struct StatsRequest: Sendable, Equatable {

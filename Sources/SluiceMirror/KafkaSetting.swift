@@ -1,0 +1,33 @@
+/// One librdkafka configuration property, as `-X key=value` gives it.
+public struct KafkaSetting: Sendable, Hashable {
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+
+    /// Parses `key=value` (the value may contain `=`); throws `.usage` without a `=` or with an empty key.
+    public init(parsing text: String) throws(MirrorError) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw .usage("-X expects key=value, not '\(text)'")
+        }
+        key = String(text[..<equals])
+        value = String(text[text.index(after: equals)...])
+    }
+
+    /// What the mirror sets before the user's settings: idempotent production acknowledged by all in-sync replicas.
+    /// `-X` may override them; `enable.idempotence=false` then allows duplicates on a producer's own retries.
+    public static let mirrorDefaults: [KafkaSetting] = [
+        KafkaSetting(key: "enable.idempotence", value: "true"),
+        KafkaSetting(key: "acks", value: "all"),
+        KafkaSetting(key: "client.id", value: "sluice-mirror"),
+        KafkaSetting(key: "linger.ms", value: "5"),
+    ]
+
+    /// The value shown in messages: secrets (passwords, keys) are replaced by `***`.
+    var printableValue: String {
+        key.contains("password") || key.contains("secret") || key.hasSuffix(".pem") ? "***" : value
+    }
+}
