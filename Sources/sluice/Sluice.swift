@@ -7,11 +7,8 @@ struct Sluice: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A persistent, Kafka-style message log and queue for one host.",
         version: SluiceVersion.current,
-<<<<<<< HEAD
-        subcommands: [Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Stats.self, Bench.self]
-=======
-        subcommands: [Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Mirror.self, Bench.self]
->>>>>>> mirror
+        subcommands: [Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Stats.self, Mirror.self,
+                      Bench.self]
     )
 }
 

@@ -7,19 +7,6 @@ import Testing
 /// listener, through a SIGKILL and a restart; and its refusals.
 @Suite(.serialized) struct MirrorTests {
     /// Whether `sluice serve` has the Kafka-protocol listener that stands in for a cluster here.
-    static let kafkaListenerAvailable: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = ["serve", "--help"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        let help = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: help, as: UTF8.self).contains("--kafka-listen")
-    }()
-
     static var mirrorBinary: String {
         URL(fileURLWithPath: ServerProcess.binary).deletingLastPathComponent().appendingPathComponent("sluice-mirror").path
     }
@@ -117,7 +104,7 @@ import Testing
         return Dictionary(offsets.map { ($0.partition, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
-    @Test(.enabled(if: kafkaListenerAvailable, "needs `sluice serve --kafka-listen` to stand in for a cluster"))
+    @Test
     func mirrorsAKeyedTopicWithHeadersThroughAKillAndRestart() async throws {
         let source = try ServerProcess().start()
         let target = try ServerProcess().start(extraArguments: ["--kafka-listen", "127.0.0.1:\(Self.freePort())"])
