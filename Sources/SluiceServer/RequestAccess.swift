@@ -9,7 +9,7 @@ struct RequiredAccess: Sendable, Hashable {
 extension Request {
     /// The permissions this request needs under an access policy; empty for requests anyone connected may make.
     ///
-    /// `api_versions`, `metadata` (partition counts and offsets), and a member's `heartbeat` and `leave_group` (it
+    /// `api_versions`, `metadata` (partition counts and offsets), `init_producer_id`, and a member's `heartbeat` and `leave_group` (it
     /// joined with `consume` on its topics) need nothing. Reading a group's offsets or state needs `consume` on its
     /// topics, or on some topic when the request names none. Everything that deletes, resets or reconfigures needs
     /// `admin`.
@@ -51,8 +51,9 @@ extension Request {
         case .stats:
             return [RequiredAccess(operation: .admin, topic: nil)]
         case .initProducerID:
-            // A producer id is only worth having for producing: it needs `produce` on some topic.
-            return [RequiredAccess(operation: .produce, topic: nil)]
+            // An id alone writes nothing to any topic; leaving it open lets a refused producer hear which topic it
+            // may not write to, instead of failing on the id.
+            return []
         }
     }
 }

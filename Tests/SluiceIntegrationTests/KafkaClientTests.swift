@@ -255,6 +255,53 @@ struct KafkaClientTests {
         scenario("out-of-range", server.kafkaAddress, "times")
     }
 
+    // MARK: - Idempotent retries across a crash
+
+    /// An idempotent Kafka producer keeps sending while the server is SIGKILLed and restarted on the same port: the
+    /// batches it retries (their first attempt may have been committed before the kill) are stored once, because
+    /// the producer's sequence numbers are checked in the same transaction as its records.
+    @Test func anIdempotentProducerRetryingThroughACrashStoresEachRecordOnce() async throws {
+        let port = MirrorTests.freePort()
+        let first = try ServerProcess().start(extraArguments: ["--kafka-listen", "127.0.0.1:\(port)"])
+        defer { first.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: first.socketPath)
+        try await client.createTopic("retried", partitions: 2)
+        await client.close()
+        let producer = Task.detached {
+            Self.run(["python3", Self.script, "produce-through-restart", first.kafkaAddress, "retried", "3000", "4"],
+                     timeout: 180)
+        }
+        try await Task.sleep(for: .milliseconds(1500))
+        first.kill()
+        try await Task.sleep(for: .milliseconds(300))
+        let second = try ServerProcess(reusing: first.dataDirectory)
+            .start(extraArguments: ["--kafka-listen", "127.0.0.1:\(port)"])
+        defer { second.cleanUp() }
+        let outcome = await producer.value
+        #expect(outcome.status == 0, "\(outcome.stderr.suffix(2000))")
+        let delivered = outcome.json["delivered"] as? [String] ?? []
+        #expect(delivered.count == 3000, "delivered \(delivered.count), failed \(outcome.json["failed"] ?? "?")")
+        let reader = try await SluiceClient.connect(socketPath: second.socketPath)
+        var stored: [String] = []
+        for partition in Int32(0)..<2 {
+            let consumer = try await reader.makeConsumer(ConsumerConfiguration(autoOffsetReset: .earliest))
+            let tp = TopicPartition(topic: "retried", partition: partition)
+            await consumer.assign([tp])
+            try await consumer.seek(tp, to: .beginning)
+            var idle = 0
+            while idle < 3 {
+                let batch = try await consumer.poll(maxWaitMs: 100)
+                idle = batch.isEmpty ? idle + 1 : 0
+                stored += batch.map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
+            }
+            await consumer.close()
+        }
+        await reader.close()
+        let counts = Dictionary(stored.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(counts.filter { $0.value > 1 }.isEmpty, "stored twice: \(counts.filter { $0.value > 1 }.keys.sorted().prefix(10))")
+        #expect(Set(delivered).isSubset(of: Set(stored)), "acknowledged but missing: \(Set(delivered).subtracting(stored).count)")
+    }
+
     // MARK: - Groups
 
     @Test func mixedGroupRebalancesOnJoinLeaveAndKillAndResumes() throws {

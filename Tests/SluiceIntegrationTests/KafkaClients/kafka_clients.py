@@ -140,6 +140,28 @@ def scenario_produce(bootstrap, client, topic, prefix, count):
     print(json.dumps({"delivered": [{"partition": p, "offset": o, "value": v} for p, o, v in delivered]}))
 
 
+def scenario_produce_through_restart(bootstrap, topic, count, seconds):
+    """An idempotent confluent-kafka producer sends `count` records spread over `seconds` while the caller kills and
+    restarts the server; it keeps retrying until every record is acknowledged or fails for good."""
+    count, seconds = int(count), float(seconds)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 2,
+                         "message.timeout.ms": 60000, "reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 200})
+    delivered, failed = [], []
+
+    def on_delivery(error, message):
+        (failed if error else delivered).append(message.value().decode())
+
+    start = time.time()
+    for i in range(count):
+        producer.produce(topic, value=f"r-{i}".encode(), key=f"k{i % 5}".encode(), on_delivery=on_delivery)
+        producer.poll(0)
+        pause = start + seconds * (i + 1) / count - time.time()
+        if pause > 0:
+            time.sleep(pause)
+    producer.flush(90)
+    print(json.dumps({"delivered": delivered, "failed": len(failed)}))
+
+
 # ---------------------------------------------------------------------------- consume
 
 def consume_confluent(bootstrap, topic, partitions, expected):
@@ -409,6 +431,7 @@ SCENARIOS = {
     "admin-kafka-python": scenario_admin_kafka_python,
     "produce": scenario_produce,
     "consume": scenario_consume,
+    "produce-through-restart": scenario_produce_through_restart,
     "offsets-for-times": scenario_offsets_for_times,
     "out-of-range": scenario_out_of_range,
     "member": scenario_member,
