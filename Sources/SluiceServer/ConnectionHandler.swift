@@ -23,6 +23,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var flushScheduled = false
     /// A read the channel asked for while the connection was saturated, to be issued once it drains.
     private var readHeld = false
+    /// Bytes that the responses of dispatched requests may take until the socket has taken them (a fetch reserves
+    /// its `maxBytes`); past it, requests wait in `parked`, in order, and the connection is not read.
+    private let responseBudget: Int
+    private var reserved = 0
+    private var parked: [(request: Request, correlationID: Int32, reserve: Int)] = []
 
     init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
          maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
@@ -30,6 +35,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.dispatcher = dispatcher
         self.maxInFlight = maxInFlight
         self.maxResponseBytes = maxResponseBytes
+        self.responseBudget = max(4 * maxResponseBytes, 16 << 20)
         self.logger = logger
     }
 
@@ -61,8 +67,42 @@ final class ConnectionHandler: ChannelDuplexHandler {
             fail(context: context, correlationID: header.correlationID, error: error, close: close)
             return
         }
+        let reserve = Self.responseReserve(request, maxResponseBytes: maxResponseBytes)
+        if !parked.isEmpty || !fits(reserve) {
+            parked.append((request, header.correlationID, reserve))
+            return
+        }
+        dispatch(request, correlationID: header.correlationID, reserve: reserve, context: context)
+    }
+
+    /// What a request's response may take: a fetch's byte limit (capped at the response limit); other responses
+    /// are small.
+    private static func responseReserve(_ request: Request, maxResponseBytes: Int) -> Int {
+        guard case .fetch(let fetch) = request else { return 0 }
+        return min(max(Int(fetch.maxBytes), 0), maxResponseBytes)
+    }
+
+    /// Whether a request reserving `reserve` bytes may be dispatched now; one always may when nothing is reserved.
+    private func fits(_ reserve: Int) -> Bool {
+        reserve == 0 || reserved == 0 || reserved + reserve <= responseBudget
+    }
+
+    private func dispatchParked(context: ChannelHandlerContext) {
+        while let next = parked.first, fits(next.reserve) {
+            parked.removeFirst()
+            dispatch(next.request, correlationID: next.correlationID, reserve: next.reserve, context: context)
+        }
+    }
+
+    private func release(_ reserve: Int, context: ChannelHandlerContext) {
+        reserved -= reserve
+        dispatchParked(context: context)
+        resumeReadingIfDrained(context: context)
+    }
+
+    private func dispatch(_ request: Request, correlationID: Int32, reserve: Int, context: ChannelHandlerContext) {
         inFlight += 1
-        let correlationID = header.correlationID
+        reserved += reserve
         let expectsResponse = request.expectsResponse
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
@@ -75,7 +115,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.inFlight -= 1
-                if let buffer { handler.send(context: context, buffer) }
+                guard let buffer else { return handler.release(reserve, context: context) }
+                // The reservation lasts until the socket has taken the bytes (or the connection is gone).
+                let written = eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in
+                    let (handler, context) = bound.value
+                    handler.release(reserve, context: context)
+                }
+                handler.send(context: context, buffer, promise: written)
                 handler.resumeReadingIfDrained(context: context)
             }
         }
@@ -86,7 +133,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Reads only while the connection has room: fewer than `maxInFlight` unanswered requests and a writable
     /// socket (a client that does not read its responses stops being read, so the server's memory stays bounded).
     func read(context: ChannelHandlerContext) {
-        if inFlight >= maxInFlight || !context.channel.isWritable {
+        if inFlight >= maxInFlight || !parked.isEmpty || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()
@@ -99,7 +146,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func resumeReadingIfDrained(context: ChannelHandlerContext) {
-        if readHeld && inFlight < maxInFlight && context.channel.isWritable {
+        if readHeld && inFlight < maxInFlight && parked.isEmpty && context.channel.isWritable {
             readHeld = false
             context.read()
         }
@@ -124,9 +171,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Writes a response and flushes once per turn of the event loop, so responses completed together share one
     /// system call.
-    private func send(context: ChannelHandlerContext, _ buffer: ByteBuffer) {
-        guard context.channel.isActive else { return }
-        context.write(wrapOutboundOut(buffer), promise: nil)
+    private func send(context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
+        guard context.channel.isActive else {
+            promise?.succeed()
+            return
+        }
+        context.write(wrapOutboundOut(buffer), promise: promise)
         if !flushScheduled {
             flushScheduled = true
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)

@@ -49,7 +49,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         startReady(context: context)
     }
 
+    /// Starts what the queue allows, but nothing while the socket is not taking the answers already written: a client
+    /// that does not read cannot make the server build more responses for it.
     private func startReady(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else { return }
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         for id in queue.startable() {
@@ -90,6 +93,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        startReady(context: context)
         resumeReadingIfDrained(context: context)
         context.fireChannelWritabilityChanged()
     }
