@@ -32,7 +32,7 @@ public final class ClassicGroupCoordinator: Sendable {
         var groups: [String: ClassicGroup] = [:]
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 1
-        var timerArmedFor: Int64?
+        var timer = CoordinatorTimer()
         var stopped = false
     }
 
@@ -214,7 +214,7 @@ public final class ClassicGroupCoordinator: Sendable {
                 ])
             }
             state.groups[groupID] = group.isRemovable ? nil : group
-            return (Self.take(actions, from: &state), nextTimer(&state))
+            return (Self.take(actions, from: &state), Self.nextTimer(&state))
         }
         for resume in resumes { resume.run() }
         if let arm { schedule(at: arm) }
@@ -226,7 +226,7 @@ public final class ClassicGroupCoordinator: Sendable {
             var group = state.groups[groupID]
             let (value, actions) = body(&group)
             state.groups[groupID] = (group?.isRemovable ?? true) ? nil : group
-            return (value, Self.take(actions, from: &state), nextTimer(&state))
+            return (value, Self.take(actions, from: &state), Self.nextTimer(&state))
         }
         for resume in resumes { resume.run() }
         if let arm { schedule(at: arm) }
@@ -263,23 +263,19 @@ public final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    /// The deadline to arm a timer for, when it is earlier than the one armed (or none is).
-    private func nextTimer(_ state: inout State) -> Int64? {
-        guard let next = state.groups.values.compactMap(\.nextDeadline).min() else { return nil }
-        if let armed = state.timerArmedFor, armed <= next { return nil }
-        state.timerArmedFor = next
-        return next
+    /// The deadline to arm the timer for, when it is earlier than the one armed (or none is).
+    private static func nextTimer(_ state: inout State) -> Int64? {
+        state.timer.next(among: state.groups.values.compactMap(\.nextDeadline))
     }
 
     private func schedule(at deadline: Int64) {
-        let delay = max(0, deadline - clock())
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(delay) + 1)) { [self] in expireDue() }
+        CoordinatorTimer.schedule(at: deadline, now: clock(), on: queue) { [self] in expireDue() }
     }
 
     private func expireDue() {
         let now = clock()
         let (resumes, arm) = state.withLock { state -> ([Resume], Int64?) in
-            state.timerArmedFor = nil
+            state.timer.fired()
             var actions: [ClassicGroupAction] = []
             for (groupID, var group) in state.groups {
                 guard let due = group.nextDeadline, due <= now else { continue }
@@ -296,7 +292,7 @@ public final class ClassicGroupCoordinator: Sendable {
                 }
                 state.groups[groupID] = group.isRemovable ? nil : group
             }
-            return (Self.take(actions, from: &state), nextTimer(&state))
+            return (Self.take(actions, from: &state), Self.nextTimer(&state))
         }
         for resume in resumes { resume.run() }
         if let arm { schedule(at: arm) }

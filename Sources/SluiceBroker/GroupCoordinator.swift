@@ -67,7 +67,7 @@ final class GroupCoordinator: Sendable {
 
     struct State {
         var groups: [String: ConsumerGroup] = [:]
-        var timerArmedFor: Int64?
+        var timer = CoordinatorTimer()
     }
 
     init(logger: Logger, clock: @escaping @Sendable () -> Int64 = monotonicMillis,
@@ -205,23 +205,19 @@ final class GroupCoordinator: Sendable {
         return result
     }
 
-    /// The deadline to arm a timer for, when it is earlier than the one armed (or none is).
+    /// The deadline to arm the timer for, when it is earlier than the one armed (or none is).
     private static func nextTimer(_ state: inout State) -> Int64? {
-        guard let next = state.groups.values.compactMap(\.nextDeadline).min() else { return nil }
-        if let armed = state.timerArmedFor, armed <= next { return nil }
-        state.timerArmedFor = next
-        return next
+        state.timer.next(among: state.groups.values.compactMap(\.nextDeadline))
     }
 
     private func schedule(at deadline: Int64) {
-        let delay = max(0, deadline - clock())
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(delay) + 1)) { [self] in expireDue() }
+        CoordinatorTimer.schedule(at: deadline, now: clock(), on: queue) { [self] in expireDue() }
     }
 
     private func expireDue() {
         let now = clock()
         let groups = state.withLock { state -> [String] in
-            state.timerArmedFor = nil
+            state.timer.fired()
             return Array(state.groups.keys)
         }
         for group in groups {
