@@ -79,18 +79,18 @@ import Testing
 
     @Test func aCancelledHeldJoinIsAnsweredAndTheGroupStaysConsistent() async {
         let coordinator = ClassicGroupCoordinator(settings: Self.settings)
-        let only = await Self.joinWithHandshake(coordinator, group: "g", client: "one", rebalance: 3_000)
+        let only = await Self.joinWithHandshake(coordinator, group: "g", client: "one", rebalance: 10_000)
         #expect(only.generation == 1)
         _ = await coordinator.sync(groupID: "g", generation: 1, memberID: only.memberID, assignments: [])
         // A second member's join is held until the first rejoins, which it never does here.
-        let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "two", rebalance: 3_000) }
+        let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "two", rebalance: 10_000) }
         while coordinator.describe("g")?.state != "PreparingRebalance" { try? await Task.sleep(for: .milliseconds(5)) }
         held.cancel()
         let answer = await held.value
         #expect(answer.error == .rebalanceInProgress)
         #expect(coordinator.heartbeat(groupID: "g", generation: 1, memberID: only.memberID) == .rebalanceInProgress)
         // The first member rejoins alone: the cancelled member is dropped from the new generation.
-        let rejoin = await coordinator.join(Self.request("g", memberID: only.memberID, client: "one", rebalance: 3_000))
+        let rejoin = await coordinator.join(Self.request("g", memberID: only.memberID, client: "one", rebalance: 10_000))
         #expect(rejoin.generation == 2)
         #expect(rejoin.members.map(\.memberID) == [only.memberID])
     }

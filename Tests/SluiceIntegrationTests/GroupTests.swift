@@ -108,7 +108,9 @@ import Testing
         let description = try await client.describeGroup("workers")
         #expect(description.members.count == 4)
 
-        // Stop producing, let the members drain, then stop them.
+        // Stop producing (once it has sent a fair amount: on a loaded machine the rebalances above may have been
+        // quick next to the producer), let the members drain, then stop them.
+        _ = await waitUntil(seconds: 30) { produced.load(ordering: .relaxed) > 200 }
         producing.cancel()
         _ = await producing.value
         await producer.flush()
