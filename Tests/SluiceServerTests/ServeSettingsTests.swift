@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SluiceCore
 import Testing
@@ -9,13 +10,27 @@ import Testing
         try ServeSettings.parse(Array(text.utf8))
     }
 
+    /// The example shipped in docs/ is a valid configuration (its users and groups exist on the test machine only
+    /// partly, so it is read with them replaced by numbers).
+    @Test func theShippedExampleParses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/sluice.example.json").path
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"sluice\"", with: "\"0\"")
+            .replacingOccurrences(of: "\"sensors\"", with: "\"0\"").replacingOccurrences(of: "\"analytics\"", with: "\"0\"")
+        let settings = try parse(text)
+        #expect(settings.dataDir == "/var/lib/sluice")
+        #expect(settings.kafkaListen == nil && settings.kafkaAutoCreateTopics == false)
+        #expect(settings.access != nil)
+    }
+
     @Test func everySettingIsRead() throws {
         let settings = try parse("""
             {"data_dir": "/var/lib/sluice", "socket": "/run/sluice/sluice.sock", "socket_mode": "660",
              "socket_owner": "0", "socket_group": "root", "default_durability": "normal",
              "max_connections": 64, "max_in_flight": 128, "max_frame_bytes": 2048, "max_response_bytes": 4096,
              "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
-             "kafka_listen": "127.0.0.1:9092",
+             "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
              "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
             """)
         #expect(settings.dataDir == "/var/lib/sluice")
@@ -28,6 +43,8 @@ import Testing
         #expect(settings.shutdownTimeoutSeconds == 2.5)
         #expect(settings.logLevel == .debug)
         #expect(settings.metricsListen == "127.0.0.1:9464")
+        #expect(settings.kafkaListen == "127.0.0.1:9092")
+        #expect(settings.kafkaAutoCreateTopics == true && settings.kafkaDefaultPartitions == 3)
         #expect(settings.kafkaListen == "127.0.0.1:9092")
         #expect(settings.access == AccessPolicy(rules: [
             AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"]),
