@@ -78,6 +78,14 @@ public enum FileSystem {
         }
     }
 
+    /// Cuts a file to length 0, freeing its blocks even while some process still has it open (an unlinked file's
+    /// blocks are freed only at its last close); a missing file is not an error.
+    public static func truncate(_ path: String) throws(SluiceError) {
+        if truncateFile(path) != 0 && errno != ENOENT {
+            throw SluiceError(.storageError, "cannot truncate \(path): \(errorText())")
+        }
+    }
+
     /// Creates an empty file (or leaves an existing one as it is). Needs an inode and a directory entry, no data.
     public static func createEmpty(_ path: String) throws(SluiceError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
@@ -109,6 +117,9 @@ public enum FileSystem {
 
     static func errorText() -> String { String(cString: strerror(errno)) }
 }
+
+/// libc's `truncate`, which `FileSystem.truncate` hides inside the enum.
+private func truncateFile(_ path: String) -> Int32 { truncate(path, 0) }
 
 /// An exclusive advisory lock on the data directory, held for as long as this value lives.
 public final class DirectoryLock: Sendable {

@@ -97,6 +97,14 @@ public final class Store {
     /// left for later (`unfinishedDeletes`), in an order that a later attempt or the next open can always finish.
     private func finishDelete(_ name: String) {
         do throws(SluiceError) {
+            // A connection not yet let go of (the broker's handle may outlive its close by a moment) would keep an
+            // unlinked file's blocks until it closes, and the catalog needs them now: cutting the database and its
+            // WAL to nothing frees them at once. Not the -shm file: open connections have it mapped, and touching a
+            // truncated mapping is SIGBUS. That connection's checkpoint at close then finds its frames gone and
+            // fails, harmlessly: the files are being deleted anyway.
+            let database = directory.topicPath(name)
+            try FileSystem.truncate(database + "-wal")
+            try FileSystem.truncate(database)
             try removeFiles(name)
             try catalog.removeTopic(name)
             try FileSystem.remove(directory.tombstonePath(name))
