@@ -39,6 +39,15 @@ public struct DataDirectory: Sendable {
         return [db, db + "-wal", db + "-shm"]
     }
 
+    /// The suffix of a deletion marker: `NAME.db-deleted` beside `NAME.db` (as long as SQLite's `-journal` name, so
+    /// it fits where those fit). No topic file ends so: topic files end in `.db`, `-wal`, `-shm` or `-journal`.
+    static let tombstoneSuffix = ".db-deleted"
+
+    /// The empty file that records a decided deletion of `topic` on disk (see `Store.deleteTopic`).
+    public func tombstonePath(_ topic: String) -> String {
+        "\(topicsPath)/\(Self.fileStem(topic))\(Self.tombstoneSuffix)"
+    }
+
     /// Creates the directory and its `topics` folder when missing.
     public func create() throws(SluiceError) {
         for dir in [path, topicsPath] {
@@ -69,6 +78,35 @@ public enum FileSystem {
         }
     }
 
+    /// Cuts a file to length 0, freeing its blocks even while some process still has it open (an unlinked file's
+    /// blocks are freed only at its last close); a missing file is not an error.
+    public static func truncate(_ path: String) throws(SluiceError) {
+        if truncateFile(path) != 0 && errno != ENOENT {
+            throw SluiceError(.storageError, "cannot truncate \(path): \(errorText())")
+        }
+    }
+
+    /// Creates an empty file (or leaves an existing one as it is). Needs an inode and a directory entry, no data.
+    public static func createEmpty(_ path: String) throws(SluiceError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SluiceError(.storageError, "cannot create \(path): \(errorText())") }
+        close(fd)
+    }
+
+    /// The names in a directory (without `.` and `..`); empty when it cannot be read.
+    public static func contents(of path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Flushes a directory's entries (after creating or removing files in it).
     public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
@@ -79,6 +117,9 @@ public enum FileSystem {
 
     static func errorText() -> String { String(cString: strerror(errno)) }
 }
+
+/// libc's `truncate`, which `FileSystem.truncate` hides inside the enum.
+private func truncateFile(_ path: String) -> Int32 { truncate(path, 0) }
 
 /// An exclusive advisory lock on the data directory, held for as long as this value lives.
 public final class DirectoryLock: Sendable {

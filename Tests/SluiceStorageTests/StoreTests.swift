@@ -1,6 +1,6 @@
 import Foundation
 import SluiceCore
-import SluiceStorage
+@testable import SluiceStorage
 import Testing
 
 @Suite struct StoreTests {
@@ -253,6 +253,78 @@ import Testing
             }
             #expect(fileExists("\(dir)/topics/fine.db"))
             try store.createTopic("interrupted", config: TopicConfig(), now: t0)
+        }
+    }
+
+    /// How far a delete got before a crash: its tombstone written; the topic's files removed too; the catalog row
+    /// gone too. Opening finishes each the same way, and removes nothing else.
+    enum DeleteStage: String, CaseIterable { case tombstone, filesRemoved, rowRemoved }
+
+    @Test(arguments: DeleteStage.allCases)
+    func openFinishesADeleteInterruptedAfterItsTombstone(stage: DeleteStage) throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let store = try Store(path: dir)
+                try store.createTopic("interrupted", config: TopicConfig(), now: t0)
+                try store.createTopic("fine", config: TopicConfig(), now: t0)
+                try store.openWriter("interrupted").append(partition: 0, records: records(3), now: t0)
+                try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "interrupted", partition: 0, offset: 1)],
+                                                now: t0)
+            }
+            let tombstone = DataDirectory(path: dir).tombstonePath("interrupted")
+            #expect(tombstone == "\(dir)/topics/interrupted.db-deleted")
+            #expect(FileManager.default.createFile(atPath: tombstone, contents: nil))
+            if stage != .tombstone {
+                try FileManager.default.removeItem(atPath: "\(dir)/topics/interrupted.db")
+            }
+            if stage == .rowRemoved {
+                try rawExecute("\(dir)/catalog.db", "DELETE FROM topics WHERE name = 'interrupted'")
+                try rawExecute("\(dir)/catalog.db", "DELETE FROM group_offsets WHERE topic = 'interrupted'")
+            }
+
+            let store = try Store(path: dir)
+            #expect(try store.topics().map(\.name) == ["fine"])
+            #expect(store.unfinishedDeletes.isEmpty)
+            #expect(try rawScalar("\(dir)/catalog.db", "SELECT count(*) FROM topics WHERE name = 'interrupted'") == 0)
+            #expect(try store.catalog.committedOffsets(group: "g").isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/topics") == ["fine.db"])
+            try store.createTopic("interrupted", config: TopicConfig(), now: t0)
+            #expect(try store.openWriter("interrupted").append(partition: 0, records: records(1), now: t0) == 0)
+        }
+    }
+
+    /// Once its tombstone exists a delete has happened, even when the catalog cannot commit its part (here another
+    /// connection holds the write lock; on a full disk, others took the freed space): the topic's files are gone, it
+    /// is hidden from every lookup, and the catalog forgets it at the next admin operation that can write.
+    @Test func aDeleteTheCatalogRefusesIsHiddenAndFinishedLater() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store(path: dir)
+            try store.createTopic("gone", config: TopicConfig(), now: t0)
+            try store.createTopic("kept", config: TopicConfig(), now: t0)
+            try store.openWriter("gone").append(partition: 0, records: records(5), now: t0)
+            try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "gone", partition: 0, offset: 2)], now: t0)
+
+            store.catalog.connection.setBusyTimeout(milliseconds: 0)
+            let blocker = try Connection(path: "\(dir)/catalog.db")
+            try blocker.execute("BEGIN IMMEDIATE")
+            try store.deleteTopic("gone")
+            #expect(store.unfinishedDeletes == ["gone"])
+            #expect(try store.topics().map(\.name) == ["kept"])
+            expectError(.unknownTopic) { try store.topic("gone") }
+            expectError(.unknownTopic) { try store.openReader("gone") }
+            expectError(.unknownTopic) { try store.deleteTopic("gone") }
+            expectError(.topicBeingDeleted) { try store.createTopic("gone", config: TopicConfig(), now: t0) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/topics").sorted()
+                == ["gone.db-deleted", "kept.db"])
+            #expect(try rawScalar("\(dir)/catalog.db", "SELECT count(*) FROM topics WHERE name = 'gone'") == 1)
+
+            blocker.rollback()
+            try store.createTopic("gone", config: TopicConfig(), now: t0 + 1)
+            #expect(store.unfinishedDeletes.isEmpty)
+            #expect(try store.catalog.committedOffsets(group: "g").isEmpty)
+            #expect(try store.topic("gone").createdAt == t0 + 1)
+            #expect(try store.openWriter("gone").append(partition: 0, records: records(1), now: t0) == 0)
+            #expect(!fileExists("\(dir)/topics/gone.db-deleted"))
         }
     }
 }

@@ -20,6 +20,7 @@ public final class Connection {
 
     /// Opens (and with `.create`, creates) the database at `path`. Throws `SQLiteError`.
     public init(path: String, flags: OpenFlags = [.readWrite, .create]) throws(SQLiteError) {
+        _ = Self.libraryConfigured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags.rawValue | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard rc == SQLITE_OK, let db else {
@@ -32,6 +33,13 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, Self.defaultBusyTimeoutMs)
     }
+
+    /// Process-wide SQLite settings, applied once before the first open (SQLite takes them only before it is
+    /// initialised). Page caches allocate as they fill rather than 20 slots up front: about 70 KB less resident memory
+    /// per open connection (an idle server holds a writer per topic), and no measurable cost once a cache is warm.
+    private static let libraryConfigured: Void = {
+        _ = csqlite_disable_page_cache_bulk_allocation()
+    }()
 
     deinit {
         statements.removeAll()
