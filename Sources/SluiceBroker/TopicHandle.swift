@@ -42,16 +42,7 @@ final class TopicHandle: Sendable {
 
     struct PendingState {
         var requests: [Produce] = []
-        /// A drain is queued or running, or a wait for more requests is armed: a new request needs no drain.
         var drainScheduled = false
-        /// Decides whether a small batch waits for more requests before its commit.
-        var policy = GroupCommitPolicy<ContinuousClock>()
-        /// While a batch waits: how many pending requests end the wait early. Tells the current wait from a
-        /// stale timer by `waitGeneration`.
-        var waitingFor: Int?
-        var waitGeneration = 0
-        /// The pending batch has waited once already.
-        var waited = false
     }
 
     init(name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
@@ -101,13 +92,6 @@ final class TopicHandle: Sendable {
         let schedule = pending.withLock { state -> Bool in
             state.requests.append(Produce(partition: partition, records: records, sequence: sequence,
                                           completion: completion))
-            if let target = state.waitingFor {
-                // The batch waited for company and has it now: commit without waiting for the timer.
-                guard state.requests.count >= target else { return false }
-                state.waitingFor = nil
-                state.waitGeneration &+= 1
-                return true
-            }
             if state.drainScheduled { return false }
             state.drainScheduled = true
             return true
@@ -119,78 +103,26 @@ final class TopicHandle: Sendable {
 
     /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
     /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
-    /// A small batch may first wait, once, for more requests (see `GroupCommitPolicy`): then the drain stops and a
-    /// timer, or the request that completes the batch, starts the next one.
     private func drain() {
         for _ in 0..<Self.commitsPerTurn {
-            let now = ContinuousClock.now
-            let step = pending.withLock { state -> DrainStep in
-                if state.requests.isEmpty {
-                    state.drainScheduled = false
-                    return .idle
-                }
-                if case .wait(let deadline, let target) = state.policy.decide(
-                    pending: state.requests.count, alreadyWaited: state.waited, now: now)
-                {
-                    state.waited = true
-                    state.waitingFor = target
-                    state.waitGeneration &+= 1
-                    return .wait(deadline, generation: state.waitGeneration)
-                }
+            let batch = pending.withLock { state -> [Produce] in
                 let batch = state.requests
                 state.requests.removeAll(keepingCapacity: true)
-                state.waited = false
-                return .commit(batch)
+                if batch.isEmpty { state.drainScheduled = false }
+                return batch
             }
-            switch step {
-            case .idle:
-                return
-            case .wait(let deadline, let generation):
-                let delay = now.duration(to: deadline).components
-                let nanoseconds = Int(delay.seconds) * 1_000_000_000 + Int(delay.attoseconds / 1_000_000_000)
-                writerQueue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
-                    self.waitEnded(generation: generation)
-                }
-                return
-            case .commit(let batch):
-                let started = ContinuousClock.now
-                let records = commit(batch)
-                let duration = started.duration(to: .now)
-                pending.withLock { $0.policy.committed(requests: batch.count, records: records, duration: duration) }
-            }
+            if batch.isEmpty { return }
+            commit(batch)
         }
         writerQueue.async { self.drain() }
     }
 
-    private enum DrainStep {
-        case idle
-        case wait(ContinuousClock.Instant, generation: Int)
-        case commit([Produce])
-    }
-
-    /// The timer of a waiting batch fired: commits it, unless a request already ended the wait.
-    private func waitEnded(generation: Int) {
-        let current = pending.withLock { state -> Bool in
-            guard state.waitingFor != nil, state.waitGeneration == generation else { return false }
-            state.waitingFor = nil
-            return true
-        }
-        if current { drain() }
-    }
-
-    /// Appends and commits `batch` in one transaction, then completes its requests; returns how many records it held.
-    @discardableResult
-    private func commit(_ batch: [Produce]) -> Int {
+    private func commit(_ batch: [Produce]) {
         if isClosed {
             let error = stopping.load(ordering: .acquiring)
                 ? SluiceError(.shuttingDown, "the server is shutting down") : SluiceError.unknownTopic(name)
             for request in batch { request.completion(.failure(error)) }
-            return 0
-        }
-        var records = 0, bytes = 0
-        for request in batch {
-            records += request.records.count
-            for record in request.records { bytes += record.sizeInBytes }
+            return
         }
         let now = retention.clock()
         let appends = batch.map {
@@ -202,6 +134,11 @@ final class TopicHandle: Sendable {
             let elapsed = started.duration(to: .now)
             BrokerMetrics.commitDuration.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            var records = 0, bytes = 0
+            for request in batch {
+                records += request.records.count
+                for record in request.records { bytes += record.sizeInBytes }
+            }
             BrokerMetrics.commitBatchRecords.record(records)
             metrics.producedRecords.increment(by: records)
             metrics.producedBytes.increment(by: bytes)
@@ -222,7 +159,6 @@ final class TopicHandle: Sendable {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
         }
-        return records
     }
 
     /// Runs `body` with the writer on the writer queue, after every produce queued before it.

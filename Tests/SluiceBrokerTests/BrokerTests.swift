@@ -42,32 +42,6 @@ import Testing
         await cleanUp()
     }
 
-    /// Producers each waiting for their ack before the next send: small batches may wait for company
-    /// (`GroupCommitPolicy`), by a timer or until enough requests are pending; every one is answered, in order.
-    @Test func producersWaitingForEachAckAreAllAnsweredWithContiguousOffsets() async throws {
-        var config = TopicConfig(partitions: 1)
-        config.durability = .full
-        try await broker.createTopic("t", config: config)
-        let bases = await withTaskGroup(of: [Int64].self) { group in
-            for producer in 0..<8 {
-                group.addTask {
-                    var bases: [Int64] = []
-                    for round in 0..<25 {
-                        let outcome = await broker.produce([
-                            ProduceBatch(topic: "t", partition: 0, records: records(["\(producer)-\(round)"]))
-                        ])
-                        bases.append((try? outcome[0].result.get().baseOffset) ?? -1)
-                    }
-                    return bases
-                }
-            }
-            return await group.reduce(into: []) { $0 += [$1] }
-        }
-        for perProducer in bases { #expect(perProducer == perProducer.sorted()) }
-        #expect(bases.flatMap { $0 }.sorted() == (0..<200).map(Int64.init))
-        await cleanUp()
-    }
-
     @Test func fetchWaitsForACommitAndWakesOnIt() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let answered = Atomic<Bool>(false)
