@@ -230,11 +230,14 @@ public final class Broker: Sendable {
     /// Batches for one topic that arrive together share one transaction and one fsync (group commit).
     public func produce(_ batches: [ProduceBatch], completion: @escaping @Sendable ([ProduceOutcome]) -> Void) {
         if batches.isEmpty { return completion([]) }
-        let collector = Collector<ProduceOutcome>(count: batches.count, completion: completion)
+        // One batch (the common case) needs no collector: its outcome is the answer.
+        let collector = batches.count == 1
+            ? nil : Collector<ProduceOutcome>(count: batches.count, completion: completion)
         let stopping = registry.withLock { $0.shuttingDown }
         for (index, batch) in batches.enumerated() {
             let report: @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void = { result in
-                collector.set(index, ProduceOutcome(topic: batch.topic, partition: batch.partition, result: result))
+                let outcome = ProduceOutcome(topic: batch.topic, partition: batch.partition, result: result)
+                if let collector { collector.set(index, outcome) } else { completion([outcome]) }
             }
             if stopping {
                 report(.failure(SluiceError(.shuttingDown, "the server is shutting down")))
