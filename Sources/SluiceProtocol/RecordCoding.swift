@@ -47,13 +47,48 @@ extension Record: WireCodable {
     var wireSize: Int { 16 + WireSize.nullableBytes(key) + WireSize.nullableBytes(value) + WireSize.array(headers) }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> Record {
-        Record(
+        // The common case, a well-formed record without headers, in one pass over the bytes; anything else (headers,
+        // a damaged record) goes field by field below, which also reports what is wrong.
+        if let (record, size) = buffer.withUnsafeReadableBytes({ Self.readWithoutHeaders($0) }) {
+            buffer.moveReaderIndex(forwardBy: size)
+            return record
+        }
+        return Record(
             offset: try buffer.readInt64(),
             timestamp: try buffer.readInt64(),
             key: try buffer.readNullableBytes(),
             value: try buffer.readNullableBytes(),
             headers: try buffer.readArray()
         )
+    }
+
+    /// A record with no headers at the start of `bytes`, and its size; `nil` if it has headers or is not whole.
+    private static func readWithoutHeaders(_ bytes: UnsafeRawBufferPointer) -> (Record, Int)? {
+        guard bytes.count >= 28 else { return nil }
+        let offset = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
+        let timestamp = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        var at = 16
+        guard let key = nullableBytes(bytes, at: &at), bytes.count - at >= 8,
+              let value = nullableBytes(bytes, at: &at), bytes.count - at >= 4,
+              bytes.loadUnaligned(fromByteOffset: at, as: Int32.self) == 0
+        else { return nil }
+        return (Record(offset: offset, timestamp: timestamp, key: key, value: value), at + 4)
+    }
+
+    /// `nullable bytes` at `at` (moved past them): `.some(nil)` for null, `nil` when they do not fit.
+    private static func nullableBytes(_ bytes: UnsafeRawBufferPointer, at: inout Int) -> [UInt8]?? {
+        let length = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+        at += 4
+        if length == -1 { return .some(nil) }
+        guard length >= 0, length <= bytes.count - at else { return nil }
+        let start = at
+        at += length
+        return [UInt8](unsafeUninitializedCapacity: length) { out, count in
+            if length > 0 {
+                UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: bytes.baseAddress! + start, byteCount: length)
+            }
+            count = length
+        }
     }
 
     func write(to buffer: inout ByteBuffer) {
