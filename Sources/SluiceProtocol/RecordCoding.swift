@@ -49,7 +49,15 @@ extension Record: WireCodable {
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> Record {
         // The common case, a well-formed record without headers, in one pass over the bytes; anything else (headers,
         // a damaged record) goes field by field below, which also reports what is wrong.
-        if let (record, size) = buffer.withUnsafeReadableBytes({ Self.readWithoutHeaders($0) }) {
+        var layout = Layout()
+        let size = buffer.withUnsafeReadableBytes { Self.measureWithoutHeaders($0, into: &layout) }
+        if size > 0 {
+            let base = buffer.readerIndex
+            let record = Record(
+                offset: layout.offset, timestamp: layout.timestamp,
+                key: layout.keyLength < 0 ? nil : buffer.getBytes(at: base + layout.keyStart, length: layout.keyLength),
+                value: layout.valueLength < 0
+                    ? nil : buffer.getBytes(at: base + layout.valueStart, length: layout.valueLength))
             buffer.moveReaderIndex(forwardBy: size)
             return record
         }
@@ -62,33 +70,31 @@ extension Record: WireCodable {
         )
     }
 
-    /// A record with no headers at the start of `bytes`, and its size; `nil` if it has headers or is not whole.
-    private static func readWithoutHeaders(_ bytes: UnsafeRawBufferPointer) -> (Record, Int)? {
-        guard bytes.count >= 28 else { return nil }
-        let offset = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
-        let timestamp = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int64.self))
-        var at = 16
-        guard let key = nullableBytes(bytes, at: &at), bytes.count - at >= 8,
-              let value = nullableBytes(bytes, at: &at), bytes.count - at >= 4,
-              bytes.loadUnaligned(fromByteOffset: at, as: Int32.self) == 0
-        else { return nil }
-        return (Record(offset: offset, timestamp: timestamp, key: key, value: value), at + 4)
+    /// Where a record's fields lie, relative to its start (a length of -1 is null).
+    private struct Layout {
+        var offset: Int64 = 0, timestamp: Int64 = 0
+        var keyStart = 0, keyLength = -1, valueStart = 0, valueLength = -1
     }
 
-    /// `nullable bytes` at `at` (moved past them): `.some(nil)` for null, `nil` when they do not fit.
-    private static func nullableBytes(_ bytes: UnsafeRawBufferPointer, at: inout Int) -> [UInt8]?? {
-        let length = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int32.self)))
-        at += 4
-        if length == -1 { return .some(nil) }
-        guard length >= 0, length <= bytes.count - at else { return nil }
-        let start = at
-        at += length
-        return [UInt8](unsafeUninitializedCapacity: length) { out, count in
-            if length > 0 {
-                UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: bytes.baseAddress! + start, byteCount: length)
-            }
-            count = length
+    /// Finds the fields of a record with no headers at the start of `bytes` and returns its size; 0 if it has
+    /// headers or is not whole. Plain integers only: this runs once per record, and arrays made here (outside NIO's
+    /// specialized `getBytes`) cost a generic metadata lookup each.
+    private static func measureWithoutHeaders(_ bytes: UnsafeRawBufferPointer, into layout: inout Layout) -> Int {
+        guard bytes.count >= 28 else { return 0 }
+        layout.offset = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
+        layout.timestamp = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        layout.keyStart = 20
+        layout.keyLength = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int32.self)))
+        guard layout.keyLength >= -1, max(layout.keyLength, 0) <= bytes.count - 20 - 8 else { return 0 }
+        let valueAt = 20 + max(layout.keyLength, 0)
+        layout.valueStart = valueAt + 4
+        layout.valueLength = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: valueAt, as: Int32.self)))
+        guard layout.valueLength >= -1, max(layout.valueLength, 0) <= bytes.count - layout.valueStart - 4 else {
+            return 0
         }
+        let headersAt = layout.valueStart + max(layout.valueLength, 0)
+        guard bytes.loadUnaligned(fromByteOffset: headersAt, as: Int32.self) == 0 else { return 0 }
+        return headersAt + 4
     }
 
     func write(to buffer: inout ByteBuffer) {
