@@ -290,11 +290,23 @@ public final class Broker: Sendable {
 
     /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
     /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
-    public func fetch(_ spec: FetchSpec, completion reply: @escaping @Sendable ([FetchedPartition]) -> Void) {
-        let completion: @Sendable ([FetchedPartition]) -> Void = { results in
+    public func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
+        fetch(spec, into: [Record].self, completion: completion)
+    }
+
+    /// `fetch(_:completion:)`, with each partition's records put into a `Records` sink as they are read (e.g. encoded
+    /// straight into a wire format).
+    ///
+    /// A fetch woken by a commit is read on the thread that committed, right after the commit: what it reads was
+    /// just written, so the read is short, and the answer saves a hop through the read queue.
+    public func fetch<Records: FetchRecordSink>(
+        _ spec: FetchSpec, into _: Records.Type,
+        completion reply: @escaping @Sendable ([FetchResult<Records>]) -> Void
+    ) {
+        let completion: @Sendable ([FetchResult<Records>]) -> Void = { results in
             var records = 0, bytes = 0
             for result in results {
-                records += result.records.count
+                records += result.recordCount
                 bytes += result.bytes
             }
             if records > 0 {
@@ -304,20 +316,22 @@ public final class Broker: Sendable {
             reply(results)
         }
         readQueue.async {
-            let results = self.read(spec)
+            let results: [FetchResult<Records>] = self.read(spec)
             let bytes = results.reduce(0) { $0 + $1.bytes }
             let waitable = results.contains { $0.error == nil }
             if bytes >= max(spec.minBytes, 1) || spec.maxWaitMs <= 0 || !waitable || self.isShuttingDown {
                 return completion(results)
             }
-            let waiter = FetchWaiter {
-                self.readQueue.async { completion(self.read(spec)) }
+            let waiter = FetchWaiter { context in
+                switch context {
+                case .inline: completion(self.read(spec))
+                case .deferred: self.readQueue.async { completion(self.read(spec)) }
+                }
             }
             for (target, result) in zip(spec.targets, results) where result.error == nil {
                 guard let handle = try? self.handle(target.topic) else { continue }
                 // Wait past what was read (offsets may have gaps where compaction removed records).
-                let next = result.records.last.map { $0.offset + 1 } ?? target.offset
-                handle.watch.wait(waiter, partition: target.partition, offset: next)
+                handle.watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
             }
             waiter.setTimeout(after: spec.maxWaitMs, on: self.timerQueue)
         }
@@ -332,11 +346,14 @@ public final class Broker: Sendable {
     /// Wire bytes a stored record takes besides its key, value and headers (offset, timestamp, lengths).
     static let recordOverheadBytes = 32
 
-    /// Reads every target once, within the request's byte budget. Runs on the read queue.
-    private func read(_ spec: FetchSpec) -> [FetchedPartition] {
+    /// Reads every target once, within the request's byte budget. Runs on the read queue (or, for a fetch a
+    /// commit woke, on the writer queue right after the commit).
+    private func read<Records: FetchRecordSink>(_ spec: FetchSpec) -> [FetchResult<Records>] {
         var budget = spec.maxBytes
         return spec.targets.map { target in
-            var fetched = FetchedPartition(topic: target.topic, partition: target.partition)
+            var fetched = FetchResult<Records>(
+                topic: target.topic, partition: target.partition, records: Records(expectedBytes: 0),
+                recordCount: 0, bytes: 0, nextOffset: nil)
             do throws(SluiceError) {
                 let handle = try handle(target.topic)
                 guard let bounds = handle.watch.bounds(target.partition) else {
@@ -359,15 +376,27 @@ public final class Broker: Sendable {
                 // cannot make a response many times larger than asked for.
                 let maxRecords = max(1, limit / Self.recordOverheadBytes)
                 try handle.withReader { reader throws(SluiceError) in
-                    var records: [Record] = []
+                    // At most what was committed past the offset (a fetch woken by a commit reads little).
+                    let pending = bounds.highWatermark - target.offset
+                    var records = Records(expectedBytes: pending >= Int64(limit) ? limit : min(limit, Int(pending) * 100))
+                    var count = 0, bytes = 0
+                    var last: Int64?
                     // The reader's snapshot may already hold a commit whose completion has not yet raised the
                     // published high watermark: return nothing past the watermark, or the consumer's next fetch
                     // would start beyond what the broker admits to and be refused as out of range.
                     let summary = try reader.read(partition: target.partition, from: target.offset,
                                                   maxRecords: maxRecords, maxBytes: limit) { view in
-                        if view.offset < bounds.highWatermark { records.append(view.record()) }
+                        guard view.offset < bounds.highWatermark else { return }
+                        records.append(offset: view.offset, timestamp: view.timestamp, key: view.key,
+                                       value: view.value, headers: view.headers)
+                        count += 1
+                        bytes += view.sizeInBytes
+                        last = view.offset
                     }
                     fetched.records = records
+                    fetched.recordCount = count
+                    fetched.bytes = bytes
+                    fetched.nextOffset = last.map { $0 + 1 }
                     fetched.logStartOffset = max(summary.logStartOffset, bounds.logStart)
                     budget -= summary.bytes
                 }

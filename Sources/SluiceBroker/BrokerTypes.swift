@@ -63,17 +63,23 @@ public struct FetchSpec: Sendable {
     }
 }
 
-/// What a fetch returned for one partition.
-public struct FetchedPartition: Sendable {
+/// What a fetch returned for one partition, with its records in the form `Records` holds them.
+public struct FetchResult<Records: FetchRecordSink>: Sendable {
     public var topic: String
     public var partition: Int32
     public var error: SluiceError?
     public var logStartOffset: Int64
     public var highWatermark: Int64
-    public var records: [Record]
+    public var records: Records
+    /// How many records `records` holds.
+    public var recordCount: Int
+    /// Bytes of record data (key, value, headers) in `records`, as counted against fetch limits.
+    public var bytes: Int
+    /// The offset after the last record returned; `nil` when none was.
+    public var nextOffset: Int64?
 
     public init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
-                highWatermark: Int64 = -1, records: [Record] = [])
+                highWatermark: Int64 = -1, records: Records, recordCount: Int, bytes: Int, nextOffset: Int64?)
     {
         self.topic = topic
         self.partition = partition
@@ -81,9 +87,23 @@ public struct FetchedPartition: Sendable {
         self.logStartOffset = logStartOffset
         self.highWatermark = highWatermark
         self.records = records
+        self.recordCount = recordCount
+        self.bytes = bytes
+        self.nextOffset = nextOffset
     }
+}
 
-    var bytes: Int { records.reduce(0) { $0 + $1.sizeInBytes } }
+/// What a fetch returned for one partition, as `Record` values.
+public typealias FetchedPartition = FetchResult<[Record]>
+
+extension FetchResult where Records == [Record] {
+    public init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
+                highWatermark: Int64 = -1, records: [Record] = [])
+    {
+        self.init(topic: topic, partition: partition, error: error, logStartOffset: logStartOffset,
+                  highWatermark: highWatermark, records: records, recordCount: records.count,
+                  bytes: records.reduce(0) { $0 + $1.sizeInBytes }, nextOffset: records.last.map { $0.offset + 1 })
+    }
 }
 
 /// A topic with its settings and each partition's offsets (and stored bytes, where asked for).

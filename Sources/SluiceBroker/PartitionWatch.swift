@@ -4,19 +4,27 @@ import Synchronization
 /// A fetch waiting for data: fires once, either when a watched partition's high watermark passes the offset it
 /// waits at, or at its deadline.
 final class FetchWaiter: Sendable {
-    private let fired = Atomic<Bool>(false)
-    private let action: @Sendable () -> Void
+    /// Where a waiter fires, which decides where its fetch is read.
+    enum Context: Sendable {
+        /// Right after a commit raised a high watermark, on the writer's queue, or on the read queue: read here.
+        case inline
+        /// A timer, shutdown or deletion: hand the read to the read queue.
+        case deferred
+    }
 
-    init(action: @escaping @Sendable () -> Void) {
+    private let fired = Atomic<Bool>(false)
+    private let action: @Sendable (Context) -> Void
+
+    init(action: @escaping @Sendable (Context) -> Void) {
         self.action = action
     }
 
     /// Runs the action if nothing ran it yet; cancels the deadline.
-    func fire() {
+    func fire(_ context: Context = .deferred) {
         guard fired.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return
         }
-        action()
+        action(context)
     }
 
     var hasFired: Bool { fired.load(ordering: .acquiring) }
@@ -71,9 +79,10 @@ final class PartitionWatch: Sendable {
         }
     }
 
-    /// Publishes a committed high watermark and fires the waiters it satisfies.
-    func advance(_ partition: Int32, to highWatermark: Int64) {
-        let ready: [FetchWaiter] = state.withLock { state in
+    /// Publishes a committed high watermark and returns the waiters it satisfies, for the caller to fire (with
+    /// `.inline` once it has answered the produces that commit stored: their fetches are then read on its thread).
+    func advance(_ partition: Int32, to highWatermark: Int64) -> [FetchWaiter] {
+        state.withLock { state in
             let index = Int(partition)
             guard index < state.highWatermark.count, highWatermark > state.highWatermark[index] else { return [] }
             state.highWatermark[index] = highWatermark
@@ -88,7 +97,6 @@ final class PartitionWatch: Sendable {
             state.waiting[index] = still
             return ready
         }
-        for waiter in ready { waiter.fire() }
     }
 
     func setLogStart(_ partition: Int32, _ offset: Int64) {
@@ -108,7 +116,7 @@ final class PartitionWatch: Sendable {
             state.waiting[index].append(Waiting(offset: offset, waiter: waiter))
             return false
         }
-        if now { waiter.fire() }
+        if now { waiter.fire(.inline) }
     }
 
     /// Fires every waiter (on shutdown or deletion).

@@ -148,12 +148,16 @@ final class TopicHandle: Sendable {
                 touched[request.partition] = max(touched[request.partition] ?? 0,
                                                  appended.baseOffset + Int64(appended.count))
             }
-            for (partition, next) in touched { watch.advance(partition, to: next) }
+            var woken: [FetchWaiter] = []
+            for (partition, next) in touched { woken += watch.advance(partition, to: next) }
             for (request, result) in zip(batch, results) {
                 request.completion(result.map {
                     .init(baseOffset: $0.baseOffset, logAppendTime: $0.logAppendTime, duplicate: $0.duplicate)
                 })
             }
+            // Fetches waiting for these records are read here, once the produces are answered: no hop to the read
+            // queue between the commit and the consumer's answer.
+            for waiter in woken { waiter.fire(.inline) }
             noteCommitted(batch, now: now)
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])

@@ -31,6 +31,15 @@ public actor Consumer {
     private var rotation = 0
     /// Group membership, once `subscribe` joined a group.
     var membership: Membership?
+    /// The fetch sent ahead when the last poll returned records (see `ConsumerConfiguration.prefetch`).
+    private var prefetched: Prefetch?
+
+    /// A fetch on its way, with the positions it was sent for.
+    private struct Prefetch {
+        var response: PendingResponse
+        var fetchedAt: [TopicPartition: Int64]
+        var maxWaitMs: Int
+    }
 
     init(client: SluiceClient, configuration: ConsumerConfiguration) {
         self.client = client
@@ -105,6 +114,33 @@ public actor Consumer {
             return []
         }
         try await resolveMissingPositions()
+        let response: FetchResponse
+        let fetchedAt: [TopicPartition: Int64]
+        if let ahead = prefetched.take(), ahead.maxWaitMs <= maxWaitMs, ahead.fetchedAt.count == assigned.count,
+           assigned.allSatisfy({ positions[$0] != nil && positions[$0] == ahead.fetchedAt[$0] })
+        {
+            fetchedAt = ahead.fetchedAt
+            guard case .fetch(let answer) = try await ahead.response.value().get() else {
+                throw SluiceClient.unexpected(.fetch)
+            }
+            response = answer
+        } else {
+            let (request, at) = nextFetch(maxWaitMs: maxWaitMs)
+            fetchedAt = at
+            response = try await client.fetch(request)
+        }
+        let records = try apply(response, fetchedAt: fetchedAt)
+        if configuration.prefetch, !records.isEmpty {
+            let (request, at) = nextFetch(maxWaitMs: maxWaitMs)
+            prefetched = Prefetch(
+                response: PendingResponse.send(.fetch(request), on: client.handle),
+                fetchedAt: at, maxWaitMs: maxWaitMs)
+        }
+        return records
+    }
+
+    /// The fetch for the current positions, and the positions it asks from.
+    private func nextFetch(maxWaitMs: Int) -> (FetchRequest, [TopicPartition: Int64]) {
         let order = rotated(assigned)
         let fetched: [(TopicPartition, Int64)] = order.compactMap { tp in positions[tp].map { (tp, $0) } }
         let request = FetchRequest(
@@ -114,8 +150,7 @@ public actor Consumer {
                 FetchRequest.Partition(
                     partition: partition, offset: offset, partitionMaxBytes: configuration.partitionMaxBytes)
             })
-        let response = try await client.fetch(request)
-        return try apply(response, fetchedAt: Dictionary(fetched, uniquingKeysWith: { first, _ in first }))
+        return (request, Dictionary(fetched, uniquingKeysWith: { first, _ in first }))
     }
 
     private func rotated(_ partitions: [TopicPartition]) -> [TopicPartition] {

@@ -25,6 +25,10 @@ public struct ConsumerConfiguration: Sendable, Hashable {
     /// With `subscribe`: how often `poll` commits the positions of the records it returned before; `nil` commits
     /// only when asked (`commit()`), on revocation and on `close()`.
     public var autoCommitIntervalMs: Int? = 5_000
+    /// Whether a poll that returned records sends the next fetch at once, so that the server reads the next records
+    /// while the application processes these (as Kafka clients do). The next poll uses that fetch if the
+    /// assignment and positions are unchanged and its `maxWaitMs` is no shorter; otherwise the answer is dropped.
+    public var prefetch: Bool = true
     /// Names this consumer in `sluice groups describe`.
     public var clientID: String = "sluice-consumer"
 

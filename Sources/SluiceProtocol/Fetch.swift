@@ -53,6 +53,9 @@ public struct FetchResponse: Sendable, Equatable {
         /// The next offset to be written; every record below it is committed.
         public var highWatermark: Int64
         public var records: [Record]
+        /// Records already encoded, which a server sends instead of `records` when set (decoding always fills
+        /// `records`).
+        public var encodedRecords: EncodedRecords?
 
         public init(
             partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
@@ -63,6 +66,16 @@ public struct FetchResponse: Sendable, Equatable {
             self.logStartOffset = logStartOffset
             self.highWatermark = highWatermark
             self.records = records
+        }
+
+        /// A partition whose records are sent as encoded.
+        public init(
+            partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
+            encodedRecords: EncodedRecords
+        ) {
+            self.init(partition: partition, error: error, logStartOffset: logStartOffset, highWatermark: highWatermark,
+                      records: [])
+            self.encodedRecords = encodedRecords
         }
     }
 
@@ -111,7 +124,9 @@ extension FetchRequest: WireCodable {
 
 extension FetchResponse.Partition: WireCodable {
     static var minWireSize: Int { 28 }
-    var wireSize: Int { 4 + WireSize.error(error) + 16 + WireSize.array(records) }
+    var wireSize: Int {
+        4 + WireSize.error(error) + 16 + (encodedRecords.map { 4 + $0.bytes.readableBytes } ?? WireSize.array(records))
+    }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> FetchResponse.Partition {
         .init(
@@ -124,7 +139,12 @@ extension FetchResponse.Partition: WireCodable {
         buffer.writeError(error)
         buffer.writeInt64(logStartOffset)
         buffer.writeInt64(highWatermark)
-        buffer.writeArray(records)
+        if let encodedRecords {
+            buffer.writeInt32(encodedRecords.count)
+            buffer.writeImmutableBuffer(encodedRecords.bytes)
+        } else {
+            buffer.writeArray(records)
+        }
     }
 }
 

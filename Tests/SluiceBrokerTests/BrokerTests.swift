@@ -63,6 +63,47 @@ import Testing
         await cleanUp()
     }
 
+    /// A sink that keeps only offsets and values, as a protocol adapter encoding records would.
+    struct OffsetsAndValues: FetchRecordSink {
+        var entries: [(offset: Int64, value: [UInt8]?)] = []
+        init(expectedBytes: Int) {}
+        mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+                             value: UnsafeRawBufferPointer?, headers: [Header])
+        {
+            entries.append((offset, value.map { Array($0) }))
+        }
+    }
+
+    @Test func fetchIntoASinkGetsTheRecordsReadAndWokenByACommit() async throws {
+        try await broker.createTopic("t", config: TopicConfig(partitions: 1))
+        _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["a", "bb"]))])
+        let spec = { (offset: Int64) in
+            FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: offset, maxBytes: 1 << 20)], maxWaitMs: 5000)
+        }
+        let read: [FetchResult<OffsetsAndValues>] = await withCheckedContinuation { continuation in
+            broker.fetch(spec(0), into: OffsetsAndValues.self) { continuation.resume(returning: $0) }
+        }
+        #expect(read[0].records.entries.map(\.offset) == [0, 1])
+        #expect(read[0].records.entries.map(\.value) == [Array("a".utf8), Array("bb".utf8)])
+        #expect(read[0].recordCount == 2 && read[0].bytes == 3 && read[0].nextOffset == 2)
+
+        // A fetch at the end waits; the commit that passes it answers it with exactly the committed records.
+        let woken = Task {
+            let result: [FetchResult<OffsetsAndValues>] = await withCheckedContinuation { continuation in
+                broker.fetch(spec(2), into: OffsetsAndValues.self) { continuation.resume(returning: $0) }
+            }
+            return result
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["c", "d", "e"]))])
+        let fetched = await woken.value
+        #expect(ContinuousClock.now - start < .milliseconds(2000))
+        #expect(fetched[0].records.entries.map(\.offset) == [2, 3, 4])
+        #expect(fetched[0].highWatermark == 5 && fetched[0].nextOffset == 5)
+        await cleanUp()
+    }
+
     @Test func fetchBeyondTheEndIsOutOfRange() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let fetched = await broker.fetch(FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: 5, maxBytes: 100)],

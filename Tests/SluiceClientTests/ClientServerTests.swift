@@ -104,6 +104,38 @@ import Testing
         }
     }
 
+    @Test func prefetchedFetchesKeepOrderAndYieldToASeek() async throws {
+        try await withServer { socket in
+            let client = try await SluiceClient.connect(socketPath: socket)
+            try await client.createTopic("t")
+            let producer = try await client.makeProducer()
+            for i in 0..<50 { producer.send(ProducerRecord(value: Array("\(i)".utf8)), topic: "t", partition: 0) { _ in } }
+            await producer.flush()
+            await producer.close()
+
+            var configuration = ConsumerConfiguration(autoOffsetReset: .earliest)
+            configuration.partitionMaxBytes = 8 // a few records per poll, so that polls run on prefetched fetches
+            let consumer = try await client.makeConsumer(configuration)
+            let tp = TopicPartition(topic: "t", partition: 0)
+            await consumer.assign([tp])
+            let first = try await consumer.poll(maxWaitMs: 1000)
+            #expect(first.first?.record.offset == 0 && first.count < 50)
+            // A prefetch for the next records is on its way; a seek makes the next poll start where it says.
+            try await consumer.seek(tp, to: .offset(1))
+            var offsets: [Int64] = []
+            while offsets.count < 49 {
+                let records = try await consumer.poll(maxWaitMs: 1000)
+                #expect(!records.isEmpty)
+                if records.isEmpty { break }
+                offsets += records.map(\.record.offset)
+            }
+            #expect(offsets == Array(1..<50))
+            #expect(await consumer.position(tp) == 50)
+            await consumer.close()
+            await client.close()
+        }
+    }
+
     @Test func consumerStartsFromCommittedThenResetPolicy() async throws {
         try await withServer { socket in
             let client = try await SluiceClient.connect(socketPath: socket)

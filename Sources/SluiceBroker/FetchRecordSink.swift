@@ -1,0 +1,27 @@
+import SluiceCore
+
+/// Where a fetch puts the records it reads from one partition, copied out of SQLite's buffers while they are valid.
+///
+/// `[Record]` is the default: values that any adapter can use. A protocol adapter can instead encode each record
+/// straight into its wire form (the native server does), which saves building a `Record` per record and copying
+/// its bytes twice. `append` is called in offset order, on a broker thread, with buffers valid only for the call.
+public protocol FetchRecordSink: Sendable {
+    /// An empty sink; `expectedBytes` is about how much record data (key, value, headers) will be appended.
+    init(expectedBytes: Int)
+
+    mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+                         value: UnsafeRawBufferPointer?, headers: [Header])
+}
+
+extension Array: FetchRecordSink where Element == Record {
+    public init(expectedBytes: Int) {
+        self.init()
+    }
+
+    public mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+                                value: UnsafeRawBufferPointer?, headers: [Header])
+    {
+        append(Record(offset: offset, timestamp: timestamp, key: key.map { [UInt8]($0) },
+                      value: value.map { [UInt8]($0) }, headers: headers))
+    }
+}
