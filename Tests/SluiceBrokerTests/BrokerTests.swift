@@ -78,7 +78,7 @@ import Testing
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["a", "bb"]))])
         let spec = { (offset: Int64) in
-            FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: offset, maxBytes: 1 << 20)], maxWaitMs: 5000)
+            FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: offset, maxBytes: 1 << 20)], maxWaitMs: 30_000)
         }
         let read: [FetchResult<OffsetsAndValues>] = await withCheckedContinuation { continuation in
             broker.fetch(spec(0), into: OffsetsAndValues.self) { continuation.resume(returning: $0) }
@@ -98,7 +98,7 @@ import Testing
         let start = ContinuousClock.now
         _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["c", "d", "e"]))])
         let fetched = await woken.value
-        #expect(ContinuousClock.now - start < .milliseconds(2000))
+        #expect(ContinuousClock.now - start < .seconds(15))  // woken by the commit, not the deadline
         #expect(fetched[0].records.entries.map(\.offset) == [2, 3, 4])
         #expect(fetched[0].highWatermark == 5 && fetched[0].nextOffset == 5)
         await cleanUp()

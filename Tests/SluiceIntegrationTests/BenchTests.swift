@@ -5,18 +5,11 @@ import Testing
 /// on (`messages`, `seconds`, `messages_per_second`, `mb_per_second`, `latency_us` with p50, p90, p99, p999, max).
 /// Figures are not judged here (they belong to `Scripts/bench-compare`), only that they are there and sane.
 @Suite(.serialized) struct BenchTests {
-    static func bench(_ arguments: [String], socket: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = ["bench"] + arguments + ["--json", "--socket", socket]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "sluice bench \(arguments.joined(separator: " ")) failed")
-        return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    static func bench(_ arguments: [String], socket: String) async throws -> [String: Any] {
+        let outcome = await ProcessRun.run([ServerProcess.binary, "bench"] + arguments + ["--json", "--socket", socket],
+                                           timeout: 60)
+        #expect(outcome.status == 0, "sluice bench \(arguments.joined(separator: " ")) failed: \(outcome.stderr)")
+        return outcome.json
     }
 
     static func expectContract(_ report: [String: Any], messages: Int? = nil,
@@ -36,19 +29,19 @@ import Testing
         #expect(values == values.sorted(), "percentiles out of order: \(latency)", sourceLocation: sourceLocation)
     }
 
-    @Test func everyModePrintsTheJSONScriptsRelyOn() throws {
+    @Test func everyModePrintsTheJSONScriptsRelyOn() async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
-        let produce = try Self.bench(["produce", "--messages", "4000", "--size", "100", "--producers", "2",
+        let produce = try await Self.bench(["produce", "--messages", "4000", "--size", "100", "--producers", "2",
                                       "--batch", "100", "--durability", "normal"], socket: server.socketPath)
         Self.expectContract(produce, messages: 4000)
-        let window = try Self.bench(["produce", "--messages", "300", "--window", "1", "--durability", "normal"],
+        let window = try await Self.bench(["produce", "--messages", "300", "--window", "1", "--durability", "normal"],
                                     socket: server.socketPath)
         Self.expectContract(window, messages: 300)
-        let consume = try Self.bench(["consume", "--messages", "4000", "--partitions", "2", "--consumers", "2",
+        let consume = try await Self.bench(["consume", "--messages", "4000", "--partitions", "2", "--consumers", "2",
                                       "--durability", "normal"], socket: server.socketPath)
         Self.expectContract(consume, messages: 4000)
-        let endToEnd = try Self.bench(["end-to-end", "--duration", "1", "--rate", "1000", "--durability", "normal"],
+        let endToEnd = try await Self.bench(["end-to-end", "--duration", "1", "--rate", "1000", "--durability", "normal"],
                                       socket: server.socketPath)
         Self.expectContract(endToEnd)
     }

@@ -14,61 +14,17 @@ struct KafkaClientTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("KafkaClients/kafka_clients.py").path
 
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        /// The JSON object on the last line of standard output.
-        var json: [String: Any] {
-            let last = stdout.split(separator: "\n").last.map(String.init) ?? "{}"
-            return (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any] ?? [:]
-        }
-    }
+    typealias Outcome = ProcessRun.Outcome
 
-    /// Runs a command (found on PATH) to completion, feeding `input` to its standard input.
-    @discardableResult
-    static func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 120) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin
-        do { try process.run() } catch { return Outcome(status: -1, stdout: "", stderr: "\(error)") }
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try? stdin.fileHandleForWriting.close()
-        // Read both pipes while the process runs, so a chatty child cannot fill a pipe and stall.
-        let collected = OutputCollector(out: out, err: err)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-        let (stdout, stderr) = collected.finish()
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    final class OutputCollector: @unchecked Sendable {
-        private let group = DispatchGroup()
-        private var out = Data(), err = Data()
-
-        init(out: Pipe, err: Pipe) {
-            group.enter()
-            DispatchQueue.global().async { self.out = out.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
-            group.enter()
-            DispatchQueue.global().async { self.err = err.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
-        }
-
-        func finish() -> (String, String) {
-            group.wait()
-            return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-        }
+    static func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 120) async -> Outcome {
+        await ProcessRun.run(arguments, input: input, timeout: timeout)
     }
 
     /// Runs a Python scenario and expects it to pass.
     @discardableResult
     func scenario(_ arguments: String..., timeout: TimeInterval = 120,
-                  sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
-        let outcome = Self.run(["python3", Self.script] + arguments, timeout: timeout)
+                  sourceLocation: SourceLocation = #_sourceLocation) async -> Outcome {
+        let outcome = await Self.run(["python3", Self.script] + arguments, timeout: timeout)
         #expect(outcome.status == 0, "\(arguments[0]) failed: \(outcome.stderr.suffix(3000))",
                 sourceLocation: sourceLocation)
         return outcome
@@ -86,7 +42,7 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         try await client.createTopic("listed", partitions: 3)
         await client.close()
-        let outcome = Self.run(["kcat", "-b", server.kafkaAddress, "-L", "-J"])
+        let outcome = await Self.run(["kcat", "-b", server.kafkaAddress, "-L", "-J"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let json = outcome.json
         let brokers = json["brokers"] as? [[String: Any]] ?? []
@@ -98,16 +54,16 @@ struct KafkaClientTests {
         #expect((listed?["partitions"] as? [[String: Any]])?.count == 3)
     }
 
-    @Test func confluentAdminCreatesListsAndDeletesTopics() throws {
+    @Test func confluentAdminCreatesListsAndDeletesTopics() async throws {
         let server = try startServer()
         defer { server.cleanUp() }
-        scenario("admin-confluent", server.kafkaAddress)
+        await scenario("admin-confluent", server.kafkaAddress)
     }
 
-    @Test func kafkaPythonAdminCreatesListsAndDeletesTopics() throws {
+    @Test func kafkaPythonAdminCreatesListsAndDeletesTopics() async throws {
         let server = try startServer()
         defer { server.cleanUp() }
-        scenario("admin-kafka-python", server.kafkaAddress)
+        await scenario("admin-kafka-python", server.kafkaAddress)
     }
 
     // MARK: - Produce and consume across clients and protocols
@@ -127,7 +83,7 @@ struct KafkaClientTests {
     {
         var views: [String: [Seen]] = [:]
         for client in ["confluent", "kafka-python"] {
-            let outcome = scenario("consume", server.kafkaAddress, client, topic, "\(partitions)", "\(count)")
+            let outcome = await scenario("consume", server.kafkaAddress, client, topic, "\(partitions)", "\(count)")
             let records = outcome.json["records"] as? [[String: Any]] ?? []
             views[client] = records.map {
                 Seen(partition: $0["partition"] as? Int ?? -1, offset: Int64($0["offset"] as? Int ?? -1),
@@ -135,7 +91,7 @@ struct KafkaClientTests {
                      headers: $0["headers"] as? [String: String] ?? [:])
             }
         }
-        let kcat = Self.run(["kcat", "-b", server.kafkaAddress, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
+        let kcat = await Self.run(["kcat", "-b", server.kafkaAddress, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
                              "-c", "\(count)"])
         #expect(kcat.status == 0, "kcat consume: \(kcat.stderr)")
         views["kcat"] = kcat.stdout.split(separator: "\n").compactMap { line in
@@ -198,7 +154,7 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         try await client.createTopic("from-python", partitions: 3)
         await client.close()
-        let produced = scenario("produce", server.kafkaAddress, producer, "from-python", producer, "40")
+        let produced = await scenario("produce", server.kafkaAddress, producer, "from-python", producer, "40")
         #expect((produced.json["delivered"] as? [Any])?.count == 40)
         let views = try await readEverywhere(server, topic: "from-python", partitions: 3, count: 40)
         expectSameEverywhere(views, count: 40)
@@ -212,10 +168,10 @@ struct KafkaClientTests {
         try await client.createTopic("from-kcat", partitions: 3)
         await client.close()
         let lines = (0..<30).map { "key-\($0 % 7):kcat-\($0)" }.joined(separator: "\n") + "\n"
-        let produced = Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-K:", "-H", "src=kcat",
+        let produced = await Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-K:", "-H", "src=kcat",
                                  "-H", "trace=abc"], input: lines)
         #expect(produced.status == 0, "kcat produce: \(produced.stderr)")
-        let tombstone = Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-p", "2", "-K:", "-Z"],
+        let tombstone = await Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-p", "2", "-K:", "-Z"],
                                  input: "gone:\n")
         #expect(tombstone.status == 0, "kcat tombstone: \(tombstone.stderr)")
         let views = try await readEverywhere(server, topic: "from-kcat", partitions: 3, count: 31)
@@ -228,11 +184,11 @@ struct KafkaClientTests {
     @Test func kafkaClientsReadWhatTheNativeCLIProduced() async throws {
         let server = try startServer()
         defer { server.cleanUp() }
-        let create = Self.run([ServerProcess.binary, "topics", "create", "from-native", "--partitions", "2",
+        let create = await Self.run([ServerProcess.binary, "topics", "create", "from-native", "--partitions", "2",
                                "--socket", server.socketPath])
         #expect(create.status == 0, "\(create.stderr)")
         let lines = (0..<20).map { "key-\($0):native-\($0)" }.joined(separator: "\n") + "\n"
-        let produced = Self.run([ServerProcess.binary, "produce", "from-native", "--key-separator", ":",
+        let produced = await Self.run([ServerProcess.binary, "produce", "from-native", "--key-separator", ":",
                                  "--socket", server.socketPath], input: lines)
         #expect(produced.status == 0, "\(produced.stderr)")
         let views = try await readEverywhere(server, topic: "from-native", partitions: 2, count: 20)
@@ -251,8 +207,8 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         try await client.createTopic("times", partitions: 1)
         await client.close()
-        scenario("offsets-for-times", server.kafkaAddress, "times")
-        scenario("out-of-range", server.kafkaAddress, "times")
+        await scenario("offsets-for-times", server.kafkaAddress, "times")
+        await scenario("out-of-range", server.kafkaAddress, "times")
     }
 
     // MARK: - Idempotent retries across a crash
@@ -267,8 +223,8 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: first.socketPath)
         try await client.createTopic("retried", partitions: 2)
         await client.close()
-        let producer = Task.detached {
-            Self.run(["python3", Self.script, "produce-through-restart", first.kafkaAddress, "retried", "3000", "4"],
+        let producer = Task {
+            await Self.run(["python3", Self.script, "produce-through-restart", first.kafkaAddress, "retried", "3000", "4"],
                      timeout: 180)
         }
         try await Task.sleep(for: .milliseconds(1500))
@@ -304,10 +260,10 @@ struct KafkaClientTests {
 
     // MARK: - Groups
 
-    @Test func mixedGroupRebalancesOnJoinLeaveAndKillAndResumes() throws {
+    @Test func mixedGroupRebalancesOnJoinLeaveAndKillAndResumes() async throws {
         let server = try startServer()
         defer { server.cleanUp() }
-        let outcome = scenario("group-rebalance", server.kafkaAddress, server.dataDirectory, timeout: 400)
+        let outcome = await scenario("group-rebalance", server.kafkaAddress, server.dataDirectory, timeout: 400)
         #expect((outcome.json["processed"] as? Int ?? 0) >= 420)
     }
 
@@ -317,7 +273,7 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         try await client.createTopic("watched", partitions: 2)
         await client.close()
-        scenario("produce", server.kafkaAddress, "confluent", "watched", "w", "10")
+        await scenario("produce", server.kafkaAddress, "confluent", "watched", "w", "10")
         let log = "\(server.dataDirectory)/member.log"
         let member = Process()
         member.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -329,7 +285,7 @@ struct KafkaClientTests {
         while Date() < deadline {
             let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if lines.split(separator: "\n").filter({ $0.hasPrefix("msg ") }).count == 10 {
-                let outcome = Self.run([ServerProcess.binary, "groups", "describe", "watchers", "--json",
+                let outcome = await Self.run([ServerProcess.binary, "groups", "describe", "watchers", "--json",
                                         "--socket", server.socketPath])
                 described = outcome.json
                 let lag = (described["partitions"] as? [[String: Any]])?.compactMap { $0["lag"] as? Int } ?? []
@@ -346,6 +302,17 @@ struct KafkaClientTests {
 
 /// Whether the real Kafka clients the tests drive are installed.
 enum KafkaTools {
-    static let installed: Bool = KafkaClientTests.run(["kcat", "-V"]).status == 0
-        && KafkaClientTests.run(["python3", "-c", "import confluent_kafka, kafka"]).status == 0
+    static let installed: Bool = succeeds(["kcat", "-V"]) && succeeds(["python3", "-c", "import confluent_kafka, kafka"])
+
+    /// Runs a short check once, while the suite is set up (blocking is harmless there).
+    private static func succeeds(_ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
 }

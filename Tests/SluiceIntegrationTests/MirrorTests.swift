@@ -29,9 +29,9 @@ import Testing
         var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
         /// Waits up to `seconds` for the process to exit; SIGKILLs it and returns nil if it did not.
-        func wait(seconds: Double) -> Int32? {
+        func wait(seconds: Double) async -> Int32? {
             let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
             guard !process.isRunning else {
                 kill(SIGKILL)
                 return nil
@@ -160,7 +160,7 @@ import Testing
         }
         #expect(caughtUp, "the group's lag did not reach 0: \(mirror.log)")
         mirror.kill(SIGTERM)
-        #expect(mirror.wait(seconds: 40) == 0, "SIGTERM: \(mirror.log)")
+        #expect(await mirror.wait(seconds: 40) == 0, "SIGTERM: \(mirror.log)")
 
         let copied = try await Self.readAll(target.socketPath, topic: topic, partitions: partitions)
         let original = try await Self.readAll(source.socketPath, topic: topic, partitions: partitions)
@@ -188,22 +188,22 @@ import Testing
         await targetClient.close()
     }
 
-    @Test func aSettingLibrdkafkaRefusesIsAUsageErrorAndSluiceMirrorRunsIt() throws {
+    @Test func aSettingLibrdkafkaRefusesIsAUsageErrorAndSluiceMirrorRunsIt() async throws {
         let directory = FileManager.default.temporaryDirectory.path
         // Through `sluice mirror`, which execs sluice-mirror from its own directory with the same arguments.
         let mirror = try MirrorProcess(["mirror", "orders", "--bootstrap-servers", "127.0.0.1:1", "-X", "acks=sometimes"],
                                        binary: ServerProcess.binary, logDirectory: directory)
-        #expect(mirror.wait(seconds: 20) == 64)
+        #expect(await mirror.wait(seconds: 20) == 64)
         #expect(mirror.log.contains("acks=sometimes"), "\(mirror.log)")
         try? FileManager.default.removeItem(atPath: mirror.stderrPath)
     }
 
-    @Test func anUnknownSourceTopicStopsTheMirror() throws {
+    @Test func anUnknownSourceTopicStopsTheMirror() async throws {
         let source = try ServerProcess().start()
         defer { source.cleanUp() }
         let mirror = try MirrorProcess(["nope", "--socket", source.socketPath, "--bootstrap-servers", "127.0.0.1:1"],
                                        logDirectory: source.dataDirectory)
-        #expect(mirror.wait(seconds: 20) == 1)
+        #expect(await mirror.wait(seconds: 20) == 1)
         #expect(mirror.log.contains("no such topic on the Sluice server: nope"), "\(mirror.log)")
     }
 
@@ -216,7 +216,7 @@ import Testing
         let mirror = try MirrorProcess(["orders", "--socket", source.socketPath,
                                         "--bootstrap-servers", "127.0.0.1:\(Self.freePort())"],
                                        logDirectory: source.dataDirectory)
-        #expect(mirror.wait(seconds: 40) == 1)
+        #expect(await mirror.wait(seconds: 40) == 1)
         #expect(mirror.log.contains("cannot read the cluster's metadata"), "\(mirror.log)")
     }
 }
