@@ -103,6 +103,9 @@ struct PartitionQueue {
     /// A batch to send again is waiting (it goes without lingering).
     var hasResend: Bool { !resend.isEmpty }
 
+    /// At least one batch of the partition is in flight (or held after a failure until `settle`).
+    var hasInFlight: Bool { !window.isEmpty }
+
     /// The size of the batch `takeBatch` would return, near enough to keep requests under their limit.
     func nextBatchBytes(maxBatchBytes: Int) -> Int {
         if let first = resend.first { return first.wireBytes }

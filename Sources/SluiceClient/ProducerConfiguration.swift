@@ -3,6 +3,8 @@ import SluiceProtocol
 /// How a `Producer` batches, acknowledges and retries.
 public struct ProducerConfiguration: Sendable, Hashable {
     /// How long a record may wait for more records to join its batch before the batch is sent, in milliseconds.
+    /// With 0 a record goes at once when none of its partition's batches is in flight; otherwise records gather
+    /// until a batch is full or one in flight is answered.
     public var lingerMs: Int
     /// The most records sent in one batch for one partition.
     public var batchSize: Int

@@ -19,8 +19,10 @@ struct TopicInfo: Sendable, Hashable {
 /// again in order before anything new (see `PartitionQueue.settle`). Partitions proceed in parallel, up to
 /// `maxInFlightRequests` requests. A batch is sent when it holds `batchSize` records or `maxBatchBytes`, when its
 /// oldest record has lingered `lingerMs`, when a flush asks, or at once when one of the partition's batches in
-/// flight completes (those records have waited already). An idempotent producer first asks the server for its
-/// identity; nothing is sent before it has one.
+/// flight completes (those records have waited already). With `lingerMs` 0 a record goes at once to a partition
+/// with nothing in flight; behind a batch in flight it waits for a full batch or an answer, so the window does
+/// not fill with batches of a few records. An idempotent producer first asks the server for its identity; nothing
+/// is sent before it has one.
 struct RecordAccumulator {
     struct TopicState {
         var info: TopicInfo?
@@ -162,7 +164,10 @@ struct RecordAccumulator {
         let (full, next) = withQueue(tp) { queue -> (Bool, NextStep) in
             let full = queue.append(queued, batchSize: batchSize, maxBatchBytes: maxBatchBytes)
             if !queue.canSend(window: window) { return (full, .wait) }
-            if full || lingerMs <= 0 || flushing { return (full, .send) }
+            if full || flushing { return (full, .send) }
+            // Without linger a record goes at once only to an idle partition; behind a batch in flight it
+            // accumulates until the batch fills or that batch's answer comes (`settle`), as Kafka's sender does.
+            if lingerMs <= 0 { return (full, queue.hasInFlight ? .wait : .send) }
             if queue.lingerDeadline != nil { return (full, .wait) }
             let deadline = now + .milliseconds(Int64(lingerMs))
             queue.lingerDeadline = deadline

@@ -206,6 +206,50 @@ import Testing
         #expect(state.bufferedRecords == 1)
     }
 
+    /// An idempotent accumulator without linger (window of five batches per partition), its first record "first"
+    /// sent on partition 0 of a one-partition topic; returns that request.
+    func pipelining(batchSize: Int, _ state: inout RecordAccumulator) -> [ProducerBatch] {
+        var configuration = ProducerConfiguration(lingerMs: 0, batchSize: batchSize)
+        configuration.idempotent = true
+        state = RecordAccumulator(configuration: configuration, maxRequestBytes: 1 << 20)
+        learn(&state, partitions: 1, maxMessageBytes: 100)
+        let first = state.enqueue(record("first"), topic: "t", partition: 0, completion: { _ in }, now: t0)
+        #expect(first.identityLoads == [.zero])
+        let loaded = state.identityLoaded(.success(ProducerIdentity(producerID: 1, epoch: 0)))
+        #expect(loaded.requests.map { $0.flatMap(values) } == [["first"]], "an idle partition sends at once")
+        return loaded.requests.first ?? []
+    }
+
+    @Test func withoutLingerRecordsBehindABatchInFlightGoTogetherWhenItIsAnswered() {
+        var state = accumulator()
+        let first = pipelining(batchSize: 100, &state)
+        let names = (1...10).map { "r\($0)" }
+        for name in names {
+            let actions = state.enqueue(record(name), topic: "t", partition: 0, completion: { _ in }, now: t0)
+            #expect(actions.requests.isEmpty && actions.lingerTimer == nil, "\(name) waits behind the batch in flight")
+        }
+        #expect(state.partitions[TopicPartition(topic: "t", partition: 0)]?.queue.count == 10)
+        let answered = state.completed(first, success(first))
+        #expect(answered.succeeded.count == 1)
+        #expect(answered.requests.map { $0.flatMap(values) } == [names], "one batch of the ten")
+        #expect(answered.requests.first?.first?.sequence?.baseSequence == 1)
+        // Once that one is answered too the partition is idle again: the next record goes at once.
+        _ = state.completed(answered.requests[0], success(answered.requests[0], base: 1))
+        let alone = state.enqueue(record("alone"), topic: "t", partition: 0, completion: { _ in }, now: t0)
+        #expect(alone.requests.map { $0.flatMap(values) } == [["alone"]])
+    }
+
+    @Test func withoutLingerAFullBatchGoesAtOnceBehindOneInFlight() {
+        var state = accumulator()
+        _ = pipelining(batchSize: 3, &state)
+        #expect(state.enqueue(record("a"), topic: "t", partition: 0, completion: { _ in }, now: t0).requests.isEmpty)
+        #expect(state.enqueue(record("b"), topic: "t", partition: 0, completion: { _ in }, now: t0).requests.isEmpty)
+        let full = state.enqueue(record("c"), topic: "t", partition: 0, completion: { _ in }, now: t0)
+        #expect(full.requests.map { $0.flatMap(values) } == [["a", "b", "c"]])
+        // Two in flight now; the next partial batch still waits.
+        #expect(state.enqueue(record("d"), topic: "t", partition: 0, completion: { _ in }, now: t0).requests.isEmpty)
+    }
+
     @Test func enqueueAfterCloseFails() {
         var state = accumulator()
         state.close()
