@@ -28,7 +28,7 @@ import Testing
         withUnsafeBytes(of: Int16(value.utf8.count).bigEndian) { Array($0) } + Array(value.utf8)
     }
 
-    static func request(_ group: String, memberID: String, client: String, session: Int32 = 10_000,
+    static func request(_ group: String, memberID: String, client: String, session: Int32 = 60_000,
                         rebalance: Int32 = 5_000) -> ClassicJoin
     {
         ClassicJoin(groupID: group, memberID: memberID, clientID: client, clientHost: "/10.0.0.7",
@@ -39,7 +39,7 @@ import Testing
 
     /// The KIP-394 handshake then the real join, as a client does it.
     static func joinWithHandshake(_ coordinator: ClassicGroupCoordinator, group: String, client: String,
-                                  session: Int32 = 10_000, rebalance: Int32 = 5_000) async -> ClassicJoinResult
+                                  session: Int32 = 60_000, rebalance: Int32 = 5_000) async -> ClassicJoinResult
     {
         let first = await coordinator.join(request(group, memberID: "", client: client, session: session))
         #expect(first.error == .memberIDRequired)
