@@ -15,14 +15,7 @@ public struct KafkaListOffsetsRequest: Sendable, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     public var replicaId: Int32
     /// v2+; 0 below.
@@ -87,14 +80,7 @@ public struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     /// v2+.
     public var throttleTimeMs: Int32

@@ -16,14 +16,7 @@ public struct KafkaOffsetCommitRequest: Sendable, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     public var groupId: String
     /// -1 with an empty member id: a standalone commit.
@@ -100,14 +93,7 @@ public struct KafkaOffsetCommitResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
     public var throttleTimeMs: Int32

@@ -59,14 +59,7 @@ public struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
     public var throttleTimeMs: Int32

@@ -13,14 +13,7 @@ public struct KafkaProduceRequest: Sendable, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
     public var transactionalId: String?
@@ -88,14 +81,7 @@ public struct KafkaProduceResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
-        public init(name: String, partitions: [Partition]) {
-            self.name = name
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     public var topics: [Topic]
     public var throttleTimeMs: Int32

@@ -76,11 +76,7 @@ extension KafkaDispatcher {
             case .failure(let error):
                 partition = .init(partitionIndex: query.partition, errorCode: KafkaErrorCode(error), offset: -1)
             }
-            if topics.last?.name == query.topic {
-                topics[topics.count - 1].partitions.append(partition)
-            } else {
-                topics.append(.init(name: query.topic, partitions: [partition]))
-            }
+            topics.append(partition, topic: query.topic)
         }
         return KafkaListOffsetsResponse(topics: topics)
     }

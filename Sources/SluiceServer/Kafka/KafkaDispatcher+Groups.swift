@@ -64,11 +64,7 @@ extension KafkaDispatcher {
         var topics: [KafkaOffsetCommitResponse.Topic] = []
         for (offset, error) in zip(offsets, errors) {
             let partition = KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error)
-            if topics.last?.name == offset.topic {
-                topics[topics.count - 1].partitions.append(partition)
-            } else {
-                topics.append(.init(name: offset.topic, partitions: [partition]))
-            }
+            topics.append(partition, topic: offset.topic)
         }
         return KafkaOffsetCommitResponse(topics: topics)
     }
