@@ -135,6 +135,8 @@ struct Serve: AsyncParsableCommand {
             }
             if let kafkaAddress = server.kafkaAddress { Output.line("kafka listening on \(kafkaAddress)") }
             Output.line("listening on \(socketPath)")
+            // Start-up ran much code that serving never runs again: let the kernel forget those pages.
+            ResidentCode.trim()
             await server.waitUntilStopped()
             stoppedCleanly = !server.shutdownTimedOut
         } catch let error as SluiceError {
