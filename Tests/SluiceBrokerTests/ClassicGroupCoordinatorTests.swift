@@ -29,7 +29,7 @@ import Testing
     }
 
     static func request(_ group: String, memberID: String, client: String, session: Int32 = 60_000,
-                        rebalance: Int32 = 5_000) -> ClassicJoin
+                        rebalance: Int32 = 60_000) -> ClassicJoin
     {
         ClassicJoin(groupID: group, memberID: memberID, clientID: client, clientHost: "/10.0.0.7",
                     sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: "consumer",
@@ -39,7 +39,7 @@ import Testing
 
     /// The KIP-394 handshake then the real join, as a client does it.
     static func joinWithHandshake(_ coordinator: ClassicGroupCoordinator, group: String, client: String,
-                                  session: Int32 = 60_000, rebalance: Int32 = 5_000) async -> ClassicJoinResult
+                                  session: Int32 = 60_000, rebalance: Int32 = 60_000) async -> ClassicJoinResult
     {
         let first = await coordinator.join(request(group, memberID: "", client: client, session: session))
         #expect(first.error == .memberIDRequired)
@@ -51,7 +51,7 @@ import Testing
     @Test func concurrentJoinsAreAnsweredWithOneGenerationAndOneLeader() async {
         // An initial delay long enough for both joins to land in it, however loaded the machine.
         var settings = Self.settings
-        settings.initialRebalanceDelayMs = 500
+        settings.initialRebalanceDelayMs = 3_000
         let coordinator = ClassicGroupCoordinator(settings: settings)
         async let first = Self.joinWithHandshake(coordinator, group: "g", client: "one")
         async let second = Self.joinWithHandshake(coordinator, group: "g", client: "two")
@@ -79,18 +79,22 @@ import Testing
 
     @Test func aCancelledHeldJoinIsAnsweredAndTheGroupStaysConsistent() async {
         let coordinator = ClassicGroupCoordinator(settings: Self.settings)
-        let only = await Self.joinWithHandshake(coordinator, group: "g", client: "one", rebalance: 10_000)
+        let only = await Self.joinWithHandshake(coordinator, group: "g", client: "one")
         #expect(only.generation == 1)
         _ = await coordinator.sync(groupID: "g", generation: 1, memberID: only.memberID, assignments: [])
-        // A second member's join is held until the first rejoins, which it never does here.
-        let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "two", rebalance: 10_000) }
+        // A second member's join is held until the first rejoins, which it does not do yet.
+        let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "two") }
         while coordinator.describe("g")?.state != "PreparingRebalance" { try? await Task.sleep(for: .milliseconds(5)) }
         held.cancel()
         let answer = await held.value
         #expect(answer.error == .rebalanceInProgress)
         #expect(coordinator.heartbeat(groupID: "g", generation: 1, memberID: only.memberID) == .rebalanceInProgress)
-        // The first member rejoins alone: the cancelled member is dropped from the new generation.
-        let rejoin = await coordinator.join(Self.request("g", memberID: only.memberID, client: "one", rebalance: 10_000))
+        // The cancelled member is still a member (as in Kafka, until it rejoins, leaves or times out); once it
+        // leaves, the first member's rejoin completes the rebalance alone.
+        let others = coordinator.describe("g")?.members.map(\.memberID).filter { $0 != only.memberID } ?? []
+        #expect(others.count == 1)
+        _ = coordinator.leave(groupID: "g", memberIDs: others)
+        let rejoin = await coordinator.join(Self.request("g", memberID: only.memberID, client: "one"))
         #expect(rejoin.generation == 2)
         #expect(rejoin.members.map(\.memberID) == [only.memberID])
     }
