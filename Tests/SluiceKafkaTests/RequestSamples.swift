@@ -16,8 +16,8 @@ enum RequestSamples {
             KafkaFetchRequest(
                 replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, sessionId: 0,
                 sessionEpoch: -1,
-                topics: [.init(topic: "demo", partitions: [.init(partition: 1, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1, partitionMaxBytes: 1_048_576)])],
-                forgottenTopics: [.init(topic: "old", partitions: [3, 4])], rackId: "rack-a")),
+                topics: [.init(name: "demo", partitions: [.init(partition: 1, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1, partitionMaxBytes: 1_048_576)])],
+                forgottenTopics: [.init(name: "old", partitions: [3, 4])], rackId: "rack-a")),
         .listOffsets(
             KafkaListOffsetsRequest(
                 replicaId: -1, isolationLevel: 1,

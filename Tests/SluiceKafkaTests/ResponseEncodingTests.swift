@@ -42,7 +42,7 @@ import Testing
     @Test func fetchV11Layout() {
         let records = ByteBuffer(bytes: [0xDE, 0xAD])
         let response = KafkaFetchResponse(topics: [
-            .init(topic: "t", partitions: [.init(partitionIndex: 0, highWatermark: 3, lastStableOffset: 3, logStartOffset: 1, records: records)])
+            .init(name: "t", partitions: [.init(partitionIndex: 0, highWatermark: 3, lastStableOffset: 3, logStartOffset: 1, records: records)])
         ])
         let expected: [UInt8] =
             [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  // throttle, error, session id
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func anEmptyFetchPartitionHasEmptyNotNullRecords() {
-        let response = KafkaFetchResponse(topics: [.init(topic: "t", partitions: [.init(partitionIndex: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0)])])
+        let response = KafkaFetchResponse(topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0)])])
         #expect(bytes(response, version: 11).suffix(4) == [0, 0, 0, 0])
     }
 

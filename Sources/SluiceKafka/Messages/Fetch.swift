@@ -22,24 +22,10 @@ public struct KafkaFetchRequest: Sendable, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var topic: String
-        public var partitions: [Partition]
-        public init(topic: String, partitions: [Partition]) {
-            self.topic = topic
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     /// v7+: partitions to drop from an incremental session.
-    public struct ForgottenTopic: Sendable, Hashable {
-        public var topic: String
-        public var partitions: [Int32]
-        public init(topic: String, partitions: [Int32]) {
-            self.topic = topic
-            self.partitions = partitions
-        }
-    }
+    public typealias ForgottenTopic = KafkaTopic<Int32>
 
     public var replicaId: Int32
     public var maxWaitMs: Int32
@@ -94,13 +80,13 @@ public struct KafkaFetchRequest: Sendable, Hashable {
                     partition: partition, currentLeaderEpoch: epoch, fetchOffset: fetchOffset,
                     logStartOffset: logStart, partitionMaxBytes: try buffer.readKafkaInt32("partition_max_bytes"))
             }
-            return Topic(topic: topic, partitions: partitions)
+            return Topic(name: topic, partitions: partitions)
         }
         if version >= 7 {
             request.forgottenTopics = try buffer.readKafkaArray(minElementSize: 6, "forgotten_topics_data") {
                 buffer throws(KafkaDecodeError) in
                 ForgottenTopic(
-                    topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaInt32Array("partitions"))
+                    name: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaInt32Array("partitions"))
             }
         }
         if version >= 11 { request.rackId = try buffer.readKafkaString("rack_id") }
@@ -118,7 +104,7 @@ public struct KafkaFetchRequest: Sendable, Hashable {
             buffer.writeKafkaInt32(sessionEpoch)
         }
         buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.topic)
+            buffer.writeKafkaString(topic.name)
             buffer.writeKafkaArray(topic.partitions) { buffer, partition in
                 buffer.writeKafkaInt32(partition.partition)
                 if version >= 9 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
@@ -129,7 +115,7 @@ public struct KafkaFetchRequest: Sendable, Hashable {
         }
         if version >= 7 {
             buffer.writeKafkaArray(forgottenTopics) { buffer, topic in
-                buffer.writeKafkaString(topic.topic)
+                buffer.writeKafkaString(topic.name)
                 buffer.writeKafkaInt32Array(topic.partitions)
             }
         }
@@ -164,14 +150,7 @@ public struct KafkaFetchResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var topic: String
-        public var partitions: [Partition]
-        public init(topic: String, partitions: [Partition]) {
-            self.topic = topic
-            self.partitions = partitions
-        }
-    }
+    public typealias Topic = KafkaTopic<Partition>
 
     public var throttleTimeMs: Int32
     /// v7+.
@@ -194,7 +173,7 @@ public struct KafkaFetchResponse: KafkaResponse, Hashable {
             buffer.writeKafkaInt32(sessionId)
         }
         buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.topic)
+            buffer.writeKafkaString(topic.name)
             buffer.writeKafkaArray(topic.partitions) { buffer, partition in
                 buffer.writeKafkaInt32(partition.partitionIndex)
                 buffer.writeKafkaInt16(partition.errorCode.rawValue)

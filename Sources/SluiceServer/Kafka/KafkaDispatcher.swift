@@ -190,7 +190,7 @@ struct KafkaDispatcher: Sendable {
         var targets: [FetchTarget] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                targets.append(FetchTarget(topic: topic.topic, partition: partition.partition,
+                targets.append(FetchTarget(topic: topic.name, partition: partition.partition,
                                            offset: partition.fetchOffset,
                                            maxBytes: max(1, Int(partition.partitionMaxBytes))))
             }
@@ -211,11 +211,7 @@ struct KafkaDispatcher: Sendable {
                     partitionIndex: result.partition, errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
                     highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
                     logStartOffset: result.logStartOffset, records: records)
-                if topics.last?.topic == result.topic {
-                    topics[topics.count - 1].partitions.append(partition)
-                } else {
-                    topics.append(.init(topic: result.topic, partitions: [partition]))
-                }
+                topics.append(partition, topic: result.topic)
             }
             completion(KafkaFetchResponse(topics: topics))
         }
