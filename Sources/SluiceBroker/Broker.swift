@@ -48,7 +48,8 @@ public final class Broker: Sendable {
         self.dataDirectory = dataDirectory
         self.logger = logger
         let shared = self.registry
-        let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock) { topic in
+        let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock,
+                              reserve: DiskReserve(path: "\(dataDirectory)/reserve")) { topic in
             guard let handle = shared.withLock({ $0.topics[topic] }) else { return false }
             handle.sweep()
             return true

@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceStorage
 import Synchronization
 
 /// The retention sweeper's clock and timer: wakes topics when their oldest record is due to expire, when a commit
@@ -17,12 +18,15 @@ final class Sweeper: Sendable {
     /// Starts a sweep of the named topic; false when the topic is gone.
     private let start: @Sendable (String) -> Bool
     private let stopped = Atomic<Bool>(false)
+    /// Room for sweeps to run in on a full disk; nil without one.
+    let reserve: DiskReserve?
 
-    init(settings: SweeperSettings, clock: @escaping @Sendable () -> Int64,
+    init(settings: SweeperSettings, clock: @escaping @Sendable () -> Int64, reserve: DiskReserve? = nil,
          start: @escaping @Sendable (String) -> Bool)
     {
         self.settings = settings
         self.clock = clock
+        self.reserve = reserve
         self.start = start
         self.schedule = Mutex(SweepSchedule(maxIntervalMs: settings.maxIntervalMs))
     }

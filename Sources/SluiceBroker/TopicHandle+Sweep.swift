@@ -1,8 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CoreMetrics
 import Dispatch
 import Logging
 import SluiceCore
 import SluiceStorage
+import Synchronization
 
 /// Retention and compaction for one topic, run on its writer queue one bounded step per turn, so that a produce
 /// queued behind a sweep waits for at most one step.
@@ -11,12 +17,16 @@ extension TopicHandle {
     func sweep() {
         let sweep = RetentionSweep(policy: config.cleanupPolicy, partitions: watch.partitionCount,
                                    now: retention.clock(), settings: retention.settings.steps)
-        writerQueue.async { self.sweepStep(sweep, started: .now) }
+        writerQueue.async {
+            self.roomMadeAt.withLock { $0 = nil }
+            self.sweepStep(sweep, started: .now)
+        }
     }
 
     /// Performs one step of `sweep`, then paces the next one behind produces.
     private func sweepStep(_ sweep: RetentionSweep, started: ContinuousClock.Instant) {
         if isClosed { return }
+        let attempt = sweep
         var sweep = sweep
         do throws(SluiceError) {
             switch try sweep.step(writer.value, config: config, writerIsIdle: isWriterIdle) {
@@ -26,14 +36,48 @@ extension TopicHandle {
                 watch.setLogStart(partition, offset)
             case .finished:
                 try finishSweep(sweep, started: started)
+                // Space was given back: set the reserve aside again if a sweep used it.
+                retention.sweeper.reserve?.restore()
                 return
             }
         } catch {
+            if error.code == .diskFull, makeRoomToSweep(attempt) {
+                writerQueue.async { self.sweepStep(attempt, started: started) }
+                return
+            }
             logger.error("sweep failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             retention.failed()
             return
         }
         pace(sweep, started: started)
+    }
+
+    /// After a sweep step ran out of space, frees room for it to run again; false when there is none to free.
+    ///
+    /// Deleting is how a full disk gets space back, but each step writes its changes to the WAL. So: empty the WAL
+    /// of the steps done so far (a checkpoint; the deletions only free pages inside the database file), and when
+    /// that frees nothing, use the data directory's reserve. Room is made again only once the sweep has deleted
+    /// more since the last time, so a step that cannot fit is not retried for ever.
+    private func makeRoomToSweep(_ sweep: RetentionSweep) -> Bool {
+        let progressed = roomMadeAt.withLock { mark in
+            guard mark.map({ sweep.deletedRecords > $0 }) ?? true else { return false }
+            mark = sweep.deletedRecords
+            return true
+        }
+        guard progressed else { return false }
+        let walBefore = Self.fileSize("\(path)-wal")
+        _ = try? writer.value.checkpoint(waitingAtMost: 100)
+        if Self.fileSize("\(path)-wal") < walBefore { return true }
+        if retention.sweeper.reserve?.release() == true {
+            logger.warning("disk full: sweeping in the reserved space", metadata: ["topic": "\(name)"])
+            return true
+        }
+        return false
+    }
+
+    private static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// Queues the next step at once while the writer is idle; otherwise looks again a little later (on the

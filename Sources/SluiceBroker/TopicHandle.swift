@@ -28,6 +28,9 @@ final class TopicHandle: Sendable {
     /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
     let retention: TopicRetention
     let metrics: TopicMetrics
+    /// The running sweep's deleted-record count when it last made room on a full disk (see `makeRoomToSweep`);
+    /// touched only on the writer queue.
+    let roomMadeAt = Mutex<Int?>(nil)
 
     static let maxPooledReaders = 4
     /// Commits one drain makes before letting other work on the writer queue (a sweep step) take a turn.

@@ -13,7 +13,7 @@ import Testing
 
     @Test(.enabled(if: FullDiskTests.canMount, "mounting a tmpfs is not permitted here"))
     func producersGetDiskFullAndRecoverWhenSpaceIsFreed() throws {
-        let disk = try SmallFilesystem(megabytes: 8)
+        let disk = try SmallFilesystem(megabytes: 24)
         defer { disk.unmount() }
         var server = try ServerProcess(reusing: disk.path).start()
         defer { server.kill() }
@@ -37,9 +37,9 @@ import Testing
         #expect(try connection.commit(group: "g", "spare", offsets: [0: 7, 1: 3]).topics[0].partitions
             .allSatisfy { $0.error == nil })
 
-        // Room to give back later: a file of a quarter of the disk.
+        // Room to give back later: a file of a quarter of the disk (enough for the checkpoint a commit may start).
         let filler = "\(disk.path)/filler"
-        try Data(repeating: 0x46, count: 2 << 20).write(to: URL(fileURLWithPath: filler))
+        try Data(repeating: 0x46, count: 6 << 20).write(to: URL(fileURLWithPath: filler))
 
         // Fill the disk with 64 KiB batches until the server says it is full.
         let payload = String(repeating: "x", count: 1024)
@@ -73,7 +73,7 @@ import Testing
         #expect(again.baseOffset == Int64(filled.count), "offsets continue where the committed records end")
         if again.error == nil { filled += ["after-1", "after-2"] }
         let spareAgain = try connection.produce("spare", partition: 1, strings: ["after"])
-        #expect(spareAgain.error == nil, "\(String(describing: spareAgain.error))")
+        #expect(spareAgain.error == nil, "\(String(describing: spareAgain.error)) \(server.log.suffix(2500))")
         if spareAgain.error == nil { spare[1]!.append("after") }
         #expect(try connection.commit(group: "g", "spare", offsets: [0: 8]).topics[0].partitions[0].error == nil)
 
@@ -94,11 +94,47 @@ import Testing
         }
     }
 
+    /// Retention keeps running on a full disk: a topic's expired records are deleted while producers are refused
+    /// `disk_full`, and the space they took is given back, so producing works again without anyone freeing space.
+    @Test(.enabled(if: FullDiskTests.canMount, "mounting a tmpfs is not permitted here"))
+    func retentionRunsOnAFullDiskAndGivesTheSpaceBack() throws {
+        let disk = try SmallFilesystem(megabytes: 24)
+        defer { disk.unmount() }
+        let server = try ServerProcess(reusing: disk.path).start()
+        defer { server.kill() }
+        let connection = try RawConnection(path: server.socketPath, timeoutSeconds: 20)
+        try connection.createTopic("aging", configs: [ConfigEntry(key: "retention.ms", value: "4000")])
+        let payload = String(repeating: "a", count: 1024)
+        var aged = 0
+        var refused: SluiceError?
+        for batch in 0..<2_000 {
+            let result = try connection.produce("aging", strings: (0..<64).map { "\(batch)-\($0)-\(payload)" })
+            if let error = result.error {
+                refused = error
+                break
+            }
+            aged += 64
+        }
+        #expect(refused?.code == .diskFull, "the disk never filled: \(String(describing: refused))")
+
+        // Past the retention time the sweeper deletes what expired, although the disk was full.
+        let deadline = Date().addingTimeInterval(30)
+        var start: Int64 = 0
+        while Date() < deadline {
+            start = try connection.metadata(["aging"]).topics.first?.partitions.first?.logStartOffset ?? 0
+            if start == Int64(aged) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(start == Int64(aged), "retention deleted up to \(start) of \(aged): \(server.log.suffix(3000))")
+        #expect(try connection.produce("aging", strings: ["after"]).error == nil, "the space was given back")
+        #expect(server.process?.isRunning == true)
+    }
+
     /// Deleting a topic is how a user wins space back, so it works on a full disk: the delete succeeds, frees the
     /// topic's space (the other topic can produce again at once), and leaves every database whole across a restart.
     @Test(.enabled(if: FullDiskTests.canMount, "mounting a tmpfs is not permitted here"))
     func deletingATopicOnAFullDiskFreesItsSpace() throws {
-        let disk = try SmallFilesystem(megabytes: 8)
+        let disk = try SmallFilesystem(megabytes: 24)
         defer { disk.unmount() }
         var server = try ServerProcess(reusing: disk.path).start()
         defer { server.kill() }
