@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test(arguments: ["full", "normal"])
-    func acknowledgedProducesSurviveSIGKILL(durability: String) throws {
+    func acknowledgedProducesSurviveSIGKILL(durability: String) async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
         let admin = try RawConnection(path: server.socketPath)
@@ -69,7 +69,7 @@ import Testing
                 collected.withLock { $0 += acks }
             }
         }
-        Thread.sleep(forTimeInterval: 1.5)
+        try await Task.sleep(for: .milliseconds(1500))
         server.kill()
         group.wait()
         let acks = collected.withLock { $0 }

@@ -165,7 +165,7 @@ import Testing
     /// SIGKILL under load, then the WAL cut to an odd size in the middle of its last frame: SQLite recovers to the
     /// last commit before the damage. Every acknowledged record of the earlier commits is intact; the damaged
     /// commit (a marker batch, the last write before the kill) is gone as a whole; the topic takes writes again.
-    @Test func aTruncatedWALRecoversToTheLastWholeCommit() throws {
+    @Test func aTruncatedWALRecoversToTheLastWholeCommit() async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
         let admin = try RawConnection(path: server.socketPath)
@@ -191,7 +191,7 @@ import Testing
                 }
             }
         }
-        Thread.sleep(forTimeInterval: 0.8)
+        try await Task.sleep(for: .milliseconds(800))
         stop.store(true, ordering: .relaxed)
         group.wait()
         // The last write before the kill: one batch, one transaction.

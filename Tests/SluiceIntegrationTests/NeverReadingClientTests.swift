@@ -14,7 +14,7 @@ import Testing
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }
 
-    @Test func fetchesNeverReadKeepTheServersMemoryBounded() throws {
+    @Test func fetchesNeverReadKeepTheServersMemoryBounded() async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
         let setup = try RawConnection(path: server.socketPath)
@@ -42,7 +42,7 @@ import Testing
             if n < frame.count { break }
             sent += 1
         }
-        Thread.sleep(forTimeInterval: 1)
+        try await Task.sleep(for: .seconds(1))
         let after = Self.peakKB(server.pid)
         // The server still serves others meanwhile.
         let other = try RawConnection(path: server.socketPath)

@@ -63,15 +63,15 @@ import Testing
         #expect(elapsedMs >= 190 && elapsedMs < 1000)
     }
 
-    @Test func idleServerUsesNoCPU() throws {
+    @Test func idleServerUsesNoCPU() async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
         let connection = try RawConnection(path: server.socketPath)
         for name in ["a", "b", "c"] { try createTopic(connection, name, partitions: 3) }
         _ = try produce(connection, topic: "a", values: ["one", "two"], id: 2)
-        Thread.sleep(forTimeInterval: 0.5)
+        try await Task.sleep(for: .milliseconds(500))
         let before = server.cpuTicks()
-        Thread.sleep(forTimeInterval: 3)
+        try await Task.sleep(for: .seconds(3))
         let after = server.cpuTicks()
         #expect(before >= 0)
         // Clock ticks are 10 ms: allow one tick of accounting noise over 3 s.
