@@ -21,9 +21,10 @@ struct Membership {
     var heartbeat: Task<Void, Never>?
     var onRebalance: (@Sendable (RebalanceEvent) -> Void)?
     var lastCommit: ContinuousClock.Instant = .now
-    /// When the server last answered a join or heartbeat. Silent for longer than the session timeout, the member
-    /// must assume it was removed and its partitions given to others.
-    var lastHeard: ContinuousClock.Instant = .now
+    /// When the last join or heartbeat the server answered was sent. The server restarts the member's session when
+    /// it receives one, which is no earlier: so once this is older than the session timeout, the member must assume
+    /// it was removed and its partitions given to others, and it fences itself no later than the server expires it.
+    var lastHeard: ContinuousClock.Instant
 }
 
 /// Consumer-group membership: the server assigns partitions; this side joins, heartbeats, and applies each new
@@ -40,11 +41,12 @@ extension Consumer {
             throw SluiceError(.invalidArgument, "subscribe needs a consumer group: set ConsumerConfiguration.group")
         }
         precondition(membership == nil, "subscribe: already subscribed")
+        let sent = ContinuousClock.now
         let answer = try await connection.joinGroup(JoinGroupRequest(
             group: group, clientID: configuration.clientID, sessionTimeoutMs: configuration.sessionTimeoutMs,
             topics: topics))
         membership = Membership(group: group, topics: topics, memberID: answer.memberID, generation: answer.generation,
-                                latest: answer, onRebalance: onRebalance)
+                                latest: answer, onRebalance: onRebalance, lastHeard: sent)
         assign([])
         await applyGroupAssignment()
         membership?.heartbeat = Task { [weak self] in
@@ -64,12 +66,13 @@ extension Consumer {
         try? await Task.sleep(for: .milliseconds(max(interval, 50)))
         guard !Task.isCancelled, let member = membership else { return false }
         let owned = Set(assignment)
+        let sent = ContinuousClock.now
         do throws(SluiceError) {
             let answer = try await connection.heartbeat(HeartbeatRequest(
                 group: member.group, memberID: member.memberID, generation: member.latest.generation,
                 owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }))
             membership?.latest = answer
-            membership?.lastHeard = .now
+            membership?.lastHeard = sent
         } catch {
             await rejoin(after: error)
         }
@@ -82,13 +85,14 @@ extension Consumer {
         switch error.code {
         case .staleGeneration, .unknownMember, .rebalanceInProgress:
             let memberID = error.code == .unknownMember ? "" : member.memberID
+            let sent = ContinuousClock.now
             do throws(SluiceError) {
                 let answer = try await connection.joinGroup(JoinGroupRequest(
                     group: member.group, memberID: memberID, clientID: configuration.clientID,
                     sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
                 membership?.memberID = answer.memberID
                 membership?.latest = answer
-                membership?.lastHeard = .now
+                membership?.lastHeard = sent
             } catch {
                 try? await Task.sleep(for: .milliseconds(200))
             }
@@ -102,6 +106,7 @@ extension Consumer {
     /// comes with it). False if that failed.
     func refreshGeneration() async -> Bool {
         guard let member = membership else { return false }
+        let sent = ContinuousClock.now
         do throws(SluiceError) {
             let answer = try await connection.joinGroup(JoinGroupRequest(
                 group: member.group, memberID: member.memberID, clientID: configuration.clientID,
@@ -110,7 +115,7 @@ extension Consumer {
             membership?.memberID = answer.memberID
             membership?.latest = answer
             membership?.generation = answer.generation
-            membership?.lastHeard = .now
+            membership?.lastHeard = sent
             return answer.memberID == member.memberID
         } catch {
             return false
