@@ -18,6 +18,9 @@ final class TopicHandle: Sendable {
     let watch: PartitionWatch
     let writerQueue: DispatchQueue
     let writer: Owned<TopicWriter>
+    /// Where the WAL is checkpointed in the background, off the writer's path (see `TopicWriter+Checkpoint.swift`).
+    private let checkpointQueue: DispatchQueue
+    private let checkpoints = Mutex(CheckpointState())
     private let pending = Mutex(PendingState())
     private let readers = Mutex<[Owned<TopicReader>]>([])
     private let closed = Atomic<Bool>(false)
@@ -48,6 +51,13 @@ final class TopicHandle: Sendable {
         var drainScheduled = false
     }
 
+    struct CheckpointState {
+        /// A background checkpoint is copying the WAL.
+        var running = false
+        /// One has finished since the WAL last started again: the writer copies what was committed meanwhile.
+        var copied = false
+    }
+
     init(name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
          logger: Logger) throws(SluiceError)
     {
@@ -65,6 +75,7 @@ final class TopicHandle: Sendable {
         self.watch = PartitionWatch(bounds: bounds)
         self.writer = Owned(writer)
         self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
+        self.checkpointQueue = DispatchQueue(label: "sluice.checkpoint.\(name)")
     }
 
     var config: TopicConfig { settings.withLock { $0 } }
@@ -162,9 +173,48 @@ final class TopicHandle: Sendable {
             // queue between the commit and the consumer's answer.
             for waiter in woken { waiter.fire(.inline) }
             noteCommitted(batch, now: now)
+            checkpointIfDue()
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
+        }
+    }
+
+    /// On the writer queue, after a commit. Once the WAL holds `TopicWriter.backgroundCheckpointFrames` pages, a
+    /// checkpoint on another thread copies them into the database while the writer goes on; after it, the writer
+    /// copies the few pages committed meanwhile itself (`checkpointResidue`), so that its next transaction starts
+    /// the WAL again from the beginning. The writer's pause is that short copy instead of the whole checkpoint.
+    private func checkpointIfDue() {
+        let frames = writer.value.walFrames
+        enum Step { case none, background, residue }
+        let step = checkpoints.withLock { state -> Step in
+            if frames < TopicWriter.backgroundCheckpointFrames {
+                state.copied = false  // The WAL started again from its beginning.
+                return .none
+            }
+            if state.running { return .none }
+            if state.copied {
+                state.copied = false
+                return .residue
+            }
+            state.running = true
+            return .background
+        }
+        switch step {
+        case .none:
+            return
+        case .residue:
+            writer.value.checkpointResidue()
+        case .background:
+            checkpointQueue.async { [self] in
+                defer { checkpoints.withLock { $0.running = false; $0.copied = true } }
+                guard !isClosed else { return }
+                do {
+                    try TopicWriter.checkpointInBackground(path: path)
+                } catch {
+                    logger.debug("background checkpoint failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                }
+            }
         }
     }
 
@@ -222,6 +272,10 @@ final class TopicHandle: Sendable {
         closed.store(true, ordering: .releasing)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             writerQueue.async { continuation.resume() }
+        }
+        // A background checkpoint under way finishes before the files may be closed or deleted.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            checkpointQueue.async { continuation.resume() }
         }
         readers.withLock { $0.removeAll() }
         watch.wakeAll()

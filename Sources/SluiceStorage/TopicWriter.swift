@@ -17,6 +17,8 @@ public final class TopicWriter {
     private(set) var durability: Durability
     /// When the last append committed (a sweep lets appends go first while they keep coming).
     public private(set) var lastAppendEnded: ContinuousClock.Instant?
+    /// The WAL's page count, kept by SQLite's WAL hook; see `TopicWriter+Checkpoint.swift`.
+    let walHook = WALHook()
 
     /// Records between two entries of the sparse time index.
     static let timeIndexInterval: Int64 = 4096
@@ -62,6 +64,7 @@ public final class TopicWriter {
         do {
             try connection.execute("PRAGMA journal_mode = WAL")
             try connection.execute("PRAGMA journal_size_limit = \(Self.journalSizeLimit)")
+            installWALHook()
             // Debian and others build SQLite with secure_delete on, which writes every page retention frees (zeroed)
             // to the WAL and then the database: FAST zeroes deleted content only where that costs no extra I/O.
             try connection.execute("PRAGMA secure_delete = FAST")
