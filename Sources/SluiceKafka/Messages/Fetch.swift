@@ -103,15 +103,12 @@ public struct KafkaFetchRequest: Sendable, Hashable {
             buffer.writeKafkaInt32(sessionId)
             buffer.writeKafkaInt32(sessionEpoch)
         }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partition)
-                if version >= 9 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
-                buffer.writeKafkaInt64(partition.fetchOffset)
-                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
-                buffer.writeKafkaInt32(partition.partitionMaxBytes)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partition)
+            if version >= 9 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
+            buffer.writeKafkaInt64(partition.fetchOffset)
+            if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+            buffer.writeKafkaInt32(partition.partitionMaxBytes)
         }
         if version >= 7 {
             buffer.writeKafkaArray(forgottenTopics) { buffer, topic in
@@ -172,20 +169,17 @@ public struct KafkaFetchResponse: KafkaResponse, Hashable {
             buffer.writeKafkaInt16(errorCode.rawValue)
             buffer.writeKafkaInt32(sessionId)
         }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                buffer.writeKafkaInt16(partition.errorCode.rawValue)
-                buffer.writeKafkaInt64(partition.highWatermark)
-                buffer.writeKafkaInt64(partition.lastStableOffset)
-                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
-                buffer.writeKafkaInt32(0)  // aborted_transactions: empty
-                if version >= 11 { buffer.writeKafkaInt32(-1) }  // preferred_read_replica
-                var records = partition.records
-                buffer.writeKafkaInt32(Int32(records.readableBytes))
-                buffer.writeBuffer(&records)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            buffer.writeKafkaInt16(partition.errorCode.rawValue)
+            buffer.writeKafkaInt64(partition.highWatermark)
+            buffer.writeKafkaInt64(partition.lastStableOffset)
+            if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+            buffer.writeKafkaInt32(0)  // aborted_transactions: empty
+            if version >= 11 { buffer.writeKafkaInt32(-1) }  // preferred_read_replica
+            var records = partition.records
+            buffer.writeKafkaInt32(Int32(records.readableBytes))
+            buffer.writeBuffer(&records)
         }
     }
 }

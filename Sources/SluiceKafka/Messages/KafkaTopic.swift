@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A topic's share of a request or response: its name and its partitions' entries, the shape most Kafka messages
 /// repeat (`[name, [partition...]]`).
 public struct KafkaTopic<Partition: Sendable & Hashable>: Sendable, Hashable {
@@ -19,6 +21,18 @@ extension Array {
             self[last].partitions.append(partition)
         } else {
             append(KafkaTopic(name: topic, partitions: [partition]))
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `[name, [partition...]]` for each topic, each partition by `partition`.
+    mutating func writeKafkaTopics<Partition>(
+        _ topics: [KafkaTopic<Partition>], _ partition: (inout ByteBuffer, Partition) -> Void
+    ) {
+        writeKafkaArray(topics) { buffer, topic in
+            buffer.writeKafkaString(topic.name)
+            buffer.writeKafkaArray(topic.partitions, partition)
         }
     }
 }

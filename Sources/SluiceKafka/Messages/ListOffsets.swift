@@ -48,13 +48,10 @@ public struct KafkaListOffsetsRequest: Sendable, Hashable {
     func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt32(replicaId)
         if version >= 2 { buffer.writeKafkaInt8(isolationLevel) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                if version >= 4 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
-                buffer.writeKafkaInt64(partition.timestamp)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            if version >= 4 { buffer.writeKafkaInt32(partition.currentLeaderEpoch) }
+            buffer.writeKafkaInt64(partition.timestamp)
         }
     }
 }
@@ -93,15 +90,12 @@ public struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
 
     public func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 2 { buffer.writeKafkaInt32(throttleTimeMs) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                buffer.writeKafkaInt16(partition.errorCode.rawValue)
-                buffer.writeKafkaInt64(partition.timestamp)
-                buffer.writeKafkaInt64(partition.offset)
-                if version >= 4 { buffer.writeKafkaInt32(partition.leaderEpoch) }
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            buffer.writeKafkaInt16(partition.errorCode.rawValue)
+            buffer.writeKafkaInt64(partition.timestamp)
+            buffer.writeKafkaInt64(partition.offset)
+            if version >= 4 { buffer.writeKafkaInt32(partition.leaderEpoch) }
         }
     }
 }

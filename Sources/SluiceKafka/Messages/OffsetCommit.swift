@@ -70,14 +70,11 @@ public struct KafkaOffsetCommitRequest: Sendable, Hashable {
         buffer.writeKafkaString(memberId)
         if version >= 7 { buffer.writeKafkaNullableString(groupInstanceId) }
         if version <= 4 { buffer.writeKafkaInt64(retentionTimeMs) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                buffer.writeKafkaInt64(partition.committedOffset)
-                if version >= 6 { buffer.writeKafkaInt32(partition.committedLeaderEpoch) }
-                buffer.writeKafkaNullableString(partition.committedMetadata)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            buffer.writeKafkaInt64(partition.committedOffset)
+            if version >= 6 { buffer.writeKafkaInt32(partition.committedLeaderEpoch) }
+            buffer.writeKafkaNullableString(partition.committedMetadata)
         }
     }
 }
@@ -106,12 +103,9 @@ public struct KafkaOffsetCommitResponse: KafkaResponse, Hashable {
 
     public func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                buffer.writeKafkaInt16(partition.errorCode.rawValue)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            buffer.writeKafkaInt16(partition.errorCode.rawValue)
         }
     }
 }

@@ -75,15 +75,12 @@ public struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
 
     public func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.partitionIndex)
-                buffer.writeKafkaInt64(partition.committedOffset)
-                if version >= 5 { buffer.writeKafkaInt32(partition.committedLeaderEpoch) }
-                buffer.writeKafkaNullableString(partition.metadata)
-                buffer.writeKafkaInt16(partition.errorCode.rawValue)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.partitionIndex)
+            buffer.writeKafkaInt64(partition.committedOffset)
+            if version >= 5 { buffer.writeKafkaInt32(partition.committedLeaderEpoch) }
+            buffer.writeKafkaNullableString(partition.metadata)
+            buffer.writeKafkaInt16(partition.errorCode.rawValue)
         }
         if version >= 2 { buffer.writeKafkaInt16(errorCode.rawValue) }
     }

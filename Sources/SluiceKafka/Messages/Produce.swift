@@ -48,12 +48,9 @@ public struct KafkaProduceRequest: Sendable, Hashable {
         if version >= 3 { buffer.writeKafkaNullableString(transactionalId) }
         buffer.writeKafkaInt16(acks)
         buffer.writeKafkaInt32(timeoutMs)
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.index)
-                buffer.writeKafkaBytes(partition.records)
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.index)
+            buffer.writeKafkaBytes(partition.records)
         }
     }
 }
@@ -92,15 +89,12 @@ public struct KafkaProduceResponse: KafkaResponse, Hashable {
     }
 
     public func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
-                buffer.writeKafkaInt32(partition.index)
-                buffer.writeKafkaInt16(partition.errorCode.rawValue)
-                buffer.writeKafkaInt64(partition.baseOffset)
-                if version >= 2 { buffer.writeKafkaInt64(partition.logAppendTimeMs) }
-                if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
-            }
+        buffer.writeKafkaTopics(topics) { buffer, partition in
+            buffer.writeKafkaInt32(partition.index)
+            buffer.writeKafkaInt16(partition.errorCode.rawValue)
+            buffer.writeKafkaInt64(partition.baseOffset)
+            if version >= 2 { buffer.writeKafkaInt64(partition.logAppendTimeMs) }
+            if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
         }
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
     }
