@@ -11,8 +11,8 @@ import Synchronization
 /// admin work runs on one serial queue that owns the `Store`, appends on each topic's writer queue, and reads on a
 /// concurrent read queue. Hot-path methods (`produce`, `fetch`) take completion handlers, which run on broker
 /// threads; admin methods are `async`.
-public final class Broker: Sendable {
-    public let dataDirectory: String
+package final class Broker: Sendable {
+    package let dataDirectory: String
     private let logger: Logger
     private let adminQueue = DispatchQueue(label: "sluice.admin")
     private let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
@@ -21,7 +21,7 @@ public final class Broker: Sendable {
     private let registry = Locked(Registry())
     let groups: GroupCoordinator
     /// Kafka's classic consumer groups (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), for the Kafka adapter.
-    public let classicGroups: ClassicGroupCoordinator
+    package let classicGroups: ClassicGroupCoordinator
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
     /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
@@ -39,7 +39,7 @@ public final class Broker: Sendable {
     /// A topic whose database cannot be opened is logged and answered with its error; the others are served.
     /// `wallClock` (milliseconds since the Unix epoch) stamps records and judges their age; `sweeper` paces
     /// retention and compaction. Tests inject both so that nothing waits for real time.
-    public init(
+    package init(
         dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
         wallClock: @escaping @Sendable () -> Int64 = currentTimeMillis,
         sweeper sweeperSettings: SweeperSettings = SweeperSettings(),
@@ -115,7 +115,7 @@ public final class Broker: Sendable {
     // MARK: - Admin
 
     @discardableResult
-    public func createTopic(_ name: String, config: TopicConfig) async throws(SluiceError) -> TopicDescription {
+    package func createTopic(_ name: String, config: TopicConfig) async throws(SluiceError) -> TopicDefinition {
         try checkRunning()
         let logger = self.logger
         let sweeper = self.sweeper
@@ -131,7 +131,7 @@ public final class Broker: Sendable {
         }
     }
 
-    public func deleteTopic(_ name: String) async throws(SluiceError) {
+    package func deleteTopic(_ name: String) async throws(SluiceError) {
         try checkRunning()
         if registry.withLock({ $0.broken[name] != nil }) {
             // A topic whose database could not be opened: nothing is open to close, its files just go.
@@ -173,8 +173,8 @@ public final class Broker: Sendable {
 
     /// Changes a topic's settings; see `Store.alterTopic`.
     @discardableResult
-    public func alterTopic(_ name: String, _ change: @escaping @Sendable (inout TopicConfig) -> Void)
-        async throws(SluiceError) -> TopicDescription
+    package func alterTopic(_ name: String, _ change: @escaping @Sendable (inout TopicConfig) -> Void)
+        async throws(SluiceError) -> TopicDefinition
     {
         try checkRunning()
         let handle = try handle(name)
@@ -184,12 +184,12 @@ public final class Broker: Sendable {
         return description
     }
 
-    public func topics() async throws(SluiceError) -> [TopicDescription] {
+    package func topics() async throws(SluiceError) -> [TopicDefinition] {
         try await admin { store throws(SluiceError) in try store.topics() }
     }
 
     /// A topic's settings and partitions, with bytes stored per partition.
-    public func describeTopic(_ name: String) async throws(SluiceError) -> TopicDetails {
+    package func describeTopic(_ name: String) async throws(SluiceError) -> TopicDetails {
         let handle = try handle(name)
         let description = try await admin { store throws(SluiceError) in try store.topic(name) }
         let sizes: [Int64] = try await onReadQueue { () throws(SluiceError) in
@@ -208,7 +208,7 @@ public final class Broker: Sendable {
     }
 
     /// Partition offsets for the named topics (every topic when `nil`), from memory; unknown names get an error.
-    public func metadata(_ names: [String]?) -> [(name: String, result: Result<[PartitionDetails], SluiceError>)] {
+    package func metadata(_ names: [String]?) -> [(name: String, result: Result<[PartitionDetails], SluiceError>)] {
         let (topics, broken) = registry.withLock { ($0.topics, $0.broken) }
         let wanted = names ?? (Array(topics.keys) + Array(broken.keys)).sorted()
         return wanted.map { name in
@@ -229,7 +229,7 @@ public final class Broker: Sendable {
     /// Appends each batch to its partition; `completion` runs once, after every batch is committed or refused.
     ///
     /// Batches for one topic that arrive together share one transaction and one fsync (group commit).
-    public func produce(_ batches: [ProduceBatch], completion: @escaping @Sendable ([ProduceOutcome]) -> Void) {
+    package func produce(_ batches: [ProduceBatch], completion: @escaping @Sendable ([ProduceOutcome]) -> Void) {
         if batches.isEmpty { return completion([]) }
         // One batch (the common case) needs no collector: its outcome is the answer.
         let collector = batches.count == 1
@@ -262,7 +262,7 @@ public final class Broker: Sendable {
 
     /// Hands out a new idempotent producer identity (a fresh id at epoch 0), durably: ids are never reused, even
     /// after a restart or a crash.
-    public func initProducerID() async throws(SluiceError) -> ProducerIdentity {
+    package func initProducerID() async throws(SluiceError) -> ProducerIdentity {
         try checkRunning()
         return try await admin { store throws(SluiceError) in
             let id = try store.catalog.nextProducerID()
@@ -272,7 +272,7 @@ public final class Broker: Sendable {
     }
 
     /// `produce` for async callers.
-    public func produce(_ batches: [ProduceBatch]) async -> [ProduceOutcome] {
+    package func produce(_ batches: [ProduceBatch]) async -> [ProduceOutcome] {
         await withCheckedContinuation { continuation in
             produce(batches) { continuation.resume(returning: $0) }
         }
@@ -282,7 +282,7 @@ public final class Broker: Sendable {
 
     /// Sets every live topic's `sluice_topic_disk_bytes` gauge from its files' sizes (the sweeper also does after
     /// each sweep); call before exporting metrics.
-    public func refreshDiskMetrics() {
+    package func refreshDiskMetrics() {
         let handles = registry.withLock { Array($0.topics.values) }
         for handle in handles { handle.metrics.updateDiskBytes(path: handle.path) }
     }
@@ -291,7 +291,7 @@ public final class Broker: Sendable {
 
     /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
     /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
-    public func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
+    package func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
         fetch(spec, into: [Record].self, completion: completion)
     }
 
@@ -300,7 +300,7 @@ public final class Broker: Sendable {
     ///
     /// A fetch woken by a commit is read on the thread that committed, right after the commit: what it reads was
     /// just written, so the read is short, and the answer saves a hop through the read queue.
-    public func fetch<Records: FetchRecordSink>(
+    package func fetch<Records: FetchRecordSink>(
         _ spec: FetchSpec, into _: Records.Type,
         completion reply: @escaping @Sendable ([FetchResult<Records>]) -> Void
     ) {
@@ -338,7 +338,7 @@ public final class Broker: Sendable {
         }
     }
 
-    public func fetch(_ spec: FetchSpec) async -> [FetchedPartition] {
+    package func fetch(_ spec: FetchSpec) async -> [FetchedPartition] {
         await withCheckedContinuation { continuation in
             fetch(spec) { continuation.resume(returning: $0) }
         }
@@ -411,13 +411,13 @@ public final class Broker: Sendable {
     // MARK: - Offsets
 
     /// One `listOffsets` answer: the offset found (with its record's timestamp for a time lookup, else -1).
-    public struct ListedOffset: Sendable {
-        public var topic: String
-        public var partition: Int32
-        public var result: Result<(offset: Int64, timestamp: Int64), SluiceError>
+    package struct ListedOffset: Sendable {
+        package var topic: String
+        package var partition: Int32
+        package var result: Result<(offset: Int64, timestamp: Int64), SluiceError>
     }
 
-    public func listOffsets(_ queries: [(topic: String, partition: Int32, spec: OffsetSpec)]) async -> [ListedOffset] {
+    package func listOffsets(_ queries: [(topic: String, partition: Int32, spec: OffsetSpec)]) async -> [ListedOffset] {
         let answers: [ListedOffset] = await onReadQueue {
             queries.map { query in
                 let result: Result<(offset: Int64, timestamp: Int64), SluiceError>
@@ -450,7 +450,7 @@ public final class Broker: Sendable {
     /// `generation` -1) is accepted only while the group is empty. For a Kafka classic group the coordinator holds,
     /// `ClassicGroup.checkCommit` decides (its refusals map to `.unknownMember`, `.staleGeneration` and
     /// `.rebalanceInProgress`; see `ClassicGroupError.sluiceError`).
-    public func commitOffsets(group: String, memberID: String = "", generation: Int32 = -1,
+    package func commitOffsets(group: String, memberID: String = "", generation: Int32 = -1,
                               _ offsets: [CommittedOffset]) async throws(SluiceError)
         -> [(CommittedOffset, SluiceError?)]
     {
@@ -492,7 +492,7 @@ public final class Broker: Sendable {
     }
 
     /// A group's committed offsets, for the given topics (every topic when `nil`).
-    public func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset] {
+    package func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset] {
         try await admin { store throws(SluiceError) in
             let all = try store.catalog.committedOffsets(group: group)
             guard let topics else { return all }
@@ -500,12 +500,12 @@ public final class Broker: Sendable {
         }
     }
 
-    public func groups() async throws(SluiceError) -> [String] {
+    package func groups() async throws(SluiceError) -> [String] {
         try await admin { store throws(SluiceError) in try store.catalog.groups() }
     }
 
     @discardableResult
-    public func deleteGroupOffsets(_ group: String) async throws(SluiceError) -> Int {
+    package func deleteGroupOffsets(_ group: String) async throws(SluiceError) -> Int {
         try await admin { store throws(SluiceError) in try store.catalog.deleteGroup(group) }
     }
 
@@ -518,7 +518,7 @@ public final class Broker: Sendable {
     }
 
     /// Refuses new work, finishes every commit in flight, answers waiting fetches and closes the databases.
-    public func shutdown() async {
+    package func shutdown() async {
         let handles = registry.withLock { registry -> [TopicHandle] in
             registry.shuttingDown = true
             return Array(registry.topics.values)

@@ -2,27 +2,27 @@ import SluiceCore
 import SluiceStorage
 
 /// A group as `describeGroup` reports it: membership plus, per partition, owner, committed offset and lag.
-public struct GroupDescription: Sendable {
-    public struct Partition: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var owner: String?
+package struct GroupDescription: Sendable {
+    package struct Partition: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var owner: String?
         /// -1 when the group has committed nothing for the partition.
-        public var committedOffset: Int64
-        public var endOffset: Int64
+        package var committedOffset: Int64
+        package var endOffset: Int64
         /// Records between the committed offset (or the log start, when none) and the end.
-        public var lag: Int64
+        package var lag: Int64
     }
 
-    public var group: String
-    public var state: GroupMembers.State
-    public var generation: Int32
-    public var members: [GroupMembers.Member]
-    public var partitions: [Partition]
+    package var group: String
+    package var state: GroupMembers.State
+    package var generation: Int32
+    package var members: [GroupMembers.Member]
+    package var partitions: [Partition]
 }
 
 /// How `resetOffsets` moves a group.
-public enum OffsetReset: Sendable, Hashable {
+package enum OffsetReset: Sendable, Hashable {
     case earliest
     case latest
     case offset(Int64)
@@ -31,7 +31,7 @@ public enum OffsetReset: Sendable, Hashable {
 
 extension Broker {
     /// Joins (or rejoins, with its id) a member subscribed to `topics`; see `ConsumerGroup`.
-    public func joinGroup(_ group: String, memberID: String, clientID: String, topics: [String],
+    package func joinGroup(_ group: String, memberID: String, clientID: String, topics: [String],
                           sessionTimeoutMs: Int32) throws(SluiceError) -> GroupAssignment
     {
         if classicGroups.holds(group) {
@@ -42,19 +42,19 @@ extension Broker {
                         sessionTimeoutMs: sessionTimeoutMs)
     }
 
-    public func heartbeat(_ group: String, memberID: String, generation: Int32, owned: [TopicPartition])
+    package func heartbeat(_ group: String, memberID: String, generation: Int32, owned: [TopicPartition])
         throws(SluiceError) -> GroupAssignment
     {
         try groups.heartbeat(group: group, memberID: memberID, generation: generation, owned: owned)
     }
 
-    public func leaveGroup(_ group: String, memberID: String) {
+    package func leaveGroup(_ group: String, memberID: String) {
         groups.leave(group: group, memberID: memberID)
     }
 
     /// Members, owners, committed offsets, end offsets and lag. Throws `.unknownGroup` for a group with neither
     /// members nor committed offsets.
-    public func describeGroup(_ group: String) async throws(SluiceError) -> GroupDescription {
+    package func describeGroup(_ group: String) async throws(SluiceError) -> GroupDescription {
         let members = groups.describe(group) ?? classicGroups.members(group)
         let committed = try await committedOffsets(group: group)
         if members == nil && committed.isEmpty {
@@ -79,7 +79,7 @@ extension Broker {
     }
 
     /// Every group with members or committed offsets: name, state and member count.
-    public func listGroups() async throws(SluiceError) -> [(group: String, state: GroupMembers.State, members: Int)] {
+    package func listGroups() async throws(SluiceError) -> [(group: String, state: GroupMembers.State, members: Int)] {
         let live = groups.liveGroups()
         let classic = Dictionary(classicGroups.liveGroups().map { ($0.groupID, $0) }) { first, _ in first }
         let stored = try await groups()
@@ -95,7 +95,7 @@ extension Broker {
     }
 
     /// Forgets a group's committed offsets. Refused with `.groupNotEmpty` while it has members.
-    public func deleteGroup(_ group: String) async throws(SluiceError) {
+    package func deleteGroup(_ group: String) async throws(SluiceError) {
         if hasMembers(group) {
             throw SluiceError(.groupNotEmpty, "group '\(group)' has live members; stop them first")
         }
@@ -106,7 +106,7 @@ extension Broker {
 
     /// Sets the group's committed offset on every partition of `topic`. Refused with `.groupNotEmpty` while the
     /// group has members.
-    public func resetOffsets(group: String, topic: String, to reset: OffsetReset) async throws(SluiceError)
+    package func resetOffsets(group: String, topic: String, to reset: OffsetReset) async throws(SluiceError)
         -> [CommittedOffset]
     {
         if hasMembers(group) {

@@ -1,14 +1,14 @@
 import SluiceCore
 
 /// Records for one partition of one topic, as a produce request carries them.
-public struct ProduceBatch: Sendable {
-    public var topic: String
-    public var partition: Int32
-    public var records: [ProducerRecord]
+package struct ProduceBatch: Sendable {
+    package var topic: String
+    package var partition: Int32
+    package var records: [ProducerRecord]
     /// The batch's sequence numbers when it comes from an idempotent producer (see `Broker.initProducerID`).
-    public var sequence: BatchSequence?
+    package var sequence: BatchSequence?
 
-    public init(topic: String, partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
+    package init(topic: String, partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
         self.topic = topic
         self.partition = partition
         self.records = records
@@ -17,28 +17,28 @@ public struct ProduceBatch: Sendable {
 }
 
 /// What became of one `ProduceBatch`: its base offset once committed, or why it was refused.
-public struct ProduceOutcome: Sendable {
-    public var topic: String
-    public var partition: Int32
-    public var result: Result<Appended, SluiceError>
+package struct ProduceOutcome: Sendable {
+    package var topic: String
+    package var partition: Int32
+    package var result: Result<Appended, SluiceError>
 
-    public struct Appended: Sendable, Hashable {
-        public var baseOffset: Int64
-        public var logAppendTime: Int64
+    package struct Appended: Sendable, Hashable {
+        package var baseOffset: Int64
+        package var logAppendTime: Int64
         /// The batch had been appended before by the same idempotent producer: nothing was appended, and the
         /// offsets and time are the original ones.
-        public var duplicate: Bool = false
+        package var duplicate: Bool = false
     }
 }
 
 /// One partition to read in a fetch.
-public struct FetchTarget: Sendable, Hashable {
-    public var topic: String
-    public var partition: Int32
-    public var offset: Int64
-    public var maxBytes: Int
+package struct FetchTarget: Sendable, Hashable {
+    package var topic: String
+    package var partition: Int32
+    package var offset: Int64
+    package var maxBytes: Int
 
-    public init(topic: String, partition: Int32, offset: Int64, maxBytes: Int) {
+    package init(topic: String, partition: Int32, offset: Int64, maxBytes: Int) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -47,15 +47,15 @@ public struct FetchTarget: Sendable, Hashable {
 }
 
 /// A fetch: partitions to read, how long to wait for data and how much to wait for.
-public struct FetchSpec: Sendable {
-    public var targets: [FetchTarget]
+package struct FetchSpec: Sendable {
+    package var targets: [FetchTarget]
     /// How long to wait for `minBytes` to be available, in milliseconds.
-    public var maxWaitMs: Int
-    public var minBytes: Int
+    package var maxWaitMs: Int
+    package var minBytes: Int
     /// Bytes for the whole response (at least one record is always returned when one is available).
-    public var maxBytes: Int
+    package var maxBytes: Int
 
-    public init(targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20) {
+    package init(targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20) {
         self.targets = targets
         self.maxWaitMs = maxWaitMs
         self.minBytes = minBytes
@@ -64,21 +64,21 @@ public struct FetchSpec: Sendable {
 }
 
 /// What a fetch returned for one partition, with its records in the form `Records` holds them.
-public struct FetchResult<Records: FetchRecordSink>: Sendable {
-    public var topic: String
-    public var partition: Int32
-    public var error: SluiceError?
-    public var logStartOffset: Int64
-    public var highWatermark: Int64
-    public var records: Records
+package struct FetchResult<Records: FetchRecordSink>: Sendable {
+    package var topic: String
+    package var partition: Int32
+    package var error: SluiceError?
+    package var logStartOffset: Int64
+    package var highWatermark: Int64
+    package var records: Records
     /// How many records `records` holds.
-    public var recordCount: Int
+    package var recordCount: Int
     /// Bytes of record data (key, value, headers) in `records`, as counted against fetch limits.
-    public var bytes: Int
+    package var bytes: Int
     /// The offset after the last record returned; `nil` when none was.
-    public var nextOffset: Int64?
+    package var nextOffset: Int64?
 
-    public init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
+    package init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
                 highWatermark: Int64 = -1, records: Records, recordCount: Int, bytes: Int, nextOffset: Int64?)
     {
         self.topic = topic
@@ -94,10 +94,10 @@ public struct FetchResult<Records: FetchRecordSink>: Sendable {
 }
 
 /// What a fetch returned for one partition, as `Record` values.
-public typealias FetchedPartition = FetchResult<[Record]>
+package typealias FetchedPartition = FetchResult<[Record]>
 
 extension FetchResult where Records == [Record] {
-    public init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
+    package init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
                 highWatermark: Int64 = -1, records: [Record] = [])
     {
         self.init(topic: topic, partition: partition, error: error, logStartOffset: logStartOffset,
@@ -107,15 +107,15 @@ extension FetchResult where Records == [Record] {
 }
 
 /// A topic with its settings and each partition's offsets (and stored bytes, where asked for).
-public struct TopicDetails: Sendable {
-    public var description: TopicDescription
-    public var partitions: [PartitionDetails]
+package struct TopicDetails: Sendable {
+    package var description: TopicDefinition
+    package var partitions: [PartitionDetails]
 }
 
-public struct PartitionDetails: Sendable, Hashable {
-    public var partition: Int32
-    public var logStartOffset: Int64
-    public var nextOffset: Int64
+package struct PartitionDetails: Sendable, Hashable {
+    package var partition: Int32
+    package var logStartOffset: Int64
+    package var nextOffset: Int64
     /// Bytes of record data stored, or -1 when not asked for.
-    public var sizeBytes: Int64
+    package var sizeBytes: Int64
 }

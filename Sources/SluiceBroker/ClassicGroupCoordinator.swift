@@ -10,7 +10,7 @@ import Synchronization
 /// says so. One one-shot timer is armed for the earliest deadline of any group, and none while nothing is timed.
 /// A held request whose task is cancelled (its connection closed) is answered at once with an error and forgotten
 /// by its group; the member stays until it rejoins or its time runs out.
-public final class ClassicGroupCoordinator: Sendable {
+package final class ClassicGroupCoordinator: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "sluice.classic-groups")
     private let logger: Logger
@@ -53,7 +53,7 @@ public final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    public init(settings: ClassicGroupSettings = ClassicGroupSettings(),
+    package init(settings: ClassicGroupSettings = ClassicGroupSettings(),
                 logger: Logger = Logger(label: "sluice.classic-groups"),
                 clock: @escaping @Sendable () -> Int64 = monotonicMillis,
                 isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
@@ -68,7 +68,7 @@ public final class ClassicGroupCoordinator: Sendable {
 
     /// JoinGroup: answered at once (errors, MEMBER_ID_REQUIRED, a rejoin with nothing changed) or when the join
     /// phase completes. A group id used by a native group with members is refused INCONSISTENT_GROUP_PROTOCOL.
-    public func join(_ request: ClassicJoin) async -> ClassicJoinResult {
+    package func join(_ request: ClassicJoin) async -> ClassicJoinResult {
         if request.groupID.isEmpty { return .failure(.invalidGroupID, memberID: request.memberID) }
         if isForeign(request.groupID) { return .failure(.inconsistentGroupProtocol, memberID: request.memberID) }
         let id = reserve()
@@ -87,7 +87,7 @@ public final class ClassicGroupCoordinator: Sendable {
     }
 
     /// SyncGroup: the member's assignment bytes, once the leader's SyncGroup has arrived.
-    public func sync(groupID: String, generation: Int32, memberID: String,
+    package func sync(groupID: String, generation: Int32, memberID: String,
                      assignments: [(memberID: String, assignment: [UInt8])]) async -> ClassicSyncResult
     {
         if groupID.isEmpty { return .failure(.invalidGroupID) }
@@ -106,7 +106,7 @@ public final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    public func heartbeat(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError {
+    package func heartbeat(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError {
         if groupID.isEmpty { return .invalidGroupID }
         let now = clock()
         return mutate(groupID) { group in
@@ -114,7 +114,7 @@ public final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    public func leave(groupID: String, memberIDs: [String]) -> ClassicLeaveResult {
+    package func leave(groupID: String, memberIDs: [String]) -> ClassicLeaveResult {
         if groupID.isEmpty { return ClassicLeaveResult(error: .invalidGroupID, members: []) }
         let now = clock()
         return mutate(groupID) { group in
@@ -130,7 +130,7 @@ public final class ClassicGroupCoordinator: Sendable {
     /// Whether an OffsetCommit may store offsets (`nil`: yes); see `ClassicGroup.checkCommit`. A group this
     /// coordinator does not hold accepts commits with generation < 0 and refuses the others ILLEGAL_GENERATION
     /// (Apache's answer before OffsetCommit v9).
-    public func checkCommit(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError? {
+    package func checkCommit(groupID: String, generation: Int32, memberID: String) -> ClassicGroupError? {
         let now = clock()
         return mutate(groupID) { group in
             guard group != nil else { return (generation < 0 ? nil : .illegalGeneration, []) }
@@ -140,7 +140,7 @@ public final class ClassicGroupCoordinator: Sendable {
 
     /// Answers every held request COORDINATOR_NOT_AVAILABLE and every later one too, and forgets the groups
     /// (the broker is shutting down; committed offsets are in the catalog).
-    public func stop() {
+    package func stop() {
         let resumes = state.withLock { state -> [Resume] in
             state.stopped = true
             state.groups = [:]
@@ -162,16 +162,16 @@ public final class ClassicGroupCoordinator: Sendable {
     // MARK: - Views
 
     /// Whether the coordinator holds the group (it has members, pending ids or a rebalance under way).
-    public func holds(_ groupID: String) -> Bool {
+    package func holds(_ groupID: String) -> Bool {
         state.withLock { $0.groups[groupID] != nil }
     }
 
-    public func describe(_ groupID: String) -> ClassicGroupDescription? {
+    package func describe(_ groupID: String) -> ClassicGroupDescription? {
         state.withLock { $0.groups[groupID]?.description }
     }
 
     /// Every group the coordinator holds, by id.
-    public func liveGroups() -> [ClassicGroupListing] {
+    package func liveGroups() -> [ClassicGroupListing] {
         state.withLock { state in
             state.groups.values.sorted { $0.groupID < $1.groupID }.map {
                 ClassicGroupListing(groupID: $0.groupID, protocolType: $0.protocolType ?? "",

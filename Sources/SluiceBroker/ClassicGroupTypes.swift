@@ -1,7 +1,7 @@
 import SluiceCore
 
 /// A Kafka error code the classic group protocol answers with (AK `Errors.java`); `rawValue` goes on the wire.
-public enum ClassicGroupError: Int16, Sendable, Hashable, Error {
+package enum ClassicGroupError: Int16, Sendable, Hashable, Error {
     case none = 0
     case coordinatorNotAvailable = 15
     case illegalGeneration = 22
@@ -14,7 +14,7 @@ public enum ClassicGroupError: Int16, Sendable, Hashable, Error {
     case unknownServerError = -1
 
     /// The same refusal as a `SluiceError`, for paths shared with native groups (committing offsets).
-    public var sluiceError: SluiceError? {
+    package var sluiceError: SluiceError? {
         switch self {
         case .none: nil
         case .illegalGeneration: SluiceError(.staleGeneration, "the commit's generation is not the group's; rejoin")
@@ -29,14 +29,14 @@ public enum ClassicGroupError: Int16, Sendable, Hashable, Error {
 }
 
 /// Limits and delays of the classic group protocol (Apache's defaults; tests shorten them).
-public struct ClassicGroupSettings: Sendable, Hashable {
+package struct ClassicGroupSettings: Sendable, Hashable {
     /// How long a rebalance of an empty group waits for more members (`group.initial.rebalance.delay.ms`).
-    public var initialRebalanceDelayMs: Int64
+    package var initialRebalanceDelayMs: Int64
     /// Session timeouts outside these bounds are refused with INVALID_SESSION_TIMEOUT (26).
-    public var minSessionTimeoutMs: Int32
-    public var maxSessionTimeoutMs: Int32
+    package var minSessionTimeoutMs: Int32
+    package var maxSessionTimeoutMs: Int32
 
-    public init(initialRebalanceDelayMs: Int64 = 3_000, minSessionTimeoutMs: Int32 = 6_000,
+    package init(initialRebalanceDelayMs: Int64 = 3_000, minSessionTimeoutMs: Int32 = 6_000,
                 maxSessionTimeoutMs: Int32 = 1_800_000)
     {
         self.initialRebalanceDelayMs = initialRebalanceDelayMs
@@ -46,33 +46,33 @@ public struct ClassicGroupSettings: Sendable, Hashable {
 }
 
 /// One assignment protocol a member offers ("range", "roundrobin"...), with its opaque metadata.
-public struct ClassicProtocol: Sendable, Hashable {
-    public var name: String
-    public var metadata: [UInt8]
+package struct ClassicProtocol: Sendable, Hashable {
+    package var name: String
+    package var metadata: [UInt8]
 
-    public init(name: String, metadata: [UInt8]) {
+    package init(name: String, metadata: [UInt8]) {
         self.name = name
         self.metadata = metadata
     }
 }
 
 /// A JoinGroup request, in domain terms.
-public struct ClassicJoin: Sendable, Hashable {
-    public var groupID: String
+package struct ClassicJoin: Sendable, Hashable {
+    package var groupID: String
     /// Empty for a member joining for the first time.
-    public var memberID: String
-    public var groupInstanceID: String?
-    public var clientID: String
-    public var clientHost: String
-    public var sessionTimeoutMs: Int32
+    package var memberID: String
+    package var groupInstanceID: String?
+    package var clientID: String
+    package var clientHost: String
+    package var sessionTimeoutMs: Int32
     /// JoinGroup v0 has none: pass the session timeout, as Apache does.
-    public var rebalanceTimeoutMs: Int32
-    public var protocolType: String
-    public var protocols: [ClassicProtocol]
+    package var rebalanceTimeoutMs: Int32
+    package var protocolType: String
+    package var protocols: [ClassicProtocol]
     /// JoinGroup v4+: an empty member id is answered MEMBER_ID_REQUIRED with a fresh id (KIP-394).
-    public var requireKnownMemberID: Bool
+    package var requireKnownMemberID: Bool
 
-    public init(groupID: String, memberID: String, groupInstanceID: String? = nil, clientID: String,
+    package init(groupID: String, memberID: String, groupInstanceID: String? = nil, clientID: String,
                 clientHost: String, sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, protocolType: String,
                 protocols: [ClassicProtocol], requireKnownMemberID: Bool)
     {
@@ -90,22 +90,22 @@ public struct ClassicJoin: Sendable, Hashable {
 }
 
 /// A JoinGroup answer. On an error only `error` and `memberID` mean anything (`generation` is -1).
-public struct ClassicJoinResult: Sendable, Hashable {
-    public struct Member: Sendable, Hashable {
-        public var memberID: String
-        public var groupInstanceID: String?
+package struct ClassicJoinResult: Sendable, Hashable {
+    package struct Member: Sendable, Hashable {
+        package var memberID: String
+        package var groupInstanceID: String?
         /// The member's metadata for the chosen protocol.
-        public var metadata: [UInt8]
+        package var metadata: [UInt8]
     }
 
-    public var error: ClassicGroupError
-    public var generation: Int32
-    public var protocolType: String?
-    public var protocolName: String?
-    public var leaderID: String
-    public var memberID: String
+    package var error: ClassicGroupError
+    package var generation: Int32
+    package var protocolType: String?
+    package var protocolName: String?
+    package var leaderID: String
+    package var memberID: String
     /// Every member, for the leader; empty for the others.
-    public var members: [Member]
+    package var members: [Member]
 
     static func failure(_ error: ClassicGroupError, memberID: String) -> ClassicJoinResult {
         ClassicJoinResult(error: error, generation: -1, protocolType: nil, protocolName: nil, leaderID: "",
@@ -114,11 +114,11 @@ public struct ClassicJoinResult: Sendable, Hashable {
 }
 
 /// A SyncGroup answer: the member's own assignment bytes (never empty on success).
-public struct ClassicSyncResult: Sendable, Hashable {
-    public var error: ClassicGroupError
-    public var protocolType: String?
-    public var protocolName: String?
-    public var assignment: [UInt8]
+package struct ClassicSyncResult: Sendable, Hashable {
+    package var error: ClassicGroupError
+    package var protocolType: String?
+    package var protocolName: String?
+    package var assignment: [UInt8]
 
     static func failure(_ error: ClassicGroupError) -> ClassicSyncResult {
         ClassicSyncResult(error: error, protocolType: nil, protocolName: nil, assignment: [])
@@ -126,43 +126,43 @@ public struct ClassicSyncResult: Sendable, Hashable {
 }
 
 /// A LeaveGroup answer: a top-level error and one per member id asked for (LeaveGroup v3+).
-public struct ClassicLeaveResult: Sendable, Hashable {
-    public var error: ClassicGroupError
-    public var members: [MemberError]
+package struct ClassicLeaveResult: Sendable, Hashable {
+    package var error: ClassicGroupError
+    package var members: [MemberError]
 
-    public struct MemberError: Sendable, Hashable {
-        public var memberID: String
-        public var error: ClassicGroupError
+    package struct MemberError: Sendable, Hashable {
+        package var memberID: String
+        package var error: ClassicGroupError
     }
 }
 
 /// A classic group as Kafka's DescribeGroups reports it.
-public struct ClassicGroupDescription: Sendable, Hashable {
-    public struct Member: Sendable, Hashable {
-        public var memberID: String
-        public var groupInstanceID: String?
-        public var clientID: String
-        public var clientHost: String
+package struct ClassicGroupDescription: Sendable, Hashable {
+    package struct Member: Sendable, Hashable {
+        package var memberID: String
+        package var groupInstanceID: String?
+        package var clientID: String
+        package var clientHost: String
         /// The member's metadata for the chosen protocol (empty while none is chosen).
-        public var metadata: [UInt8]
+        package var metadata: [UInt8]
         /// The bytes the leader assigned (empty before the first SyncGroup).
-        public var assignment: [UInt8]
+        package var assignment: [UInt8]
     }
 
-    public var groupID: String
+    package var groupID: String
     /// Kafka's names: "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead".
-    public var state: String
-    public var generation: Int32
-    public var protocolType: String
-    public var protocolName: String
-    public var leaderID: String?
-    public var members: [Member]
+    package var state: String
+    package var generation: Int32
+    package var protocolType: String
+    package var protocolName: String
+    package var leaderID: String?
+    package var members: [Member]
 }
 
 /// One classic group as Kafka's ListGroups reports it.
-public struct ClassicGroupListing: Sendable, Hashable {
-    public var groupID: String
-    public var protocolType: String
-    public var state: String
-    public var members: Int
+package struct ClassicGroupListing: Sendable, Hashable {
+    package var groupID: String
+    package var protocolType: String
+    package var state: String
+    package var members: Int
 }

@@ -5,7 +5,7 @@ import SluiceCore
 /// `[Record]` is the default: values that any adapter can use. A protocol adapter can instead encode each record
 /// straight into its wire form (the native server does), which saves building a `Record` per record and copying
 /// its bytes twice. `append` is called in offset order, on a broker thread, with buffers valid only for the call.
-public protocol FetchRecordSink: Sendable {
+package protocol FetchRecordSink: Sendable {
     /// An empty sink; `expectedBytes` is about how much record data (key, value, headers) will be appended.
     init(expectedBytes: Int)
 
@@ -14,11 +14,11 @@ public protocol FetchRecordSink: Sendable {
 }
 
 extension Array: FetchRecordSink where Element == Record {
-    public init(expectedBytes: Int) {
+    package init(expectedBytes: Int) {
         self.init()
     }
 
-    public mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+    package mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
                                 value: UnsafeRawBufferPointer?, headers: [Header])
     {
         append(Record(offset: offset, timestamp: timestamp, key: key.map { [UInt8]($0) },

@@ -11,42 +11,42 @@ import Darwin
 #endif
 
 /// Milliseconds on a monotonic clock, for session deadlines.
-public func monotonicMillis() -> Int64 {
+package func monotonicMillis() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }
 
 /// What a member learns from a join or heartbeat.
-public struct GroupAssignment: Sendable, Hashable {
-    public var memberID: String
-    public var generation: Int32
-    public var heartbeatIntervalMs: Int32
-    public var granted: [TopicPartition]
-    public var pending: [TopicPartition]
+package struct GroupAssignment: Sendable, Hashable {
+    package var memberID: String
+    package var generation: Int32
+    package var heartbeatIntervalMs: Int32
+    package var granted: [TopicPartition]
+    package var pending: [TopicPartition]
 }
 
 /// A group's membership as `describeGroup` reports it.
-public struct GroupMembers: Sendable {
-    public enum State: String, Sendable {
+package struct GroupMembers: Sendable {
+    package enum State: String, Sendable {
         case empty, stable, rebalancing, dead
     }
 
-    public struct Member: Sendable {
-        public var memberID: String
-        public var clientID: String
-        public var topics: [String]
-        public var owned: [TopicPartition]
-        public var pending: [TopicPartition]
+    package struct Member: Sendable {
+        package var memberID: String
+        package var clientID: String
+        package var topics: [String]
+        package var owned: [TopicPartition]
+        package var pending: [TopicPartition]
         /// Where a Kafka (classic protocol) member connected from; `nil` for native members.
-        public var clientHost: String? = nil
+        package var clientHost: String? = nil
     }
 
-    public var group: String
-    public var state: State
-    public var generation: Int32
-    public var members: [Member]
-    public var owners: [TopicPartition: String]
+    package var group: String
+    package var state: State
+    package var generation: Int32
+    package var members: [Member]
+    package var owners: [TopicPartition: String]
 }
 
 /// The consumer groups' soft state: members, assignments and session deadlines. Committed offsets live in the

@@ -106,7 +106,7 @@ public final class Producer: Sendable {
     // MARK: - Performing the state machine's actions
 
     private func perform(_ actions: ProducerActions) {
-        let acksNone = configuration.acks == .noResponse
+        let acksNone = configuration.acks == .none
         for (batch, baseOffset, appendTime) in actions.succeeded {
             let tp = batch.topicPartition
             for index in batch.records.indices {
@@ -172,7 +172,7 @@ public final class Producer: Sendable {
 
     private func send(_ batches: [ProducerBatch]) {
         let request = ProduceRequest(
-            acks: configuration.acks, timeoutMs: Int32(clamping: configuration.requestTimeoutMs),
+            acks: configuration.acks.wireAcks, timeoutMs: Int32(clamping: configuration.requestTimeoutMs),
             topics: grouped(batches.map { ($0.topicPartition, $0) }) {
                 ProduceRequest.Partition(partition: $0, records: $1.records, sequence: $1.sequence)
             })

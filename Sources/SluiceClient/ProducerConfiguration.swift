@@ -1,7 +1,13 @@
-import SluiceProtocol
-
 /// How a `Producer` batches, acknowledges and retries.
 public struct ProducerConfiguration: Sendable, Hashable {
+    /// When the server answers a produce.
+    public enum Acks: Sendable, Hashable {
+        /// Never: records are taken as acknowledged once written to the socket; errors go unreported.
+        case none
+        /// Once the records are committed to the database, with their offsets.
+        case afterCommit
+    }
+
     /// How long a record may wait for more records to join its batch before the batch is sent, in milliseconds.
     /// With 0 a record goes at once when none of its partition's batches is in flight; otherwise records gather
     /// until a batch is full or one in flight is answered.
@@ -11,9 +17,9 @@ public struct ProducerConfiguration: Sendable, Hashable {
     /// The most bytes in one batch for one partition: each record's key, value and headers plus about 20 bytes of
     /// framing. A larger record goes alone.
     public var maxBatchBytes: Int
-    /// `.afterCommit`: each record is acknowledged with its offset once committed. `.noResponse`: records are
+    /// `.afterCommit`: each record is acknowledged with its offset once committed. `.none`: records are
     /// acknowledged, with offset -1, as soon as they are written to the socket, and errors go unreported.
-    public var acks: ProduceRequest.Acks
+    public var acks: Acks
     /// How many times a batch is sent again after a retriable error (`ErrorCode.isRetriable`, including a lost
     /// connection) before its records fail. Without idempotence a retried batch may be stored twice.
     public var retries: Int
@@ -35,7 +41,7 @@ public struct ProducerConfiguration: Sendable, Hashable {
 
     public init(
         lingerMs: Int = 5, batchSize: Int = 1000, maxBatchBytes: Int = 1 << 20,
-        acks: ProduceRequest.Acks = .afterCommit, retries: Int = 5, retryBackoffMs: Int = 100,
+        acks: Acks = .afterCommit, retries: Int = 5, retryBackoffMs: Int = 100,
         maxInFlightRequests: Int = 64, requestTimeoutMs: Int = 30_000, maxBufferedRecords: Int = 100_000,
         idempotent: Bool = true, maxInFlightPerPartition: Int = 5
     ) {

@@ -4,19 +4,19 @@ import SluiceProtocol
 /// Consumer-group administration and membership calls.
 extension SluiceClient {
     /// Every group with live members or committed offsets.
-    public func listGroups() async throws(SluiceError) -> [ListGroupsResponse.Group] {
+    public func listGroups() async throws(SluiceError) -> [GroupListing] {
         guard case .listGroups(let response) = try await send(.listGroups(ListGroupsRequest())) else {
             throw Self.unexpected(.listGroups)
         }
-        return response.groups
+        return response.groups.map(GroupListing.init)
     }
 
     /// A group's members, owners, committed offsets and lag. Throws `.unknownGroup`.
-    public func describeGroup(_ group: String) async throws(SluiceError) -> DescribeGroupResponse {
+    public func describeGroup(_ group: String) async throws(SluiceError) -> GroupDescription {
         guard case .describeGroup(let response) = try await send(.describeGroup(DescribeGroupRequest(group: group))) else {
             throw Self.unexpected(.describeGroup)
         }
-        return response
+        return GroupDescription(response)
     }
 
     /// Forgets a group's committed offsets. Throws `.groupNotEmpty` while it has members, `.unknownGroup`.
@@ -26,14 +26,14 @@ extension SluiceClient {
 
     /// Moves a group's committed offsets on every partition of `topic`; returns them. Throws `.groupNotEmpty`
     /// while the group has members.
-    public func resetOffsets(group: String, topic: String, to mode: ResetOffsetsRequest.Mode) async throws(SluiceError)
-        -> [ResetOffsetsResponse.Partition]
+    public func resetOffsets(group: String, topic: String, to target: OffsetResetTarget) async throws(SluiceError)
+        -> [CommittedOffset]
     {
-        let request = ResetOffsetsRequest(group: group, topic: topic, mode: mode)
+        let request = ResetOffsetsRequest(group: group, topic: topic, mode: target.wireMode)
         guard case .resetOffsets(let response) = try await send(.resetOffsets(request)) else {
             throw Self.unexpected(.resetOffsets)
         }
-        return response.partitions
+        return response.partitions.map { CommittedOffset(topic: topic, partition: $0.partition, offset: $0.offset) }
     }
 
     func joinGroup(_ request: JoinGroupRequest) async throws(SluiceError) -> MemberAssignment {

@@ -47,7 +47,7 @@ public struct SluiceClient: Sendable {
     }
 
     /// Sends any request; throws its top-level error.
-    public func send(_ request: Request) async throws(SluiceError) -> Response {
+    package func send(_ request: Request) async throws(SluiceError) -> Response {
         try await handle.send(request)
     }
 
@@ -66,11 +66,11 @@ public struct SluiceClient: Sendable {
     }
 
     /// A topic's settings and its partitions' offsets and sizes; throws `.unknownTopic`.
-    public func describeTopic(_ name: String) async throws(SluiceError) -> DescribeTopicResponse {
+    public func describeTopic(_ name: String) async throws(SluiceError) -> TopicDescription {
         guard case .describeTopic(let response) = try await send(.describeTopic(DescribeTopicRequest(name: name))) else {
             throw Self.unexpected(.describeTopic)
         }
-        return response
+        return TopicDescription(response)
     }
 
     /// Grows a topic's partition count (`nil`: unchanged) and changes the settings named in `configs`.
@@ -84,11 +84,11 @@ public struct SluiceClient: Sendable {
 
     /// The named topics (every topic when `nil`) with their partitions' offsets. An unknown topic is listed with
     /// an `.unknownTopic` error rather than thrown.
-    public func metadata(_ topics: [String]? = nil) async throws(SluiceError) -> MetadataResponse {
+    public func metadata(_ topics: [String]? = nil) async throws(SluiceError) -> [TopicMetadata] {
         guard case .metadata(let response) = try await send(.metadata(MetadataRequest(topics: topics))) else {
             throw Self.unexpected(.metadata)
         }
-        return response
+        return response.topics.map(TopicMetadata.init)
     }
 
     // MARK: - Offsets
@@ -170,13 +170,13 @@ public struct SluiceClient: Sendable {
     // MARK: - Raw produce and fetch
 
     /// Sends a produce request as is: no batching, no retries. Per-partition errors are in the response.
-    public func produce(_ request: ProduceRequest) async throws(SluiceError) -> ProduceResponse {
+    package func produce(_ request: ProduceRequest) async throws(SluiceError) -> ProduceResponse {
         guard case .produce(let response) = try await send(.produce(request)) else { throw Self.unexpected(.produce) }
         return response
     }
 
     /// Sends a fetch request as is; it may wait up to its `maxWaitMs`. Per-partition errors are in the response.
-    public func fetch(_ request: FetchRequest) async throws(SluiceError) -> FetchResponse {
+    package func fetch(_ request: FetchRequest) async throws(SluiceError) -> FetchResponse {
         guard case .fetch(let response) = try await send(.fetch(request)) else { throw Self.unexpected(.fetch) }
         return response
     }

@@ -15,14 +15,14 @@ import SluiceProtocol
 /// anything else. When the connection ends, every request in flight and every later one fails with
 /// `.connectionClosed` (or with the connection-level error the server sent). A connection never reconnects; see
 /// `SluiceClient` for one that does.
-public final class SluiceConnection: Sendable {
-    public let socketPath: String
+package final class SluiceConnection: Sendable {
+    package let socketPath: String
     private let channel: any Channel
     private let router: NIOLoopBound<ResponseRouter>
 
     /// The largest response frame accepted by default: room for a fetch's byte limit plus one record of the
     /// largest size a topic may allow, with generous field overhead.
-    public static let defaultMaxResponseBytes = 256 << 20
+    package static let defaultMaxResponseBytes = 256 << 20
 
     private init(socketPath: String, channel: any Channel, router: NIOLoopBound<ResponseRouter>) {
         self.socketPath = socketPath
@@ -33,7 +33,7 @@ public final class SluiceConnection: Sendable {
     /// Connects to the server listening on `socketPath`.
     ///
     /// Throws `.connectionClosed` with a message saying so when no server listens there.
-    public static func connect(
+    package static func connect(
         socketPath: String,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         maxResponseBytes: Int = SluiceConnection.defaultMaxResponseBytes
@@ -72,14 +72,14 @@ public final class SluiceConnection: Sendable {
     }
 
     /// Whether the connection is still open.
-    public var isActive: Bool { channel.isActive }
+    package var isActive: Bool { channel.isActive }
 
     /// Sends `request` and returns the server's response.
     ///
     /// Throws the response's top-level error, `.connectionClosed` if the connection ends first, or
     /// `.malformedRequest` for a response that cannot be decoded. A produce with acks `.noResponse` returns once it
     /// is written, with a response whose partitions all have offset -1.
-    public func send(_ request: Request) async throws(SluiceError) -> Response {
+    package func send(_ request: Request) async throws(SluiceError) -> Response {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Response, SluiceError>, Never>) in
             send(request) { continuation.resume(returning: $0) }
         }
@@ -89,7 +89,7 @@ public final class SluiceConnection: Sendable {
     /// Sends `request`; `completion` runs once, on the connection's event loop, with the response or the error.
     ///
     /// The request is encoded on the calling thread. `completion` must return quickly: it holds up the connection.
-    public func send(_ request: Request, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
+    package func send(_ request: Request, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
         let outgoing = OutgoingRequest(
             frame: request.frame(correlationID: 0, allocator: channel.allocator), apiKey: request.apiKey,
             resultOnceWritten: request.expectsResponse ? nil : Self.unansweredResult(request),
@@ -113,7 +113,7 @@ public final class SluiceConnection: Sendable {
     }
 
     /// Closes the connection; requests in flight fail with `.connectionClosed`.
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 

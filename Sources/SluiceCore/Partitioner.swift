@@ -2,15 +2,15 @@
 ///
 /// The same key bytes and partition count give the same partition as Kafka's Java client
 /// (`BuiltInPartitioner.partitionForKey`) and kafka-python.
-public enum KafkaPartitioner {
-    public static func partition(forKey key: some Collection<UInt8>, partitions: Int32) -> Int32 {
+package enum KafkaPartitioner {
+    package static func partition(forKey key: some Collection<UInt8>, partitions: Int32) -> Int32 {
         precondition(partitions > 0, "a topic has at least one partition")
         let positive = UInt32(bitPattern: murmur2(key)) & 0x7fff_ffff
         return Int32(positive % UInt32(partitions))
     }
 
     /// Kafka's 32-bit murmur2 hash (`org.apache.kafka.common.utils.Utils.murmur2`).
-    public static func murmur2(_ data: some Collection<UInt8>) -> Int32 {
+    package static func murmur2(_ data: some Collection<UInt8>) -> Int32 {
         let bytes = Array(data)
         let length = bytes.count
         let m: UInt32 = 0x5bd1_e995

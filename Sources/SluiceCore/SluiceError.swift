@@ -99,11 +99,11 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { message }
 
-    public static func unknownTopic(_ topic: String) -> SluiceError {
+    package static func unknownTopic(_ topic: String) -> SluiceError {
         SluiceError(.unknownTopic, "unknown topic '\(topic)'")
     }
 
-    public static func unknownPartition(_ topic: String, _ partition: Int32, count: Int32) -> SluiceError {
+    package static func unknownPartition(_ topic: String, _ partition: Int32, count: Int32) -> SluiceError {
         SluiceError(.unknownPartition, "topic '\(topic)' has no partition \(partition) (it has \(count))")
     }
 }

@@ -120,19 +120,6 @@ public struct TopicConfig: Sendable, Hashable {
     }
 }
 
-/// Everything known about a topic: its name and settings.
-public struct TopicDescription: Sendable, Hashable {
-    public var name: String
-    public var config: TopicConfig
-    public var createdAt: Int64
-
-    public init(name: String, config: TopicConfig, createdAt: Int64) {
-        self.name = name
-        self.config = config
-        self.createdAt = createdAt
-    }
-}
-
 /// A partition's offsets: the first still stored (log start) and the next to be written (log end, high watermark).
 public struct PartitionOffsets: Sendable, Hashable {
     public var partition: Int32

@@ -1,9 +1,9 @@
 /// Topic name rules, the same as Kafka's: 1 to 249 characters from `[A-Za-z0-9._-]`, and not `.` or `..`.
-public enum TopicName {
-    public static let maxLength = 249
+package enum TopicName {
+    package static let maxLength = 249
 
     /// Throws `SluiceError` with code `.invalidTopicName` and a message saying what is wrong.
-    public static func validate(_ name: String) throws(SluiceError) {
+    package static func validate(_ name: String) throws(SluiceError) {
         if name.isEmpty {
             throw SluiceError(.invalidTopicName, "topic name is empty")
         }
@@ -22,7 +22,7 @@ public enum TopicName {
         }
     }
 
-    public static func isValid(_ name: String) -> Bool {
+    package static func isValid(_ name: String) -> Bool {
         do { try validate(name) } catch { return false }
         return true
     }

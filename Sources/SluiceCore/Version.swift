@@ -1,4 +1,4 @@
 /// The version of this build of Sluice.
-public enum SluiceVersion {
-    public static let current = "0.1.0"
+package enum SluiceVersion {
+    package static let current = "0.1.0"
 }

@@ -1,16 +1,16 @@
 /// One row of the ApiVersions table: an API and the versions of it the broker accepts.
-public struct KafkaAPIVersionRange: Sendable, Hashable {
-    public var apiKey: Int16
-    public var minVersion: Int16
-    public var maxVersion: Int16
+package struct KafkaAPIVersionRange: Sendable, Hashable {
+    package var apiKey: Int16
+    package var minVersion: Int16
+    package var maxVersion: Int16
 
-    public init(apiKey: Int16, minVersion: Int16, maxVersion: Int16) {
+    package init(apiKey: Int16, minVersion: Int16, maxVersion: Int16) {
         self.apiKey = apiKey
         self.minVersion = minVersion
         self.maxVersion = maxVersion
     }
 
-    public func contains(_ version: Int16) -> Bool { minVersion <= version && version <= maxVersion }
+    package func contains(_ version: Int16) -> Bool { minVersion <= version && version <= maxVersion }
 }
 
 /// The API versions Sluice advertises and decodes (KAFKA-COMPAT.md §1, the Advertise column).
@@ -19,8 +19,8 @@ public struct KafkaAPIVersionRange: Sendable, Hashable {
 /// the Produce range contains 0. Clients still send v7 with magic-2 batches; a Produce v0–v2 request decodes
 /// (it has no transactional id) and its magic 0/1 message sets are refused per partition by the batch decoder
 /// with CORRUPT_MESSAGE. Every other range is exactly the table's.
-public enum KafkaAPIVersions {
-    public static let supported: [KafkaAPIVersionRange] = [
+package enum KafkaAPIVersions {
+    package static let supported: [KafkaAPIVersionRange] = [
         .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 7),
         .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 4, maxVersion: 11),
         .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 1, maxVersion: 5),
@@ -39,12 +39,12 @@ public enum KafkaAPIVersions {
     ]
 
     /// The advertised range of `apiKey`, or `nil` if Sluice does not answer it.
-    public static func range(of apiKey: Int16) -> KafkaAPIVersionRange? {
+    package static func range(of apiKey: Int16) -> KafkaAPIVersionRange? {
         supported.first { $0.apiKey == apiKey }
     }
 
     /// Whether a request of this key and version can be decoded.
-    public static func isSupported(apiKey: Int16, version: Int16) -> Bool {
+    package static func isSupported(apiKey: Int16, version: Int16) -> Bool {
         range(of: apiKey)?.contains(version) ?? false
     }
 }

@@ -1,7 +1,7 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Kafka's RecordBatch v2.
 ///
 /// Slice-by-8 over eight 256-entry tables built once. `CRC32C.checksum(bytes)` of "123456789" is 0xE3069283.
-public enum CRC32C {
+package enum CRC32C {
     static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for n in 0..<256 {
@@ -23,7 +23,7 @@ public enum CRC32C {
     static let flat: [UInt32] = tables.flatMap { $0 }
 
     /// The CRC-32C of `bytes`, continuing from `crc` (the value of an earlier call; 0 to start).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         flat.withUnsafeBufferPointer { t in
             guard let base = bytes.baseAddress else { return }
@@ -47,7 +47,7 @@ public enum CRC32C {
     }
 
     /// The CRC-32C of a byte sequence.
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         if let crc = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0)) }) { return crc }
         return Array(bytes).withUnsafeBytes { checksum($0) }
     }

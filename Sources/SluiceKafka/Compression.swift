@@ -3,7 +3,7 @@ import CZstd
 import NIOCore
 
 /// The compression codec of a RecordBatch (attribute bits 0–2).
-public enum KafkaCompression: Int16, Sendable, Hashable {
+package enum KafkaCompression: Int16, Sendable, Hashable {
     case uncompressed = 0
     case gzip = 1
     case snappy = 2

@@ -2,13 +2,13 @@ import NIOCore
 
 /// The few pieces of the consumer embedded protocol the broker needs; subscription and assignment bytes are
 /// otherwise opaque to it.
-public enum KafkaConsumerProtocol {
+package enum KafkaConsumerProtocol {
     /// A valid ConsumerProtocolAssignment v0 with no partitions and null user data, for a member the leader
     /// left out (never answer SyncGroup success with zero bytes; kafka-python fails on them).
-    public static let emptyAssignment: [UInt8] = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]
+    package static let emptyAssignment: [UInt8] = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]
 
     /// The version and topics of a ConsumerProtocolSubscription (any version; later fields are ignored).
-    public static func subscriptionTopics(_ bytes: [UInt8]) throws(KafkaDecodeError) -> (version: Int16, topics: [String]) {
+    package static func subscriptionTopics(_ bytes: [UInt8]) throws(KafkaDecodeError) -> (version: Int16, topics: [String]) {
         var buffer = ByteBuffer(bytes: bytes)
         let version = try buffer.readKafkaInt16("version")
         let topics = try buffer.readKafkaArray(minElementSize: 2, "topics") { buffer throws(KafkaDecodeError) in
@@ -18,7 +18,7 @@ public enum KafkaConsumerProtocol {
     }
 
     /// The topic → partitions of a ConsumerProtocolAssignment (any version; user data is ignored), in wire order.
-    public static func assignedPartitions(_ bytes: [UInt8]) throws(KafkaDecodeError) -> [(topic: String, partitions: [Int32])] {
+    package static func assignedPartitions(_ bytes: [UInt8]) throws(KafkaDecodeError) -> [(topic: String, partitions: [Int32])] {
         var buffer = ByteBuffer(bytes: bytes)
         _ = try buffer.readKafkaInt16("version")
         return try buffer.readKafkaArray(minElementSize: 6, "assigned_partitions") { buffer throws(KafkaDecodeError) in

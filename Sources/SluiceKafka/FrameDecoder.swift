@@ -5,27 +5,27 @@ import NIOCore
 /// Yields each frame without its size prefix, as a slice of the input, once it has fully arrived. A negative size
 /// or one above `maxFrameSize` throws `KafkaFrameError.invalidSize` as soon as the prefix is read, before any of
 /// the frame is buffered. At end of input, a partial frame throws `KafkaFrameError.truncated`.
-public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
-    public typealias InboundOut = ByteBuffer
+package struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
+    package typealias InboundOut = ByteBuffer
 
     /// The largest frame accepted, in bytes (the prefix not counted).
-    public let maxFrameSize: Int
+    package let maxFrameSize: Int
 
     /// Default `maxFrameSize`: Kafka's `socket.request.max.bytes` (100 MiB).
-    public static let defaultMaxFrameSize = 104_857_600
+    package static let defaultMaxFrameSize = 104_857_600
 
-    public init(maxFrameSize: Int = KafkaFrameDecoder.defaultMaxFrameSize) {
+    package init(maxFrameSize: Int = KafkaFrameDecoder.defaultMaxFrameSize) {
         precondition(maxFrameSize >= 0 && maxFrameSize <= Int(Int32.max), "maxFrameSize must fit an int32")
         self.maxFrameSize = maxFrameSize
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try nextFrame(&buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
 
-    public mutating func decodeLast(
+    package mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
         if let frame = try nextFrame(&buffer) {
@@ -37,7 +37,7 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     /// The next complete frame in `buffer`, or `nil` when more bytes are needed; usable without a pipeline.
-    public func nextFrame(_ buffer: inout ByteBuffer) throws(KafkaFrameError) -> ByteBuffer? {
+    package func nextFrame(_ buffer: inout ByteBuffer) throws(KafkaFrameError) -> ByteBuffer? {
         guard let size = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int32.self) else {
             return nil
         }
@@ -51,7 +51,7 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
 }
 
 /// Why a Kafka byte stream cannot be split into frames; the connection must be closed.
-public enum KafkaFrameError: Error, Sendable, Hashable {
+package enum KafkaFrameError: Error, Sendable, Hashable {
     /// The size prefix is negative or over the limit.
     case invalidSize(size: Int32, limit: Int)
     /// The stream ended inside a frame.

@@ -1,5 +1,5 @@
 /// The Kafka APIs Sluice answers, by their wire key.
-public enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
+package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case produce = 0
     case fetch = 1
     case listOffsets = 2

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// A decoded Kafka request body, one case per API Sluice answers.
-public enum KafkaRequest: Sendable, Hashable {
+package enum KafkaRequest: Sendable, Hashable {
     case produce(KafkaProduceRequest)
     case fetch(KafkaFetchRequest)
     case listOffsets(KafkaListOffsetsRequest)
@@ -26,7 +26,7 @@ public enum KafkaRequest: Sendable, Hashable {
     ///   connection for anything else.
     /// - Throws: `KafkaDecodeError` if the header or a supported body is malformed, including bytes left over
     ///   after the body. Close the connection.
-    public static func decode(frame: ByteBuffer) throws(KafkaDecodeError) -> (
+    package static func decode(frame: ByteBuffer) throws(KafkaDecodeError) -> (
         header: KafkaRequestHeader, request: KafkaRequest?
     ) {
         var buffer = frame
@@ -63,7 +63,7 @@ public enum KafkaRequest: Sendable, Hashable {
     }
 
     /// The API key of this request.
-    public var apiKey: KafkaAPIKey {
+    package var apiKey: KafkaAPIKey {
         switch self {
         case .produce: .produce
         case .fetch: .fetch

@@ -2,47 +2,47 @@ import NIOCore
 import SluiceCore
 
 /// A RecordBatch v2 (magic 2) decoded from a Produce payload: its header fields and its records.
-public struct KafkaRecordBatch: Sendable, Hashable {
-    public enum TimestampType: Sendable, Hashable {
+package struct KafkaRecordBatch: Sendable, Hashable {
+    package enum TimestampType: Sendable, Hashable {
         case createTime
         case logAppendTime
     }
 
     /// As sent; the broker assigns the real offsets.
-    public var baseOffset: Int64
-    public var partitionLeaderEpoch: Int32
-    public var attributes: Int16
-    public var lastOffsetDelta: Int32
-    public var baseTimestamp: Int64
-    public var maxTimestamp: Int64
+    package var baseOffset: Int64
+    package var partitionLeaderEpoch: Int32
+    package var attributes: Int16
+    package var lastOffsetDelta: Int32
+    package var baseTimestamp: Int64
+    package var maxTimestamp: Int64
     /// -1 unless the producer is idempotent.
-    public var producerId: Int64
-    public var producerEpoch: Int16
+    package var producerId: Int64
+    package var producerEpoch: Int16
     /// The sequence number of the first record, -1 unless idempotent.
-    public var baseSequence: Int32
+    package var baseSequence: Int32
     /// The records, each with timestamp = baseTimestamp + its delta.
-    public var records: [ProducerRecord]
+    package var records: [ProducerRecord]
     /// The bytes of the batch on the wire (header included), as counted against `max.message.bytes`.
-    public var sizeInBytes: Int
+    package var sizeInBytes: Int
 
-    public var compression: KafkaCompression? { KafkaCompression(rawValue: attributes & 0x07) }
-    public var timestampType: TimestampType { attributes & 0x08 != 0 ? .logAppendTime : .createTime }
-    public var isTransactional: Bool { attributes & 0x10 != 0 }
-    public var isControl: Bool { attributes & 0x20 != 0 }
+    package var compression: KafkaCompression? { KafkaCompression(rawValue: attributes & 0x07) }
+    package var timestampType: TimestampType { attributes & 0x08 != 0 ? .logAppendTime : .createTime }
+    package var isTransactional: Bool { attributes & 0x10 != 0 }
+    package var isControl: Bool { attributes & 0x20 != 0 }
 }
 
 /// Why a Produce partition payload was refused, with the Kafka error code to answer for that partition.
-public struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConvertible {
     /// One of CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, UNSUPPORTED_COMPRESSION_TYPE 76, INVALID_RECORD 87.
-    public var code: KafkaErrorCode
-    public var message: String
+    package var code: KafkaErrorCode
+    package var message: String
 
-    public init(_ code: KafkaErrorCode, _ message: String) {
+    package init(_ code: KafkaErrorCode, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "error \(code.rawValue): \(message)" }
+    package var description: String { "error \(code.rawValue): \(message)" }
 
     static func corrupt(_ message: String) -> KafkaRecordError { KafkaRecordError(.corruptMessage, message) }
     static func invalid(_ message: String) -> KafkaRecordError { KafkaRecordError(.invalidRecord, message) }
@@ -56,23 +56,23 @@ public struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConvertib
 /// RecordsCount > 0 and producerId ≥ 0 ⇒ baseSequence ≥ 0 (INVALID_RECORD), codec gzip/zstd/none
 /// (UNSUPPORTED_COMPRESSION_TYPE otherwise), decompressed size ≤ `maxDecompressedBytes` (MESSAGE_TOO_LARGE), then
 /// each record's framing (CORRUPT_MESSAGE) and offset deltas 0…n−1 in order (INVALID_RECORD).
-public struct KafkaRecordBatchDecoder: Sendable {
+package struct KafkaRecordBatchDecoder: Sendable {
     static let headerSize = 61
     /// Bytes before the CRC-covered part: baseOffset, batchLength, leaderEpoch, magic, crc.
     static let crcStart = 21
 
     /// The largest batch accepted, as on the wire (the topic's `max.message.bytes`).
-    public var maxBatchBytes: Int
+    package var maxBatchBytes: Int
     /// The most bytes a compressed batch may expand to; caps memory against zip bombs.
-    public var maxDecompressedBytes: Int
+    package var maxDecompressedBytes: Int
 
-    public init(maxBatchBytes: Int = 1_048_588, maxDecompressedBytes: Int? = nil) {
+    package init(maxBatchBytes: Int = 1_048_588, maxDecompressedBytes: Int? = nil) {
         self.maxBatchBytes = maxBatchBytes
         self.maxDecompressedBytes = maxDecompressedBytes ?? max(maxBatchBytes, 1 << 20) * 16
     }
 
     /// Decodes every batch of a Produce partition payload (the `records` bytes of the request).
-    public func decodePayload(_ payload: ByteBuffer) throws(KafkaRecordError) -> [KafkaRecordBatch] {
+    package func decodePayload(_ payload: ByteBuffer) throws(KafkaRecordError) -> [KafkaRecordBatch] {
         var rest = payload
         var batches: [KafkaRecordBatch] = []
         if rest.readableBytes == 0 { throw .corrupt("empty record set") }

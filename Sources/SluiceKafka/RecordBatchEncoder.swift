@@ -7,21 +7,21 @@ import SluiceCore
 /// left by compaction are kept (lastOffsetDelta = last offset − base). producerId −1, epoch −1, sequence −1,
 /// CreateTime, partition leader epoch 0 unless given. The CRC is computed over the written bytes; no intermediate
 /// arrays are built.
-public enum KafkaRecordBatchEncoder {
+package enum KafkaRecordBatchEncoder {
     /// Appends one batch holding `records`. Precondition: `records` is non-empty, in ascending offset order, and
     /// spans less than 2³¹ offsets.
-    public static func write(_ records: [Record], partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer) {
+    package static func write(_ records: [Record], partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer) {
         write(generic: records, partitionLeaderEpoch: partitionLeaderEpoch, into: &buffer)
     }
 
     /// `write` for a slice, e.g. one batch's worth of a longer read.
-    public static func write(
+    package static func write(
         _ records: ArraySlice<Record>, partitionLeaderEpoch: Int32 = 0, into buffer: inout ByteBuffer
     ) {
         write(generic: records, partitionLeaderEpoch: partitionLeaderEpoch, into: &buffer)
     }
 
-    /// The body of both `write`s; not public so that it is specialized here rather than called generically.
+    /// The body of both `write`s; not package so that it is specialized here rather than called generically.
     static func write(
         generic records: some Collection<Record>, partitionLeaderEpoch: Int32, into buffer: inout ByteBuffer
     ) {
@@ -64,9 +64,9 @@ public enum KafkaRecordBatchEncoder {
     }
 
     /// The bytes `write` appends for these records, for reserving capacity or checking a fetch budget.
-    public static func encodedSize(_ records: [Record]) -> Int { encodedSize(generic: records) }
+    package static func encodedSize(_ records: [Record]) -> Int { encodedSize(generic: records) }
 
-    public static func encodedSize(_ records: ArraySlice<Record>) -> Int { encodedSize(generic: records) }
+    package static func encodedSize(_ records: ArraySlice<Record>) -> Int { encodedSize(generic: records) }
 
     static func encodedSize(generic records: some Collection<Record>) -> Int {
         guard let first = records.first else { return 0 }

@@ -1,14 +1,14 @@
 import NIOCore
 
 /// The header that opens every Kafka request (request header v1, or v2 for ApiVersions v3+).
-public struct KafkaRequestHeader: Sendable, Hashable {
-    public var apiKey: Int16
-    public var apiVersion: Int16
+package struct KafkaRequestHeader: Sendable, Hashable {
+    package var apiKey: Int16
+    package var apiVersion: Int16
     /// Echoed in the response header; responses must keep request order per connection.
-    public var correlationId: Int32
-    public var clientId: String?
+    package var correlationId: Int32
+    package var clientId: String?
 
-    public init(apiKey: Int16, apiVersion: Int16, correlationId: Int32, clientId: String?) {
+    package init(apiKey: Int16, apiVersion: Int16, correlationId: Int32, clientId: String?) {
         self.apiKey = apiKey
         self.apiVersion = apiVersion
         self.correlationId = correlationId
@@ -17,7 +17,7 @@ public struct KafkaRequestHeader: Sendable, Hashable {
 
     /// Whether the request uses header v2: client id (int16 length, not compact) then tagged fields.
     /// Among the APIs Sluice speaks only ApiVersions is flexible, from v3 (KP sends v4 first, also v2).
-    public static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
+    package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3
     }
 
@@ -25,7 +25,7 @@ public struct KafkaRequestHeader: Sendable, Hashable {
     ///
     /// Throws if even the header is short or malformed; then not even the correlation id can be trusted and
     /// the connection should be closed.
-    public static func decode(from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> KafkaRequestHeader {
+    package static func decode(from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> KafkaRequestHeader {
         let apiKey = try buffer.readKafkaInt16("api_key")
         let apiVersion = try buffer.readKafkaInt16("api_version")
         let correlationId = try buffer.readKafkaInt32("correlation_id")
@@ -36,7 +36,7 @@ public struct KafkaRequestHeader: Sendable, Hashable {
     }
 
     /// Writes the header (the inverse of `decode`), for tests and tools.
-    public func encode(into buffer: inout ByteBuffer) {
+    package func encode(into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt16(apiKey)
         buffer.writeKafkaInt16(apiVersion)
         buffer.writeKafkaInt32(correlationId)
@@ -49,8 +49,8 @@ public struct KafkaRequestHeader: Sendable, Hashable {
 ///
 /// Header v0 is right for every version Sluice answers, ApiVersions v3 included (KIP-511). The size is patched
 /// in after the body is written, so the body is encoded once, straight into `buffer`.
-public enum KafkaResponseFrame {
-    public static func write(
+package enum KafkaResponseFrame {
+    package static func write(
         correlationId: Int32, into buffer: inout ByteBuffer, body: (inout ByteBuffer) -> Void
     ) {
         let sizeIndex = buffer.writerIndex
@@ -62,7 +62,7 @@ public enum KafkaResponseFrame {
     }
 
     /// A frame holding `response` encoded at `version`.
-    public static func write(
+    package static func write(
         _ response: some KafkaResponse, version: Int16, correlationId: Int32, into buffer: inout ByteBuffer
     ) {
         write(correlationId: correlationId, into: &buffer) { response.encode(version: version, into: &$0) }
@@ -70,7 +70,7 @@ public enum KafkaResponseFrame {
 }
 
 /// A response body that knows how to encode itself at each version Sluice advertises.
-public protocol KafkaResponse: Sendable {
+package protocol KafkaResponse: Sendable {
     /// Appends the body at `version`. Precondition: `version` is within the advertised range of the API.
     func encode(version: Int16, into buffer: inout ByteBuffer)
 }

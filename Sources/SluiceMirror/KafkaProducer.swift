@@ -10,7 +10,7 @@ import SluiceCore
 /// `rd_kafka_metadata` may be called from any thread at the same time), the pointer itself never changes after
 /// `init`, and it is destroyed only in `close()`, after the poll thread has stopped (callers must not produce
 /// after `close()`; a precondition checks). Everything else it holds is `Sendable`.
-public final class KafkaProducer: @unchecked Sendable {
+package final class KafkaProducer: @unchecked Sendable {
     private let handle: OpaquePointer
     let ledger: DeliveryLedger
     private let polling = Mutex(true)

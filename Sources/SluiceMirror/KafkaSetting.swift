@@ -1,15 +1,15 @@
 /// One librdkafka configuration property, as `-X key=value` gives it.
-public struct KafkaSetting: Sendable, Hashable {
-    public var key: String
-    public var value: String
+package struct KafkaSetting: Sendable, Hashable {
+    package var key: String
+    package var value: String
 
-    public init(key: String, value: String) {
+    package init(key: String, value: String) {
         self.key = key
         self.value = value
     }
 
     /// Parses `key=value` (the value may contain `=`); throws `.usage` without a `=` or with an empty key.
-    public init(parsing text: String) throws(MirrorError) {
+    package init(parsing text: String) throws(MirrorError) {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw .usage("-X expects key=value, not '\(text)'")
         }
@@ -19,7 +19,7 @@ public struct KafkaSetting: Sendable, Hashable {
 
     /// What the mirror sets before the user's settings: idempotent production acknowledged by all in-sync replicas.
     /// `-X` may override them; `enable.idempotence=false` then allows duplicates on a producer's own retries.
-    public static let mirrorDefaults: [KafkaSetting] = [
+    package static let mirrorDefaults: [KafkaSetting] = [
         KafkaSetting(key: "enable.idempotence", value: "true"),
         KafkaSetting(key: "acks", value: "all"),
         KafkaSetting(key: "client.id", value: "sluice-mirror"),

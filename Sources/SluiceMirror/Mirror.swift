@@ -1,27 +1,26 @@
 import Synchronization
 import SluiceClient
 import SluiceCore
-import SluiceProtocol
 
 /// What a mirror copies, from where, to where.
-public struct MirrorSettings: Sendable {
+package struct MirrorSettings: Sendable {
     /// The Sluice server's socket.
-    public var socketPath: String
-    public var topics: TopicSelector
+    package var socketPath: String
+    package var topics: TopicSelector
     /// The Sluice consumer group whose committed offsets are the mirror's progress.
-    public var group: String
+    package var group: String
     /// librdkafka settings, applied in order after `KafkaSetting.mirrorDefaults`; must include bootstrap.servers.
-    public var kafka: [KafkaSetting]
+    package var kafka: [KafkaSetting]
     /// Create missing topics in the cluster (with the source's partition count) instead of failing.
-    public var createTopics = false
+    package var createTopics = false
     /// How often acknowledged progress is committed to the group.
-    public var commitIntervalMs = 1_000
+    package var commitIntervalMs = 1_000
     /// How often the source's topics are listed again, to pick up new topics matching a pattern and new partitions.
-    public var refreshIntervalMs = 10_000
+    package var refreshIntervalMs = 10_000
     /// How long a stop waits for the cluster to acknowledge what was sent.
-    public var flushTimeoutMs: Int32 = 30_000
+    package var flushTimeoutMs: Int32 = 30_000
 
-    public init(socketPath: String, topics: TopicSelector, group: String, kafka: [KafkaSetting]) {
+    package init(socketPath: String, topics: TopicSelector, group: String, kafka: [KafkaSetting]) {
         self.socketPath = socketPath
         self.topics = topics
         self.group = group
@@ -38,16 +37,16 @@ public struct MirrorSettings: Sendable {
 ///
 /// The group is the mirror's own: the mirror assigns itself every selected partition and commits without
 /// membership, which the server accepts only while the group has no subscribed members.
-public final class Mirror: Sendable {
-    public let settings: MirrorSettings
+package final class Mirror: Sendable {
+    package let settings: MirrorSettings
     private let stopping = Mutex(false)
 
-    public init(settings: MirrorSettings) {
+    package init(settings: MirrorSettings) {
         self.settings = settings
     }
 
     /// Asks `run()` to stop: it stops reading, waits for the cluster's acknowledgements, commits and returns.
-    public func stop() {
+    package func stop() {
         stopping.withLock { $0 = true }
     }
 
@@ -55,7 +54,7 @@ public final class Mirror: Sendable {
 
     /// Runs until `stop()` or a failure. Throws `.usage` for a refused librdkafka setting, `.runtime` when the
     /// source or cluster cannot be used or a delivery failed for good (after committing what was acknowledged).
-    public func run() async throws(MirrorError) {
+    package func run() async throws(MirrorError) {
         let ledger = DeliveryLedger()
         let producer = try KafkaProducer(settings: KafkaSetting.mirrorDefaults + settings.kafka, ledger: ledger)
         var consumerConfiguration = ConsumerConfiguration(group: settings.group, autoOffsetReset: .earliest)
@@ -149,7 +148,7 @@ public final class Mirror: Sendable {
     {
         let metadata: [(name: String, partitions: Int32)]
         do throws(SluiceError) {
-            metadata = try await admin.metadata().topics.filter { $0.error == nil }
+            metadata = try await admin.metadata().filter { $0.error == nil }
                 .map { ($0.name, Int32($0.partitions.count)) }
         } catch {
             guard current.isEmpty else {
@@ -197,7 +196,7 @@ public final class Mirror: Sendable {
 extension Mirror {
     /// Checks librdkafka settings (with the mirror's defaults first) without connecting anywhere: throws `.usage`
     /// naming the first setting librdkafka refuses.
-    public static func checkKafkaSettings(_ settings: [KafkaSetting]) throws(MirrorError) {
+    package static func checkKafkaSettings(_ settings: [KafkaSetting]) throws(MirrorError) {
         try KafkaProducer.validate(KafkaSetting.mirrorDefaults + settings)
     }
 }

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Progress and warnings on stderr, one whole line per write so that lines from threads never interleave.
-public enum MirrorLog {
-    public static func line(_ text: String) {
+package enum MirrorLog {
+    package static func line(_ text: String) {
         let bytes = Array("sluice-mirror: \(text)\n".utf8)
         bytes.withUnsafeBytes { raw in
             var offset = 0

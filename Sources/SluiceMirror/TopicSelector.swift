@@ -5,28 +5,28 @@ import Darwin
 #endif
 
 /// The topics a mirror copies: names and shell-style glob patterns (`*`, `?`, `[...]`, as fnmatch(3) reads them).
-public struct TopicSelector: Sendable, Hashable {
-    public let patterns: [String]
+package struct TopicSelector: Sendable, Hashable {
+    package let patterns: [String]
 
     /// Throws `MirrorError.usage` if `patterns` is empty or one of them is empty.
-    public init(_ patterns: [String]) throws(MirrorError) {
+    package init(_ patterns: [String]) throws(MirrorError) {
         guard !patterns.isEmpty else { throw .usage("name at least one topic or pattern to mirror") }
         if patterns.contains(where: \.isEmpty) { throw .usage("a topic or pattern cannot be empty") }
         self.patterns = patterns
     }
 
     /// Whether `topic` is named or matched by a pattern.
-    public func matches(_ topic: String) -> Bool {
+    package func matches(_ topic: String) -> Bool {
         patterns.contains { fnmatch($0, topic, 0) == 0 }
     }
 
     /// The names in `topics` this selector takes, sorted.
-    public func select(_ topics: [String]) -> [String] {
+    package func select(_ topics: [String]) -> [String] {
         topics.filter(matches).sorted()
     }
 
     /// The plain names among the patterns (no glob characters): topics that must exist.
-    public var literalNames: [String] {
+    package var literalNames: [String] {
         patterns.filter { !$0.contains(where: { "*?[".contains($0) }) }
     }
 }

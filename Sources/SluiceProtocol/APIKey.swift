@@ -3,7 +3,7 @@
 /// Versions: every API is at version 0 except produce, whose version 1 adds an idempotent producer's sequence
 /// numbers per partition. A request is encoded at the lowest version that carries it, so a client that sends no
 /// sequences still talks to a server that knows only version 0.
-public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
+package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
     case metadata = 1
     case createTopic = 2
@@ -27,7 +27,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case stats = 19
 
     /// The request versions this build can decode and encode.
-    public var supportedVersions: ClosedRange<Int16> {
+    package var supportedVersions: ClosedRange<Int16> {
         switch self {
         case .produce: 0...1
         default: 0...0
@@ -35,7 +35,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     }
 
     /// A short name for logs, e.g. `list_offsets`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .apiVersions: "api_versions"
         case .metadata: "metadata"

@@ -4,11 +4,11 @@ import SluiceCore
 /// Asks which APIs and versions the server supports (API key 0).
 ///
 /// On the wire: `string clientSoftware`.
-public struct APIVersionsRequest: Sendable, Equatable {
+package struct APIVersionsRequest: Sendable, Equatable {
     /// Free text naming the client, e.g. `sluice-swift 0.1`.
-    public var clientSoftware: String
+    package var clientSoftware: String
 
-    public init(clientSoftware: String) {
+    package init(clientSoftware: String) {
         self.clientSoftware = clientSoftware
     }
 }
@@ -16,30 +16,30 @@ public struct APIVersionsRequest: Sendable, Equatable {
 /// The APIs the server supports.
 ///
 /// On the wire: `array<(int16 apiKey, int16 minVersion, int16 maxVersion)> apis, string serverSoftware`.
-public struct APIVersionsResponse: Sendable, Equatable {
+package struct APIVersionsResponse: Sendable, Equatable {
     /// One supported API. `apiKey` stays raw: a newer server may list keys this build does not know.
-    public struct Entry: Sendable, Equatable {
-        public var apiKey: Int16
-        public var minVersion: Int16
-        public var maxVersion: Int16
+    package struct Entry: Sendable, Equatable {
+        package var apiKey: Int16
+        package var minVersion: Int16
+        package var maxVersion: Int16
 
-        public init(apiKey: Int16, minVersion: Int16, maxVersion: Int16) {
+        package init(apiKey: Int16, minVersion: Int16, maxVersion: Int16) {
             self.apiKey = apiKey
             self.minVersion = minVersion
             self.maxVersion = maxVersion
         }
     }
 
-    public var apis: [Entry]
-    public var serverSoftware: String
+    package var apis: [Entry]
+    package var serverSoftware: String
 
-    public init(apis: [Entry], serverSoftware: String) {
+    package init(apis: [Entry], serverSoftware: String) {
         self.apis = apis
         self.serverSoftware = serverSoftware
     }
 
     /// Lists every API this build supports.
-    public init(serverSoftware: String) {
+    package init(serverSoftware: String) {
         let apis = APIKey.allCases.map {
             Entry(
                 apiKey: $0.rawValue, minVersion: $0.supportedVersions.lowerBound,

@@ -5,20 +5,20 @@ import SluiceCore
 ///
 /// A server builds it straight from storage's buffers, one `append` per record, so that no `Record` value (and no
 /// copy of its key and value) is made on the way to the socket. Decoding always yields `[Record]`.
-public struct EncodedRecords: Sendable, Equatable {
+package struct EncodedRecords: Sendable, Equatable {
     /// Records appended so far.
-    public private(set) var count: Int32 = 0
+    package private(set) var count: Int32 = 0
     /// Their encoding, one `storedRecord` after another.
-    public private(set) var bytes: ByteBuffer
+    package private(set) var bytes: ByteBuffer
 
     /// An empty list with room for about `capacity` bytes of encoded records.
-    public init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         bytes = ByteBufferAllocator().buffer(capacity: max(capacity, 0))
     }
 
     /// Appends one `storedRecord`: `int64 offset, int64 timestamp, nullable bytes key, nullable bytes value,
     /// array<header> headers`.
-    public mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+    package mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
                                 value: UnsafeRawBufferPointer?, headers: [Header])
     {
         let keyCount = key?.count ?? 0, valueCount = value?.count ?? 0

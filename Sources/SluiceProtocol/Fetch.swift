@@ -9,29 +9,29 @@ import SluiceCore
 /// passed. The byte limits give way in one case: if any partition has a record at the requested offset, the
 /// response holds at least one record even when that record alone is larger than the limits, so a consumer can
 /// always make progress.
-public struct FetchRequest: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct FetchRequest: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// The offset of the first record wanted.
-        public var offset: Int64
+        package var offset: Int64
         /// The most record bytes to return from this partition (see `FetchRequest` for the one exception).
-        public var partitionMaxBytes: Int32
+        package var partitionMaxBytes: Int32
 
-        public init(partition: Int32, offset: Int64, partitionMaxBytes: Int32) {
+        package init(partition: Int32, offset: Int64, partitionMaxBytes: Int32) {
             self.partition = partition
             self.offset = offset
             self.partitionMaxBytes = partitionMaxBytes
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var maxWaitMs: Int32
-    public var minBytes: Int32
-    public var maxBytes: Int32
-    public var topics: [Topic]
+    package var maxWaitMs: Int32
+    package var minBytes: Int32
+    package var maxBytes: Int32
+    package var topics: [Topic]
 
-    public init(maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32, topics: [Topic]) {
+    package init(maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32, topics: [Topic]) {
         self.maxWaitMs = maxWaitMs
         self.minBytes = minBytes
         self.maxBytes = maxBytes
@@ -43,21 +43,21 @@ public struct FetchRequest: Sendable, Equatable {
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int16 errorCode, nullable string errorMessage,
 /// int64 logStartOffset, int64 highWatermark, array<storedRecord> records)>)> topics`.
-public struct FetchResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct FetchResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// Why this partition could not be read (e.g. `.offsetOutOfRange`); its records are then empty.
-        public var error: SluiceError?
+        package var error: SluiceError?
         /// The first offset still stored.
-        public var logStartOffset: Int64
+        package var logStartOffset: Int64
         /// The next offset to be written; every record below it is committed.
-        public var highWatermark: Int64
-        public var records: [Record]
+        package var highWatermark: Int64
+        package var records: [Record]
         /// Records already encoded, which a server sends instead of `records` when set (decoding always fills
         /// `records`).
-        public var encodedRecords: EncodedRecords?
+        package var encodedRecords: EncodedRecords?
 
-        public init(
+        package init(
             partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
             records: [Record]
         ) {
@@ -69,7 +69,7 @@ public struct FetchResponse: Sendable, Equatable {
         }
 
         /// A partition whose records are sent as encoded.
-        public init(
+        package init(
             partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
             encodedRecords: EncodedRecords
         ) {
@@ -79,11 +79,11 @@ public struct FetchResponse: Sendable, Equatable {
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }

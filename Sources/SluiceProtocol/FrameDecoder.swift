@@ -9,21 +9,21 @@ import SluiceCore
 ///
 /// Use it in a pipeline as `ByteToMessageHandler(FrameDecoder())`, or outside one with
 /// `NIOSingleStepByteToMessageProcessor`.
-public struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
-    public typealias InboundOut = ByteBuffer
+package struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
+    package typealias InboundOut = ByteBuffer
 
     /// 16 MiB of payload plus 1 KiB for headers and field overhead.
-    public static let defaultMaxFrameSize = (16 << 20) + 1024
+    package static let defaultMaxFrameSize = (16 << 20) + 1024
 
     /// The largest body accepted, in bytes (the 4-byte prefix not counted).
-    public let maxFrameSize: Int
+    package let maxFrameSize: Int
 
-    public init(maxFrameSize: Int = FrameDecoder.defaultMaxFrameSize) {
+    package init(maxFrameSize: Int = FrameDecoder.defaultMaxFrameSize) {
         precondition(maxFrameSize >= 0 && maxFrameSize <= Int(UInt32.max), "maxFrameSize must fit a uint32")
         self.maxFrameSize = maxFrameSize
     }
 
-    public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
+    package mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
             return nil
         }
@@ -38,7 +38,7 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
 
     /// Yields the frames still complete in `buffer`; then, at end of input, throws `.connectionClosed` if part of
     /// a frame is left.
-    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
+    package mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
         if let frame = try decode(buffer: &buffer) { return frame }
         if seenEOF && buffer.readableBytes > 0 {
             throw SluiceError(

@@ -5,7 +5,7 @@ import SluiceCore
 
 /// Where a consumer group stands. On the wire: a `string`, one of `empty`, `stable`, `rebalancing`, `dead`;
 /// any other value is malformed.
-public enum GroupState: String, Sendable, Hashable, CaseIterable {
+package enum GroupState: String, Sendable, Hashable, CaseIterable {
     /// No live members (the group may still have committed offsets).
     case empty
     /// Every member owns exactly the partitions assigned to it.
@@ -19,10 +19,10 @@ public enum GroupState: String, Sendable, Hashable, CaseIterable {
 /// Asks for one group's members, partition owners, committed offsets and lag (API key 14).
 ///
 /// On the wire: `string group`.
-public struct DescribeGroupRequest: Sendable, Equatable {
-    public var group: String
+package struct DescribeGroupRequest: Sendable, Equatable {
+    package var group: String
 
-    public init(group: String) {
+    package init(group: String) {
         self.group = group
     }
 }
@@ -34,18 +34,18 @@ public struct DescribeGroupRequest: Sendable, Equatable {
 /// array<(string topic, array<(int32 partition, nullable string owner, int64 committedOffset, int64 endOffset,
 /// int64 lag)>)> topics`, where member is `string memberId, string clientId, array<string> topics,
 /// array<(string topic, array<int32 partition>)> owned, array<(string topic, array<int32 partition>)> pending`.
-public struct DescribeGroupResponse: Sendable, Equatable {
-    public struct Member: Sendable, Equatable {
-        public var memberID: String
-        public var clientID: String
+package struct DescribeGroupResponse: Sendable, Equatable {
+    package struct Member: Sendable, Equatable {
+        package var memberID: String
+        package var clientID: String
         /// The topics the member subscribed to.
-        public var topics: [String]
+        package var topics: [String]
         /// The partitions the member holds now.
-        public var owned: [TopicPartitions<Int32>]
+        package var owned: [TopicPartitions<Int32>]
         /// The partitions assigned to the member but still held by another one.
-        public var pending: [TopicPartitions<Int32>]
+        package var pending: [TopicPartitions<Int32>]
 
-        public init(
+        package init(
             memberID: String, clientID: String, topics: [String], owned: [TopicPartitions<Int32>],
             pending: [TopicPartitions<Int32>]
         ) {
@@ -57,19 +57,19 @@ public struct DescribeGroupResponse: Sendable, Equatable {
         }
     }
 
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// The member holding the partition; `nil` when none does.
-        public var owner: String?
+        package var owner: String?
         /// The group's committed offset; `nil` (-1 on the wire) when it has committed none.
-        public var committedOffset: Int64?
+        package var committedOffset: Int64?
         /// The partition's next offset (its high watermark).
-        public var endOffset: Int64
+        package var endOffset: Int64
         /// Records between the committed offset (or the log start, when none) and the end; `nil` (-1 on the wire)
         /// when unknown.
-        public var lag: Int64?
+        package var lag: Int64?
 
-        public init(partition: Int32, owner: String?, committedOffset: Int64?, endOffset: Int64, lag: Int64?) {
+        package init(partition: Int32, owner: String?, committedOffset: Int64?, endOffset: Int64, lag: Int64?) {
             self.partition = partition
             self.owner = owner
             self.committedOffset = committedOffset
@@ -78,15 +78,15 @@ public struct DescribeGroupResponse: Sendable, Equatable {
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var group: String
-    public var state: GroupState
-    public var generation: Int32
-    public var members: [Member]
-    public var topics: [Topic]
+    package var group: String
+    package var state: GroupState
+    package var generation: Int32
+    package var members: [Member]
+    package var topics: [Topic]
 
-    public init(group: String, state: GroupState, generation: Int32, members: [Member], topics: [Topic]) {
+    package init(group: String, state: GroupState, generation: Int32, members: [Member], topics: [Topic]) {
         self.group = group
         self.state = state
         self.generation = generation
@@ -96,30 +96,30 @@ public struct DescribeGroupResponse: Sendable, Equatable {
 }
 
 /// Asks for every group the server knows (API key 15). Empty payload.
-public struct ListGroupsRequest: Sendable, Equatable {
-    public init() {}
+package struct ListGroupsRequest: Sendable, Equatable {
+    package init() {}
 }
 
 /// Every group with live members or committed offsets.
 ///
 /// On the wire: `array<(string group, string state, int32 memberCount)> groups`.
-public struct ListGroupsResponse: Sendable, Equatable {
-    public struct Group: Sendable, Equatable {
-        public var name: String
-        public var state: GroupState
+package struct ListGroupsResponse: Sendable, Equatable {
+    package struct Group: Sendable, Equatable {
+        package var name: String
+        package var state: GroupState
         /// Live members.
-        public var memberCount: Int32
+        package var memberCount: Int32
 
-        public init(name: String, state: GroupState, memberCount: Int32) {
+        package init(name: String, state: GroupState, memberCount: Int32) {
             self.name = name
             self.state = state
             self.memberCount = memberCount
         }
     }
 
-    public var groups: [Group]
+    package var groups: [Group]
 
-    public init(groups: [Group]) {
+    package init(groups: [Group]) {
         self.groups = groups
     }
 }
@@ -127,17 +127,17 @@ public struct ListGroupsResponse: Sendable, Equatable {
 /// Forgets a group and its committed offsets (API key 16). Refused with `.groupNotEmpty` while it has live members.
 ///
 /// On the wire: `string group`.
-public struct DeleteGroupRequest: Sendable, Equatable {
-    public var group: String
+package struct DeleteGroupRequest: Sendable, Equatable {
+    package var group: String
 
-    public init(group: String) {
+    package init(group: String) {
         self.group = group
     }
 }
 
 /// The group was deleted. Empty payload.
-public struct DeleteGroupResponse: Sendable, Equatable {
-    public init() {}
+package struct DeleteGroupResponse: Sendable, Equatable {
+    package init() {}
 }
 
 // MARK: - Wire forms

@@ -8,18 +8,18 @@ import SluiceCore
 ///
 /// On the wire: `string group, string memberId ("" = new member), string clientId, int32 sessionTimeoutMs,
 /// array<string> topics`. Answered with a `MemberAssignment`.
-public struct JoinGroupRequest: Sendable, Equatable {
-    public var group: String
+package struct JoinGroupRequest: Sendable, Equatable {
+    package var group: String
     /// The id the server gave this member earlier; empty for a new member.
-    public var memberID: String
+    package var memberID: String
     /// Free text naming the client; the server builds new member ids from it.
-    public var clientID: String
+    package var clientID: String
     /// How long the server keeps the member without hearing from it; 0 or less asks for the server's default.
-    public var sessionTimeoutMs: Int32
+    package var sessionTimeoutMs: Int32
     /// The topics the member consumes.
-    public var topics: [String]
+    package var topics: [String]
 
-    public init(group: String, memberID: String = "", clientID: String, sessionTimeoutMs: Int32, topics: [String]) {
+    package init(group: String, memberID: String = "", clientID: String, sessionTimeoutMs: Int32, topics: [String]) {
         self.group = group
         self.memberID = memberID
         self.clientID = clientID
@@ -32,17 +32,17 @@ public struct JoinGroupRequest: Sendable, Equatable {
 ///
 /// On the wire: `string group, string memberId, int32 generation,
 /// array<(string topic, array<int32 partition>)> owned`. Answered with a `MemberAssignment`.
-public struct HeartbeatRequest: Sendable, Equatable {
-    public typealias Topic = TopicPartitions<Int32>
+package struct HeartbeatRequest: Sendable, Equatable {
+    package typealias Topic = TopicPartitions<Int32>
 
-    public var group: String
-    public var memberID: String
+    package var group: String
+    package var memberID: String
     /// The generation of the member's last join or heartbeat answer.
-    public var generation: Int32
+    package var generation: Int32
     /// The partitions the member still holds. Owned partitions it leaves out are released to their new owners.
-    public var owned: [Topic]
+    package var owned: [Topic]
 
-    public init(group: String, memberID: String, generation: Int32, owned: [Topic]) {
+    package init(group: String, memberID: String, generation: Int32, owned: [Topic]) {
         self.group = group
         self.memberID = memberID
         self.generation = generation
@@ -54,21 +54,21 @@ public struct HeartbeatRequest: Sendable, Equatable {
 ///
 /// On the wire: `string memberId, int32 generation, int32 heartbeatIntervalMs,
 /// array<(string topic, array<int32 partition>)> granted, array<(string topic, array<int32 partition>)> pending`.
-public struct MemberAssignment: Sendable, Equatable {
-    public typealias Topic = TopicPartitions<Int32>
+package struct MemberAssignment: Sendable, Equatable {
+    package typealias Topic = TopicPartitions<Int32>
 
     /// The member's id: the one it joined with, or a new one.
-    public var memberID: String
+    package var memberID: String
     /// The group's generation, to send in heartbeats and commits.
-    public var generation: Int32
+    package var generation: Int32
     /// How often to heartbeat; the server picks it, about a third of the session timeout.
-    public var heartbeatIntervalMs: Int32
+    package var heartbeatIntervalMs: Int32
     /// Partitions the member owns now and may consume.
-    public var granted: [Topic]
+    package var granted: [Topic]
     /// Partitions assigned to the member but still held by another one; a later heartbeat grants them.
-    public var pending: [Topic]
+    package var pending: [Topic]
 
-    public init(memberID: String, generation: Int32, heartbeatIntervalMs: Int32, granted: [Topic], pending: [Topic]) {
+    package init(memberID: String, generation: Int32, heartbeatIntervalMs: Int32, granted: [Topic], pending: [Topic]) {
         self.memberID = memberID
         self.generation = generation
         self.heartbeatIntervalMs = heartbeatIntervalMs
@@ -80,19 +80,19 @@ public struct MemberAssignment: Sendable, Equatable {
 /// Leaves a consumer group at once, freeing the member's partitions (API key 13).
 ///
 /// On the wire: `string group, string memberId`.
-public struct LeaveGroupRequest: Sendable, Equatable {
-    public var group: String
-    public var memberID: String
+package struct LeaveGroupRequest: Sendable, Equatable {
+    package var group: String
+    package var memberID: String
 
-    public init(group: String, memberID: String) {
+    package init(group: String, memberID: String) {
         self.group = group
         self.memberID = memberID
     }
 }
 
 /// The member has left (or was not in the group). Empty payload.
-public struct LeaveGroupResponse: Sendable, Equatable {
-    public init() {}
+package struct LeaveGroupResponse: Sendable, Equatable {
+    package init() {}
 }
 
 // MARK: - Wire forms

@@ -7,31 +7,31 @@ import SluiceCore
 ///
 /// On the wire: `string group, int32 generation (-1 = none), string memberId ("" = none),
 /// array<(string topic, array<(int32 partition, int64 offset, nullable string metadata)>)> topics`.
-public struct CommitOffsetsRequest: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct CommitOffsetsRequest: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// The next offset to consume (one past the last record processed).
-        public var offset: Int64
+        package var offset: Int64
         /// Free text stored with the offset.
-        public var metadata: String?
+        package var metadata: String?
 
-        public init(partition: Int32, offset: Int64, metadata: String? = nil) {
+        package init(partition: Int32, offset: Int64, metadata: String? = nil) {
             self.partition = partition
             self.offset = offset
             self.metadata = metadata
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var group: String
+    package var group: String
     /// The group generation the committing member belongs to; `nil` (-1 on the wire) for a standalone commit.
-    public var generation: Int32?
+    package var generation: Int32?
     /// The committing member; empty for a standalone commit.
-    public var memberID: String
-    public var topics: [Topic]
+    package var memberID: String
+    package var topics: [Topic]
 
-    public init(group: String, generation: Int32? = nil, memberID: String = "", topics: [Topic]) {
+    package init(group: String, generation: Int32? = nil, memberID: String = "", topics: [Topic]) {
         self.group = group
         self.generation = generation
         self.memberID = memberID
@@ -42,22 +42,22 @@ public struct CommitOffsetsRequest: Sendable, Equatable {
 /// The outcome of a commit, per partition.
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int16 errorCode, nullable string errorMessage)>)>`.
-public struct CommitOffsetsResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
-        public var error: SluiceError?
+package struct CommitOffsetsResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
+        package var error: SluiceError?
 
-        public init(partition: Int32, error: SluiceError? = nil) {
+        package init(partition: Int32, error: SluiceError? = nil) {
             self.partition = partition
             self.error = error
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }
@@ -65,14 +65,14 @@ public struct CommitOffsetsResponse: Sendable, Equatable {
 /// Reads a group's committed offsets (API key 10).
 ///
 /// On the wire: `string group, nullable array<(string topic, array<int32 partition>)> topics`.
-public struct FetchOffsetsRequest: Sendable, Equatable {
-    public typealias Topic = TopicPartitions<Int32>
+package struct FetchOffsetsRequest: Sendable, Equatable {
+    package typealias Topic = TopicPartitions<Int32>
 
-    public var group: String
+    package var group: String
     /// The partitions to look up; `nil` asks for every offset the group has committed.
-    public var topics: [Topic]?
+    package var topics: [Topic]?
 
-    public init(group: String, topics: [Topic]?) {
+    package init(group: String, topics: [Topic]?) {
         self.group = group
         self.topics = topics
     }
@@ -82,15 +82,15 @@ public struct FetchOffsetsRequest: Sendable, Equatable {
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int64 offset, nullable string metadata,
 /// int16 errorCode, nullable string errorMessage)>)> topics`.
-public struct FetchOffsetsResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct FetchOffsetsResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// The committed offset; `nil` (-1 on the wire) when none is.
-        public var offset: Int64?
-        public var metadata: String?
-        public var error: SluiceError?
+        package var offset: Int64?
+        package var metadata: String?
+        package var error: SluiceError?
 
-        public init(partition: Int32, offset: Int64?, metadata: String? = nil, error: SluiceError? = nil) {
+        package init(partition: Int32, offset: Int64?, metadata: String? = nil, error: SluiceError? = nil) {
             self.partition = partition
             self.offset = offset
             self.metadata = metadata
@@ -98,11 +98,11 @@ public struct FetchOffsetsResponse: Sendable, Equatable {
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }

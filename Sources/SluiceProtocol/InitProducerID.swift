@@ -4,18 +4,18 @@ import SluiceCore
 /// Asks the server for a new idempotent producer identity (API key 18).
 ///
 /// On the wire: an empty payload. Every request gets a fresh producer id, never handed out before.
-public struct InitProducerIDRequest: Sendable, Equatable {
-    public init() {}
+package struct InitProducerIDRequest: Sendable, Equatable {
+    package init() {}
 }
 
 /// A producer identity for idempotent produce (`ProduceRequest` version 1).
 ///
 /// On the wire: `int64 producerId, int16 epoch`.
-public struct InitProducerIDResponse: Sendable, Equatable {
-    public var producerID: Int64
-    public var epoch: Int16
+package struct InitProducerIDResponse: Sendable, Equatable {
+    package var producerID: Int64
+    package var epoch: Int16
 
-    public init(producerID: Int64, epoch: Int16) {
+    package init(producerID: Int64, epoch: Int16) {
         self.producerID = producerID
         self.epoch = epoch
     }

@@ -4,23 +4,23 @@ import SluiceCore
 /// Looks up offsets by position or time (API key 8).
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int64 timestamp)>)> topics`.
-public struct ListOffsetsRequest: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct ListOffsetsRequest: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// On the wire: int64 timestamp, -2 earliest, -1 latest, ≥ 0 a time in milliseconds since the Unix epoch.
-        public var spec: OffsetSpec
+        package var spec: OffsetSpec
 
-        public init(partition: Int32, spec: OffsetSpec) {
+        package init(partition: Int32, spec: OffsetSpec) {
             self.partition = partition
             self.spec = spec
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }
@@ -29,16 +29,16 @@ public struct ListOffsetsRequest: Sendable, Equatable {
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int16 errorCode, nullable string errorMessage,
 /// int64 offset, int64 timestamp)>)> topics`.
-public struct ListOffsetsResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
-        public var error: SluiceError?
+package struct ListOffsetsResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
+        package var error: SluiceError?
         /// The offset found. Looking up a time after every record gives the latest offset.
-        public var offset: Int64
+        package var offset: Int64
         /// The timestamp of the record at `offset`; -1 when there is no such record (or for earliest and latest).
-        public var timestamp: Int64
+        package var timestamp: Int64
 
-        public init(partition: Int32, error: SluiceError? = nil, offset: Int64, timestamp: Int64) {
+        package init(partition: Int32, error: SluiceError? = nil, offset: Int64, timestamp: Int64) {
             self.partition = partition
             self.error = error
             self.offset = offset
@@ -46,11 +46,11 @@ public struct ListOffsetsResponse: Sendable, Equatable {
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }

@@ -4,11 +4,11 @@ import SluiceCore
 /// Asks for topics and their partitions' offsets (API key 1).
 ///
 /// On the wire: `nullable array<string> topics`.
-public struct MetadataRequest: Sendable, Equatable {
+package struct MetadataRequest: Sendable, Equatable {
     /// The topics to describe; `nil` asks for every topic.
-    public var topics: [String]?
+    package var topics: [String]?
 
-    public init(topics: [String]?) {
+    package init(topics: [String]?) {
         self.topics = topics
     }
 }
@@ -17,23 +17,23 @@ public struct MetadataRequest: Sendable, Equatable {
 ///
 /// On the wire: `array<topic>`, each `string name, int16 errorCode, nullable string errorMessage,
 /// array<(int32 partition, int64 logStartOffset, int64 nextOffset)>`.
-public struct MetadataResponse: Sendable, Equatable {
-    public struct Topic: Sendable, Equatable {
-        public var name: String
+package struct MetadataResponse: Sendable, Equatable {
+    package struct Topic: Sendable, Equatable {
+        package var name: String
         /// Why this topic could not be described (e.g. `.unknownTopic`); its partitions are then empty.
-        public var error: SluiceError?
-        public var partitions: [PartitionOffsets]
+        package var error: SluiceError?
+        package var partitions: [PartitionOffsets]
 
-        public init(name: String, error: SluiceError? = nil, partitions: [PartitionOffsets]) {
+        package init(name: String, error: SluiceError? = nil, partitions: [PartitionOffsets]) {
             self.name = name
             self.error = error
             self.partitions = partitions
         }
     }
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }

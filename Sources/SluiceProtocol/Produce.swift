@@ -8,36 +8,36 @@ import SluiceCore
 /// Version 1 adds an idempotent producer's sequence numbers to each partition: `int32 partition, int64 producerId,
 /// int16 epoch, int32 baseSequence, array<producerRecord> records`, all three -1 for a partition without.
 /// With `acks` = `.noResponse` the server sends no response at all, not even an error.
-public struct ProduceRequest: Sendable, Equatable {
+package struct ProduceRequest: Sendable, Equatable {
     /// When the server answers.
-    public enum Acks: Int8, Sendable, Equatable {
+    package enum Acks: Int8, Sendable, Equatable {
         /// Never: fire and forget. Errors are not reported.
         case noResponse = 0
         /// Once the records are committed to the database.
         case afterCommit = 1
     }
 
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
-        public var records: [ProducerRecord]
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
+        package var records: [ProducerRecord]
         /// The batch's sequence numbers, from an idempotent producer (version 1); a producer id below 0 is none.
-        public var sequence: BatchSequence?
+        package var sequence: BatchSequence?
 
-        public init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
+        package init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
             self.partition = partition
             self.records = records
             self.sequence = sequence
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var acks: Acks
+    package var acks: Acks
     /// How long the server may wait for the commit before answering `.timeout`.
-    public var timeoutMs: Int32
-    public var topics: [Topic]
+    package var timeoutMs: Int32
+    package var topics: [Topic]
 
-    public init(acks: Acks = .afterCommit, timeoutMs: Int32, topics: [Topic]) {
+    package init(acks: Acks = .afterCommit, timeoutMs: Int32, topics: [Topic]) {
         self.acks = acks
         self.timeoutMs = timeoutMs
         self.topics = topics
@@ -48,17 +48,17 @@ public struct ProduceRequest: Sendable, Equatable {
 ///
 /// On the wire: `array<(string topic, array<(int32 partition, int16 errorCode, nullable string errorMessage,
 /// int64 baseOffset, int64 logAppendTime)>)> topics`.
-public struct ProduceResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct ProduceResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// Why this partition's records were not appended; `nil` on success.
-        public var error: SluiceError?
+        package var error: SluiceError?
         /// The offset given to the partition's first record; -1 on error.
-        public var baseOffset: Int64
+        package var baseOffset: Int64
         /// The time the broker stamped the records with, in milliseconds since the Unix epoch; -1 on error.
-        public var logAppendTime: Int64
+        package var logAppendTime: Int64
 
-        public init(partition: Int32, error: SluiceError? = nil, baseOffset: Int64, logAppendTime: Int64) {
+        package init(partition: Int32, error: SluiceError? = nil, baseOffset: Int64, logAppendTime: Int64) {
             self.partition = partition
             self.error = error
             self.baseOffset = baseOffset
@@ -66,11 +66,11 @@ public struct ProduceResponse: Sendable, Equatable {
         }
     }
 
-    public typealias Topic = TopicPartitions<Partition>
+    package typealias Topic = TopicPartitions<Partition>
 
-    public var topics: [Topic]
+    package var topics: [Topic]
 
-    public init(topics: [Topic]) {
+    package init(topics: [Topic]) {
         self.topics = topics
     }
 }

@@ -2,16 +2,16 @@ import NIOCore
 import SluiceCore
 
 /// The fields that open every request body: `int16 apiKey, int16 apiVersion, int32 correlationId`.
-public struct RequestHeader: Sendable, Hashable {
+package struct RequestHeader: Sendable, Hashable {
     /// Raw, so that a request with an unknown key can still be answered under its correlation id.
-    public var apiKey: Int16
-    public var apiVersion: Int16
+    package var apiKey: Int16
+    package var apiVersion: Int16
     /// Chosen by the client and copied into the response, which may come out of order.
-    public var correlationID: Int32
+    package var correlationID: Int32
 
-    public static let size = 8
+    package static let size = 8
 
-    public init(apiKey: Int16, apiVersion: Int16, correlationID: Int32) {
+    package init(apiKey: Int16, apiVersion: Int16, correlationID: Int32) {
         self.apiKey = apiKey
         self.apiVersion = apiVersion
         self.correlationID = correlationID
@@ -21,7 +21,7 @@ public struct RequestHeader: Sendable, Hashable {
     ///
     /// Throws `.malformedRequest` if the body is shorter than a header; there is then no correlation id to answer
     /// under (see `Response.connectionErrorCorrelationID`).
-    public static func decode(from body: inout ByteBuffer) throws(SluiceError) -> RequestHeader {
+    package static func decode(from body: inout ByteBuffer) throws(SluiceError) -> RequestHeader {
         guard body.readableBytes >= size else {
             throw .malformed("request of \(body.readableBytes) bytes is shorter than a request header")
         }
@@ -37,7 +37,7 @@ public struct RequestHeader: Sendable, Hashable {
 }
 
 /// A decoded request: one case per API.
-public enum Request: Sendable, Equatable {
+package enum Request: Sendable, Equatable {
     case apiVersions(APIVersionsRequest)
     case metadata(MetadataRequest)
     case createTopic(CreateTopicRequest)
@@ -59,7 +59,7 @@ public enum Request: Sendable, Equatable {
     case stats(StatsRequest)
     case initProducerID(InitProducerIDRequest)
 
-    public var apiKey: APIKey {
+    package var apiKey: APIKey {
         switch self {
         case .apiVersions: .apiVersions
         case .metadata: .metadata
@@ -86,13 +86,13 @@ public enum Request: Sendable, Equatable {
 
     /// The version the request is encoded at: the lowest that carries everything in it (produce is at version 1
     /// only when a partition carries sequence numbers), so that old servers understand whatever they can.
-    public var apiVersion: Int16 {
+    package var apiVersion: Int16 {
         if case .produce(let produce) = self { return produce.wireVersion }
         return 0
     }
 
     /// Whether the server answers this request: false only for a produce with `acks` = `.noResponse`.
-    public var expectsResponse: Bool {
+    package var expectsResponse: Bool {
         if case .produce(let produce) = self { return produce.acks != .noResponse }
         return true
     }
@@ -102,7 +102,7 @@ public enum Request: Sendable, Equatable {
     /// Throws `.unsupportedRequest` for an unknown API key, `.unsupportedVersion` for a version outside
     /// `APIKey.supportedVersions`, and `.malformedRequest` for a payload that is short, invalid or followed by more
     /// bytes. The caller answers any of them with `Response.encodeErrorFrame` under `header.correlationID`.
-    public static func decode(header: RequestHeader, payload: inout ByteBuffer) throws(SluiceError) -> Request {
+    package static func decode(header: RequestHeader, payload: inout ByteBuffer) throws(SluiceError) -> Request {
         guard let key = APIKey(rawValue: header.apiKey) else {
             throw SluiceError(.unsupportedRequest, "unknown API key \(header.apiKey)")
         }
@@ -149,7 +149,7 @@ public enum Request: Sendable, Equatable {
     }
 
     /// Appends the payload alone: no length prefix, no header.
-    public func encode(into buffer: inout ByteBuffer) {
+    package func encode(into buffer: inout ByteBuffer) {
         switch self {
         case .apiVersions(let request): request.write(to: &buffer)
         case .metadata(let request): request.write(to: &buffer)
@@ -201,12 +201,12 @@ public enum Request: Sendable, Equatable {
     }
 
     /// Appends a whole request frame: length prefix, header (at `apiVersion`) and payload.
-    public func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
+    package func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
         encodeFrame(correlationID: correlationID, payloadSize: payloadSize, into: &buffer)
     }
 
     /// A new buffer holding the whole request frame.
-    public func frame(correlationID: Int32, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+    package func frame(correlationID: Int32, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
         let payloadSize = payloadSize
         var buffer = allocator.buffer(capacity: 4 + RequestHeader.size + payloadSize)
         encodeFrame(correlationID: correlationID, payloadSize: payloadSize, into: &buffer)

@@ -6,9 +6,9 @@ import SluiceCore
 ///
 /// On the wire: `string group, string topic, int8 mode, int64 value`: mode 0 earliest, 1 latest, 2 an offset,
 /// 3 a timestamp; `value` is the offset for mode 2, the timestamp for mode 3, and ignored (sent as 0) otherwise.
-public struct ResetOffsetsRequest: Sendable, Equatable {
+package struct ResetOffsetsRequest: Sendable, Equatable {
     /// Where to move the group's offsets.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         /// Each partition's log start offset.
         case earliest
         /// Each partition's next offset: the group skips every record stored so far.
@@ -20,11 +20,11 @@ public struct ResetOffsetsRequest: Sendable, Equatable {
         case timestamp(Int64)
     }
 
-    public var group: String
-    public var topic: String
-    public var mode: Mode
+    package var group: String
+    package var topic: String
+    package var mode: Mode
 
-    public init(group: String, topic: String, mode: Mode) {
+    package init(group: String, topic: String, mode: Mode) {
         self.group = group
         self.topic = topic
         self.mode = mode
@@ -34,21 +34,21 @@ public struct ResetOffsetsRequest: Sendable, Equatable {
 /// The group's new committed offsets, one per partition of the topic.
 ///
 /// On the wire: `array<(int32 partition, int64 offset)> partitions`.
-public struct ResetOffsetsResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
+package struct ResetOffsetsResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
         /// The offset now committed.
-        public var offset: Int64
+        package var offset: Int64
 
-        public init(partition: Int32, offset: Int64) {
+        package init(partition: Int32, offset: Int64) {
             self.partition = partition
             self.offset = offset
         }
     }
 
-    public var partitions: [Partition]
+    package var partitions: [Partition]
 
-    public init(partitions: [Partition]) {
+    package init(partitions: [Partition]) {
         self.partitions = partitions
     }
 }

@@ -5,7 +5,7 @@ import SluiceCore
 ///
 /// A failed request has no `Response`: its frame carries a top-level error code instead of a payload
 /// (`Response.encodeErrorFrame`, `ResponseFrame.error`).
-public enum Response: Sendable, Equatable {
+package enum Response: Sendable, Equatable {
     case apiVersions(APIVersionsResponse)
     case metadata(MetadataResponse)
     case createTopic(CreateTopicResponse)
@@ -29,12 +29,12 @@ public enum Response: Sendable, Equatable {
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
-    public static let connectionErrorCorrelationID: Int32 = -1
+    package static let connectionErrorCorrelationID: Int32 = -1
 
     /// The size of `int32 correlationId, int16 errorCode` and a null error message.
     static let successHeaderSize = 8
 
-    public var apiKey: APIKey {
+    package var apiKey: APIKey {
         switch self {
         case .apiVersions: .apiVersions
         case .metadata: .metadata
@@ -62,7 +62,7 @@ public enum Response: Sendable, Equatable {
     /// Decodes a success payload for a request of `apiKey`; the payload must hold nothing else.
     ///
     /// Throws `.malformedRequest` for a payload that is short, invalid or followed by more bytes.
-    public static func decode(apiKey: APIKey, payload: inout ByteBuffer) throws(SluiceError) -> Response {
+    package static func decode(apiKey: APIKey, payload: inout ByteBuffer) throws(SluiceError) -> Response {
         do throws(SluiceError) {
             let response = try read(apiKey, from: &payload)
             if payload.readableBytes > 0 { throw .malformed("\(payload.readableBytes) bytes follow the payload") }
@@ -98,7 +98,7 @@ public enum Response: Sendable, Equatable {
     }
 
     /// Appends the payload alone: no length prefix, no header.
-    public func encode(into buffer: inout ByteBuffer) {
+    package func encode(into buffer: inout ByteBuffer) {
         switch self {
         case .apiVersions(let response): response.write(to: &buffer)
         case .metadata(let response): response.write(to: &buffer)
@@ -150,7 +150,7 @@ public enum Response: Sendable, Equatable {
     }
 
     /// Appends a whole success frame: length prefix, correlation id, error code 0, null message and payload.
-    public func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
+    package func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
         buffer.writeFrame(bodySize: Self.successHeaderSize + payloadSize) { buffer in
             buffer.writeInt32(correlationID)
             buffer.writeError(nil)
@@ -159,7 +159,7 @@ public enum Response: Sendable, Equatable {
     }
 
     /// Appends a whole error frame: length prefix, correlation id, the error's code and message, no payload.
-    public static func encodeErrorFrame(correlationID: Int32, error: SluiceError, into buffer: inout ByteBuffer) {
+    package static func encodeErrorFrame(correlationID: Int32, error: SluiceError, into buffer: inout ByteBuffer) {
         buffer.writeFrame(bodySize: 4 + WireSize.error(error)) { buffer in
             buffer.writeInt32(correlationID)
             buffer.writeError(error)
@@ -168,14 +168,14 @@ public enum Response: Sendable, Equatable {
 }
 
 /// A response body split into its header fields and its still-encoded payload.
-public struct ResponseFrame: Sendable, Equatable {
-    public var correlationID: Int32
+package struct ResponseFrame: Sendable, Equatable {
+    package var correlationID: Int32
     /// The top-level error: the whole request failed. `nil` when the error code is 0.
-    public var error: SluiceError?
+    package var error: SluiceError?
     /// The bytes after the header: the payload when `error` is `nil`.
-    public var payload: ByteBuffer
+    package var payload: ByteBuffer
 
-    public init(correlationID: Int32, error: SluiceError?, payload: ByteBuffer) {
+    package init(correlationID: Int32, error: SluiceError?, payload: ByteBuffer) {
         self.correlationID = correlationID
         self.error = error
         self.payload = payload
@@ -183,7 +183,7 @@ public struct ResponseFrame: Sendable, Equatable {
 
     /// Reads `int32 correlationId, int16 errorCode, nullable string errorMessage` from a frame body
     /// (as `FrameDecoder` yields it); throws `.malformedRequest` if they are short or invalid.
-    public static func decode(from body: ByteBuffer) throws(SluiceError) -> ResponseFrame {
+    package static func decode(from body: ByteBuffer) throws(SluiceError) -> ResponseFrame {
         var payload = body
         do throws(SluiceError) {
             let correlationID = try payload.readInt32()
@@ -195,7 +195,7 @@ public struct ResponseFrame: Sendable, Equatable {
     }
 
     /// The decoded response to a request of `apiKey`; throws `error` if there is one, or `.malformedRequest`.
-    public func response(to apiKey: APIKey) throws(SluiceError) -> Response {
+    package func response(to apiKey: APIKey) throws(SluiceError) -> Response {
         if let error { throw error }
         var payload = payload
         return try Response.decode(apiKey: apiKey, payload: &payload)

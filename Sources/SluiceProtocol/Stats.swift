@@ -4,17 +4,17 @@ import SluiceCore
 /// Asks for the server's metrics (API key 19). Needs `admin` under an access policy.
 ///
 /// On the wire: an empty payload.
-public struct StatsRequest: Sendable, Equatable {
-    public init() {}
+package struct StatsRequest: Sendable, Equatable {
+    package init() {}
 }
 
 /// The server's metrics in the Prometheus text exposition format (version 0.0.4), as `GET /metrics` serves them.
 ///
 /// On the wire: `bytes text` (UTF-8).
-public struct StatsResponse: Sendable, Equatable {
-    public var text: String
+package struct StatsResponse: Sendable, Equatable {
+    package var text: String
 
-    public init(text: String) {
+    package init(text: String) {
         self.text = text
     }
 }

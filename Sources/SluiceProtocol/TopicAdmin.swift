@@ -6,12 +6,12 @@ import SluiceCore
 /// Creates a topic (API key 2).
 ///
 /// On the wire: `string name, int32 partitions, array<configEntry> configs`. Settings not named take their defaults.
-public struct CreateTopicRequest: Sendable, Equatable {
-    public var name: String
-    public var partitions: Int32
-    public var configs: [ConfigEntry]
+package struct CreateTopicRequest: Sendable, Equatable {
+    package var name: String
+    package var partitions: Int32
+    package var configs: [ConfigEntry]
 
-    public init(name: String, partitions: Int32, configs: [ConfigEntry] = []) {
+    package init(name: String, partitions: Int32, configs: [ConfigEntry] = []) {
         self.name = name
         self.partitions = partitions
         self.configs = configs
@@ -19,33 +19,33 @@ public struct CreateTopicRequest: Sendable, Equatable {
 }
 
 /// The topic was created. Empty payload.
-public struct CreateTopicResponse: Sendable, Equatable {
-    public init() {}
+package struct CreateTopicResponse: Sendable, Equatable {
+    package init() {}
 }
 
 /// Deletes a topic and all its records (API key 3).
 ///
 /// On the wire: `string name`.
-public struct DeleteTopicRequest: Sendable, Equatable {
-    public var name: String
+package struct DeleteTopicRequest: Sendable, Equatable {
+    package var name: String
 
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
     }
 }
 
 /// The topic was deleted. Empty payload.
-public struct DeleteTopicResponse: Sendable, Equatable {
-    public init() {}
+package struct DeleteTopicResponse: Sendable, Equatable {
+    package init() {}
 }
 
 /// Asks for one topic's settings and partitions (API key 4).
 ///
 /// On the wire: `string name`.
-public struct DescribeTopicRequest: Sendable, Equatable {
-    public var name: String
+package struct DescribeTopicRequest: Sendable, Equatable {
+    package var name: String
 
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
     }
 }
@@ -54,15 +54,15 @@ public struct DescribeTopicRequest: Sendable, Equatable {
 ///
 /// On the wire: `string name, int32 partitionCount, array<configEntry> configs,
 /// array<(int32 partition, int64 logStartOffset, int64 nextOffset, int64 sizeBytes)> partitions`.
-public struct DescribeTopicResponse: Sendable, Equatable {
-    public struct Partition: Sendable, Equatable {
-        public var partition: Int32
-        public var logStartOffset: Int64
-        public var nextOffset: Int64
+package struct DescribeTopicResponse: Sendable, Equatable {
+    package struct Partition: Sendable, Equatable {
+        package var partition: Int32
+        package var logStartOffset: Int64
+        package var nextOffset: Int64
         /// Bytes of record data stored; `nil` (-1 on the wire) when unknown.
-        public var sizeBytes: Int64?
+        package var sizeBytes: Int64?
 
-        public init(partition: Int32, logStartOffset: Int64, nextOffset: Int64, sizeBytes: Int64?) {
+        package init(partition: Int32, logStartOffset: Int64, nextOffset: Int64, sizeBytes: Int64?) {
             self.partition = partition
             self.logStartOffset = logStartOffset
             self.nextOffset = nextOffset
@@ -70,13 +70,13 @@ public struct DescribeTopicResponse: Sendable, Equatable {
         }
     }
 
-    public var name: String
-    public var partitionCount: Int32
+    package var name: String
+    package var partitionCount: Int32
     /// Every setting with its current value (`TopicConfig.configEntries`).
-    public var configs: [ConfigEntry]
-    public var partitions: [Partition]
+    package var configs: [ConfigEntry]
+    package var partitions: [Partition]
 
-    public init(name: String, partitionCount: Int32, configs: [ConfigEntry], partitions: [Partition]) {
+    package init(name: String, partitionCount: Int32, configs: [ConfigEntry], partitions: [Partition]) {
         self.name = name
         self.partitionCount = partitionCount
         self.configs = configs
@@ -84,7 +84,7 @@ public struct DescribeTopicResponse: Sendable, Equatable {
     }
 
     /// The topic's settings; throws `.invalidArgument` if an entry does not parse.
-    public func topicConfig() throws(SluiceError) -> TopicConfig {
+    package func topicConfig() throws(SluiceError) -> TopicConfig {
         try TopicConfig(partitions: partitionCount, configEntries: configs)
     }
 }
@@ -92,14 +92,14 @@ public struct DescribeTopicResponse: Sendable, Equatable {
 /// Changes a topic's partition count or settings (API key 5).
 ///
 /// On the wire: `string name, int32 partitions (-1 = unchanged), array<configEntry> configs`.
-public struct AlterTopicRequest: Sendable, Equatable {
-    public var name: String
+package struct AlterTopicRequest: Sendable, Equatable {
+    package var name: String
     /// The new partition count; `nil` (-1 on the wire) leaves it unchanged.
-    public var partitions: Int32?
+    package var partitions: Int32?
     /// Only the settings to change.
-    public var configs: [ConfigEntry]
+    package var configs: [ConfigEntry]
 
-    public init(name: String, partitions: Int32? = nil, configs: [ConfigEntry] = []) {
+    package init(name: String, partitions: Int32? = nil, configs: [ConfigEntry] = []) {
         self.name = name
         self.partitions = partitions
         self.configs = configs
@@ -107,8 +107,8 @@ public struct AlterTopicRequest: Sendable, Equatable {
 }
 
 /// The topic was altered. Empty payload.
-public struct AlterTopicResponse: Sendable, Equatable {
-    public init() {}
+package struct AlterTopicResponse: Sendable, Equatable {
+    package init() {}
 }
 
 // MARK: - Wire forms

@@ -4,11 +4,11 @@ import SluiceCore
 /// One topic's share of a multi-topic request or response: the topic name and one entry per partition.
 ///
 /// On the wire: `string name, array<Partition> partitions`.
-public struct TopicPartitions<Partition> {
-    public var name: String
-    public var partitions: [Partition]
+package struct TopicPartitions<Partition> {
+    package var name: String
+    package var partitions: [Partition]
 
-    public init(name: String, partitions: [Partition]) {
+    package init(name: String, partitions: [Partition]) {
         self.name = name
         self.partitions = partitions
     }

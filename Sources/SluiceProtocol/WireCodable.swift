@@ -3,7 +3,7 @@ import SluiceCore
 
 /// A value with exactly one wire encoding (see `docs/PROTOCOL.md`).
 ///
-/// Internal on purpose: the public surface is `Request`, `Response`, their frame functions and `FrameDecoder`.
+/// Internal on purpose: the package surface is `Request`, `Response`, their frame functions and `FrameDecoder`.
 protocol WireCodable {
     /// The fewest bytes one encoded value can take. Arrays check their count against it before allocating anything.
     static var minWireSize: Int { get }

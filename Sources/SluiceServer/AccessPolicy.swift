@@ -1,5 +1,5 @@
 /// What a request does to a topic, as an access policy sees it.
-public enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable {
+package enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable {
     /// Append records.
     case produce
     /// Read records and offsets, join consumer groups and commit their offsets.
@@ -9,22 +9,22 @@ public enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// The process at the other end of a Unix socket connection, as the kernel reports it (`SO_PEERCRED`).
-public struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
-    public var uid: UInt32
-    public var gid: UInt32
-    public var pid: Int32
+package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
+    package var uid: UInt32
+    package var gid: UInt32
+    package var pid: Int32
     /// The primary group and the supplementary groups of `uid` in the group database (not necessarily those the
     /// process holds: the kernel does not report them).
-    public var groups: Set<UInt32>
+    package var groups: Set<UInt32>
 
-    public init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
+    package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups.union([gid])
     }
 
-    public var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
+    package var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
 }
 
 /// Which peers may do what to which topics.
@@ -32,15 +32,15 @@ public struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
 /// Rules grant; nothing denies. A request is allowed when some rule names the peer (by uid, user name, gid or
 /// group name, the last two matching the primary and supplementary groups) and grants the operation on a pattern the
 /// topic matches. A policy with no rules denies everything; a server with no policy allows everything.
-public struct AccessPolicy: Sendable, Equatable {
-    public var rules: [AccessRule]
+package struct AccessPolicy: Sendable, Equatable {
+    package var rules: [AccessRule]
 
-    public init(rules: [AccessRule]) {
+    package init(rules: [AccessRule]) {
         self.rules = rules
     }
 
     /// Whether `peer` may do `operation` to `topic`; a nil topic asks whether it may do it to some topic.
-    public func allows(_ peer: PeerIdentity, _ operation: AccessOperation, topic: String?) -> Bool {
+    package func allows(_ peer: PeerIdentity, _ operation: AccessOperation, topic: String?) -> Bool {
         rules.contains { rule in
             rule.operations.contains(operation) && rule.names(peer)
                 && (topic.map { topic in rule.topics.contains { Glob.matches(pattern: $0, topic) } } ?? true)
@@ -49,18 +49,18 @@ public struct AccessPolicy: Sendable, Equatable {
 }
 
 /// One grant of an access policy: who, what, on which topics.
-public struct AccessRule: Sendable, Equatable {
+package struct AccessRule: Sendable, Equatable {
     /// Peers matched by uid (user names are resolved to uids when the configuration is read).
-    public var uids: Set<UInt32>
+    package var uids: Set<UInt32>
     /// Peers matched by any of their groups (group names are resolved when the configuration is read).
-    public var gids: Set<UInt32>
+    package var gids: Set<UInt32>
     /// Every peer, whoever it is (`"users": ["*"]` in the file).
-    public var everyone: Bool
-    public var operations: Set<AccessOperation>
+    package var everyone: Bool
+    package var operations: Set<AccessOperation>
     /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
-    public var topics: [String]
+    package var topics: [String]
 
-    public init(uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
+    package init(uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
                 operations: Set<AccessOperation>, topics: [String] = ["*"])
     {
         self.uids = uids

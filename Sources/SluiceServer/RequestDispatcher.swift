@@ -347,7 +347,7 @@ extension Array {
 
 /// The native protocol's fetches encode records straight from storage into their wire form.
 extension EncodedRecords: FetchRecordSink {
-    public init(expectedBytes: Int) {
+    package init(expectedBytes: Int) {
         // Room for the data and its framing (28 bytes a record: about a quarter more for 100-byte records).
         self.init(capacity: expectedBytes + expectedBytes / 4 + 64)
     }

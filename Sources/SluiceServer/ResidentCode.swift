@@ -13,10 +13,10 @@ import Glibc
 ///
 /// Only private, read-only, executable mappings of files are touched: their contents are the file's, so dropping
 /// them loses nothing (writable or relocated mappings would lose their changes and are never touched).
-public enum ResidentCode {
+package enum ResidentCode {
     /// Returns the number of bytes of mappings trimmed (0 where the platform has no `/proc/self/maps`).
     @discardableResult
-    public static func trim() -> Int {
+    package static func trim() -> Int {
         #if os(Linux)
         guard let maps = readMaps() else { return 0 }
         var trimmed = 0

@@ -16,38 +16,38 @@ import SluiceCore
 ///
 /// The file is one JSON object with snake_case keys (see `docs/sluice.example.json`); an unknown key is refused, so a
 /// misspelt setting cannot be silently ignored. User and group names are resolved when the file is read.
-public struct ServeSettings: Sendable, Equatable {
-    public var dataDir: String?
-    public var socket: String?
+package struct ServeSettings: Sendable, Equatable {
+    package var dataDir: String?
+    package var socket: String?
     /// Octal in the file (`"660"`).
-    public var socketMode: UInt32?
+    package var socketMode: UInt32?
     /// The uid and gid the socket file is given after it is bound (names or numbers in the file).
-    public var socketOwner: UInt32?
-    public var socketGroup: UInt32?
+    package var socketOwner: UInt32?
+    package var socketGroup: UInt32?
     /// Durability of topics created without one.
-    public var defaultDurability: Durability?
-    public var maxConnections: Int?
-    public var maxInFlight: Int?
-    public var maxFrameBytes: Int?
-    public var maxResponseBytes: Int?
+    package var defaultDurability: Durability?
+    package var maxConnections: Int?
+    package var maxInFlight: Int?
+    package var maxFrameBytes: Int?
+    package var maxResponseBytes: Int?
     /// How long a SIGTERM waits for commits and requests in flight before the server exits anyway, in seconds.
-    public var shutdownTimeoutSeconds: Double?
-    public var logLevel: Logger.Level?
+    package var shutdownTimeoutSeconds: Double?
+    package var logLevel: Logger.Level?
     /// `host:port` of the Prometheus endpoint (`GET /metrics`); off when nil.
-    public var metricsListen: String?
+    package var metricsListen: String?
     /// `host:port` of a Kafka-protocol TCP listener; off when nil. Parsed here, served by the Kafka listener.
-    public var kafkaListen: String?
+    package var kafkaListen: String?
     /// Whether Kafka clients create topics by asking for their metadata (off when nil).
-    public var kafkaAutoCreateTopics: Bool?
+    package var kafkaAutoCreateTopics: Bool?
     /// Partitions of topics Kafka clients create without saying how many (1 when nil).
-    public var kafkaDefaultPartitions: Int32?
+    package var kafkaDefaultPartitions: Int32?
     /// Who may do what; nil allows every connection everything.
-    public var access: AccessPolicy?
+    package var access: AccessPolicy?
 
-    public init() {}
+    package init() {}
 
     /// Reads and checks the file at `path`. Throws `.invalidArgument` naming the file and the problem.
-    public static func load(path: String) throws(SluiceError) -> ServeSettings {
+    package static func load(path: String) throws(SluiceError) -> ServeSettings {
         guard let file = fopen(path, "r") else {
             throw SluiceError(.invalidArgument, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
@@ -68,7 +68,7 @@ public struct ServeSettings: Sendable, Equatable {
     }
 
     /// Parses a configuration file's contents.
-    public static func parse(_ json: [UInt8]) throws(SluiceError) -> ServeSettings {
+    package static func parse(_ json: [UInt8]) throws(SluiceError) -> ServeSettings {
         let file: SettingsFile
         do {
             file = try JSONDecoder().decode(SettingsFile.self, from: Data(json))
@@ -289,12 +289,12 @@ private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
 }
 
 /// A `host:port` listen address.
-public struct HostPort: Sendable, Equatable {
-    public var host: String
-    public var port: Int
+package struct HostPort: Sendable, Equatable {
+    package var host: String
+    package var port: Int
 
     /// Parses `host:port` (`[::1]:9464` for IPv6). Throws `.invalidArgument` naming `setting`.
-    public static func parse(_ text: String, setting: String) throws(SluiceError) -> HostPort {
+    package static func parse(_ text: String, setting: String) throws(SluiceError) -> HostPort {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
               (0...65535).contains(port)
         else {

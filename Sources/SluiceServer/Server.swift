@@ -16,36 +16,36 @@ import SluiceProtocol
 import Synchronization
 
 /// What the server listens on and the limits it enforces.
-public struct ServerConfiguration: Sendable {
-    public var socketPath: String
+package struct ServerConfiguration: Sendable {
+    package var socketPath: String
     /// Permissions of the socket file; 0660 lets the owner and the group connect.
-    public var socketMode: UInt32 = 0o660
+    package var socketMode: UInt32 = 0o660
     /// Largest frame body accepted; a larger one is answered `frameTooLarge` and the connection closed.
-    public var maxFrameBytes: Int = FrameDecoder.defaultMaxFrameSize
+    package var maxFrameBytes: Int = FrameDecoder.defaultMaxFrameSize
     /// Requests a connection may have waiting for an answer; at the limit the server stops reading it until it drains.
-    public var maxInFlightPerConnection: Int = 1024
+    package var maxInFlightPerConnection: Int = 1024
     /// Connections served at once; more are answered `tooManyRequests` and closed.
-    public var maxConnections: Int = 1024
-    public var eventLoopThreads: Int = 1
+    package var maxConnections: Int = 1024
+    package var eventLoopThreads: Int = 1
     /// Owner and group given to the socket file after it is bound; nil leaves the server's own.
-    public var socketOwner: UInt32?
-    public var socketGroup: UInt32?
+    package var socketOwner: UInt32?
+    package var socketGroup: UInt32?
     /// Durability of topics created without one.
-    public var defaultDurability: Durability = .full
+    package var defaultDurability: Durability = .full
     /// Largest response frame body written; a larger one is answered `frameTooLarge`, and fetches are cut to it.
-    public var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    package var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
     /// How long `shutdown()` waits for commits and requests in flight before closing everything anyway.
-    public var shutdownTimeout: Duration = .seconds(10)
+    package var shutdownTimeout: Duration = .seconds(10)
     /// Who may do what, by the peer's uid and groups; nil allows every connection everything.
-    public var access: AccessPolicy?
+    package var access: AccessPolicy?
     /// The metrics to serve by `stats` and on `metricsListen`; nil turns both off.
-    public var metrics: PrometheusCollectorRegistry?
+    package var metrics: PrometheusCollectorRegistry?
     /// Where to serve `GET /metrics` over HTTP (meant for loopback); nil for nowhere.
-    public var metricsListen: HostPort?
+    package var metricsListen: HostPort?
     /// The Kafka-protocol listener (TCP); nil for none, the default.
-    public var kafka: KafkaListenerSettings?
+    package var kafka: KafkaListenerSettings?
 
-    public init(socketPath: String) {
+    package init(socketPath: String) {
         self.socketPath = socketPath
     }
 }
@@ -55,9 +55,9 @@ public struct ServerConfiguration: Sendable {
 /// Life: `start()` claims the socket and starts accepting; `shutdown()` (or a signal, with `runUntilSignalled()`)
 /// stops accepting, lets the broker finish commits in flight and answer waiting fetches, closes connections and
 /// databases, and removes the socket file. `handleTerminationSignals()` makes SIGINT and SIGTERM call `shutdown()`.
-public final class SluiceServer: Sendable {
-    public let configuration: ServerConfiguration
-    public let broker: Broker
+package final class SluiceServer: Sendable {
+    package let configuration: ServerConfiguration
+    package let broker: Broker
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     private let state = Mutex<State>(.idle)
@@ -70,7 +70,7 @@ public final class SluiceServer: Sendable {
     let serverMetrics = ServerMetrics()
 
     /// True once a shutdown gave up waiting for work in flight after `shutdownTimeout`.
-    public var shutdownTimedOut: Bool { drainTimedOut.load(ordering: .relaxed) }
+    package var shutdownTimedOut: Bool { drainTimedOut.load(ordering: .relaxed) }
 
     enum State {
         case idle
@@ -79,7 +79,7 @@ public final class SluiceServer: Sendable {
         case stopped
     }
 
-    public init(configuration: ServerConfiguration, broker: Broker, logger: Logger = Logger(label: "sluice.server")) {
+    package init(configuration: ServerConfiguration, broker: Broker, logger: Logger = Logger(label: "sluice.server")) {
         self.configuration = configuration
         self.broker = broker
         self.logger = logger
@@ -87,7 +87,7 @@ public final class SluiceServer: Sendable {
     }
 
     /// Claims the socket path and starts accepting connections. Throws if another server holds the path.
-    public func start() async throws(SluiceError) {
+    package func start() async throws(SluiceError) {
         let path = configuration.socketPath
         try UnixSocketPath.prepare(path)
         let configuration = self.configuration
@@ -159,7 +159,7 @@ public final class SluiceServer: Sendable {
     }
 
     /// Stops the server: no new connections, commits in flight finished and acknowledged, then everything closed.
-    public func shutdown() async {
+    package func shutdown() async {
         let channel: (any Channel)? = state.withLock { state in
             guard case .running(let channel) = state else { return nil }
             state = .stopping
@@ -215,7 +215,7 @@ public final class SluiceServer: Sendable {
     }
 
     /// Returns once `shutdown()` has finished.
-    public func waitUntilStopped() async {
+    package func waitUntilStopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = stopped.withLock { waiting -> Bool in
                 guard waiting != nil else { return true }
@@ -228,7 +228,7 @@ public final class SluiceServer: Sendable {
 
     /// Arranges for SIGINT and SIGTERM to shut the server down cleanly. Call it before `start()`, so that no
     /// signal can arrive between the socket opening and the handlers being in place.
-    public func handleTerminationSignals() {
+    package func handleTerminationSignals() {
         let sources = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
             // The default action goes first: on Linux the source installs its own handler when it starts, and a
             // later SIG_IGN would replace it and lose every signal.

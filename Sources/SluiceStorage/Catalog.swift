@@ -4,10 +4,10 @@ import SluiceCore
 /// The catalog database (`DATA_DIR/catalog.db`): topics with their settings, and consumer groups' committed offsets.
 ///
 /// Owned by one thread or serial queue at a time. Every write is one transaction at `synchronous=FULL`.
-public final class Catalog {
+package final class Catalog {
     let connection: Connection
 
-    public init(path: String) throws(SluiceError) {
+    package init(path: String) throws(SluiceError) {
         do {
             connection = try Connection(path: path)
         } catch {
@@ -24,14 +24,14 @@ public final class Catalog {
     }
 
     /// The life stage of a topic row. Only `live` topics are visible.
-    public enum TopicState: String, Sendable {
+    package enum TopicState: String, Sendable {
         case creating, live, deleting
     }
 
     // MARK: - Topics
 
     /// Records a new topic in the `creating` state. Throws `.topicAlreadyExists` or `.topicBeingDeleted`.
-    public func insertTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) {
+    package func insertTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) {
         try write {
             let existing = try connection.statement("SELECT state FROM topics WHERE name = ?")
             existing.bind(1, name)
@@ -64,7 +64,7 @@ public final class Catalog {
         }
     }
 
-    public func setState(_ name: String, _ state: TopicState) throws(SluiceError) {
+    package func setState(_ name: String, _ state: TopicState) throws(SluiceError) {
         try write {
             let update = try connection.statement("UPDATE topics SET state = ? WHERE name = ?")
             update.bind(1, state.rawValue)
@@ -74,7 +74,7 @@ public final class Catalog {
     }
 
     /// Removes a topic's row and every committed offset for it.
-    public func removeTopic(_ name: String) throws(SluiceError) {
+    package func removeTopic(_ name: String) throws(SluiceError) {
         try write {
             for sql in ["DELETE FROM topics WHERE name = ?", "DELETE FROM group_offsets WHERE topic = ?"] {
                 let delete = try connection.statement(sql)
@@ -85,7 +85,7 @@ public final class Catalog {
     }
 
     /// Replaces a live topic's settings (partition count included). Throws `.unknownTopic`.
-    public func updateTopic(_ name: String, config: TopicConfig) throws(SluiceError) {
+    package func updateTopic(_ name: String, config: TopicConfig) throws(SluiceError) {
         try write {
             let update = try connection.statement(
                 """
@@ -109,17 +109,17 @@ public final class Catalog {
     }
 
     /// Every live topic, by name.
-    public func topics() throws(SluiceError) -> [TopicDescription] {
+    package func topics() throws(SluiceError) -> [TopicDefinition] {
         try topics(state: .live)
     }
 
     /// Topics in a given state (recovery looks for `creating` and `deleting` ones).
-    public func topics(state: TopicState) throws(SluiceError) -> [TopicDescription] {
+    package func topics(state: TopicState) throws(SluiceError) -> [TopicDefinition] {
         do {
             let select = try connection.statement(Self.selectTopics + " WHERE state = ? ORDER BY name")
             defer { select.reset() }
             select.bind(1, state.rawValue)
-            var result: [TopicDescription] = []
+            var result: [TopicDefinition] = []
             while try select.step() { result.append(Self.topic(from: select)) }
             return result
         } catch {
@@ -128,7 +128,7 @@ public final class Catalog {
     }
 
     /// A live topic, or `nil`.
-    public func topic(_ name: String) throws(SluiceError) -> TopicDescription? {
+    package func topic(_ name: String) throws(SluiceError) -> TopicDefinition? {
         do {
             let select = try connection.statement(Self.selectTopics + " WHERE name = ? AND state = 'live'")
             defer { select.reset() }
@@ -144,7 +144,7 @@ public final class Catalog {
             max_message_bytes, created_ms, delete_retention_ms FROM topics
         """
 
-    private static func topic(from row: Statement) -> TopicDescription {
+    private static func topic(from row: Statement) -> TopicDefinition {
         let config = TopicConfig(
             partitions: Int32(row.int64(1)),
             retentionMs: row.optionalInt64(2),
@@ -155,13 +155,13 @@ public final class Catalog {
             durability: Durability(rawValue: row.text(6) ?? "full") ?? .full,
             maxMessageBytes: Int(row.int64(7))
         )
-        return TopicDescription(name: row.text(0) ?? "", config: config, createdAt: row.int64(8))
+        return TopicDefinition(name: row.text(0) ?? "", config: config, createdAt: row.int64(8))
     }
 
     // MARK: - Committed offsets
 
     /// Stores a group's committed offsets, all in one transaction.
-    public func commitOffsets(group: String, _ offsets: [CommittedOffset], now: Int64) throws(SluiceError) {
+    package func commitOffsets(group: String, _ offsets: [CommittedOffset], now: Int64) throws(SluiceError) {
         try write {
             let upsert = try connection.statement(
                 """
@@ -186,7 +186,7 @@ public final class Catalog {
     }
 
     /// A group's committed offsets, for one topic or (with `nil`) every topic.
-    public func committedOffsets(group: String, topic: String? = nil) throws(SluiceError) -> [CommittedOffset] {
+    package func committedOffsets(group: String, topic: String? = nil) throws(SluiceError) -> [CommittedOffset] {
         do {
             let select = try connection.statement(
                 """
@@ -209,7 +209,7 @@ public final class Catalog {
     }
 
     /// Every group that has committed offsets.
-    public func groups() throws(SluiceError) -> [String] {
+    package func groups() throws(SluiceError) -> [String] {
         do {
             let select = try connection.statement("SELECT DISTINCT group_id FROM group_offsets ORDER BY group_id")
             defer { select.reset() }
@@ -223,7 +223,7 @@ public final class Catalog {
 
     /// Forgets a group's committed offsets; returns how many were removed.
     @discardableResult
-    public func deleteGroup(_ group: String) throws(SluiceError) -> Int {
+    package func deleteGroup(_ group: String) throws(SluiceError) -> Int {
         var removed = 0
         try write {
             let delete = try connection.statement("DELETE FROM group_offsets WHERE group_id = ?")
@@ -238,7 +238,7 @@ public final class Catalog {
 
     /// Hands out a new producer id: the counter row is raised and committed (fsync) before the id is returned, so
     /// no id is ever handed out twice, across restarts and crashes.
-    public func nextProducerID() throws(SluiceError) -> Int64 {
+    package func nextProducerID() throws(SluiceError) -> Int64 {
         var id: Int64 = -1
         try write {
             let update = try connection.statement(
@@ -251,7 +251,7 @@ public final class Catalog {
     }
 
     /// The largest producer id handed out so far, -1 when none was.
-    public func lastProducerID() throws(SluiceError) -> Int64 {
+    package func lastProducerID() throws(SluiceError) -> Int64 {
         do {
             return try connection.scalarInt("SELECT last_producer_id FROM producer_ids") ?? -1
         } catch {

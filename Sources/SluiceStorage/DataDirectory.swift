@@ -6,18 +6,18 @@ import Darwin
 import SluiceCore
 
 /// The layout of a data directory: `catalog.db`, `topics/NAME.db`, and a lock file that keeps a second process out.
-public struct DataDirectory: Sendable {
-    public let path: String
+package struct DataDirectory: Sendable {
+    package let path: String
 
-    public init(path: String) {
+    package init(path: String) {
         self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
-    public var catalogPath: String { "\(path)/catalog.db" }
-    public var topicsPath: String { "\(path)/topics" }
-    public var lockPath: String { "\(path)/LOCK" }
+    package var catalogPath: String { "\(path)/catalog.db" }
+    package var topicsPath: String { "\(path)/topics" }
+    package var lockPath: String { "\(path)/LOCK" }
 
-    public func topicPath(_ topic: String) -> String { "\(topicsPath)/\(Self.fileStem(topic)).db" }
+    package func topicPath(_ topic: String) -> String { "\(topicsPath)/\(Self.fileStem(topic)).db" }
 
     /// The longest file-name stem that leaves room for `.db-journal` within the usual 255-byte name limit.
     static let maxStemLength = 255 - ".db-journal".utf8.count
@@ -34,7 +34,7 @@ public struct DataDirectory: Sendable {
     }
 
     /// The topic database and its WAL and shared-memory files.
-    public func topicFiles(_ topic: String) -> [String] {
+    package func topicFiles(_ topic: String) -> [String] {
         let db = topicPath(topic)
         return [db, db + "-wal", db + "-shm"]
     }
@@ -44,12 +44,12 @@ public struct DataDirectory: Sendable {
     static let tombstoneSuffix = ".db-deleted"
 
     /// The empty file that records a decided deletion of `topic` on disk (see `Store.deleteTopic`).
-    public func tombstonePath(_ topic: String) -> String {
+    package func tombstonePath(_ topic: String) -> String {
         "\(topicsPath)/\(Self.fileStem(topic))\(Self.tombstoneSuffix)"
     }
 
     /// Creates the directory and its `topics` folder when missing.
-    public func create() throws(SluiceError) {
+    package func create() throws(SluiceError) {
         for dir in [path, topicsPath] {
             if mkdir(dir, 0o750) != 0 && errno != EEXIST {
                 throw SluiceError(.storageError, "cannot create directory \(dir): \(FileSystem.errorText())")
@@ -59,20 +59,20 @@ public struct DataDirectory: Sendable {
 }
 
 /// The few file operations storage needs, straight from libc.
-public enum FileSystem {
-    public static func exists(_ path: String) -> Bool {
+package enum FileSystem {
+    package static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }
 
     /// The file's size in bytes, or 0 when it does not exist.
-    public static func size(_ path: String) -> Int64 {
+    package static func size(_ path: String) -> Int64 {
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// Removes a file; a missing file is not an error.
-    public static func remove(_ path: String) throws(SluiceError) {
+    package static func remove(_ path: String) throws(SluiceError) {
         if unlink(path) != 0 && errno != ENOENT {
             throw SluiceError(.storageError, "cannot remove \(path): \(errorText())")
         }
@@ -80,21 +80,21 @@ public enum FileSystem {
 
     /// Cuts a file to length 0, freeing its blocks even while some process still has it open (an unlinked file's
     /// blocks are freed only at its last close); a missing file is not an error.
-    public static func truncate(_ path: String) throws(SluiceError) {
+    package static func truncate(_ path: String) throws(SluiceError) {
         if truncateFile(path) != 0 && errno != ENOENT {
             throw SluiceError(.storageError, "cannot truncate \(path): \(errorText())")
         }
     }
 
     /// Creates an empty file (or leaves an existing one as it is). Needs an inode and a directory entry, no data.
-    public static func createEmpty(_ path: String) throws(SluiceError) {
+    package static func createEmpty(_ path: String) throws(SluiceError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SluiceError(.storageError, "cannot create \(path): \(errorText())") }
         close(fd)
     }
 
     /// The names in a directory (without `.` and `..`); empty when it cannot be read.
-    public static func contents(of path: String) -> [String] {
+    package static func contents(of path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
@@ -108,7 +108,7 @@ public enum FileSystem {
     }
 
     /// Flushes a directory's entries (after creating or removing files in it).
-    public static func syncDirectory(_ path: String) {
+    package static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { return }
         _ = fsync(fd)
@@ -122,11 +122,11 @@ public enum FileSystem {
 private func truncateFile(_ path: String) -> Int32 { truncate(path, 0) }
 
 /// An exclusive advisory lock on the data directory, held for as long as this value lives.
-public final class DirectoryLock: Sendable {
+package final class DirectoryLock: Sendable {
     private let fd: Int32
 
     /// Throws `.storageError` naming the directory when another process holds it.
-    public init(path: String) throws(SluiceError) {
+    package init(path: String) throws(SluiceError) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
             throw SluiceError(.storageError, "cannot open lock file \(path): \(FileSystem.errorText())")

@@ -13,24 +13,24 @@ import Synchronization
 /// runs again in the room it leaves, and once a sweep has given space back, `restore()` sets the reserve aside again.
 /// Producers on other topics may take the released room first; they then get `disk_full` again a moment later, and
 /// the next sweep retries.
-public final class DiskReserve: Sendable {
-    public let path: String
-    public let bytes: Int
+package final class DiskReserve: Sendable {
+    package let path: String
+    package let bytes: Int
     private let held = Mutex(false)
 
     /// Sets the reserve aside at once when the disk has room for it.
-    public init(path: String, bytes: Int = Int(TopicWriter.journalSizeLimit)) {
+    package init(path: String, bytes: Int = Int(TopicWriter.journalSizeLimit)) {
         self.path = path
         self.bytes = bytes
         restore()
     }
 
     /// Whether the reserve is set aside now.
-    public var isHeld: Bool { held.withLock { $0 } }
+    package var isHeld: Bool { held.withLock { $0 } }
 
     /// Allocates the reserve if it is not held; returns whether it is held afterwards.
     @discardableResult
-    public func restore() -> Bool {
+    package func restore() -> Bool {
         held.withLock { held in
             if held { return true }
             let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
@@ -52,7 +52,7 @@ public final class DiskReserve: Sendable {
 
     /// Frees the reserve's space; returns false when there was none to free.
     @discardableResult
-    public func release() -> Bool {
+    package func release() -> Bool {
         held.withLock { held in
             guard held else { return false }
             held = false

@@ -1,10 +1,10 @@
 import SluiceCore
 
 /// One forward-only schema step: SQL run in its own transaction, recorded as `PRAGMA user_version = version`.
-public struct Migration: Sendable {
-    public var version: Int
-    public var name: String
-    public var sql: String
+package struct Migration: Sendable {
+    package var version: Int
+    package var name: String
+    package var sql: String
 
     init(version: Int, name: String, bytes: [UInt8]) {
         self.version = version
@@ -16,8 +16,8 @@ public struct Migration: Sendable {
 /// The embedded migration sets (files under the top-level `Migrations/` folder, compiled into the binary).
 ///
 /// A new migration is a new numbered file plus one line here; `MigrationsTests` checks the two agree.
-public enum Migrations {
-    public static let catalog: [Migration] = [
+package enum Migrations {
+    package static let catalog: [Migration] = [
         Migration(version: 1, name: "catalog_0001_initial.sql", bytes: PackageResources.catalog_0001_initial_sql),
         Migration(
             version: 2, name: "catalog_0002_delete_retention.sql",
@@ -26,7 +26,7 @@ public enum Migrations {
             version: 3, name: "catalog_0003_producer_ids.sql", bytes: PackageResources.catalog_0003_producer_ids_sql),
     ]
 
-    public static let topic: [Migration] = [
+    package static let topic: [Migration] = [
         Migration(version: 1, name: "topic_0001_initial.sql", bytes: PackageResources.topic_0001_initial_sql),
         Migration(version: 2, name: "topic_0002_compaction.sql", bytes: PackageResources.topic_0002_compaction_sql),
         Migration(
@@ -36,7 +36,7 @@ public enum Migrations {
     /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.
     ///
     /// Throws `.schemaTooNew` (touching nothing) when the database was written by a newer Sluice.
-    public static func apply(_ migrations: [Migration], to connection: Connection) throws(SluiceError) {
+    package static func apply(_ migrations: [Migration], to connection: Connection) throws(SluiceError) {
         let latest = migrations.last?.version ?? 0
         do {
             let current = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)

@@ -14,27 +14,27 @@ import SluiceCore
 /// writer (appends reuse free pages anyway); a
 /// sweep that found none leaves `spaceLeftToReclaim` set. Every policy is judged at the sweep's `now`; settings
 /// are read at every step.
-public struct RetentionSweep: Sendable {
+package struct RetentionSweep: Sendable {
     /// How steps are sized and paced.
-    public struct Settings: Sendable, Hashable {
+    package struct Settings: Sendable, Hashable {
         /// Most records deleted or examined in one step.
-        public var maxRecordsPerStep: Int
+        package var maxRecordsPerStep: Int
         /// Most pages given back in one step.
-        public var maxPagesPerStep: Int
+        package var maxPagesPerStep: Int
         /// The time a step may take while the writer is idle.
-        public var idleStepBudget: Duration
+        package var idleStepBudget: Duration
         /// The time a step may take while appends keep the writer busy.
-        public var busyStepBudget: Duration
+        package var busyStepBudget: Duration
         /// While appends keep the writer busy, one step per this interval (shortened as the sweep drags on).
-        public var busyStepInterval: Duration
+        package var busyStepInterval: Duration
         /// The writer counts as idle once no append is waiting and none ended for this long.
-        public var idleGap: Duration
+        package var idleGap: Duration
         /// Free pages kept for appends to reuse rather than given back: this many bytes' worth, or an eighth of the
         /// pages in use if that is more. Keeps a partition that deletes as fast as it appends from moving pages back
         /// and forth.
-        public var freeSpaceReserveBytes: Int64
+        package var freeSpaceReserveBytes: Int64
 
-        public init(
+        package init(
             maxRecordsPerStep: Int = 10_000, maxPagesPerStep: Int = 2_048,
             idleStepBudget: Duration = .microseconds(500), busyStepBudget: Duration = .milliseconds(10),
             busyStepInterval: Duration = .milliseconds(250), idleGap: Duration = .milliseconds(1),
@@ -51,7 +51,7 @@ public struct RetentionSweep: Sendable {
         }
     }
 
-    public enum Step: Equatable, Sendable {
+    package enum Step: Equatable, Sendable {
         case compact(partition: Int32)
         case removeTombstones(partition: Int32)
         case truncate(partition: Int32)
@@ -60,7 +60,7 @@ public struct RetentionSweep: Sendable {
     }
 
     /// What a step did that the owner must know.
-    public enum Outcome: Equatable, Sendable {
+    package enum Outcome: Equatable, Sendable {
         case progressed
         /// Records went and the partition's log-start offset rose (publish it to fetches).
         case logStartRaised(partition: Int32, offset: Int64)
@@ -69,8 +69,8 @@ public struct RetentionSweep: Sendable {
     }
 
     /// The wall-clock time (ms) every policy is judged at.
-    public let now: Int64
-    public let settings: Settings
+    package let now: Int64
+    package let settings: Settings
     private let steps: [Step]
     private var index = 0
     private var recordCost = CostEstimate()
@@ -83,14 +83,14 @@ public struct RetentionSweep: Sendable {
     /// Whether the next step gets the busy budget.
     private var busy = false
 
-    public private(set) var deletedRecords = 0
-    public private(set) var deletedBytes: Int64 = 0
-    public private(set) var reclaimedPages: Int64 = 0
-    public private(set) var stepCount = 0
+    package private(set) var deletedRecords = 0
+    package private(set) var deletedBytes: Int64 = 0
+    package private(set) var reclaimedPages: Int64 = 0
+    package private(set) var stepCount = 0
     /// Free space above the reserve was left in place because appends kept the writer busy.
-    public private(set) var spaceLeftToReclaim = false
+    package private(set) var spaceLeftToReclaim = false
 
-    public init(policy: CleanupPolicy, partitions: Int32, now: Int64, settings: Settings = Settings()) {
+    package init(policy: CleanupPolicy, partitions: Int32, now: Int64, settings: Settings = Settings()) {
         self.now = now
         self.settings = settings
         var steps: [Step] = []
@@ -107,10 +107,10 @@ public struct RetentionSweep: Sendable {
     }
 
     /// The step `step` performs next; `nil` once finished.
-    public var currentStep: Step? { index < steps.count ? steps[index] : nil }
+    package var currentStep: Step? { index < steps.count ? steps[index] : nil }
 
     /// How long to let appends go before the next step; `nil` to run it now.
-    public mutating func delayBeforeNextStep(writerIsIdle: Bool, lastAppend: ContinuousClock.Instant?,
+    package mutating func delayBeforeNextStep(writerIsIdle: Bool, lastAppend: ContinuousClock.Instant?,
                                              now: ContinuousClock.Instant = .now) -> Duration?
     {
         let idleFor = lastAppend.map { $0.duration(to: now) }
@@ -144,7 +144,7 @@ public struct RetentionSweep: Sendable {
     }
 
     /// Performs the next step (or the part of it that fits the budget) with `writer`, under `config` as it is now.
-    public mutating func step(_ writer: TopicWriter, config: TopicConfig, writerIsIdle: Bool) throws(SluiceError)
+    package mutating func step(_ writer: TopicWriter, config: TopicConfig, writerIsIdle: Bool) throws(SluiceError)
         -> Outcome
     {
         guard let step = currentStep else { return .finished }

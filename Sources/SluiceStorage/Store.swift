@@ -6,17 +6,17 @@ import SluiceCore
 /// crash at any point leaves no half-visible topic: a topic row is `creating` until its file is complete, a deleted
 /// topic has a tombstone file before its files go, and `open` finishes whatever a crash interrupted. Owned by one
 /// thread or serial queue at a time; writers and readers opened from it may live on other threads.
-public final class Store {
-    public let directory: DataDirectory
-    public let catalog: Catalog
+package final class Store {
+    package let directory: DataDirectory
+    package let catalog: Catalog
     private let lock: DirectoryLock
     /// Topics whose deletion is decided (their tombstone exists, their files may be gone) but whose catalog row could
     /// not be removed yet: the catalog refused the write, say on a disk that filled up again. They are hidden from
     /// every lookup here, and the next `createTopic`, `deleteTopic` or open finishes them.
-    public private(set) var unfinishedDeletes: Set<String> = []
+    package private(set) var unfinishedDeletes: Set<String> = []
 
     /// Opens (creating when missing) the data directory at `path`, taking its lock and finishing interrupted work.
-    public init(path: String) throws(SluiceError) {
+    package init(path: String) throws(SluiceError) {
         directory = DataDirectory(path: path)
         try directory.create()
         lock = try DirectoryLock(path: directory.lockPath)
@@ -49,7 +49,7 @@ public final class Store {
 
     /// Creates a topic: validates its name and settings, creates its database and partitions, then makes it visible.
     @discardableResult
-    public func createTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) -> TopicDescription {
+    package func createTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) -> TopicDefinition {
         try TopicName.validate(name)
         try config.validate()
         retryUnfinishedDeletes()
@@ -71,7 +71,7 @@ public final class Store {
             try? catalog.removeTopic(name)
             throw error
         }
-        return TopicDescription(name: name, config: config, createdAt: now)
+        return TopicDefinition(name: name, config: config, createdAt: now)
     }
 
     /// Deletes a topic, its files and its committed offsets. Close its writers and readers first.
@@ -83,7 +83,7 @@ public final class Store {
     /// open. Throws only while nothing has changed (`.unknownTopic`, or the tombstone cannot be created); once the
     /// tombstone exists the topic is deleted as far as callers can tell, even if the catalog refuses its part for
     /// now (see `unfinishedDeletes`).
-    public func deleteTopic(_ name: String) throws(SluiceError) {
+    package func deleteTopic(_ name: String) throws(SluiceError) {
         retryUnfinishedDeletes()
         guard !unfinishedDeletes.contains(name), try catalog.topic(name) != nil else {
             throw SluiceError.unknownTopic(name)
@@ -119,7 +119,7 @@ public final class Store {
     ///
     /// Durability changes take effect for writers opened afterwards (or through `TopicWriter.setDurability`).
     @discardableResult
-    public func alterTopic(_ name: String, _ change: (inout TopicConfig) -> Void) throws(SluiceError) -> TopicDescription {
+    package func alterTopic(_ name: String, _ change: (inout TopicConfig) -> Void) throws(SluiceError) -> TopicDefinition {
         guard !unfinishedDeletes.contains(name), var topic = try catalog.topic(name) else {
             throw SluiceError.unknownTopic(name)
         }
@@ -142,32 +142,32 @@ public final class Store {
     }
 
     /// A live topic's description. Throws `.unknownTopic`.
-    public func topic(_ name: String) throws(SluiceError) -> TopicDescription {
+    package func topic(_ name: String) throws(SluiceError) -> TopicDefinition {
         guard !unfinishedDeletes.contains(name), let topic = try catalog.topic(name) else {
             throw SluiceError.unknownTopic(name)
         }
         return topic
     }
 
-    public func topics() throws(SluiceError) -> [TopicDescription] {
+    package func topics() throws(SluiceError) -> [TopicDefinition] {
         let topics = try catalog.topics()
         return unfinishedDeletes.isEmpty ? topics : topics.filter { !unfinishedDeletes.contains($0.name) }
     }
 
     /// Opens the single writer of a topic's database. Keep one per topic.
-    public func openWriter(_ name: String) throws(SluiceError) -> TopicWriter {
+    package func openWriter(_ name: String) throws(SluiceError) -> TopicWriter {
         let topic = try topic(name)
         return try TopicWriter(topic: name, path: directory.topicPath(name), durability: topic.config.durability)
     }
 
     /// Opens a reader of a topic's database; any number may be open.
-    public func openReader(_ name: String) throws(SluiceError) -> TopicReader {
+    package func openReader(_ name: String) throws(SluiceError) -> TopicReader {
         _ = try topic(name)
         return try TopicReader(topic: name, path: directory.topicPath(name))
     }
 
     /// Bytes the topic's files take on disk (database, WAL and shared memory).
-    public func diskSize(_ name: String) -> Int64 {
+    package func diskSize(_ name: String) -> Int64 {
         directory.topicFiles(name).reduce(0) { $0 + FileSystem.size($1) }
     }
 

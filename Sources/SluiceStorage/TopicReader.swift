@@ -1,11 +1,11 @@
 import SluiceCore
 
 /// A read-only view of one stored record, valid only inside the `TopicReader.read` callback that receives it.
-public struct RecordView {
-    public let offset: Int64
-    public let timestamp: Int64
-    public let key: UnsafeRawBufferPointer?
-    public let value: UnsafeRawBufferPointer?
+package struct RecordView {
+    package let offset: Int64
+    package let timestamp: Int64
+    package let key: UnsafeRawBufferPointer?
+    package let value: UnsafeRawBufferPointer?
     let headersBlob: UnsafeRawBufferPointer?
 
     init(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
@@ -18,35 +18,35 @@ public struct RecordView {
         self.headersBlob = headersBlob
     }
 
-    public var headers: [Header] { HeaderCodec.decode(headersBlob) }
+    package var headers: [Header] { HeaderCodec.decode(headersBlob) }
 
     /// Bytes of key, value and headers, as counted against fetch limits and retention.
-    public var sizeInBytes: Int { (key?.count ?? 0) + (value?.count ?? 0) + (headersBlob?.count ?? 0) }
+    package var sizeInBytes: Int { (key?.count ?? 0) + (value?.count ?? 0) + (headersBlob?.count ?? 0) }
 
     /// A copy that outlives the callback.
-    public func record() -> Record {
+    package func record() -> Record {
         Record(offset: offset, timestamp: timestamp, key: key.map { Array($0) }, value: value.map { Array($0) },
                headers: headers)
     }
 }
 
 /// What a read returned besides records: the partition's bounds at the moment of the read.
-public struct ReadSummary: Sendable, Hashable {
-    public var logStartOffset: Int64
+package struct ReadSummary: Sendable, Hashable {
+    package var logStartOffset: Int64
     /// The next offset to be written: every offset below it is committed.
-    public var highWatermark: Int64
-    public var recordCount: Int
-    public var bytes: Int
+    package var highWatermark: Int64
+    package var recordCount: Int
+    package var bytes: Int
 }
 
 /// A reader of a topic database, on a connection of its own: it sees only committed records.
 ///
 /// Owned by one thread at a time; WAL lets any number of readers run beside the writer.
-public final class TopicReader {
-    public let topic: String
+package final class TopicReader {
+    package let topic: String
     let connection: Connection
 
-    public init(topic: String, path: String) throws(SluiceError) {
+    package init(topic: String, path: String) throws(SluiceError) {
         self.topic = topic
         do {
             connection = try Connection(path: path, flags: [.readWrite])
@@ -62,7 +62,7 @@ public final class TopicReader {
     /// Throws `.offsetOutOfRange` for an offset below the log start or above the high watermark, and
     /// `.unknownPartition` for a partition the topic does not have.
     @discardableResult
-    public func read(
+    package func read(
         partition: Int32, from offset: Int64, maxRecords: Int = 1000, maxBytes: Int = 1 << 20,
         _ visit: (RecordView) throws -> Void
     ) throws(SluiceError) -> ReadSummary {
@@ -105,7 +105,7 @@ public final class TopicReader {
     }
 
     /// Reads records into values that outlive the call. See `read(partition:from:maxRecords:maxBytes:_:)`.
-    public func read(partition: Int32, from offset: Int64, maxRecords: Int = 1000, maxBytes: Int = 1 << 20)
+    package func read(partition: Int32, from offset: Int64, maxRecords: Int = 1000, maxBytes: Int = 1 << 20)
         throws(SluiceError) -> [Record]
     {
         var records: [Record] = []
@@ -116,7 +116,7 @@ public final class TopicReader {
     }
 
     /// The partition's log-start offset and next offset, as committed.
-    public func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
+    package func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
         do {
             let state = try connection.statement(
                 "SELECT log_start_offset, next_offset FROM partition_state WHERE partition = ?"
@@ -133,7 +133,7 @@ public final class TopicReader {
     }
 
     /// Bytes of record data stored in the partition.
-    public func sizeBytes(partition: Int32) throws(SluiceError) -> Int64 {
+    package func sizeBytes(partition: Int32) throws(SluiceError) -> Int64 {
         do {
             let state = try connection.statement("SELECT size_bytes FROM partition_state WHERE partition = ?")
             defer { state.reset() }
@@ -150,7 +150,7 @@ public final class TopicReader {
     /// The first record whose timestamp is at or after `timestamp` (ms), as `(offset, timestamp)`; `nil` if none.
     ///
     /// Uses the sparse time index: one indexed lookup, then a scan bounded by the index interval plus one batch.
-    public func offset(partition: Int32, atOrAfter timestamp: Int64) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
+    package func offset(partition: Int32, atOrAfter timestamp: Int64) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
         do {
             try connection.begin()
             defer { try? connection.commit() }

@@ -15,12 +15,12 @@ import SluiceCore
 /// bounded either way.
 extension TopicWriter {
     /// WAL length, in pages, from which the broker checkpoints in the background.
-    public static let backgroundCheckpointFrames = 500
+    package static let backgroundCheckpointFrames = 500
     /// WAL length, in pages, at which the writer checkpoints after its own commit.
-    public static let inlineCheckpointFrames = 1000
+    package static let inlineCheckpointFrames = 1000
 
     /// Pages in the WAL after the last commit, counted from where the WAL last started again.
-    public var walFrames: Int { Int(walHook.frames) }
+    package var walFrames: Int { Int(walHook.frames) }
 
     /// Replaces SQLite's automatic checkpoint: the hook keeps the page count that `walFrames` reports, and
     /// checkpoints (as SQLite's own hook does, right after the commit) only at `inlineCheckpointFrames`. It applies
@@ -40,7 +40,7 @@ extension TopicWriter {
     /// After a background checkpoint, on the writer: copies the pages committed while it ran (a PASSIVE checkpoint
     /// of this connection), so that the next transaction can start the WAL again. A failure is left to the next
     /// attempt: nothing is lost.
-    public func checkpointResidue() {
+    package func checkpointResidue() {
         _ = try? connection.scalarInt("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
@@ -48,7 +48,7 @@ extension TopicWriter {
     /// lock: the topic's writer goes on committing meanwhile. Returns whether every page in the WAL when it began was
     /// copied (not when readers of older snapshots held some back).
     @discardableResult
-    public static func checkpointInBackground(path: String) throws(SluiceError) -> Bool {
+    package static func checkpointInBackground(path: String) throws(SluiceError) -> Bool {
         do {
             let connection = try Connection(path: path, flags: [.readWrite])
             // One row: busy (1 when readers or a writer prevented completion), WAL frames, frames checkpointed.

@@ -1,15 +1,15 @@
 import SluiceCore
 
 /// What one compaction pass did.
-public struct CompactionResult: Sendable, Hashable {
+package struct CompactionResult: Sendable, Hashable {
     /// Offsets past the compaction cursor this pass looked at (holes included).
-    public var examinedOffsets: Int64
-    public var deletedRecords: Int
-    public var deletedBytes: Int64
+    package var examinedOffsets: Int64
+    package var deletedRecords: Int
+    package var deletedBytes: Int64
     /// Compaction has now examined every record below this offset.
-    public var compactedOffset: Int64
+    package var compactedOffset: Int64
     /// Records appended since remain to be examined: call again.
-    public var hasMore: Bool
+    package var hasMore: Bool
 }
 
 /// Log compaction without an index on keys: appends cost nothing extra. Compaction keeps its own map of every key
@@ -25,7 +25,7 @@ extension TopicWriter {
     /// 2 × `maxRecords` records, and examines nothing at or past `limit`. Commits like `truncate`, without an
     /// fsync of its own.
     @discardableResult
-    public func compact(partition: Int32, maxRecords: Int, before limit: Int64 = .max) throws(SluiceError)
+    package func compact(partition: Int32, maxRecords: Int, before limit: Int64 = .max) throws(SluiceError)
         -> CompactionResult
     {
         precondition(maxRecords > 0, "maxRecords must be positive")
@@ -102,7 +102,7 @@ extension TopicWriter {
     ///
     /// Commits like `truncate`, without an fsync of its own.
     @discardableResult
-    public func removeTombstones(partition: Int32, olderThan cutoff: Int64, maxRecords: Int) throws(SluiceError)
+    package func removeTombstones(partition: Int32, olderThan cutoff: Int64, maxRecords: Int) throws(SluiceError)
         -> DeletionResult
     {
         precondition(maxRecords > 0, "maxRecords must be positive")
@@ -147,7 +147,7 @@ extension TopicWriter {
     }
 
     /// The timestamp of the partition's oldest tombstone that compaction has seen; `nil` when there is none.
-    public func oldestTombstone(partition: Int32) throws(SluiceError) -> Int64? {
+    package func oldestTombstone(partition: Int32) throws(SluiceError) -> Int64? {
         do {
             let oldest = try connection.statement(
                 "SELECT min(tombstone_timestamp) FROM compaction_keys "

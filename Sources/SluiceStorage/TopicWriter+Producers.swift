@@ -65,7 +65,7 @@ extension TopicWriter {
 
     /// The producer's state on a partition as committed, for tests and tools: epoch, last sequence and how many
     /// batches are retained; `nil` when there is none.
-    public func producerSequence(partition: Int32, producerID: Int64) throws(SluiceError)
+    package func producerSequence(partition: Int32, producerID: Int64) throws(SluiceError)
         -> (epoch: Int16, lastSequence: Int32, retainedBatches: Int)?
     {
         do {

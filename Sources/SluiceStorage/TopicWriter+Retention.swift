@@ -1,30 +1,30 @@
 import SluiceCore
 
 /// A partition as its writer knows it: committed state, kept in memory, so reading it costs no I/O.
-public struct PartitionStatus: Sendable, Hashable {
-    public var partition: Int32
-    public var logStartOffset: Int64
-    public var nextOffset: Int64
+package struct PartitionStatus: Sendable, Hashable {
+    package var partition: Int32
+    package var logStartOffset: Int64
+    package var nextOffset: Int64
     /// Bytes of record data stored (key, value and encoded headers), as `partition_state.size_bytes` counts them.
-    public var sizeBytes: Int64
+    package var sizeBytes: Int64
     /// Compaction has examined every record below this offset.
-    public var compactedOffset: Int64
+    package var compactedOffset: Int64
 
     /// Offsets between the log start and the next offset (holes left by compaction included).
-    public var offsetCount: Int64 { nextOffset - logStartOffset }
+    package var offsetCount: Int64 { nextOffset - logStartOffset }
 
     /// Offsets appended since compaction last looked.
-    public var compactionBacklog: Int64 { nextOffset - max(compactedOffset, logStartOffset) }
+    package var compactionBacklog: Int64 { nextOffset - max(compactedOffset, logStartOffset) }
 }
 
 /// What one deletion call removed.
-public struct DeletionResult: Sendable, Hashable {
-    public var deletedRecords: Int
-    public var deletedBytes: Int64
+package struct DeletionResult: Sendable, Hashable {
+    package var deletedRecords: Int
+    package var deletedBytes: Int64
     /// The partition's log-start offset afterwards (only `truncate` moves it).
-    public var logStartOffset: Int64
+    package var logStartOffset: Int64
     /// More records qualify than this call was allowed to delete: call again.
-    public var hasMore: Bool
+    package var hasMore: Bool
 }
 
 extension TopicWriter {
@@ -33,7 +33,7 @@ extension TopicWriter {
     static let recordSizeSQL = "ifnull(length(key), 0) + ifnull(length(value), 0) + ifnull(length(headers), 0)"
 
     /// The partition's committed state, from memory.
-    public func status(partition: Int32) throws(SluiceError) -> PartitionStatus {
+    package func status(partition: Int32) throws(SluiceError) -> PartitionStatus {
         do {
             let cursor = try cursor(partition)
             return PartitionStatus(
@@ -45,7 +45,7 @@ extension TopicWriter {
     }
 
     /// The first record still stored, as `(offset, timestamp)`; `nil` when the partition holds none.
-    public func firstRecord(partition: Int32) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
+    package func firstRecord(partition: Int32) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
         do {
             let cursor = try cursor(partition)
             let first = try connection.statement(
@@ -68,7 +68,7 @@ extension TopicWriter {
     /// offsets keep growing afterwards. The transaction commits without an fsync of its own: it becomes durable
     /// with the next append or checkpoint, so a power cut can bring deleted records back but never lose kept ones.
     @discardableResult
-    public func truncate(partition: Int32, before offset: Int64, maxRecords: Int) throws(SluiceError) -> DeletionResult {
+    package func truncate(partition: Int32, before offset: Int64, maxRecords: Int) throws(SluiceError) -> DeletionResult {
         precondition(maxRecords > 0, "maxRecords must be positive")
         let cursor: PartitionCursor
         do { cursor = try self.cursor(partition) } catch { throw storageError(error) }
@@ -155,7 +155,7 @@ extension TopicWriter {
     /// Records leave in offset order, so a record with a timestamp far in the future holds back the records after
     /// it until it expires itself. Uses the sparse time index to skip ahead: one indexed lookup, then a scan
     /// bounded by the index interval plus one batch.
-    public func retentionCut(partition: Int32, olderThan cutoff: Int64) throws(SluiceError) -> Int64 {
+    package func retentionCut(partition: Int32, olderThan cutoff: Int64) throws(SluiceError) -> Int64 {
         do {
             let cursor = try cursor(partition)
             let lower = try connection.statement(
@@ -181,7 +181,7 @@ extension TopicWriter {
     /// Where size-based retention cuts so that at most `limit` bytes of record data remain, walking record sizes
     /// from the log start; walks at most `scanLimit` records and then answers as far as it got (call again after
     /// truncating). The log-start offset when the partition is within its limit.
-    public func retentionCut(partition: Int32, keepingBytes limit: Int64, scanLimit: Int) throws(SluiceError) -> Int64 {
+    package func retentionCut(partition: Int32, keepingBytes limit: Int64, scanLimit: Int) throws(SluiceError) -> Int64 {
         precondition(scanLimit > 0, "scanLimit must be positive")
         do {
             let cursor = try cursor(partition)
@@ -205,7 +205,7 @@ extension TopicWriter {
     }
 
     /// Where count-based retention cuts so that at most `limit` offsets remain: `next − limit`, or the log start.
-    public func retentionCut(partition: Int32, keepingRecords limit: Int64) throws(SluiceError) -> Int64 {
+    package func retentionCut(partition: Int32, keepingRecords limit: Int64) throws(SluiceError) -> Int64 {
         let status = try status(partition: partition)
         return max(status.logStartOffset, status.nextOffset - limit)
     }
@@ -213,7 +213,7 @@ extension TopicWriter {
     /// Where `config`'s delete policy cuts at time `now` (ms): the furthest of the age, size and count cuts (each
     /// policy demands everything below its cut go), never past the next offset. The log start when the policy
     /// does not include `delete` or nothing is due. The size walk is bounded by `scanLimit`, as above.
-    public func retentionCut(partition: Int32, config: TopicConfig, now: Int64, scanLimit: Int) throws(SluiceError)
+    package func retentionCut(partition: Int32, config: TopicConfig, now: Int64, scanLimit: Int) throws(SluiceError)
         -> Int64
     {
         let status = try status(partition: partition)

@@ -2,21 +2,21 @@ import CSQLite
 import SluiceCore
 
 /// How a topic database's file is used, in pages.
-public struct SpaceUsage: Sendable, Hashable {
-    public var pageSize: Int64
+package struct SpaceUsage: Sendable, Hashable {
+    package var pageSize: Int64
     /// Pages in the database file (not counting the WAL).
-    public var pageCount: Int64
+    package var pageCount: Int64
     /// Pages on the free list: freed by deletions, reused by appends, or given back by `reclaimSpace`.
-    public var freePages: Int64
+    package var freePages: Int64
     /// Whether the database can give free pages back to the file system (`auto_vacuum=INCREMENTAL`).
-    public var canReclaim: Bool
+    package var canReclaim: Bool
 
-    public var usedPages: Int64 { pageCount - freePages }
+    package var usedPages: Int64 { pageCount - freePages }
 }
 
 extension TopicWriter {
     /// The database file's page counts.
-    public func spaceUsage() throws(SluiceError) -> SpaceUsage {
+    package func spaceUsage() throws(SluiceError) -> SpaceUsage {
         do {
             return SpaceUsage(
                 pageSize: try connection.scalarInt("PRAGMA page_size") ?? 4096,
@@ -35,7 +35,7 @@ extension TopicWriter {
     /// checkpointed (SQLite checkpoints every thousand pages or so, and `checkpoint(waitingAtMost:)` does it at
     /// once). Does nothing on a database created without `auto_vacuum=INCREMENTAL`.
     @discardableResult
-    public func reclaimSpace(maxPages: Int) throws(SluiceError) -> Int64 {
+    package func reclaimSpace(maxPages: Int) throws(SluiceError) -> Int64 {
         precondition(maxPages > 0, "maxPages must be positive")
         let before = try spaceUsage()
         guard before.canReclaim, before.freePages > 0 else { return 0 }
@@ -55,7 +55,7 @@ extension TopicWriter {
     /// still using older snapshots; returns whether it completed (otherwise nothing is lost: the next checkpoint
     /// finishes the job). Meant for when the writer is idle: it holds the write lock while it works.
     @discardableResult
-    public func checkpoint(waitingAtMost milliseconds: Int32) throws(SluiceError) -> Bool {
+    package func checkpoint(waitingAtMost milliseconds: Int32) throws(SluiceError) -> Bool {
         connection.setBusyTimeout(milliseconds: milliseconds)
         defer { connection.setBusyTimeout(milliseconds: Connection.defaultBusyTimeoutMs) }
         do {

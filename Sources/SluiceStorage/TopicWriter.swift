@@ -5,8 +5,8 @@ import SluiceCore
 ///
 /// Owned by one thread or serial queue. Offsets come from each partition's `partition_state` row, updated in the
 /// same transaction as the records, and are cached here (this is the only writer) to keep appends cheap.
-public final class TopicWriter {
-    public let topic: String
+package final class TopicWriter {
+    package let topic: String
     let connection: Connection
     var partitions: [Int32: PartitionCursor] = [:]
     /// Idempotent producers' state per partition, as committed (`nil`: no row), loaded on first use like the
@@ -16,7 +16,7 @@ public final class TopicWriter {
     /// without an fsync of their own and become durable with the next append or checkpoint.
     private(set) var durability: Durability
     /// When the last append committed (a sweep lets appends go first while they keep coming).
-    public private(set) var lastAppendEnded: ContinuousClock.Instant?
+    package private(set) var lastAppendEnded: ContinuousClock.Instant?
     /// The WAL's page count, kept by SQLite's WAL hook; see `TopicWriter+Checkpoint.swift`.
     let walHook = WALHook()
 
@@ -25,7 +25,7 @@ public final class TopicWriter {
 
     /// The size the WAL file is cut back to each time it restarts from the beginning, so that one large
     /// transaction (a vacuum, a burst of appends while a reader pinned the WAL) does not leave a large file behind.
-    public static let journalSizeLimit: Int64 = 8 << 20
+    package static let journalSizeLimit: Int64 = 8 << 20
 
     /// The in-memory copy of one partition's `partition_state` row.
     struct PartitionCursor {
@@ -40,7 +40,7 @@ public final class TopicWriter {
     }
 
     /// Opens the topic database at `path`, creating it (with `partitionCount` partitions) when `create` is set.
-    public init(topic: String, path: String, durability: Durability, create: Bool = false, partitionCount: Int32 = 0)
+    package init(topic: String, path: String, durability: Durability, create: Bool = false, partitionCount: Int32 = 0)
         throws(SluiceError)
     {
         self.topic = topic
@@ -77,7 +77,7 @@ public final class TopicWriter {
         }
     }
 
-    public func setDurability(_ durability: Durability) throws(SluiceError) {
+    package func setDurability(_ durability: Durability) throws(SluiceError) {
         do {
             try connection.execute(durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             self.durability = durability
@@ -87,7 +87,7 @@ public final class TopicWriter {
     }
 
     /// Creates the tables of partitions `0..<count` that do not exist yet. Partitions are never removed.
-    public func ensurePartitions(_ count: Int32) throws(SluiceError) {
+    package func ensurePartitions(_ count: Int32) throws(SluiceError) {
         do {
             try connection.transaction {
                 for partition in 0..<count {
@@ -121,12 +121,12 @@ public final class TopicWriter {
     // MARK: - Appending
 
     /// One partition's share of an append: its records and, for an idempotent producer, their sequence numbers.
-    public struct PartitionAppend {
-        public var partition: Int32
-        public var records: [ProducerRecord]
-        public var sequence: BatchSequence?
+    package struct PartitionAppend {
+        package var partition: Int32
+        package var records: [ProducerRecord]
+        package var sequence: BatchSequence?
 
-        public init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
+        package init(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil) {
             self.partition = partition
             self.records = records
             self.sequence = sequence
@@ -134,15 +134,15 @@ public final class TopicWriter {
     }
 
     /// What an append gave one batch: its first offset and the timestamp used for records the broker stamped.
-    public struct AppendResult: Sendable, Hashable {
-        public var baseOffset: Int64
-        public var count: Int
-        public var logAppendTime: Int64
+    package struct AppendResult: Sendable, Hashable {
+        package var baseOffset: Int64
+        package var count: Int
+        package var logAppendTime: Int64
         /// The batch had been appended before (same producer and sequences): nothing was appended now, and
         /// `baseOffset` and `logAppendTime` are the original ones.
-        public var duplicate: Bool
+        package var duplicate: Bool
 
-        public init(baseOffset: Int64, count: Int, logAppendTime: Int64, duplicate: Bool = false) {
+        package init(baseOffset: Int64, count: Int, logAppendTime: Int64, duplicate: Bool = false) {
             self.baseOffset = baseOffset
             self.count = count
             self.logAppendTime = logAppendTime
@@ -152,7 +152,7 @@ public final class TopicWriter {
 
     /// Appends a single batch to one partition in its own transaction; returns its base offset.
     @discardableResult
-    public func append(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil, now: Int64)
+    package func append(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil, now: Int64)
         throws(SluiceError) -> Int64
     {
         try append([PartitionAppend(partition: partition, records: records, sequence: sequence)], now: now)[0]
@@ -166,7 +166,7 @@ public final class TopicWriter {
     /// (`.outOfOrderSequence`) or from a fenced epoch (`.invalidProducerEpoch`) is refused alone, and the others
     /// go on. Anything else that fails throws, and then no batch is committed. `now` stamps records without a
     /// timestamp.
-    public func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError)
+    package func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError)
         -> [Result<AppendResult, SluiceError>]
     {
         var results: [Result<AppendResult, SluiceError>] = []
@@ -310,7 +310,7 @@ public final class TopicWriter {
     }
 
     /// The partition's log-start and next offsets as this writer knows them (committed state).
-    public func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
+    package func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
         do {
             let cursor = try cursor(partition)
             return PartitionOffsets(partition: partition, logStartOffset: cursor.logStartOffset, nextOffset: cursor.nextOffset)

@@ -31,7 +31,7 @@ struct BenchConsume: AsyncParsableCommand {
             try await fill(session, messages: options.messages ?? BenchOptions.defaultMessages)
             if session.stop.isSet { throw SluiceError(.unknown, "interrupted while filling the topic") }
         }
-        guard let metadata = try await session.client.metadata([session.topic]).topics.first else {
+        guard let metadata = try await session.client.metadata([session.topic]).first else {
             throw SluiceError.unknownTopic(session.topic)
         }
         if let error = metadata.error { throw error }

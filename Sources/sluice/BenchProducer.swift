@@ -47,7 +47,7 @@ func connectBenchProducers(
             var configuration = ProducerConfiguration()
             configuration.batchSize = plan.batch
             configuration.lingerMs = plan.lingerMs
-            configuration.acks = plan.acks
+            configuration.acks = plan.acks == .noResponse ? .none : .afterCommit
             // Room for a few batches per partition: enough to keep one in flight and the next full, few enough
             // that latency is not mostly the wait in a deep buffer.
             configuration.maxBufferedRecords = min(100_000, max(1000, 4 * plan.batch * Int(partitions)))

@@ -7,7 +7,6 @@ import ArgumentParser
 import Dispatch
 import SluiceClient
 import SluiceCore
-import SluiceProtocol
 import Synchronization
 
 struct Consume: AsyncParsableCommand {
@@ -125,7 +124,7 @@ struct Consume: AsyncParsableCommand {
     /// Connects a consumer, assigns the partitions asked for and moves them to the start asked for.
     private func prepareConsumer() async throws(SluiceError) -> Consumer {
         try await withClient(location) { client throws(SluiceError) in
-            guard let metadata = try await client.metadata([topic]).topics.first else {
+            guard let metadata = try await client.metadata([topic]).first else {
                 throw SluiceError.unknownTopic(topic)
             }
             if let error = metadata.error { throw error }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import SluiceClient
 import SluiceCore
-import SluiceProtocol
 
 struct Groups: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,11 +68,11 @@ extension Groups {
             }
         }
 
-        static func partitions(_ topics: [TopicPartitions<Int32>]) -> [String] {
+        static func partitions(_ topics: [GroupDescription.TopicPartitions]) -> [String] {
             topics.flatMap { topic in topic.partitions.map { "\(topic.name)[\($0)]" } }
         }
 
-        static func json(_ group: DescribeGroupResponse) -> JSON {
+        static func json(_ group: GroupDescription) -> JSON {
             .object([
                 ("group", .string(group.group)),
                 ("state", .string(group.state.rawValue)),
@@ -103,7 +102,7 @@ extension Groups {
             ])
         }
 
-        static func table(_ group: DescribeGroupResponse) -> [String] {
+        static func table(_ group: GroupDescription) -> [String] {
             var lines = ["group \(group.group), \(group.state.rawValue), generation \(group.generation), "
                 + "\(group.members.count) member\(group.members.count == 1 ? "" : "s")"]
             for member in group.members {
@@ -171,7 +170,7 @@ extension Groups {
         }
 
         func run() async throws {
-            let mode: ResetOffsetsRequest.Mode
+            let mode: OffsetResetTarget
             if toEarliest {
                 mode = .earliest
             } else if toLatest {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import SluiceClient
 import SluiceCore
-import SluiceProtocol
 import Synchronization
 
 struct Produce: AsyncParsableCommand {
@@ -66,7 +65,7 @@ struct Produce: AsyncParsableCommand {
             var configuration = ProducerConfiguration()
             configuration.lingerMs = lingerMs
             configuration.batchSize = batchSize
-            configuration.acks = acks == .none ? .noResponse : .afterCommit
+            configuration.acks = acks == .none ? .none : .afterCommit
             let producer = try await Producer.connect(socketPath: location.socketPath(), configuration: configuration)
             // Fail fast on an unknown topic or partition, before reading any input.
             let count = try await producer.partitionCount(topic: topic)

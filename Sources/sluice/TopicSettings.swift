@@ -1,6 +1,5 @@
 import ArgumentParser
 import SluiceCore
-import SluiceProtocol
 
 /// A retention limit on the command line: a positive number, or `none` / `unlimited`.
 enum Limit: ExpressibleByArgument, Equatable {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import SluiceClient
 import SluiceCore
-import SluiceProtocol
 
 struct Topics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,7 +51,7 @@ extension Topics {
         func run() async throws {
             try await reportingErrors("topics list") { () async throws(SluiceError) in
                 try await withClient(location) { client throws(SluiceError) in
-                    let topics = try await client.metadata(nil).topics.sorted { $0.name < $1.name }
+                    let topics = try await client.metadata(nil).sorted { $0.name < $1.name }
                     if json {
                         Output.line(JSON.array(topics.map { topic in
                             var members: [(String, JSON)] = [
@@ -100,7 +99,7 @@ extension Topics {
             }
         }
 
-        static func json(_ topic: DescribeTopicResponse) -> JSON {
+        static func json(_ topic: TopicDescription) -> JSON {
             .object([
                 ("name", .string(topic.name)),
                 ("partitions", .array(topic.partitions.map { partition in
@@ -119,7 +118,7 @@ extension Topics {
             ])
         }
 
-        static func table(_ topic: DescribeTopicResponse) -> [String] {
+        static func table(_ topic: TopicDescription) -> [String] {
             var lines = ["topic \(topic.name), \(topic.partitionCount) partition\(topic.partitionCount == 1 ? "" : "s")", ""]
             let rows = [["PARTITION", "EARLIEST", "LATEST", "BYTES"]] + topic.partitions.map {
                 [String($0.partition), String($0.logStartOffset), String($0.nextOffset), $0.sizeBytes.map(String.init) ?? "?"]

@@ -50,7 +50,7 @@ import Testing
         }
         var total = 0
         var seen: Set<String> = []
-        let ends = try await client.metadata(["load"]).topics[0].partitions
+        let ends = try await client.metadata(["load"])[0].partitions
         for partition in Int32(0)..<4 {
             let expected = Int(ends[Int(partition)].nextOffset)
             let records = try await readPartition(client, topic: "load", partition: partition, count: expected)

@@ -14,7 +14,7 @@ import Testing
                 cleanupPolicy: [.compact, .delete], durability: .normal, maxMessageBytes: 4096
             )
             let orders = try store.createTopic("orders", config: config, now: t0)
-            #expect(orders == TopicDescription(name: "orders", config: config, createdAt: t0))
+            #expect(orders == TopicDefinition(name: "orders", config: config, createdAt: t0))
             let audit = try store.createTopic("audit", config: TopicConfig(), now: t0 + 1)
 
             #expect(try store.topics() == [audit, orders])
@@ -154,7 +154,7 @@ import Testing
                 #expect(altered.createdAt == t0)
             }
             let reopened = try Store(path: dir)
-            #expect(try reopened.topic("t") == TopicDescription(name: "t", config: expected, createdAt: t0))
+            #expect(try reopened.topic("t") == TopicDefinition(name: "t", config: expected, createdAt: t0))
         }
     }
 

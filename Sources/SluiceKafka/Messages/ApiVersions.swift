@@ -1,12 +1,12 @@
 import NIOCore
 
 /// ApiVersions request (key 18), v0–3. v0–2 have an empty body; v3 is flexible.
-public struct KafkaApiVersionsRequest: Sendable, Hashable {
+package struct KafkaApiVersionsRequest: Sendable, Hashable {
     /// v3+ only; empty below.
-    public var clientSoftwareName: String
-    public var clientSoftwareVersion: String
+    package var clientSoftwareName: String
+    package var clientSoftwareVersion: String
 
-    public init(clientSoftwareName: String = "", clientSoftwareVersion: String = "") {
+    package init(clientSoftwareName: String = "", clientSoftwareVersion: String = "") {
         self.clientSoftwareName = clientSoftwareName
         self.clientSoftwareVersion = clientSoftwareVersion
     }
@@ -29,12 +29,12 @@ public struct KafkaApiVersionsRequest: Sendable, Hashable {
 
 /// ApiVersions response, v0–3. v3 uses a compact array and tagged fields in the body; the response header stays
 /// v0 (KIP-511).
-public struct KafkaApiVersionsResponse: KafkaResponse, Hashable {
-    public var errorCode: KafkaErrorCode
-    public var apiKeys: [KafkaAPIVersionRange]
-    public var throttleTimeMs: Int32
+package struct KafkaApiVersionsResponse: KafkaResponse, Hashable {
+    package var errorCode: KafkaErrorCode
+    package var apiKeys: [KafkaAPIVersionRange]
+    package var throttleTimeMs: Int32
 
-    public init(
+    package init(
         errorCode: KafkaErrorCode = .none, apiKeys: [KafkaAPIVersionRange] = KafkaAPIVersions.supported,
         throttleTimeMs: Int32 = 0
     ) {
@@ -45,9 +45,9 @@ public struct KafkaApiVersionsResponse: KafkaResponse, Hashable {
 
     /// The answer to an ApiVersions request at a version above 3 (KIP-511): error 35 and the table, to be
     /// encoded at **version 0** so any client can read it.
-    public static let unsupportedVersion = KafkaApiVersionsResponse(errorCode: .unsupportedVersion)
+    package static let unsupportedVersion = KafkaApiVersionsResponse(errorCode: .unsupportedVersion)
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt16(errorCode.rawValue)
         if version >= 3 {
             buffer.writeKafkaCompactArrayCount(apiKeys.count)

@@ -1,34 +1,34 @@
 import NIOCore
 
 /// CreateTopics request (key 19), v2–4. v4 allows -1 partitions / replication factor for broker defaults.
-public struct KafkaCreateTopicsRequest: Sendable, Hashable {
-    public struct Assignment: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var brokerIds: [Int32]
-        public init(partitionIndex: Int32, brokerIds: [Int32]) {
+package struct KafkaCreateTopicsRequest: Sendable, Hashable {
+    package struct Assignment: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var brokerIds: [Int32]
+        package init(partitionIndex: Int32, brokerIds: [Int32]) {
             self.partitionIndex = partitionIndex
             self.brokerIds = brokerIds
         }
     }
 
-    public struct Config: Sendable, Hashable {
-        public var name: String
-        public var value: String?
-        public init(name: String, value: String?) {
+    package struct Config: Sendable, Hashable {
+        package var name: String
+        package var value: String?
+        package init(name: String, value: String?) {
             self.name = name
             self.value = value
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var name: String
+    package struct Topic: Sendable, Hashable {
+        package var name: String
         /// -1 = broker default.
-        public var numPartitions: Int32
+        package var numPartitions: Int32
         /// -1 = broker default.
-        public var replicationFactor: Int16
-        public var assignments: [Assignment]
-        public var configs: [Config]
-        public init(
+        package var replicationFactor: Int16
+        package var assignments: [Assignment]
+        package var configs: [Config]
+        package init(
             name: String, numPartitions: Int32, replicationFactor: Int16, assignments: [Assignment] = [],
             configs: [Config] = []
         ) {
@@ -40,11 +40,11 @@ public struct KafkaCreateTopicsRequest: Sendable, Hashable {
         }
     }
 
-    public var topics: [Topic]
-    public var timeoutMs: Int32
-    public var validateOnly: Bool
+    package var topics: [Topic]
+    package var timeoutMs: Int32
+    package var validateOnly: Bool
 
-    public init(topics: [Topic], timeoutMs: Int32, validateOnly: Bool = false) {
+    package init(topics: [Topic], timeoutMs: Int32, validateOnly: Bool = false) {
         self.topics = topics
         self.timeoutMs = timeoutMs
         self.validateOnly = validateOnly
@@ -92,12 +92,12 @@ public struct KafkaCreateTopicsRequest: Sendable, Hashable {
 }
 
 /// The per-topic result of CreateTopics (v2–4) and DeleteTopics (v1–3, which has no error message).
-public struct KafkaTopicResult: Sendable, Hashable {
-    public var name: String
-    public var errorCode: KafkaErrorCode
+package struct KafkaTopicResult: Sendable, Hashable {
+    package var name: String
+    package var errorCode: KafkaErrorCode
     /// CreateTopics only.
-    public var errorMessage: String?
-    public init(name: String, errorCode: KafkaErrorCode = .none, errorMessage: String? = nil) {
+    package var errorMessage: String?
+    package init(name: String, errorCode: KafkaErrorCode = .none, errorMessage: String? = nil) {
         self.name = name
         self.errorCode = errorCode
         self.errorMessage = errorMessage
@@ -105,16 +105,16 @@ public struct KafkaTopicResult: Sendable, Hashable {
 }
 
 /// CreateTopics response, v2–4.
-public struct KafkaCreateTopicsResponse: KafkaResponse, Hashable {
-    public var throttleTimeMs: Int32
-    public var topics: [KafkaTopicResult]
+package struct KafkaCreateTopicsResponse: KafkaResponse, Hashable {
+    package var throttleTimeMs: Int32
+    package var topics: [KafkaTopicResult]
 
-    public init(throttleTimeMs: Int32 = 0, topics: [KafkaTopicResult]) {
+    package init(throttleTimeMs: Int32 = 0, topics: [KafkaTopicResult]) {
         self.throttleTimeMs = throttleTimeMs
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt32(throttleTimeMs)
         buffer.writeKafkaArray(topics) { buffer, topic in
             buffer.writeKafkaString(topic.name)

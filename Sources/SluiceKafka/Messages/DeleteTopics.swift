@@ -1,11 +1,11 @@
 import NIOCore
 
 /// DeleteTopics request (key 20), v1–3.
-public struct KafkaDeleteTopicsRequest: Sendable, Hashable {
-    public var topicNames: [String]
-    public var timeoutMs: Int32
+package struct KafkaDeleteTopicsRequest: Sendable, Hashable {
+    package var topicNames: [String]
+    package var timeoutMs: Int32
 
-    public init(topicNames: [String], timeoutMs: Int32) {
+    package init(topicNames: [String], timeoutMs: Int32) {
         self.topicNames = topicNames
         self.timeoutMs = timeoutMs
     }
@@ -24,16 +24,16 @@ public struct KafkaDeleteTopicsRequest: Sendable, Hashable {
 }
 
 /// DeleteTopics response, v1–3: name and error code per topic (`errorMessage` is not sent).
-public struct KafkaDeleteTopicsResponse: KafkaResponse, Hashable {
-    public var throttleTimeMs: Int32
-    public var topics: [KafkaTopicResult]
+package struct KafkaDeleteTopicsResponse: KafkaResponse, Hashable {
+    package var throttleTimeMs: Int32
+    package var topics: [KafkaTopicResult]
 
-    public init(throttleTimeMs: Int32 = 0, topics: [KafkaTopicResult]) {
+    package init(throttleTimeMs: Int32 = 0, topics: [KafkaTopicResult]) {
         self.throttleTimeMs = throttleTimeMs
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt32(throttleTimeMs)
         buffer.writeKafkaArray(topics) { buffer, topic in
             buffer.writeKafkaString(topic.name)

@@ -1,16 +1,16 @@
 import NIOCore
 
 /// Fetch request (key 1), v4–11.
-public struct KafkaFetchRequest: Sendable, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partition: Int32
+package struct KafkaFetchRequest: Sendable, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partition: Int32
         /// v9+; -1 below (and from clients that never learn epochs).
-        public var currentLeaderEpoch: Int32
-        public var fetchOffset: Int64
+        package var currentLeaderEpoch: Int32
+        package var fetchOffset: Int64
         /// v5+; -1 below. Only followers set it.
-        public var logStartOffset: Int64
-        public var partitionMaxBytes: Int32
-        public init(
+        package var logStartOffset: Int64
+        package var partitionMaxBytes: Int32
+        package init(
             partition: Int32, currentLeaderEpoch: Int32 = -1, fetchOffset: Int64, logStartOffset: Int64 = -1,
             partitionMaxBytes: Int32
         ) {
@@ -22,27 +22,27 @@ public struct KafkaFetchRequest: Sendable, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
     /// v7+: partitions to drop from an incremental session.
-    public typealias ForgottenTopic = KafkaTopic<Int32>
+    package typealias ForgottenTopic = KafkaTopic<Int32>
 
-    public var replicaId: Int32
-    public var maxWaitMs: Int32
-    public var minBytes: Int32
-    public var maxBytes: Int32
+    package var replicaId: Int32
+    package var maxWaitMs: Int32
+    package var minBytes: Int32
+    package var maxBytes: Int32
     /// 0 = read_uncommitted, 1 = read_committed.
-    public var isolationLevel: Int8
+    package var isolationLevel: Int8
     /// v7+; 0 and -1 below.
-    public var sessionId: Int32
-    public var sessionEpoch: Int32
-    public var topics: [Topic]
+    package var sessionId: Int32
+    package var sessionEpoch: Int32
+    package var topics: [Topic]
     /// v7+.
-    public var forgottenTopics: [ForgottenTopic]
+    package var forgottenTopics: [ForgottenTopic]
     /// v11+; "" below.
-    public var rackId: String
+    package var rackId: String
 
-    public init(
+    package init(
         replicaId: Int32 = -1, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32 = Int32.max,
         isolationLevel: Int8 = 0, sessionId: Int32 = 0, sessionEpoch: Int32 = -1, topics: [Topic],
         forgottenTopics: [ForgottenTopic] = [], rackId: String = ""
@@ -121,20 +121,20 @@ public struct KafkaFetchRequest: Sendable, Hashable {
 }
 
 /// Fetch response, v4–11. Records are never null: an empty partition carries empty bytes (KAFKA-COMPAT §4.5).
-public struct KafkaFetchResponse: KafkaResponse, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var errorCode: KafkaErrorCode
-        public var highWatermark: Int64
+package struct KafkaFetchResponse: KafkaResponse, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var errorCode: KafkaErrorCode
+        package var highWatermark: Int64
         /// v4+.
-        public var lastStableOffset: Int64
+        package var lastStableOffset: Int64
         /// v5+.
-        public var logStartOffset: Int64
+        package var logStartOffset: Int64
         /// Whole RecordBatch v2 bytes (e.g. from `KafkaRecordBatchEncoder`), possibly empty. Written as int32
         /// length + bytes; aborted_transactions is always written as an empty array and preferred_read_replica
         /// (v11) as -1.
-        public var records: ByteBuffer
-        public init(
+        package var records: ByteBuffer
+        package init(
             partitionIndex: Int32, errorCode: KafkaErrorCode = .none, highWatermark: Int64, lastStableOffset: Int64,
             logStartOffset: Int64, records: ByteBuffer = ByteBuffer()
         ) {
@@ -147,23 +147,23 @@ public struct KafkaFetchResponse: KafkaResponse, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
-    public var throttleTimeMs: Int32
+    package var throttleTimeMs: Int32
     /// v7+.
-    public var errorCode: KafkaErrorCode
+    package var errorCode: KafkaErrorCode
     /// v7+; 0 = no session (always a full response).
-    public var sessionId: Int32
-    public var topics: [Topic]
+    package var sessionId: Int32
+    package var topics: [Topic]
 
-    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, sessionId: Int32 = 0, topics: [Topic]) {
+    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, sessionId: Int32 = 0, topics: [Topic]) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
         self.sessionId = sessionId
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt32(throttleTimeMs)
         if version >= 7 {
             buffer.writeKafkaInt16(errorCode.rawValue)

@@ -1,13 +1,13 @@
 import NIOCore
 
 /// FindCoordinator request (key 10), v0–2.
-public struct KafkaFindCoordinatorRequest: Sendable, Hashable {
+package struct KafkaFindCoordinatorRequest: Sendable, Hashable {
     /// The group id (key type 0) or transactional id (1).
-    public var key: String
+    package var key: String
     /// v1+; 0 = group.
-    public var keyType: Int8
+    package var keyType: Int8
 
-    public init(key: String, keyType: Int8 = 0) {
+    package init(key: String, keyType: Int8 = 0) {
         self.key = key
         self.keyType = keyType
     }
@@ -24,17 +24,17 @@ public struct KafkaFindCoordinatorRequest: Sendable, Hashable {
 }
 
 /// FindCoordinator response, v0–2.
-public struct KafkaFindCoordinatorResponse: KafkaResponse, Hashable {
+package struct KafkaFindCoordinatorResponse: KafkaResponse, Hashable {
     /// v1+.
-    public var throttleTimeMs: Int32
-    public var errorCode: KafkaErrorCode
+    package var throttleTimeMs: Int32
+    package var errorCode: KafkaErrorCode
     /// v1+.
-    public var errorMessage: String?
-    public var nodeId: Int32
-    public var host: String
-    public var port: Int32
+    package var errorMessage: String?
+    package var nodeId: Int32
+    package var host: String
+    package var port: Int32
 
-    public init(
+    package init(
         throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, errorMessage: String? = nil, nodeId: Int32,
         host: String, port: Int32
     ) {
@@ -46,7 +46,7 @@ public struct KafkaFindCoordinatorResponse: KafkaResponse, Hashable {
         self.port = port
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaInt16(errorCode.rawValue)
         if version >= 1 { buffer.writeKafkaNullableString(errorMessage) }

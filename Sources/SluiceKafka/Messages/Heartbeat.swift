@@ -1,14 +1,14 @@
 import NIOCore
 
 /// Heartbeat request (key 12), v0–3.
-public struct KafkaHeartbeatRequest: Sendable, Hashable {
-    public var groupId: String
-    public var generationId: Int32
-    public var memberId: String
+package struct KafkaHeartbeatRequest: Sendable, Hashable {
+    package var groupId: String
+    package var generationId: Int32
+    package var memberId: String
     /// v3+.
-    public var groupInstanceId: String?
+    package var groupInstanceId: String?
 
-    public init(groupId: String, generationId: Int32, memberId: String, groupInstanceId: String? = nil) {
+    package init(groupId: String, generationId: Int32, memberId: String, groupInstanceId: String? = nil) {
         self.groupId = groupId
         self.generationId = generationId
         self.memberId = memberId
@@ -31,21 +31,21 @@ public struct KafkaHeartbeatRequest: Sendable, Hashable {
 }
 
 /// The response of Heartbeat (v0–3) and LeaveGroup (v0–1): throttle time (v1+) and an error code.
-public struct KafkaErrorOnlyResponse: KafkaResponse, Hashable {
+package struct KafkaErrorOnlyResponse: KafkaResponse, Hashable {
     /// v1+.
-    public var throttleTimeMs: Int32
-    public var errorCode: KafkaErrorCode
+    package var throttleTimeMs: Int32
+    package var errorCode: KafkaErrorCode
 
-    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode) {
+    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaInt16(errorCode.rawValue)
     }
 }
 
-public typealias KafkaHeartbeatResponse = KafkaErrorOnlyResponse
-public typealias KafkaLeaveGroupResponse = KafkaErrorOnlyResponse
+package typealias KafkaHeartbeatResponse = KafkaErrorOnlyResponse
+package typealias KafkaLeaveGroupResponse = KafkaErrorOnlyResponse

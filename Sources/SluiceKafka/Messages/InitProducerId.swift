@@ -1,12 +1,12 @@
 import NIOCore
 
 /// InitProducerId request (key 22), v0–1.
-public struct KafkaInitProducerIdRequest: Sendable, Hashable {
+package struct KafkaInitProducerIdRequest: Sendable, Hashable {
     /// `nil` for an idempotent (non-transactional) producer.
-    public var transactionalId: String?
-    public var transactionTimeoutMs: Int32
+    package var transactionalId: String?
+    package var transactionTimeoutMs: Int32
 
-    public init(transactionalId: String?, transactionTimeoutMs: Int32) {
+    package init(transactionalId: String?, transactionTimeoutMs: Int32) {
         self.transactionalId = transactionalId
         self.transactionTimeoutMs = transactionTimeoutMs
     }
@@ -24,20 +24,20 @@ public struct KafkaInitProducerIdRequest: Sendable, Hashable {
 }
 
 /// InitProducerId response, v0–1.
-public struct KafkaInitProducerIdResponse: KafkaResponse, Hashable {
-    public var throttleTimeMs: Int32
-    public var errorCode: KafkaErrorCode
-    public var producerId: Int64
-    public var producerEpoch: Int16
+package struct KafkaInitProducerIdResponse: KafkaResponse, Hashable {
+    package var throttleTimeMs: Int32
+    package var errorCode: KafkaErrorCode
+    package var producerId: Int64
+    package var producerEpoch: Int16
 
-    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, producerId: Int64, producerEpoch: Int16) {
+    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, producerId: Int64, producerEpoch: Int16) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
         self.producerId = producerId
         self.producerEpoch = producerEpoch
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaInt32(throttleTimeMs)
         buffer.writeKafkaInt16(errorCode.rawValue)
         buffer.writeKafkaInt64(producerId)

@@ -1,30 +1,30 @@
 import NIOCore
 
 /// JoinGroup request (key 11), v0–5.
-public struct KafkaJoinGroupRequest: Sendable, Hashable {
-    public struct GroupProtocol: Sendable, Hashable {
+package struct KafkaJoinGroupRequest: Sendable, Hashable {
+    package struct GroupProtocol: Sendable, Hashable {
         /// An assignor name, e.g. "range".
-        public var name: String
+        package var name: String
         /// Opaque to the broker (a ConsumerProtocolSubscription for "consumer" groups).
-        public var metadata: [UInt8]
-        public init(name: String, metadata: [UInt8]) {
+        package var metadata: [UInt8]
+        package init(name: String, metadata: [UInt8]) {
             self.name = name
             self.metadata = metadata
         }
     }
 
-    public var groupId: String
-    public var sessionTimeoutMs: Int32
+    package var groupId: String
+    package var sessionTimeoutMs: Int32
     /// v1+; equals the session timeout below.
-    public var rebalanceTimeoutMs: Int32
+    package var rebalanceTimeoutMs: Int32
     /// "" on a first join.
-    public var memberId: String
+    package var memberId: String
     /// v5+.
-    public var groupInstanceId: String?
-    public var protocolType: String
-    public var protocols: [GroupProtocol]
+    package var groupInstanceId: String?
+    package var protocolType: String
+    package var protocols: [GroupProtocol]
 
-    public init(
+    package init(
         groupId: String, sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, memberId: String,
         groupInstanceId: String? = nil, protocolType: String, protocols: [GroupProtocol]
     ) {
@@ -67,13 +67,13 @@ public struct KafkaJoinGroupRequest: Sendable, Hashable {
 }
 
 /// JoinGroup response, v0–5. The leader gets every member with its metadata; followers an empty list.
-public struct KafkaJoinGroupResponse: KafkaResponse, Hashable {
-    public struct Member: Sendable, Hashable {
-        public var memberId: String
+package struct KafkaJoinGroupResponse: KafkaResponse, Hashable {
+    package struct Member: Sendable, Hashable {
+        package var memberId: String
         /// v5+.
-        public var groupInstanceId: String?
-        public var metadata: [UInt8]
-        public init(memberId: String, groupInstanceId: String? = nil, metadata: [UInt8]) {
+        package var groupInstanceId: String?
+        package var metadata: [UInt8]
+        package init(memberId: String, groupInstanceId: String? = nil, metadata: [UInt8]) {
             self.memberId = memberId
             self.groupInstanceId = groupInstanceId
             self.metadata = metadata
@@ -81,16 +81,16 @@ public struct KafkaJoinGroupResponse: KafkaResponse, Hashable {
     }
 
     /// v2+.
-    public var throttleTimeMs: Int32
-    public var errorCode: KafkaErrorCode
-    public var generationId: Int32
+    package var throttleTimeMs: Int32
+    package var errorCode: KafkaErrorCode
+    package var generationId: Int32
     /// The chosen assignor; "" on error.
-    public var protocolName: String
-    public var leader: String
-    public var memberId: String
-    public var members: [Member]
+    package var protocolName: String
+    package var leader: String
+    package var memberId: String
+    package var members: [Member]
 
-    public init(
+    package init(
         throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, generationId: Int32, protocolName: String,
         leader: String, memberId: String, members: [Member] = []
     ) {
@@ -103,7 +103,7 @@ public struct KafkaJoinGroupResponse: KafkaResponse, Hashable {
         self.members = members
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 2 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaInt16(errorCode.rawValue)
         buffer.writeKafkaInt32(generationId)

@@ -2,11 +2,11 @@ import NIOCore
 
 /// A topic's share of a request or response: its name and its partitions' entries, the shape most Kafka messages
 /// repeat (`[name, [partition...]]`).
-public struct KafkaTopic<Partition: Sendable & Hashable>: Sendable, Hashable {
-    public var name: String
-    public var partitions: [Partition]
+package struct KafkaTopic<Partition: Sendable & Hashable>: Sendable, Hashable {
+    package var name: String
+    package var partitions: [Partition]
 
-    public init(name: String, partitions: [Partition]) {
+    package init(name: String, partitions: [Partition]) {
         self.name = name
         self.partitions = partitions
     }
@@ -15,7 +15,7 @@ public struct KafkaTopic<Partition: Sendable & Hashable>: Sendable, Hashable {
 extension Array {
     /// Adds `partition` to the last topic when it is `topic`, else a new topic: builds a response's per-topic list
     /// from partitions that arrive grouped by topic, in the request's order.
-    public mutating func append<Partition>(_ partition: Partition, topic: String)
+    package mutating func append<Partition>(_ partition: Partition, topic: String)
     where Element == KafkaTopic<Partition> {
         if let last = indices.last, self[last].name == topic {
             self[last].partitions.append(partition)

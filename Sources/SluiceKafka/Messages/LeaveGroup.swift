@@ -1,11 +1,11 @@
 import NIOCore
 
 /// LeaveGroup request (key 13), v0–1. The response is `KafkaLeaveGroupResponse`.
-public struct KafkaLeaveGroupRequest: Sendable, Hashable {
-    public var groupId: String
-    public var memberId: String
+package struct KafkaLeaveGroupRequest: Sendable, Hashable {
+    package var groupId: String
+    package var memberId: String
 
-    public init(groupId: String, memberId: String) {
+    package init(groupId: String, memberId: String) {
         self.groupId = groupId
         self.memberId = memberId
     }

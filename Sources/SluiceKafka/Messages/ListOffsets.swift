@@ -1,28 +1,28 @@
 import NIOCore
 
 /// ListOffsets request (key 2), v1–5.
-public struct KafkaListOffsetsRequest: Sendable, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
+package struct KafkaListOffsetsRequest: Sendable, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
         /// v4+; -1 below.
-        public var currentLeaderEpoch: Int32
+        package var currentLeaderEpoch: Int32
         /// -2 = log start, -1 = log end, otherwise a timestamp in ms.
-        public var timestamp: Int64
-        public init(partitionIndex: Int32, currentLeaderEpoch: Int32 = -1, timestamp: Int64) {
+        package var timestamp: Int64
+        package init(partitionIndex: Int32, currentLeaderEpoch: Int32 = -1, timestamp: Int64) {
             self.partitionIndex = partitionIndex
             self.currentLeaderEpoch = currentLeaderEpoch
             self.timestamp = timestamp
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
-    public var replicaId: Int32
+    package var replicaId: Int32
     /// v2+; 0 below.
-    public var isolationLevel: Int8
-    public var topics: [Topic]
+    package var isolationLevel: Int8
+    package var topics: [Topic]
 
-    public init(replicaId: Int32 = -1, isolationLevel: Int8 = 0, topics: [Topic]) {
+    package init(replicaId: Int32 = -1, isolationLevel: Int8 = 0, topics: [Topic]) {
         self.replicaId = replicaId
         self.isolationLevel = isolationLevel
         self.topics = topics
@@ -57,15 +57,15 @@ public struct KafkaListOffsetsRequest: Sendable, Hashable {
 }
 
 /// ListOffsets response, v1–5: one offset per partition, with timestamp -1 for -1/-2 lookups.
-public struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var errorCode: KafkaErrorCode
-        public var timestamp: Int64
-        public var offset: Int64
+package struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var errorCode: KafkaErrorCode
+        package var timestamp: Int64
+        package var offset: Int64
         /// v4+.
-        public var leaderEpoch: Int32
-        public init(
+        package var leaderEpoch: Int32
+        package init(
             partitionIndex: Int32, errorCode: KafkaErrorCode = .none, timestamp: Int64 = -1, offset: Int64,
             leaderEpoch: Int32 = -1
         ) {
@@ -77,18 +77,18 @@ public struct KafkaListOffsetsResponse: KafkaResponse, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
     /// v2+.
-    public var throttleTimeMs: Int32
-    public var topics: [Topic]
+    package var throttleTimeMs: Int32
+    package var topics: [Topic]
 
-    public init(throttleTimeMs: Int32 = 0, topics: [Topic]) {
+    package init(throttleTimeMs: Int32 = 0, topics: [Topic]) {
         self.throttleTimeMs = throttleTimeMs
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 2 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaTopics(topics) { buffer, partition in
             buffer.writeKafkaInt32(partition.partitionIndex)

@@ -1,13 +1,13 @@
 import NIOCore
 
 /// Metadata request (key 3), v1–6.
-public struct KafkaMetadataRequest: Sendable, Hashable {
+package struct KafkaMetadataRequest: Sendable, Hashable {
     /// `nil` asks for every topic.
-    public var topics: [String]?
+    package var topics: [String]?
     /// v4+; true below (older clients always auto-created).
-    public var allowAutoTopicCreation: Bool
+    package var allowAutoTopicCreation: Bool
 
-    public init(topics: [String]?, allowAutoTopicCreation: Bool = true) {
+    package init(topics: [String]?, allowAutoTopicCreation: Bool = true) {
         self.topics = topics
         self.allowAutoTopicCreation = allowAutoTopicCreation
     }
@@ -27,13 +27,13 @@ public struct KafkaMetadataRequest: Sendable, Hashable {
 }
 
 /// Metadata response, v1–6.
-public struct KafkaMetadataResponse: KafkaResponse, Hashable {
-    public struct Broker: Sendable, Hashable {
-        public var nodeId: Int32
-        public var host: String
-        public var port: Int32
-        public var rack: String?
-        public init(nodeId: Int32, host: String, port: Int32, rack: String? = nil) {
+package struct KafkaMetadataResponse: KafkaResponse, Hashable {
+    package struct Broker: Sendable, Hashable {
+        package var nodeId: Int32
+        package var host: String
+        package var port: Int32
+        package var rack: String?
+        package init(nodeId: Int32, host: String, port: Int32, rack: String? = nil) {
             self.nodeId = nodeId
             self.host = host
             self.port = port
@@ -41,15 +41,15 @@ public struct KafkaMetadataResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Partition: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var partitionIndex: Int32
-        public var leaderId: Int32
-        public var replicaNodes: [Int32]
-        public var isrNodes: [Int32]
+    package struct Partition: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var partitionIndex: Int32
+        package var leaderId: Int32
+        package var replicaNodes: [Int32]
+        package var isrNodes: [Int32]
         /// v5+.
-        public var offlineReplicas: [Int32]
-        public init(
+        package var offlineReplicas: [Int32]
+        package init(
             errorCode: KafkaErrorCode = .none, partitionIndex: Int32, leaderId: Int32, replicaNodes: [Int32],
             isrNodes: [Int32], offlineReplicas: [Int32] = []
         ) {
@@ -62,12 +62,12 @@ public struct KafkaMetadataResponse: KafkaResponse, Hashable {
         }
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var name: String
-        public var isInternal: Bool
-        public var partitions: [Partition]
-        public init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition]) {
+    package struct Topic: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var name: String
+        package var isInternal: Bool
+        package var partitions: [Partition]
+        package init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition]) {
             self.errorCode = errorCode
             self.name = name
             self.isInternal = isInternal
@@ -76,15 +76,15 @@ public struct KafkaMetadataResponse: KafkaResponse, Hashable {
     }
 
     /// v3+.
-    public var throttleTimeMs: Int32
-    public var brokers: [Broker]
+    package var throttleTimeMs: Int32
+    package var brokers: [Broker]
     /// v2+.
-    public var clusterId: String?
+    package var clusterId: String?
     /// Must be this broker's id, never -1 (KAFKA-COMPAT.md §4.4).
-    public var controllerId: Int32
-    public var topics: [Topic]
+    package var controllerId: Int32
+    package var topics: [Topic]
 
-    public init(
+    package init(
         throttleTimeMs: Int32 = 0, brokers: [Broker], clusterId: String?, controllerId: Int32, topics: [Topic]
     ) {
         self.throttleTimeMs = throttleTimeMs
@@ -94,7 +94,7 @@ public struct KafkaMetadataResponse: KafkaResponse, Hashable {
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaArray(brokers) { buffer, broker in
             buffer.writeKafkaInt32(broker.nodeId)

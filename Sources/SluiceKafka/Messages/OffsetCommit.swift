@@ -1,14 +1,14 @@
 import NIOCore
 
 /// OffsetCommit request (key 8), v2–7.
-public struct KafkaOffsetCommitRequest: Sendable, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var committedOffset: Int64
+package struct KafkaOffsetCommitRequest: Sendable, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var committedOffset: Int64
         /// v6+; -1 below.
-        public var committedLeaderEpoch: Int32
-        public var committedMetadata: String?
-        public init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String?) {
+        package var committedLeaderEpoch: Int32
+        package var committedMetadata: String?
+        package init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String?) {
             self.partitionIndex = partitionIndex
             self.committedOffset = committedOffset
             self.committedLeaderEpoch = committedLeaderEpoch
@@ -16,19 +16,19 @@ public struct KafkaOffsetCommitRequest: Sendable, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
-    public var groupId: String
+    package var groupId: String
     /// -1 with an empty member id: a standalone commit.
-    public var generationId: Int32
-    public var memberId: String
+    package var generationId: Int32
+    package var memberId: String
     /// v7+.
-    public var groupInstanceId: String?
+    package var groupInstanceId: String?
     /// v2–4; -1 = broker default.
-    public var retentionTimeMs: Int64
-    public var topics: [Topic]
+    package var retentionTimeMs: Int64
+    package var topics: [Topic]
 
-    public init(
+    package init(
         groupId: String, generationId: Int32, memberId: String, groupInstanceId: String? = nil,
         retentionTimeMs: Int64 = -1, topics: [Topic]
     ) {
@@ -80,28 +80,28 @@ public struct KafkaOffsetCommitRequest: Sendable, Hashable {
 }
 
 /// OffsetCommit response, v2–7.
-public struct KafkaOffsetCommitResponse: KafkaResponse, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var errorCode: KafkaErrorCode
-        public init(partitionIndex: Int32, errorCode: KafkaErrorCode = .none) {
+package struct KafkaOffsetCommitResponse: KafkaResponse, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var errorCode: KafkaErrorCode
+        package init(partitionIndex: Int32, errorCode: KafkaErrorCode = .none) {
             self.partitionIndex = partitionIndex
             self.errorCode = errorCode
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
-    public var throttleTimeMs: Int32
-    public var topics: [Topic]
+    package var throttleTimeMs: Int32
+    package var topics: [Topic]
 
-    public init(throttleTimeMs: Int32 = 0, topics: [Topic]) {
+    package init(throttleTimeMs: Int32 = 0, topics: [Topic]) {
         self.throttleTimeMs = throttleTimeMs
         self.topics = topics
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaTopics(topics) { buffer, partition in
             buffer.writeKafkaInt32(partition.partitionIndex)

@@ -1,21 +1,21 @@
 import NIOCore
 
 /// OffsetFetch request (key 9), v1–5.
-public struct KafkaOffsetFetchRequest: Sendable, Hashable {
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitionIndexes: [Int32]
-        public init(name: String, partitionIndexes: [Int32]) {
+package struct KafkaOffsetFetchRequest: Sendable, Hashable {
+    package struct Topic: Sendable, Hashable {
+        package var name: String
+        package var partitionIndexes: [Int32]
+        package init(name: String, partitionIndexes: [Int32]) {
             self.name = name
             self.partitionIndexes = partitionIndexes
         }
     }
 
-    public var groupId: String
+    package var groupId: String
     /// `nil` (v2+) asks for every committed partition of the group.
-    public var topics: [Topic]?
+    package var topics: [Topic]?
 
-    public init(groupId: String, topics: [Topic]?) {
+    package init(groupId: String, topics: [Topic]?) {
         self.groupId = groupId
         self.topics = topics
     }
@@ -39,15 +39,15 @@ public struct KafkaOffsetFetchRequest: Sendable, Hashable {
 }
 
 /// OffsetFetch response, v1–5. An uncommitted partition is offset -1 with error 0.
-public struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var partitionIndex: Int32
-        public var committedOffset: Int64
+package struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var partitionIndex: Int32
+        package var committedOffset: Int64
         /// v5+.
-        public var committedLeaderEpoch: Int32
-        public var metadata: String?
-        public var errorCode: KafkaErrorCode
-        public init(
+        package var committedLeaderEpoch: Int32
+        package var metadata: String?
+        package var errorCode: KafkaErrorCode
+        package init(
             partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, metadata: String?,
             errorCode: KafkaErrorCode = .none
         ) {
@@ -59,21 +59,21 @@ public struct KafkaOffsetFetchResponse: KafkaResponse, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
-    public var throttleTimeMs: Int32
-    public var topics: [Topic]
+    package var throttleTimeMs: Int32
+    package var topics: [Topic]
     /// v2+.
-    public var errorCode: KafkaErrorCode
+    package var errorCode: KafkaErrorCode
 
-    public init(throttleTimeMs: Int32 = 0, topics: [Topic], errorCode: KafkaErrorCode = .none) {
+    package init(throttleTimeMs: Int32 = 0, topics: [Topic], errorCode: KafkaErrorCode = .none) {
         self.throttleTimeMs = throttleTimeMs
         self.topics = topics
         self.errorCode = errorCode
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaTopics(topics) { buffer, partition in
             buffer.writeKafkaInt32(partition.partitionIndex)

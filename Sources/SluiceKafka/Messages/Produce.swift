@@ -1,28 +1,28 @@
 import NIOCore
 
 /// Produce request (key 0), v0–7 (v0–2 lack the transactional id).
-public struct KafkaProduceRequest: Sendable, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var index: Int32
+package struct KafkaProduceRequest: Sendable, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var index: Int32
         /// The partition's record set as a slice of the request frame, for `KafkaRecordBatchDecoder`; `nil` if
         /// the client sent null.
-        public var records: ByteBuffer?
-        public init(index: Int32, records: ByteBuffer?) {
+        package var records: ByteBuffer?
+        package init(index: Int32, records: ByteBuffer?) {
             self.index = index
             self.records = records
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
     /// v3+.
-    public var transactionalId: String?
+    package var transactionalId: String?
     /// 0 = no response at all, 1 = leader, -1 = all.
-    public var acks: Int16
-    public var timeoutMs: Int32
-    public var topics: [Topic]
+    package var acks: Int16
+    package var timeoutMs: Int32
+    package var topics: [Topic]
 
-    public init(transactionalId: String? = nil, acks: Int16, timeoutMs: Int32, topics: [Topic]) {
+    package init(transactionalId: String? = nil, acks: Int16, timeoutMs: Int32, topics: [Topic]) {
         self.transactionalId = transactionalId
         self.acks = acks
         self.timeoutMs = timeoutMs
@@ -56,17 +56,17 @@ public struct KafkaProduceRequest: Sendable, Hashable {
 }
 
 /// Produce response, v0–7. throttle_time_ms comes last (v1+). Send none at all for acks = 0.
-public struct KafkaProduceResponse: KafkaResponse, Hashable {
-    public struct Partition: Sendable, Hashable {
-        public var index: Int32
-        public var errorCode: KafkaErrorCode
+package struct KafkaProduceResponse: KafkaResponse, Hashable {
+    package struct Partition: Sendable, Hashable {
+        package var index: Int32
+        package var errorCode: KafkaErrorCode
         /// The offset given to the first record of the first batch, -1 on error.
-        public var baseOffset: Int64
+        package var baseOffset: Int64
         /// v2+; -1 for CreateTime topics.
-        public var logAppendTimeMs: Int64
+        package var logAppendTimeMs: Int64
         /// v5+.
-        public var logStartOffset: Int64
-        public init(
+        package var logStartOffset: Int64
+        package init(
             index: Int32, errorCode: KafkaErrorCode = .none, baseOffset: Int64, logAppendTimeMs: Int64 = -1,
             logStartOffset: Int64
         ) {
@@ -78,17 +78,17 @@ public struct KafkaProduceResponse: KafkaResponse, Hashable {
         }
     }
 
-    public typealias Topic = KafkaTopic<Partition>
+    package typealias Topic = KafkaTopic<Partition>
 
-    public var topics: [Topic]
-    public var throttleTimeMs: Int32
+    package var topics: [Topic]
+    package var throttleTimeMs: Int32
 
-    public init(topics: [Topic], throttleTimeMs: Int32 = 0) {
+    package init(topics: [Topic], throttleTimeMs: Int32 = 0) {
         self.topics = topics
         self.throttleTimeMs = throttleTimeMs
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         buffer.writeKafkaTopics(topics) { buffer, partition in
             buffer.writeKafkaInt32(partition.index)
             buffer.writeKafkaInt16(partition.errorCode.rawValue)

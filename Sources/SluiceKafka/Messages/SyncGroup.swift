@@ -1,25 +1,25 @@
 import NIOCore
 
 /// SyncGroup request (key 14), v0–3. Only the leader sends assignments.
-public struct KafkaSyncGroupRequest: Sendable, Hashable {
-    public struct Assignment: Sendable, Hashable {
-        public var memberId: String
+package struct KafkaSyncGroupRequest: Sendable, Hashable {
+    package struct Assignment: Sendable, Hashable {
+        package var memberId: String
         /// Opaque (a ConsumerProtocolAssignment for "consumer" groups).
-        public var assignment: [UInt8]
-        public init(memberId: String, assignment: [UInt8]) {
+        package var assignment: [UInt8]
+        package init(memberId: String, assignment: [UInt8]) {
             self.memberId = memberId
             self.assignment = assignment
         }
     }
 
-    public var groupId: String
-    public var generationId: Int32
-    public var memberId: String
+    package var groupId: String
+    package var generationId: Int32
+    package var memberId: String
     /// v3+.
-    public var groupInstanceId: String?
-    public var assignments: [Assignment]
+    package var groupInstanceId: String?
+    package var assignments: [Assignment]
 
-    public init(
+    package init(
         groupId: String, generationId: Int32, memberId: String, groupInstanceId: String? = nil,
         assignments: [Assignment]
     ) {
@@ -58,19 +58,19 @@ public struct KafkaSyncGroupRequest: Sendable, Hashable {
 
 /// SyncGroup response, v0–3. Never answer success with empty bytes: use
 /// `KafkaConsumerProtocol.emptyAssignment` for a member the leader left out.
-public struct KafkaSyncGroupResponse: KafkaResponse, Hashable {
+package struct KafkaSyncGroupResponse: KafkaResponse, Hashable {
     /// v1+.
-    public var throttleTimeMs: Int32
-    public var errorCode: KafkaErrorCode
-    public var assignment: [UInt8]
+    package var throttleTimeMs: Int32
+    package var errorCode: KafkaErrorCode
+    package var assignment: [UInt8]
 
-    public init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, assignment: [UInt8]) {
+    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, assignment: [UInt8]) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
         self.assignment = assignment
     }
 
-    public func encode(version: Int16, into buffer: inout ByteBuffer) {
+    package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaInt16(errorCode.rawValue)
         buffer.writeKafkaBytes(assignment)

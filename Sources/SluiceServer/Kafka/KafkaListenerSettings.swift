@@ -1,20 +1,20 @@
 /// How the Kafka listener behaves: where it listens and what it does for clients that assume a Kafka cluster.
-public struct KafkaListenerSettings: Sendable, Hashable {
+package struct KafkaListenerSettings: Sendable, Hashable {
     /// The address to listen on; loopback unless the user names another. Port 0 picks a free port.
-    public var host: String
-    public var port: Int
+    package var host: String
+    package var port: Int
     /// Create a topic when a client asks for its metadata with auto-creation allowed (librdkafka and kafka-python
     /// producers do). Off by default: a typo in a topic name then fails loudly instead of creating a topic that
     /// keeps data for a week.
-    public var autoCreateTopics = false
+    package var autoCreateTopics = false
     /// Partitions of topics created automatically, or by CreateTopics without a count.
-    public var defaultPartitions: Int32 = 1
+    package var defaultPartitions: Int32 = 1
     /// Largest request frame accepted (Kafka's `socket.request.max.bytes`).
-    public var maxFrameBytes = 100 << 20
+    package var maxFrameBytes = 100 << 20
     /// Requests a connection may have waiting for an answer before the server stops reading it.
-    public var maxQueuedPerConnection = 1024
+    package var maxQueuedPerConnection = 1024
 
-    public init(host: String = "127.0.0.1", port: Int) {
+    package init(host: String = "127.0.0.1", port: Int) {
         self.host = host
         self.port = port
     }

@@ -52,7 +52,7 @@ extension SluiceServer {
     }
 
     /// `HOST:PORT` the Kafka listener is bound to, once started; nil without one.
-    public var kafkaAddress: String? {
+    package var kafkaAddress: String? {
         guard let channel = kafkaChannel.withLock({ $0 }), let address = channel.localAddress,
               let port = address.port else { return nil }
         let host = configuration.kafka?.host ?? address.ipAddress ?? "127.0.0.1"

@@ -5,21 +5,21 @@ import SluiceCore
 ///
 /// Not `Sendable`: a connection moves between threads only by handing over ownership (see `Connection.Handoff`).
 /// Statements are prepared once and cached by their SQL text.
-public final class Connection {
+package final class Connection {
     let handle: OpaquePointer
-    public let path: String
+    package let path: String
     private var statements: [String: Statement] = [:]
 
-    public struct OpenFlags: OptionSet, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
-        public static let readOnly = OpenFlags(rawValue: SQLITE_OPEN_READONLY)
-        public static let readWrite = OpenFlags(rawValue: SQLITE_OPEN_READWRITE)
-        public static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
+    package struct OpenFlags: OptionSet, Sendable {
+        package let rawValue: Int32
+        package init(rawValue: Int32) { self.rawValue = rawValue }
+        package static let readOnly = OpenFlags(rawValue: SQLITE_OPEN_READONLY)
+        package static let readWrite = OpenFlags(rawValue: SQLITE_OPEN_READWRITE)
+        package static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
     }
 
     /// Opens (and with `.create`, creates) the database at `path`. Throws `SQLiteError`.
-    public init(path: String, flags: OpenFlags = [.readWrite, .create]) throws(SQLiteError) {
+    package init(path: String, flags: OpenFlags = [.readWrite, .create]) throws(SQLiteError) {
         _ = Self.libraryConfigured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags.rawValue | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
@@ -47,7 +47,7 @@ public final class Connection {
     }
 
     /// Runs SQL that returns no rows (one or several statements). Only for constant SQL: nothing is bound.
-    public func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         var error: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &error)
         if rc != SQLITE_OK {
@@ -58,7 +58,7 @@ public final class Connection {
     }
 
     /// The cached prepared statement for `sql`, reset and with its bindings cleared.
-    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    package func statement(_ sql: String) throws(SQLiteError) -> Statement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -69,12 +69,12 @@ public final class Connection {
     }
 
     /// Drops every cached statement (needed before closing, or after the schema changed under them).
-    public func clearStatementCache() {
+    package func clearStatementCache() {
         statements.removeAll()
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back if it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         try begin(immediate: true)
         do {
             let result = try body()
@@ -88,32 +88,32 @@ public final class Connection {
 
     /// Starts a transaction: `BEGIN IMMEDIATE` takes the write lock at once; plain `BEGIN` defers it (for reads).
     /// Transaction statements are prepared once and cached like any other, not parsed on every call.
-    public func begin(immediate: Bool = false) throws(SQLiteError) {
+    package func begin(immediate: Bool = false) throws(SQLiteError) {
         try statement(immediate ? "BEGIN IMMEDIATE" : "BEGIN").run()
     }
 
-    public func commit() throws(SQLiteError) {
+    package func commit() throws(SQLiteError) {
         try statement("COMMIT").run()
     }
 
     /// Rolls back the open transaction, if there is one.
-    public func rollback() {
+    package func rollback() {
         if !isAutocommit { try? statement("ROLLBACK").run() }
     }
 
     /// How long a statement waits, by default, for a lock another connection holds.
-    public static let defaultBusyTimeoutMs: Int32 = 5_000
+    package static let defaultBusyTimeoutMs: Int32 = 5_000
 
     /// How long a statement waits for a lock another connection holds before failing with `SQLITE_BUSY`.
-    public func setBusyTimeout(milliseconds: Int32) {
+    package func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(handle, milliseconds)
     }
 
     /// True when no transaction is open.
-    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+    package var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
@@ -122,7 +122,7 @@ public final class Connection {
     }
 
     /// Runs a `PRAGMA` (or any single-row query) and returns the first column as an integer.
-    public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
+    package func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try statement(sql)
         // Reset at once: a statement left on a row keeps a read transaction open, which blocks every checkpoint.
         defer { statement.reset() }
@@ -130,7 +130,7 @@ public final class Connection {
         return statement.isNull(0) ? nil : statement.int64(0)
     }
 
-    public func scalarText(_ sql: String) throws(SQLiteError) -> String? {
+    package func scalarText(_ sql: String) throws(SQLiteError) -> String? {
         let statement = try statement(sql)
         defer { statement.reset() }
         guard try statement.step() else { return nil }

@@ -2,28 +2,28 @@ import CSQLite
 import SluiceCore
 
 /// A failure reported by SQLite: the extended result code, SQLite's message and what Sluice was doing.
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+package struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// The extended result code (`sqlite3_extended_errcode`), e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`.
-    public var extendedCode: Int32
-    public var message: String
+    package var extendedCode: Int32
+    package var message: String
     /// What failed, e.g. `prepare "SELECT ..."` or `open /data/catalog.db`.
-    public var operation: String
+    package var operation: String
 
-    public init(extendedCode: Int32, message: String, operation: String) {
+    package init(extendedCode: Int32, message: String, operation: String) {
         self.extendedCode = extendedCode
         self.message = message
         self.operation = operation
     }
 
     /// The primary result code: the low byte of the extended code.
-    public var primaryCode: Int32 { extendedCode & 0xff }
+    package var primaryCode: Int32 { extendedCode & 0xff }
 
-    public var description: String {
+    package var description: String {
         "SQLite error \(extendedCode) (\(String(cString: sqlite3_errstr(extendedCode)))) in \(operation): \(message)"
     }
 
     /// The Sluice error a caller outside storage sees for this failure.
-    public var sluiceError: SluiceError {
+    package var sluiceError: SluiceError {
         switch primaryCode {
         case SQLITE_FULL:
             SluiceError(.diskFull, "disk full: \(operation)")

@@ -3,10 +3,10 @@ import CSQLite
 /// A prepared statement: prepared in `init`, finalized in `deinit`, reused through `Connection.statement(_:)`.
 ///
 /// Parameters are 1-based (as in SQLite); columns are 0-based.
-public final class Statement {
+package final class Statement {
     let handle: OpaquePointer
     unowned let connection: Connection
-    public let sql: String
+    package let sql: String
 
     init(connection: Connection, sql: String) throws(SQLiteError) {
         var statement: OpaquePointer?
@@ -23,22 +23,22 @@ public final class Statement {
 
     /// Resets the statement so it can run again, and clears its bindings unless `keepingBindings` is set (for a
     /// loop that binds every parameter again before each step).
-    public func reset(keepingBindings: Bool = false) {
+    package func reset(keepingBindings: Bool = false) {
         sqlite3_reset(handle)
         if !keepingBindings { sqlite3_clear_bindings(handle) }
     }
 
     // MARK: - Binding
 
-    public func bind(_ index: Int32, _ value: Int64) {
+    package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
 
-    public func bind(_ index: Int32, _ value: Int64?) {
+    package func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
-    public func bind(_ index: Int32, _ value: String?) {
+    package func bind(_ index: Int32, _ value: String?) {
         if let value {
             sqlite3_bind_text(handle, index, value, -1, csqlite_transient())
         } else {
@@ -47,7 +47,7 @@ public final class Statement {
     }
 
     /// Binds a blob, copied by SQLite. `nil` binds NULL; an empty array binds an empty (non-NULL) blob.
-    public func bind(_ index: Int32, _ value: [UInt8]?) {
+    package func bind(_ index: Int32, _ value: [UInt8]?) {
         guard let value else {
             sqlite3_bind_null(handle, index)
             return
@@ -58,7 +58,7 @@ public final class Statement {
     }
 
     /// Binds a blob that SQLite copies (`SQLITE_TRANSIENT`); `bytes` may be released after the call.
-    public func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+    package func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
         // A zero-length blob needs a non-NULL pointer to stay a blob rather than NULL.
         if bytes.isEmpty {
             sqlite3_bind_zeroblob(handle, index, 0)
@@ -71,7 +71,7 @@ public final class Statement {
     /// steps the statement) while the bytes are known to be valid. `nil` binds NULL, `[]` an empty blob.
     ///
     /// The binding is left dangling when `body` returns: rebind the parameter, or `reset()`, before stepping again.
-    public func withBlob<R>(_ index: Int32, _ value: [UInt8]?, _ body: () throws -> R) rethrows -> R {
+    package func withBlob<R>(_ index: Int32, _ value: [UInt8]?, _ body: () throws -> R) rethrows -> R {
         guard let value else {
             sqlite3_bind_null(handle, index)
             return try body()
@@ -86,7 +86,7 @@ public final class Statement {
         }
     }
 
-    public func bindNull(_ index: Int32) {
+    package func bindNull(_ index: Int32) {
         sqlite3_bind_null(handle, index)
     }
 
@@ -94,7 +94,7 @@ public final class Statement {
 
     /// Steps once: true when a row is available, false when the statement is done.
     @discardableResult
-    public func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -107,32 +107,32 @@ public final class Statement {
     }
 
     /// Runs a statement that returns no rows.
-    public func run() throws(SQLiteError) {
+    package func run() throws(SQLiteError) {
         _ = try step()
     }
 
     // MARK: - Reading columns
 
-    public func isNull(_ column: Int32) -> Bool {
+    package func isNull(_ column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
-    public func int64(_ column: Int32) -> Int64 {
+    package func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
 
-    public func optionalInt64(_ column: Int32) -> Int64? {
+    package func optionalInt64(_ column: Int32) -> Int64? {
         isNull(column) ? nil : int64(column)
     }
 
-    public func text(_ column: Int32) -> String? {
+    package func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     /// The column's bytes, valid only until the next step, reset or column call on this statement.
-    public func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
+    package func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
         if let pointer = sqlite3_column_blob(handle, column) {
             return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
         }
@@ -141,7 +141,7 @@ public final class Statement {
     }
 
     /// The column's bytes as a new array; NULL is `nil`, an empty blob `[]`.
-    public func blob(_ column: Int32) -> [UInt8]? {
+    package func blob(_ column: Int32) -> [UInt8]? {
         guard let bytes = blobBytes(column) else { return nil }
         return Array(bytes)
     }

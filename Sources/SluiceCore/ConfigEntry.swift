@@ -1,11 +1,8 @@
-import NIOCore
-import SluiceCore
-
-/// One topic setting as it travels on the wire: a key and its value as text (`nil`: unset or unlimited).
+/// One topic setting: a key and its value as text (`nil`: unset or unlimited), as the protocols carry it.
 ///
-/// On the wire: `string key, nullable string value`. `TopicConfig.configEntries`, `TopicConfig.apply(_:)` and
-/// `TopicConfig(partitions:configEntries:)` convert to and from `TopicConfig`.
-public struct ConfigEntry: Sendable, Equatable {
+/// `TopicConfig.configEntries`, `TopicConfig.apply(_:)` and `TopicConfig(partitions:configEntries:)` convert to and
+/// from `TopicConfig`.
+public struct ConfigEntry: Sendable, Hashable {
     public var key: String
     public var value: String?
 
@@ -35,20 +32,6 @@ public enum TopicConfigKey: String, Sendable, Hashable, CaseIterable {
     case maxMessageBytes = "max.message.bytes"
     /// Decimal milliseconds a tombstone is kept under compaction; null is the default, one day.
     case deleteRetentionMs = "delete.retention.ms"
-}
-
-extension ConfigEntry: WireCodable {
-    static var minWireSize: Int { 4 }
-    var wireSize: Int { WireSize.string(key) + WireSize.nullableString(value) }
-
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ConfigEntry {
-        ConfigEntry(key: try buffer.readWireString(), value: try buffer.readNullableString())
-    }
-
-    func write(to buffer: inout ByteBuffer) {
-        buffer.writeWireString(key)
-        buffer.writeNullableString(value)
-    }
 }
 
 extension TopicConfig {
