@@ -1,0 +1,128 @@
+import CoreMetrics
+import Dispatch
+import Logging
+import SluiceCore
+import SluiceStorage
+import Synchronization
+
+/// Fetch with long polling.
+extension Broker {
+    /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
+    /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
+    package func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
+        fetch(spec, into: [Record].self, completion: completion)
+    }
+
+    /// `fetch(_:completion:)`, with each partition's records put into a `Records` sink as they are read (e.g. encoded
+    /// straight into a wire format).
+    ///
+    /// A fetch woken by a commit is read on the thread that committed, right after the commit: what it reads was
+    /// just written, so the read is short, and the answer saves a hop through the read queue.
+    package func fetch<Records: FetchRecordSink>(
+        _ spec: FetchSpec, into _: Records.Type,
+        completion reply: @escaping @Sendable ([FetchResult<Records>]) -> Void
+    ) {
+        let completion: @Sendable ([FetchResult<Records>]) -> Void = { results in
+            var records = 0, bytes = 0
+            for result in results {
+                records += result.recordCount
+                bytes += result.bytes
+            }
+            if records > 0 {
+                BrokerMetrics.fetchedRecords.increment(by: records)
+                BrokerMetrics.fetchedBytes.increment(by: bytes)
+            }
+            reply(results)
+        }
+        readQueue.async {
+            let results: [FetchResult<Records>] = self.read(spec)
+            let bytes = results.reduce(0) { $0 + $1.bytes }
+            let waitable = results.contains { $0.error == nil }
+            if bytes >= max(spec.minBytes, 1) || spec.maxWaitMs <= 0 || !waitable || self.isShuttingDown {
+                return completion(results)
+            }
+            let waiter = FetchWaiter { context in
+                switch context {
+                case .inline: completion(self.read(spec))
+                case .deferred: self.readQueue.async { completion(self.read(spec)) }
+                }
+            }
+            for (target, result) in zip(spec.targets, results) where result.error == nil {
+                guard let handle = try? self.handle(target.topic) else { continue }
+                // Wait past what was read (offsets may have gaps where compaction removed records).
+                handle.watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
+            }
+            waiter.setTimeout(after: spec.maxWaitMs, on: self.timerQueue)
+        }
+    }
+
+    package func fetch(_ spec: FetchSpec) async -> [FetchedPartition] {
+        await withCheckedContinuation { continuation in
+            fetch(spec) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Wire bytes a stored record takes besides its key, value and headers (offset, timestamp, lengths).
+    static let recordOverheadBytes = 32
+
+    /// Reads every target once, within the request's byte budget. Runs on the read queue (or, for a fetch a
+    /// commit woke, on the writer queue right after the commit).
+    private func read<Records: FetchRecordSink>(_ spec: FetchSpec) -> [FetchResult<Records>] {
+        var budget = spec.maxBytes
+        return spec.targets.map { target in
+            var fetched = FetchResult<Records>(
+                topic: target.topic, partition: target.partition, records: Records(expectedBytes: 0),
+                recordCount: 0, bytes: 0, nextOffset: nil)
+            do throws(SluiceError) {
+                let handle = try handle(target.topic)
+                guard let bounds = handle.watch.bounds(target.partition) else {
+                    throw SluiceError.unknownPartition(target.topic, target.partition, count: handle.watch.partitionCount)
+                }
+                fetched.logStartOffset = bounds.logStart
+                fetched.highWatermark = bounds.highWatermark
+                if target.offset < bounds.logStart || target.offset > bounds.highWatermark {
+                    throw SluiceError(
+                        .offsetOutOfRange,
+                        "offset \(target.offset) is out of range for \(target.topic)[\(target.partition)]: "
+                            + "it holds \(bounds.logStart) to \(bounds.highWatermark)")
+                }
+                // Nothing committed past the offset: answer from memory without touching SQLite.
+                guard target.offset < bounds.highWatermark, budget > 0 else {
+                    return fetched
+                }
+                let limit = max(1, min(target.maxBytes, budget))
+                // Every record costs framing on the wire besides its data: cap the count so that tiny records
+                // cannot make a response many times larger than asked for.
+                let maxRecords = max(1, limit / Self.recordOverheadBytes)
+                try handle.withReader { reader throws(SluiceError) in
+                    // At most what was committed past the offset (a fetch woken by a commit reads little).
+                    let pending = bounds.highWatermark - target.offset
+                    var records = Records(expectedBytes: pending >= Int64(limit) ? limit : min(limit, Int(pending) * 100))
+                    var count = 0, bytes = 0
+                    var last: Int64?
+                    // The reader's snapshot may already hold a commit whose completion has not yet raised the
+                    // published high watermark: return nothing past the watermark, or the consumer's next fetch
+                    // would start beyond what the broker admits to and be refused as out of range.
+                    let summary = try reader.read(partition: target.partition, from: target.offset,
+                                                  maxRecords: maxRecords, maxBytes: limit) { view in
+                        guard view.offset < bounds.highWatermark else { return }
+                        records.append(offset: view.offset, timestamp: view.timestamp, key: view.key,
+                                       value: view.value, headers: view.headers)
+                        count += 1
+                        bytes += view.sizeInBytes
+                        last = view.offset
+                    }
+                    fetched.records = records
+                    fetched.recordCount = count
+                    fetched.bytes = bytes
+                    fetched.nextOffset = last.map { $0 + 1 }
+                    fetched.logStartOffset = max(summary.logStartOffset, bounds.logStart)
+                    budget -= summary.bytes
+                }
+            } catch {
+                fetched.error = error
+            }
+            return fetched
+        }
+    }
+}
