@@ -13,11 +13,8 @@ extension Broker {
         let logger = self.logger
         let sweeper = self.sweeper
         return try await admin { store throws(SluiceError) in
-            let description = try store.createTopic(name, config: config, now: sweeper.clock())
-            let writer = try store.openWriter(name)
-            let handle = try TopicHandle(name: name, path: store.directory.topicPath(name), config: config,
-                                         writer: writer, retention: TopicRetention(topic: name, sweeper: sweeper),
-                                         logger: logger)
+            let description = try store.createTopic(name, config: config, now: self.wallClock())
+            let handle = try Self.openTopic(name, config: config, in: store, sweeper: sweeper, logger: logger)
             self.registry.withLock { $0.topics[name] = handle }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             return description
@@ -51,10 +48,9 @@ extension Broker {
             } catch {
                 // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.
                 // If the mark did land, the topic is no longer live and the next start finishes the deletion.
-                if let topic = try? store.topic(name), let writer = try? store.openWriter(name),
-                   let reopened = try? TopicHandle(
-                       name: name, path: store.directory.topicPath(name), config: topic.config, writer: writer,
-                       retention: TopicRetention(topic: name, sweeper: sweeper), logger: logger)
+                if let topic = try? store.topic(name),
+                   let reopened = try? Self.openTopic(name, config: topic.config, in: store, sweeper: sweeper,
+                                                      logger: logger)
                 {
                     self.registry.withLock { $0.topics[name] = reopened }
                 }

@@ -13,6 +13,8 @@ import Synchronization
 /// threads; admin methods are `async`.
 package final class Broker: Sendable {
     package let dataDirectory: String
+    /// Milliseconds since the Unix epoch: stamps records, topics and commits, and judges records' age.
+    let wallClock: @Sendable () -> Int64
     let logger: Logger
     let adminQueue = DispatchQueue(label: "sluice.admin")
     let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
@@ -46,6 +48,7 @@ package final class Broker: Sendable {
         classicGroups classicSettings: ClassicGroupSettings = ClassicGroupSettings()
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
+        self.wallClock = wallClock
         self.logger = logger
         let shared = self.registry
         let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock,
@@ -74,10 +77,8 @@ package final class Broker: Sendable {
         var opened = Registry()
         for topic in try store.topics() {
             do {
-                let writer = try store.openWriter(topic.name)
-                opened.topics[topic.name] = try TopicHandle(
-                    name: topic.name, path: store.directory.topicPath(topic.name), config: topic.config,
-                    writer: writer, retention: TopicRetention(topic: topic.name, sweeper: sweeper), logger: logger)
+                opened.topics[topic.name] = try Self.openTopic(
+                    topic.name, config: topic.config, in: store, sweeper: sweeper, logger: logger)
             } catch {
                 logger.error("cannot open topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
                 opened.broken[topic.name] = SluiceError(
@@ -91,6 +92,15 @@ package final class Broker: Sendable {
 
     // MARK: - Topic lookup
 
+    /// Opens a topic's writer and wraps it in a handle: the one place a `TopicHandle` is made.
+    static func openTopic(_ name: String, config: TopicConfig, in store: Store, sweeper: Sweeper, logger: Logger)
+        throws(SluiceError) -> TopicHandle
+    {
+        try TopicHandle(
+            name: name, path: store.directory.topicPath(name), config: config, writer: try store.openWriter(name),
+            retention: TopicRetention(topic: name, sweeper: sweeper), logger: logger)
+    }
+
     func handle(_ name: String) throws(SluiceError) -> TopicHandle {
         let (handle, broken) = registry.withLock { ($0.topics[name], $0.broken[name]) }
         if let handle { return handle }
@@ -100,16 +110,7 @@ package final class Broker: Sendable {
 
     /// Runs `body` with the store on the admin queue.
     func admin<T: Sendable>(_ body: @escaping @Sendable (Store) throws(SluiceError) -> T) async throws(SluiceError) -> T {
-        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
-            adminQueue.async {
-                do throws(SluiceError) {
-                    continuation.resume(returning: .success(try body(self.store.value)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await adminQueue.run { () throws(SluiceError) -> T in try body(self.store.value) }
     }
 
     // MARK: - Lifecycle
@@ -133,21 +134,10 @@ package final class Broker: Sendable {
     }
 
     func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SluiceError) -> T) async throws(SluiceError) -> T {
-        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
-            readQueue.async {
-                do throws(SluiceError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await readQueue.run(body)
     }
 
     func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            readQueue.async { continuation.resume(returning: body()) }
-        }
+        await readQueue.run(body)
     }
 }

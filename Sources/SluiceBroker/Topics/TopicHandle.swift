@@ -220,16 +220,7 @@ final class TopicHandle: Sendable {
 
     /// Runs `body` with the writer on the writer queue, after every produce queued before it.
     func withWriter<T: Sendable>(_ body: @escaping @Sendable (TopicWriter) throws(SluiceError) -> T) async throws(SluiceError) -> T {
-        let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
-            writerQueue.async {
-                do throws(SluiceError) {
-                    continuation.resume(returning: .success(try body(self.writer.value)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await writerQueue.run { () throws(SluiceError) -> T in try body(self.writer.value) }
     }
 
     // MARK: - Reading
@@ -270,13 +261,9 @@ final class TopicHandle: Sendable {
     func close(shuttingDown: Bool = false) async {
         stopping.store(shuttingDown, ordering: .releasing)
         closed.store(true, ordering: .releasing)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            writerQueue.async { continuation.resume() }
-        }
+        await writerQueue.run()
         // A background checkpoint under way finishes before the files may be closed or deleted.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            checkpointQueue.async { continuation.resume() }
-        }
+        await checkpointQueue.run()
         readers.withLock { $0.removeAll() }
         watch.wakeAll()
     }
