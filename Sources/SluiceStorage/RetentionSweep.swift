@@ -17,21 +17,25 @@ import SluiceCore
 package struct RetentionSweep: Sendable {
     /// How steps are sized and paced.
     package struct Settings: Sendable, Hashable {
-        /// Most records deleted or examined in one step.
+        /// Most records deleted, or examined by compaction, in one step. 10,000.
         package var maxRecordsPerStep: Int
-        /// Most pages given back in one step.
+        /// Most pages given back to the file system in one step. 2,048 (8 MiB of 4 KiB pages).
         package var maxPagesPerStep: Int
-        /// The time a step may take while the writer is idle.
+        /// How long one step may hold the writer while it is idle: an append arriving meanwhile waits about this
+        /// long at most. 500 µs.
         package var idleStepBudget: Duration
-        /// The time a step may take while appends keep the writer busy.
+        /// How long one step may hold the writer while appends keep it busy. 10 ms.
         package var busyStepBudget: Duration
-        /// While appends keep the writer busy, one step per this interval (shortened as the sweep drags on).
+        /// While appends keep the writer busy (one waiting, or one ended less than `idleGap` ago), one step per this
+        /// interval: few appends wait behind a step (one in several hundred under a saturating producer), and the
+        /// sweep still moves. A sweep that runs long gets steps more often (twice as often after five minutes, up
+        /// to eight times), so that retention keeps up with any load. 250 ms.
         package var busyStepInterval: Duration
-        /// The writer counts as idle once no append is waiting and none ended for this long.
+        /// The writer counts as idle once no append is waiting and none ended for this long. 1 ms.
         package var idleGap: Duration
         /// Free pages kept for appends to reuse rather than given back: this many bytes' worth, or an eighth of the
         /// pages in use if that is more. Keeps a partition that deletes as fast as it appends from moving pages back
-        /// and forth.
+        /// and forth. 4 MiB.
         package var freeSpaceReserveBytes: Int64
 
         package init(

@@ -7,7 +7,7 @@ import SluiceCore
 /// writer's thread: that commit (and every produce waiting behind it) waits while a few megabytes are copied and
 /// the database file is synced, which was most of the produce path's p99. So the writer does not checkpoint on its
 /// own below `inlineCheckpointFrames`: it counts the WAL's pages after each commit (SQLite's WAL hook), and once
-/// there are `backgroundCheckpointFrames` the broker runs `TopicWriter.checkpointInBackground(path:)`, on a
+/// there are `backgroundCheckpointFrames` `BackgroundCheckpoint` runs `checkpointInBackground(path:)`, on a
 /// connection and thread of its own. That copies what was committed when it began while the writer goes on
 /// appending; then the writer copies the few pages committed meanwhile (`checkpointResidue()`), and its next
 /// transaction starts the WAL again from the beginning. Should the WAL still reach `inlineCheckpointFrames` (nobody runs the background checkpoints, as in the

@@ -9,10 +9,10 @@ import Synchronization
 ///
 /// Appends a backlog of N expired records (8-byte key, BYTES-byte value) to partition 0, then measures one producer
 /// that appends a batch of B records and waits for its commit: for as long as a sweep of the backlog lasts, and
-/// P times with no sweep (the baseline: half before the sweep, half after). The sweep runs as the broker runs it (`TopicHandle+Sweep.swift`): the
-/// writer lives on one serial queue; each `RetentionSweep` step is one queue item, and between steps the sweep's
-/// own pacing decides whether to queue the next one at once (writer idle) or look again later (appends keep it
-/// busy). Prints CSV lines `phase,produces,p50_ms,p99_ms,max_ms,max_wal_bytes`, then the sweep's figures as
+/// P times with no sweep (the baseline: half before the sweep, half after). The sweep runs as the broker runs it,
+/// through `SweepHost.runSweep`: the writer lives on one serial queue; each `RetentionSweep` step is one queue item,
+/// and between steps the sweep's own pacing decides whether to queue the next one at once (writer idle) or look
+/// again later (appends keep it busy). Prints CSV lines `phase,produces,p50_ms,p99_ms,max_ms,max_wal_bytes`, then the sweep's figures as
 /// `# key value` lines.
 enum RetentionBench {
     static let topic = "bench"
@@ -30,6 +30,48 @@ enum RetentionBench {
         let finished = Atomic<Bool>(false)
         let failure = Mutex<String?>(nil)
         let stats = Mutex(SweepStats())
+    }
+
+    /// The bench's writer queue as the sweep runner sees it.
+    final class BenchSweepHost: SweepHost {
+        let writerQueue: DispatchQueue
+        private let writer: Confined<TopicWriter>
+        let sweepConfig: TopicConfig
+        private let shared: Shared
+        /// The sweep as it finished, once it has.
+        let finished = Mutex<RetentionSweep?>(nil)
+
+        init(queue: DispatchQueue, writer: Confined<TopicWriter>, config: TopicConfig, shared: Shared) {
+            self.writerQueue = queue
+            self.writer = writer
+            self.sweepConfig = config
+            self.shared = shared
+        }
+
+        var sweepWriter: TopicWriter { writer.value }
+        var isWriterIdle: Bool { shared.pending.load(ordering: .relaxed) == 0 }
+        var sweepCancelled: Bool { false }
+
+        func sweepStepped(_ step: RetentionSweep.Step?, outcome: RetentionSweep.Outcome, took: Duration) {
+            let took = RetentionBench.micros(took)
+            shared.stats.withLock {
+                $0.steps += 1
+                $0.longestStepMicros = max($0.longestStepMicros, took)
+                if case .truncate = step { $0.truncateSteps.append(took) }
+                if step == .reclaimSpace { $0.reclaimSteps.append(took) }
+            }
+        }
+
+        func sweepFinished(_ sweep: RetentionSweep, started: ContinuousClock.Instant) throws(SluiceError) {
+            finished.withLock { $0 = sweep }
+            shared.finished.store(true, ordering: .releasing)
+        }
+
+        func sweepFailed(_ attempt: RetentionSweep, error: SluiceError) -> Bool {
+            shared.stats.withLock { $0.error = "\(error)" }
+            shared.finished.store(true, ordering: .releasing)
+            return false
+        }
     }
 
     struct SweepStats {
@@ -145,42 +187,11 @@ enum RetentionBench {
         // the run weighs on both sides.
         let before = try produce { $0 < produces / 2 }
 
-        // The sweep, one step per queue turn, paced as the broker paces it.
-        let sweep = Confined(RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
-                                            settings: settings))
+        // The sweep, one step per queue turn, paced by the runner the broker uses.
+        let host = BenchSweepHost(queue: queue, writer: confined, config: config, shared: shared)
         let sweepStart = ContinuousClock.now
-        @Sendable func step() {
-            let stepStart = ContinuousClock.now
-            let kind = sweep.value.currentStep
-            do {
-                let idle = shared.pending.load(ordering: .relaxed) == 0
-                let outcome = try sweep.value.step(confined.value, config: config, writerIsIdle: idle)
-                let took = micros(stepStart.duration(to: .now))
-                shared.stats.withLock {
-                    $0.steps += 1
-                    $0.longestStepMicros = max($0.longestStepMicros, took)
-                    if case .truncate = kind { $0.truncateSteps.append(took) }
-                    if kind == .reclaimSpace { $0.reclaimSteps.append(took) }
-                }
-                if outcome == .finished {
-                    shared.finished.store(true, ordering: .releasing)
-                } else {
-                    pace()
-                }
-            } catch {
-                shared.stats.withLock { $0.error = "\(error)" }
-                shared.finished.store(true, ordering: .releasing)
-            }
-        }
-        @Sendable func pace() {
-            let idle = shared.pending.load(ordering: .relaxed) == 0
-            if let delay = sweep.value.delayBeforeNextStep(writerIsIdle: idle, lastAppend: confined.value.lastAppendEnded) {
-                queue.asyncAfter(deadline: .now() + .microseconds(micros(delay))) { pace() }
-            } else {
-                queue.async { step() }
-            }
-        }
-        queue.async { step() }
+        host.runSweep(RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
+                                     settings: settings))
         let during = try produce { _ in !shared.finished.load(ordering: .acquiring) }
         let sweepTime = sweepStart.duration(to: .now)
         let after = try produce { $0 < produces - produces / 2 }
@@ -190,8 +201,9 @@ enum RetentionBench {
 
         var final = shared.stats.withLock { $0 }
         if let error = final.error { throw SluiceError(.storageError, "sweep failed: \(error)") }
-        final.deleted = sweep.value.deletedRecords
-        final.reclaimedPages = sweep.value.reclaimedPages
+        guard let swept = host.finished.withLock({ $0 }) else { throw SluiceError(.storageError, "the sweep did not finish") }
+        final.deleted = swept.deletedRecords
+        final.reclaimedPages = swept.reclaimedPages
         let filesAfterSweep = store.diskSize(topic)
         // The space the sweep left because produces kept the writer busy goes at the next sweep of an idle writer.
         var idle = RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(), settings: settings)
@@ -208,7 +220,7 @@ enum RetentionBench {
         Output.line("# delete_step_ms p50 \(ms(percentile(final.truncateSteps, 50))) p99 \(ms(percentile(final.truncateSteps, 99)))")
         Output.line("# vacuum_step_ms p50 \(ms(percentile(final.reclaimSteps, 50))) p99 \(ms(percentile(final.reclaimSteps, 99)))")
         Output.line("# longest_step_ms \(String(format3: Double(final.longestStepMicros) / 1000))")
-        Output.line("# space_left_to_reclaim \(sweep.value.spaceLeftToReclaim)")
+        Output.line("# space_left_to_reclaim \(swept.spaceLeftToReclaim)")
         Output.line("# files_bytes_after_sweep \(filesAfterSweep)")
         Output.line("# idle_sweep_ms \(ms(micros(idleSweep))) reclaimed_pages \(idle.reclaimedPages)")
         Output.line("# files_bytes_after_idle_sweep \(store.diskSize(topic))")

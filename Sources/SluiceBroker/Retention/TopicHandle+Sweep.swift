@@ -10,46 +10,36 @@ import SluiceCore
 import SluiceStorage
 import Synchronization
 
-/// Retention and compaction for one topic, run on its writer queue one bounded step per turn, so that a produce
-/// queued behind a sweep waits for at most one step.
-extension TopicHandle {
+/// Retention and compaction for one topic, run on its writer queue one bounded step per turn (`SweepHost`), so
+/// that a produce queued behind a sweep waits for at most one step.
+extension TopicHandle: SweepHost {
     /// Starts a sweep (the sweeper calls this; one runs at a time per topic). Reports its end to `retention`.
     func sweep() {
         let sweep = RetentionSweep(policy: config.cleanupPolicy, partitions: watch.partitionCount,
                                    now: retention.clock(), settings: retention.settings.steps)
-        writerQueue.async {
-            self.roomMadeAt.withLock { $0 = nil }
-            self.sweepStep(sweep, started: .now)
-        }
+        writerQueue.async { self.roomMadeAt.withLock { $0 = nil } }
+        runSweep(sweep)
     }
 
-    /// Performs one step of `sweep`, then paces the next one behind produces.
-    private func sweepStep(_ sweep: RetentionSweep, started: ContinuousClock.Instant) {
-        if isClosed { return }
-        let attempt = sweep
-        var sweep = sweep
-        do throws(SluiceError) {
-            switch try sweep.step(writer.value, config: config, writerIsIdle: isWriterIdle) {
-            case .progressed:
-                break
-            case .logStartRaised(let partition, let offset):
-                watch.setLogStart(partition, offset)
-            case .finished:
-                try finishSweep(sweep, started: started)
-                // Space was given back: set the reserve aside again if a sweep used it.
-                retention.sweeper.reserve?.restore()
-                return
-            }
-        } catch {
-            if error.code == .diskFull, makeRoomToSweep(attempt) {
-                writerQueue.async { self.sweepStep(attempt, started: started) }
-                return
-            }
-            logger.error("sweep failed", metadata: ["topic": "\(name)", "error": "\(error)"])
-            retention.failed()
-            return
-        }
-        pace(sweep, started: started)
+    var sweepWriter: TopicWriter { writer.value }
+    var sweepConfig: TopicConfig { config }
+    var sweepCancelled: Bool { isClosed }
+
+    func sweepStepped(_ step: RetentionSweep.Step?, outcome: RetentionSweep.Outcome, took: Duration) {
+        if case .logStartRaised(let partition, let offset) = outcome { watch.setLogStart(partition, offset) }
+    }
+
+    func sweepFinished(_ sweep: RetentionSweep, started: ContinuousClock.Instant) throws(SluiceError) {
+        try finishSweep(sweep, started: started)
+        // Space was given back: set the reserve aside again if a sweep used it.
+        retention.sweeper.reserve?.restore()
+    }
+
+    func sweepFailed(_ attempt: RetentionSweep, error: SluiceError) -> Bool {
+        if error.code == .diskFull, makeRoomToSweep(attempt) { return true }
+        logger.error("sweep failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+        retention.failed()
+        return false
     }
 
     /// After a sweep step ran out of space, frees room for it to run again; false when there is none to free.
@@ -78,22 +68,6 @@ extension TopicHandle {
     private static func fileSize(_ path: String) -> Int64 {
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : 0
-    }
-
-    /// Queues the next step at once while the writer is idle; otherwise looks again a little later (on the
-    /// writer queue, behind the produces that keep it busy).
-    private func pace(_ sweep: RetentionSweep, started: ContinuousClock.Instant) {
-        if isClosed { return }
-        var sweep = sweep
-        let delay = sweep.delayBeforeNextStep(writerIsIdle: isWriterIdle, lastAppend: writer.value.lastAppendEnded)
-        let next = sweep
-        if let delay {
-            let (seconds, attoseconds) = delay.components
-            let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            writerQueue.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { self.pace(next, started: started) }
-        } else {
-            writerQueue.async { self.sweepStep(next, started: started) }
-        }
     }
 
     /// Works out when each partition is next due and tells the sweeper.

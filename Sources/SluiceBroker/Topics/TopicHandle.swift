@@ -18,9 +18,8 @@ final class TopicHandle: Sendable {
     let watch: PartitionWatch
     let writerQueue: DispatchQueue
     let writer: Owned<TopicWriter>
-    /// Where the WAL is checkpointed in the background, off the writer's path (see `TopicWriter+Checkpoint.swift`).
-    private let checkpointQueue: DispatchQueue
-    private let checkpoints = Mutex(CheckpointState())
+    /// Checkpoints the WAL in the background, off the writer's path.
+    private let checkpoint: BackgroundCheckpoint
     private let pending = Mutex(PendingState())
     private let readers = Mutex<[Owned<TopicReader>]>([])
     private let closed = Atomic<Bool>(false)
@@ -51,13 +50,6 @@ final class TopicHandle: Sendable {
         var drainScheduled = false
     }
 
-    struct CheckpointState {
-        /// A background checkpoint is copying the WAL.
-        var running = false
-        /// One has finished since the WAL last started again: the writer copies what was committed meanwhile.
-        var copied = false
-    }
-
     init(name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
          logger: Logger) throws(SluiceError)
     {
@@ -75,7 +67,9 @@ final class TopicHandle: Sendable {
         self.watch = PartitionWatch(bounds: bounds)
         self.writer = Owned(writer)
         self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
-        self.checkpointQueue = DispatchQueue(label: "sluice.checkpoint.\(name)")
+        self.checkpoint = BackgroundCheckpoint(path: path, queue: DispatchQueue(label: "sluice.checkpoint.\(name)")) { error in
+            logger.debug("background checkpoint failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+        }
     }
 
     var config: TopicConfig { settings.withLock { $0 } }
@@ -173,48 +167,10 @@ final class TopicHandle: Sendable {
             // queue between the commit and the consumer's answer.
             for waiter in woken { waiter.fire(.inline) }
             noteCommitted(batch, now: now)
-            checkpointIfDue()
+            checkpoint.afterCommit(writer.value)
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
-        }
-    }
-
-    /// On the writer queue, after a commit. Once the WAL holds `TopicWriter.backgroundCheckpointFrames` pages, a
-    /// checkpoint on another thread copies them into the database while the writer goes on; after it, the writer
-    /// copies the few pages committed meanwhile itself (`checkpointResidue`), so that its next transaction starts
-    /// the WAL again from the beginning. The writer's pause is that short copy instead of the whole checkpoint.
-    private func checkpointIfDue() {
-        let frames = writer.value.walFrames
-        enum Step { case none, background, residue }
-        let step = checkpoints.withLock { state -> Step in
-            if frames < TopicWriter.backgroundCheckpointFrames {
-                state.copied = false  // The WAL started again from its beginning.
-                return .none
-            }
-            if state.running { return .none }
-            if state.copied {
-                state.copied = false
-                return .residue
-            }
-            state.running = true
-            return .background
-        }
-        switch step {
-        case .none:
-            return
-        case .residue:
-            writer.value.checkpointResidue()
-        case .background:
-            checkpointQueue.async { [self] in
-                defer { checkpoints.withLock { $0.running = false; $0.copied = true } }
-                guard !isClosed else { return }
-                do {
-                    try TopicWriter.checkpointInBackground(path: path)
-                } catch {
-                    logger.debug("background checkpoint failed", metadata: ["topic": "\(name)", "error": "\(error)"])
-                }
-            }
         }
     }
 
@@ -263,7 +219,8 @@ final class TopicHandle: Sendable {
         closed.store(true, ordering: .releasing)
         await writerQueue.run()
         // A background checkpoint under way finishes before the files may be closed or deleted.
-        await checkpointQueue.run()
+        checkpoint.close()
+        await checkpoint.queue.run()
         readers.withLock { $0.removeAll() }
         watch.wakeAll()
     }
