@@ -13,10 +13,14 @@ let migrations: [Resource] = [
     "topic/topic_0003_producer_state.sql",
 ].map { .embedInCode("Migrations/\($0)") }
 
-let swiftSettings: [SwiftSetting] = [
+var swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+// CI (`.ci/run`) builds the project's own targets with warnings as errors; the dependencies are not affected.
+if Context.environment["SLUICE_WARNINGS_AS_ERRORS"] == "1" {
+    swiftSettings.append(.unsafeFlags(["-warnings-as-errors"]))
+}
 
 let package = Package(
     name: "sluice",
@@ -25,7 +29,6 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .executable(name: "sluice-mirror", targets: ["sluice-mirror"]),
         .library(name: "SluiceClient", targets: ["SluiceClient"]),
-        .library(name: "SluiceStorage", targets: ["SluiceStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -75,7 +78,6 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "SluiceCore",
-                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Migrations"],
             resources: migrations,
@@ -129,7 +131,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore",
-                "SluiceStorage",
+                "SluiceProtocol",
                 "SluiceBroker",
                 "SluiceServer",
                 "SluiceClient",
@@ -144,7 +146,7 @@ let package = Package(
         // Its own library and executable, so that only sluice-mirror links librdkafka: `sluice serve` stays lean.
         .target(
             name: "SluiceMirror",
-            dependencies: ["CRdKafka", "SluiceCore", "SluiceProtocol", "SluiceClient"],
+            dependencies: ["CRdKafka", "SluiceCore", "SluiceClient"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
