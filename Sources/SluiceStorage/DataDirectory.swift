@@ -48,11 +48,17 @@ package struct DataDirectory: Sendable {
         "\(topicsPath)/\(Self.fileStem(topic))\(Self.tombstoneSuffix)"
     }
 
-    /// Creates the directory and its `topics` folder when missing.
+    /// Creates the directory and its `topics` folder when missing, and keeps them the server's own: the folders
+    /// 0700 and every file in them 0600, tightened where an older version or a hand left them open to others. The
+    /// socket (`socket_mode`, ideally in a folder of its own) is the only way in for anyone else.
     package func create() throws(SluiceError) {
         for dir in [path, topicsPath] {
-            if mkdir(dir, 0o750) != 0 && errno != EEXIST {
+            if mkdir(dir, 0o700) != 0 && errno != EEXIST {
                 throw SluiceError(.storageError, "cannot create directory \(dir): \(FileSystem.errorText())")
+            }
+            try FileSystem.restrictToOwner(dir, mode: 0o700)
+            for name in FileSystem.contents(of: dir) {
+                try FileSystem.restrictToOwner("\(dir)/\(name)", mode: 0o600, regularFilesOnly: true)
             }
         }
     }
@@ -86,11 +92,25 @@ package enum FileSystem {
         }
     }
 
-    /// Creates an empty file (or leaves an existing one as it is). Needs an inode and a directory entry, no data.
+    /// Creates an empty file readable by its owner only (or leaves an existing one as it is). Needs an inode and a
+    /// directory entry, no data. SQLite gives a database's `-wal` and `-shm` files the database file's mode, so a
+    /// database created empty this way keeps all three 0600.
     package static func createEmpty(_ path: String) throws(SluiceError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw SluiceError(.storageError, "cannot create \(path): \(errorText())") }
         close(fd)
+    }
+
+    /// Clears the group and other permission bits of `path` (to at most `mode`) when any is set; a missing file, or
+    /// with `regularFilesOnly` anything but a regular file (the socket), is left alone.
+    package static func restrictToOwner(_ path: String, mode: mode_t, regularFilesOnly: Bool = false) throws(SluiceError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if regularFilesOnly && (info.st_mode & S_IFMT) != S_IFREG { return }
+        guard info.st_mode & 0o077 != 0 else { return }
+        if chmod(path, info.st_mode & mode & 0o777) != 0 {
+            throw SluiceError(.storageError, "cannot restrict the permissions of \(path): \(errorText())")
+        }
     }
 
     /// The names in a directory (without `.` and `..`); empty when it cannot be read.
@@ -127,7 +147,7 @@ package final class DirectoryLock: Sendable {
 
     /// Throws `.storageError` naming the directory when another process holds it.
     package init(path: String) throws(SluiceError) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw SluiceError(.storageError, "cannot open lock file \(path): \(FileSystem.errorText())")
         }

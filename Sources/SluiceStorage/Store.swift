@@ -20,6 +20,7 @@ package final class Store {
         directory = DataDirectory(path: path)
         try directory.create()
         lock = try DirectoryLock(path: directory.lockPath)
+        try FileSystem.createEmpty(directory.catalogPath)
         catalog = try Catalog(path: directory.catalogPath)
         try recover()
     }
@@ -62,6 +63,7 @@ package final class Store {
         }
         try catalog.insertTopic(name, config: config, now: now)
         do {
+            try FileSystem.createEmpty(path)
             _ = try TopicWriter(topic: name, path: path, durability: config.durability, create: true,
                                 partitionCount: config.partitions)
             FileSystem.syncDirectory(directory.topicsPath)

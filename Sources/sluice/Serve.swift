@@ -120,6 +120,8 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let dataDirectory = settings.dataDir ?? Location.defaultDataDirectory
         let socketPath = settings.socket ?? location.socketPath(dataDirectory: dataDirectory)
+        let descriptors = DescriptorLimit.raiseToHardLimit()
+        Logger(label: "sluice.server").debug("descriptor limit", metadata: ["open_files": "\(descriptors)"])
         let stoppedCleanly: Bool
         do {
             let broker = try Broker(dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"))

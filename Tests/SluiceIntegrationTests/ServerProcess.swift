@@ -23,7 +23,9 @@ final class ServerProcess: @unchecked Sendable {
             self.dataDirectory = "\(base)/sluice-test-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
         }
-        socketPath = "\(self.dataDirectory)/sluice.sock"
+        // Beside the data directory, not in it: the data directory is the server's own (0700), so a client running
+        // as another user (ServiceTests) reaches only a socket outside it.
+        socketPath = "\(self.dataDirectory).sock"
         stderrPath = "\(self.dataDirectory)/server.log"
     }
 
@@ -106,6 +108,7 @@ final class ServerProcess: @unchecked Sendable {
     func cleanUp() {
         kill()
         try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: socketPath)
     }
 
     /// User plus system CPU time the process has used, in clock ticks (from /proc/PID/stat).

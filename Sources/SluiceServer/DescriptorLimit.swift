@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The process's limit on open file descriptors.
+///
+/// Each topic holds a few descriptors (its database, WAL and shared memory, per connection) and each client one;
+/// the common soft limit of 1,024 runs out long before the hard limit does, so the server raises the soft limit to
+/// the hard one when it starts.
+package enum DescriptorLimit {
+    /// Raises the soft limit to the hard limit; returns the limit now in force (the old one if it could not be
+    /// raised).
+    @discardableResult
+    package static func raiseToHardLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        guard limit.rlim_cur < limit.rlim_max else { return UInt64(limit.rlim_cur) }
+        let old = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 { return UInt64(old) }
+        return UInt64(limit.rlim_cur)
+    }
+}
