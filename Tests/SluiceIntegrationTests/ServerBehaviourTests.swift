@@ -136,4 +136,23 @@ import Testing
         #expect(fetch.topics[0].partitions[0].records.map(\.offset) == [1, 2, 3])
         #expect(fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["b", "c", "d"])
     }
+
+    @Test func serverRaisesItsSoftDescriptorLimitAndNamesTheKafkaPortItBound() throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        let config = try ServiceTests.writeConfig(server, """
+            {"access": [{"users": ["*"], "operations": ["produce", "consume", "admin"]}]}
+            """)
+        try server.start(extraArguments: ["--config", config, "--kafka-listen", "127.0.0.1:0"])
+        let port = try #require(server.kafkaAddress.split(separator: ":").last.flatMap { Int($0) })
+        #expect(port > 0)
+        #expect(server.log.contains("any process that can reach 127.0.0.1:\(port) may"), "\(server.log)")
+        #expect(!server.log.contains("127.0.0.1:0 "), "the warning names the bound port, not 0")
+
+        let limits = try String(contentsOfFile: "/proc/\(try #require(server.process).processIdentifier)/limits",
+                                encoding: .utf8)
+        let openFiles = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        let fields = openFiles.split(separator: " ", omittingEmptySubsequences: true)
+        #expect(fields.count >= 5 && fields[3] == fields[4], "soft limit raised to the hard one: \(openFiles)")
+    }
 }

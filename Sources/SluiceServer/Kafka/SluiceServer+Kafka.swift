@@ -12,12 +12,6 @@ extension SluiceServer {
     /// The peer-identity access policy cannot apply here (TCP carries no peer credentials): anyone who can reach
     /// the port may use it, which is why it is off by default and meant for loopback.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
-        if configuration.access != nil {
-            logger.warning("""
-                the access policy does not cover the Kafka listener: any process that can reach \
-                \(settings.host):\(settings.port) may produce, consume and administer
-                """)
-        }
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
         let dispatcher = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
         let connections = self.connections
@@ -49,6 +43,12 @@ extension SluiceServer {
         advertised.set(host: settings.host, port: port)
         kafkaChannel.withLock { $0 = channel }
         logger.info("kafka listening", metadata: ["address": "\(settings.host):\(port)"])
+        if configuration.access != nil {
+            logger.warning("""
+                the access policy does not cover the Kafka listener: any process that can reach \
+                \(settings.host):\(port) may produce, consume and administer
+                """)
+        }
     }
 
     /// `HOST:PORT` the Kafka listener is bound to, once started; nil without one.
