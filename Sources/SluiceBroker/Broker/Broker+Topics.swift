@@ -13,7 +13,7 @@ extension Broker {
         let logger = self.logger
         let sweeper = self.sweeper
         return try await admin { store throws(SluiceError) in
-            let description = try store.createTopic(name, config: config, now: sweeper.clock())
+            let description = try store.createTopic(name, config: config, now: self.clocks.wall())
             let writer = try store.openWriter(name)
             let handle = try TopicHandle(name: name, path: store.directory.topicPath(name), config: config,
                                          writer: writer, retention: TopicRetention(topic: name, sweeper: sweeper),

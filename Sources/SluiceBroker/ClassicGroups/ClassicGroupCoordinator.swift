@@ -55,7 +55,7 @@ package final class ClassicGroupCoordinator: Sendable {
 
     package init(settings: ClassicGroupSettings = ClassicGroupSettings(),
                 logger: Logger = Logger(label: "sluice.classic-groups"),
-                clock: @escaping @Sendable () -> Int64 = monotonicMillis,
+                clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
                 isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
     {
         self.settings = settings

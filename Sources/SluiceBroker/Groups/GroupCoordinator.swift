@@ -4,19 +4,6 @@ import Logging
 import SluiceCore
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Milliseconds on a monotonic clock, for session deadlines.
-package func monotonicMillis() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
-
 /// What a member learns from a join or heartbeat.
 package struct GroupAssignment: Sendable, Hashable {
     package var memberID: String
@@ -70,7 +57,7 @@ final class GroupCoordinator: Sendable {
         var timer = CoordinatorTimer()
     }
 
-    init(logger: Logger, clock: @escaping @Sendable () -> Int64 = monotonicMillis,
+    init(logger: Logger, clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
          partitionCounts: @escaping @Sendable ([String]) -> [String: Int32])
     {
         self.logger = logger
