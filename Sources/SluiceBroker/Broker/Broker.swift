@@ -134,6 +134,7 @@ package final class Broker: Sendable {
             return Array(registry.topics.values)
         }
         sweeper.stop()
+        groups.stop()
         classicGroups.stop()
         for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
