@@ -22,8 +22,8 @@ package final class Broker: Sendable {
     let groups: GroupCoordinator
     /// Kafka's classic consumer groups (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), for the Kafka adapter.
     package let classicGroups: ClassicGroupCoordinator
-    /// Every time the broker reads: the wall clock for record and commit timestamps and retention, the monotonic
-    /// one for group deadlines.
+    /// Where the broker reads time: the wall clock for record, topic and commit timestamps and retention, the
+    /// monotonic one for group deadlines.
     let clocks: Clocks
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
