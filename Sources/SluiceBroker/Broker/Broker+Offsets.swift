@@ -82,7 +82,7 @@ extension Broker {
         let valid = checked.compactMap { $0.1 == nil ? $0.0 : nil }
         if !valid.isEmpty {
             try await admin { store throws(SluiceError) in
-                try store.catalog.commitOffsets(group: group, valid, now: self.wallClock())
+                try store.catalog.commitOffsets(group: group, valid, now: self.clocks.wall())
             }
         }
         return checked

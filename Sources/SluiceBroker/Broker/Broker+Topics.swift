@@ -13,7 +13,7 @@ extension Broker {
         let logger = self.logger
         let sweeper = self.sweeper
         return try await admin { store throws(SluiceError) in
-            let description = try store.createTopic(name, config: config, now: self.wallClock())
+            let description = try store.createTopic(name, config: config, now: self.clocks.wall())
             let handle = try Self.openTopic(name, config: config, in: store, sweeper: sweeper, logger: logger)
             self.registry.withLock { $0.topics[name] = handle }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])

@@ -13,8 +13,6 @@ import Synchronization
 /// threads; admin methods are `async`.
 package final class Broker: Sendable {
     package let dataDirectory: String
-    /// Milliseconds since the Unix epoch: stamps records, topics and commits, and judges records' age.
-    let wallClock: @Sendable () -> Int64
     let logger: Logger
     let adminQueue = DispatchQueue(label: "sluice.admin")
     let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
@@ -24,6 +22,9 @@ package final class Broker: Sendable {
     let groups: GroupCoordinator
     /// Kafka's classic consumer groups (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), for the Kafka adapter.
     package let classicGroups: ClassicGroupCoordinator
+    /// Where the broker reads time: the wall clock for record, topic and commit timestamps and retention, the
+    /// monotonic one for group deadlines.
+    let clocks: Clocks
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
     /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
@@ -39,26 +40,29 @@ package final class Broker: Sendable {
     /// Opens the data directory (creating it when missing) and every topic in it, and sweeps each once.
     ///
     /// A topic whose database cannot be opened is logged and answered with its error; the others are served.
-    /// `wallClock` (milliseconds since the Unix epoch) stamps records and judges their age; `sweeper` paces
-    /// retention and compaction. Tests inject both so that nothing waits for real time.
+    /// `wallClock` (milliseconds since the Unix epoch) stamps records and commits and judges records' age;
+    /// `monotonicClock` (milliseconds) times group sessions, joins and syncs; `sweeper` paces retention and
+    /// compaction. Tests inject them so that nothing waits for real time.
     package init(
         dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
-        wallClock: @escaping @Sendable () -> Int64 = currentTimeMillis,
+        wallClock: @escaping @Sendable () -> Int64 = Clocks.system.wall,
+        monotonicClock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
         sweeper sweeperSettings: SweeperSettings = SweeperSettings(),
         classicGroups classicSettings: ClassicGroupSettings = ClassicGroupSettings()
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
-        self.wallClock = wallClock
         self.logger = logger
+        let clocks = Clocks(wall: wallClock, monotonic: monotonicClock)
+        self.clocks = clocks
         let shared = self.registry
-        let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock,
+        let sweeper = Sweeper(settings: sweeperSettings, clock: clocks.wall,
                               reserve: DiskReserve(path: "\(dataDirectory)/reserve")) { topic in
             guard let handle = shared.withLock({ $0.topics[topic] }) else { return false }
             handle.sweep()
             return true
         }
         self.sweeper = sweeper
-        let groups = GroupCoordinator(logger: logger) { topics in
+        let groups = GroupCoordinator(logger: logger, clock: clocks.monotonic) { topics in
             shared.withLock { registry in
                 var counts: [String: Int32] = [:]
                 for topic in topics {
@@ -70,7 +74,7 @@ package final class Broker: Sendable {
         self.groups = groups
         // A group id belongs to one kind of group at a time: a Kafka join is refused while native members exist.
         self.classicGroups = ClassicGroupCoordinator(settings: classicSettings, logger: logger,
-                                                    isForeign: { groups.hasMembers($0) })
+                                                    clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         self.lastProducerID = Atomic(try store.catalog.lastProducerID())
@@ -128,6 +132,7 @@ package final class Broker: Sendable {
             return Array(registry.topics.values)
         }
         sweeper.stop()
+        groups.stop()
         classicGroups.stop()
         for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])

@@ -1,21 +1,20 @@
-import Dispatch
 import Logging
 import SluiceCore
-import Synchronization
 
 /// The Kafka classic consumer groups' soft state, behind the async API a Kafka protocol adapter calls.
 ///
-/// Decisions are `ClassicGroup`'s; this class holds the groups under one lock, parks held JoinGroup and SyncGroup
+/// Decisions are `ClassicGroup`'s; this class keeps the groups in a `CoordinatorShell` (one lock, and one one-shot
+/// timer for the earliest deadline of any group, none while nothing is timed), parks held JoinGroup and SyncGroup
 /// requests as continuations (no thread ever blocks) and resumes them, outside the lock, when the state machine
-/// says so. One one-shot timer is armed for the earliest deadline of any group, and none while nothing is timed.
+/// says so.
 /// A held request whose task is cancelled (its connection closed) is answered at once with an error and forgotten
 /// by its group; the member stays until it rejoins or its time runs out.
 package final class ClassicGroupCoordinator: Sendable {
-    private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "sluice.classic-groups")
+    private let shell: CoordinatorShell<State>
     private let logger: Logger
     let settings: ClassicGroupSettings
-    let clock: @Sendable () -> Int64
+    /// Monotonic milliseconds, for every deadline.
+    var clock: @Sendable () -> Int64 { shell.clock }
     /// Whether a group id is in use by the other kind of group (native groups with members).
     private let isForeign: @Sendable (String) -> Bool
 
@@ -28,16 +27,18 @@ package final class ClassicGroupCoordinator: Sendable {
         case sync(CheckedContinuation<ClassicSyncResult, Never>)
     }
 
-    private struct State {
+    private struct State: CoordinatorState {
+        typealias Effect = Resume
         var groups: [String: ClassicGroup] = [:]
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 1
-        var timer = CoordinatorTimer()
         var stopped = false
+
+        var nextDeadline: Int64? { groups.values.compactMap(\.nextDeadline).min() }
     }
 
     /// A held request's answer, resumed after the lock is released.
-    private struct Resume {
+    private struct Resume: CoordinatorEffect {
         var waiter: Waiter
         var action: ClassicGroupAction
 
@@ -53,15 +54,24 @@ package final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    package init(settings: ClassicGroupSettings = ClassicGroupSettings(),
-                logger: Logger = Logger(label: "sluice.classic-groups"),
-                clock: @escaping @Sendable () -> Int64 = monotonicMillis,
-                isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
+    package convenience init(settings: ClassicGroupSettings = ClassicGroupSettings(),
+                             logger: Logger = Logger(label: "sluice.classic-groups"),
+                             clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
+                             isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
+    {
+        self.init(settings: settings, logger: logger, clock: clock,
+                  scheduler: DispatchTimerScheduler(label: "sluice.classic-groups"), isForeign: isForeign)
+    }
+
+    /// The same, with the timers' scheduler injected (tests fire it by hand).
+    init(settings: ClassicGroupSettings, logger: Logger, clock: @escaping @Sendable () -> Int64,
+         scheduler: any TimerScheduler, isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
     {
         self.settings = settings
         self.logger = logger
-        self.clock = clock
+        self.shell = CoordinatorShell(State(), clock: clock, scheduler: scheduler)
         self.isForeign = isForeign
+        shell.onDeadline { [weak self] now in self?.expireDue(now: now) }
     }
 
     // MARK: - Requests
@@ -141,10 +151,9 @@ package final class ClassicGroupCoordinator: Sendable {
     /// Answers every held request COORDINATOR_NOT_AVAILABLE and every later one too, and forgets the groups
     /// (the broker is shutting down; committed offsets are in the catalog).
     package func stop() {
-        let resumes = state.withLock { state -> [Resume] in
+        shell.stop { state, resumes in
             state.stopped = true
             state.groups = [:]
-            var resumes: [Resume] = []
             for (id, waiter) in state.waiters {
                 switch waiter {
                 case .join, .sync:
@@ -154,25 +163,23 @@ package final class ClassicGroupCoordinator: Sendable {
                     break
                 }
             }
-            return resumes
         }
-        for resume in resumes { resume.run() }
     }
 
     // MARK: - Views
 
     /// Whether the coordinator holds the group (it has members, pending ids or a rebalance under way).
     package func holds(_ groupID: String) -> Bool {
-        state.withLock { $0.groups[groupID] != nil }
+        shell.read { $0.groups[groupID] != nil }
     }
 
     package func describe(_ groupID: String) -> ClassicGroupDescription? {
-        state.withLock { $0.groups[groupID]?.description }
+        shell.read { $0.groups[groupID]?.description }
     }
 
     /// Every group the coordinator holds, by id.
     package func liveGroups() -> [ClassicGroupListing] {
-        state.withLock { state in
+        shell.read { state in
             state.groups.values.sorted { $0.groupID < $1.groupID }.map {
                 ClassicGroupListing(groupID: $0.groupID, protocolType: $0.protocolType ?? "",
                                     state: $0.state.rawValue, members: $0.members.count)
@@ -183,7 +190,7 @@ package final class ClassicGroupCoordinator: Sendable {
     // MARK: - Internals
 
     private func reserve() -> UInt64 {
-        state.withLock { state in
+        shell.update { state, _ in
             let id = state.nextWaiter
             state.nextWaiter += 1
             state.waiters[id] = .reserved
@@ -195,14 +202,16 @@ package final class ClassicGroupCoordinator: Sendable {
     private func run(_ groupID: String, waiter id: UInt64, as waiter: Waiter, cancelled: ClassicGroupAction,
                      _ body: (inout ClassicGroup) -> [ClassicGroupAction])
     {
-        let (resumes, arm) = state.withLock { state -> ([Resume], Int64?) in
+        shell.update { state, resumes in
             if case .cancelled = state.waiters[id] {
                 state.waiters[id] = nil
-                return ([Resume(waiter: waiter, action: cancelled)], nil)
+                resumes.append(Resume(waiter: waiter, action: cancelled))
+                return
             }
             if state.stopped {
                 state.waiters[id] = nil
-                return ([Resume(waiter: waiter, action: Self.unavailable(id))], nil)
+                resumes.append(Resume(waiter: waiter, action: Self.unavailable(id)))
+                return
             }
             state.waiters[id] = waiter
             var group = state.groups[groupID] ?? ClassicGroup(groupID: groupID, settings: settings)
@@ -214,40 +223,34 @@ package final class ClassicGroupCoordinator: Sendable {
                 ])
             }
             state.groups[groupID] = group.isRemovable ? nil : group
-            return (Self.take(actions, from: &state), Self.nextTimer(&state))
+            resumes += Self.take(actions, from: &state)
         }
-        for resume in resumes { resume.run() }
-        if let arm { schedule(at: arm) }
     }
 
     /// Runs `body` on a group (nil when not held), drops the group once removable, resumes what it answered.
     private func mutate<T>(_ groupID: String, _ body: (inout ClassicGroup?) -> (T, [ClassicGroupAction])) -> T {
-        let (value, resumes, arm) = state.withLock { state -> (T, [Resume], Int64?) in
+        shell.update { state, resumes in
             var group = state.groups[groupID]
             let (value, actions) = body(&group)
             state.groups[groupID] = (group?.isRemovable ?? true) ? nil : group
-            return (value, Self.take(actions, from: &state), Self.nextTimer(&state))
+            resumes += Self.take(actions, from: &state)
+            return value
         }
-        for resume in resumes { resume.run() }
-        if let arm { schedule(at: arm) }
-        return value
     }
 
     private func cancel(_ id: UInt64, group groupID: String, answer: ClassicGroupAction) {
-        let resume = state.withLock { state -> Resume? in
+        shell.update { state, resumes in
             switch state.waiters[id] {
             case .reserved?:
                 state.waiters[id] = .cancelled
-                return nil
             case .join?, .sync?:
                 let waiter = state.waiters.removeValue(forKey: id)!
                 state.groups[groupID]?.cancel(waiter: id)
-                return Resume(waiter: waiter, action: answer)
+                resumes.append(Resume(waiter: waiter, action: answer))
             case .cancelled?, nil:
-                return nil
+                break
             }
         }
-        resume?.run()
     }
 
     /// COORDINATOR_NOT_AVAILABLE for a held request (`Resume` picks the join or sync form by the waiter's kind).
@@ -263,19 +266,9 @@ package final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    /// The deadline to arm the timer for, when it is earlier than the one armed (or none is).
-    private static func nextTimer(_ state: inout State) -> Int64? {
-        state.timer.next(among: state.groups.values.compactMap(\.nextDeadline))
-    }
-
-    private func schedule(at deadline: Int64) {
-        CoordinatorTimer.schedule(at: deadline, now: clock(), on: queue) { [self] in expireDue() }
-    }
-
-    private func expireDue() {
-        let now = clock()
-        let (resumes, arm) = state.withLock { state -> ([Resume], Int64?) in
-            state.timer.fired()
+    /// Runs every group's expiry that is due by `now`, in one pass under the lock.
+    private func expireDue(now: Int64) {
+        shell.update { state, resumes in
             var actions: [ClassicGroupAction] = []
             for (groupID, var group) in state.groups {
                 guard let due = group.nextDeadline, due <= now else { continue }
@@ -292,9 +285,7 @@ package final class ClassicGroupCoordinator: Sendable {
                 }
                 state.groups[groupID] = group.isRemovable ? nil : group
             }
-            return (Self.take(actions, from: &state), Self.nextTimer(&state))
+            resumes += Self.take(actions, from: &state)
         }
-        for resume in resumes { resume.run() }
-        if let arm { schedule(at: arm) }
     }
 }

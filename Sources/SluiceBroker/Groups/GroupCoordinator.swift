@@ -1,21 +1,6 @@
 import CoreMetrics
-import Dispatch
 import Logging
 import SluiceCore
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Milliseconds on a monotonic clock, for session deadlines.
-package func monotonicMillis() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
 
 /// What a member learns from a join or heartbeat.
 package struct GroupAssignment: Sendable, Hashable {
@@ -52,30 +37,34 @@ package struct GroupMembers: Sendable {
 /// The consumer groups' soft state: members, assignments and session deadlines. Committed offsets live in the
 /// catalog, not here, so a restart forgets members (they rejoin) but never offsets.
 ///
-/// Expiry needs no periodic timer: one one-shot timer is armed for the earliest member deadline, and none while no
-/// group has members.
+/// Expiry needs no periodic timer: the `CoordinatorShell` arms one one-shot timer for the earliest member
+/// deadline, and none while no group has members.
 final class GroupCoordinator: Sendable {
-    private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "sluice.groups")
+    private let shell: CoordinatorShell<State>
     private let partitionCounts: @Sendable ([String]) -> [String: Int32]
     private let logger: Logger
-    let clock: @Sendable () -> Int64
+    /// Monotonic milliseconds, for session deadlines.
+    var clock: @Sendable () -> Int64 { shell.clock }
 
     static let minSessionTimeoutMs: Int32 = 1_000
     static let maxSessionTimeoutMs: Int32 = 300_000
     static let defaultSessionTimeoutMs: Int32 = 10_000
 
-    struct State {
+    struct State: CoordinatorState {
+        typealias Effect = Never
         var groups: [String: ConsumerGroup] = [:]
-        var timer = CoordinatorTimer()
+
+        var nextDeadline: Int64? { groups.values.compactMap(\.nextDeadline).min() }
     }
 
-    init(logger: Logger, clock: @escaping @Sendable () -> Int64 = monotonicMillis,
+    init(logger: Logger, clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
+         scheduler: any TimerScheduler = DispatchTimerScheduler(label: "sluice.groups"),
          partitionCounts: @escaping @Sendable ([String]) -> [String: Int32])
     {
         self.logger = logger
-        self.clock = clock
+        self.shell = CoordinatorShell(State(), clock: clock, scheduler: scheduler)
         self.partitionCounts = partitionCounts
+        shell.onDeadline { [weak self] now in self?.expireDue(now: now) }
     }
 
     func join(group: String, memberID: String, clientID: String, topics: [String], sessionTimeoutMs: Int32)
@@ -111,7 +100,8 @@ final class GroupCoordinator: Sendable {
             try state.heartbeat(memberID: memberID, generation: generation, owned: Set(owned), now: now)
         }
         let assignment = try result.get()
-        let timeout = state.withLock { $0.groups[group]?.members[memberID]?.sessionTimeoutMs } ?? Int64(Self.defaultSessionTimeoutMs)
+        let timeout = shell.read { $0.groups[group]?.members[memberID]?.sessionTimeoutMs }
+            ?? Int64(Self.defaultSessionTimeoutMs)
         return Self.answer(assignment, timeout: timeout)
     }
 
@@ -125,7 +115,7 @@ final class GroupCoordinator: Sendable {
 
     /// Commit permission for each partition: `nil` where the member may commit.
     func checkCommit(group: String, memberID: String, generation: Int32, partitions: [TopicPartition]) -> [SluiceError?] {
-        state.withLock { state in
+        shell.read { state in
             guard let consumerGroup = state.groups[group] else {
                 if memberID.isEmpty && generation < 0 { return partitions.map { _ in nil } }
                 let error = SluiceError(.unknownMember, "member '\(memberID)' is not in group '\(group)'; join again")
@@ -138,11 +128,11 @@ final class GroupCoordinator: Sendable {
     }
 
     func hasMembers(_ group: String) -> Bool {
-        state.withLock { !($0.groups[group]?.isEmpty ?? true) }
+        shell.read { !($0.groups[group]?.isEmpty ?? true) }
     }
 
     func describe(_ group: String) -> GroupMembers? {
-        state.withLock { state in
+        shell.read { state in
             guard let consumerGroup = state.groups[group], !consumerGroup.isEmpty else { return nil }
             var members: [GroupMembers.Member] = []
             var settled = true
@@ -160,24 +150,29 @@ final class GroupCoordinator: Sendable {
 
     /// Groups with live members, by name.
     func liveGroups() -> [String: (members: Int, generation: Int32)] {
-        state.withLock { state in
+        shell.read { state in
             state.groups.filter { !$0.value.isEmpty }.mapValues { ($0.members.count, $0.generation) }
         }
     }
 
     /// Tells every group that topics changed their partition counts.
     func partitionsChanged() {
-        let groups = state.withLock { Array($0.groups.keys) }
+        let groups = shell.read { Array($0.groups.keys) }
         for group in groups {
             let counts = partitionCounts(topics(of: group))
             _ = mutate(group) { state throws(SluiceError) in state.partitionsChanged(counts) }
         }
     }
 
+    /// Cancels the expiry timer for good (the broker is shutting down).
+    func stop() {
+        shell.stop()
+    }
+
     // MARK: - Internals
 
     private func topics(of group: String) -> [String] {
-        state.withLock { Array(Set($0.groups[group]?.members.values.flatMap(\.topics) ?? [])) }
+        shell.read { Array(Set($0.groups[group]?.members.values.flatMap(\.topics) ?? [])) }
     }
 
     private static func answer(_ assignment: ConsumerGroup.Assignment, timeout: Int64) -> GroupAssignment {
@@ -186,9 +181,9 @@ final class GroupCoordinator: Sendable {
                         pending: assignment.pending)
     }
 
-    /// Runs `body` on the group's state (creating it), drops the group once empty, and re-arms the expiry timer.
+    /// Runs `body` on the group's state (creating it), drops the group once empty; the shell re-arms the timer.
     private func mutate<T>(_ group: String, _ body: (inout ConsumerGroup) throws(SluiceError) -> T) -> Result<T, SluiceError> {
-        let (result, arm): (Result<T, SluiceError>, Int64?) = state.withLock { state in
+        shell.update { state, _ in
             var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
             let generation = consumerGroup.generation
             defer { if consumerGroup.generation != generation { BrokerMetrics.rebalances.increment() } }
@@ -199,28 +194,17 @@ final class GroupCoordinator: Sendable {
                 result = .failure(error)
             }
             state.groups[group] = consumerGroup.isEmpty ? nil : consumerGroup
-            return (result, Self.nextTimer(&state))
+            return result
         }
-        if let arm { schedule(at: arm) }
-        return result
     }
 
-    /// The deadline to arm the timer for, when it is earlier than the one armed (or none is).
-    private static func nextTimer(_ state: inout State) -> Int64? {
-        state.timer.next(among: state.groups.values.compactMap(\.nextDeadline))
-    }
-
-    private func schedule(at deadline: Int64) {
-        CoordinatorTimer.schedule(at: deadline, now: clock(), on: queue) { [self] in expireDue() }
-    }
-
-    private func expireDue() {
-        let now = clock()
-        let groups = state.withLock { state -> [String] in
-            state.timer.fired()
-            return Array(state.groups.keys)
+    /// Removes the members whose session ran out by `now`, group by group, with the partition counts of each
+    /// group's topics (read outside the lock).
+    private func expireDue(now: Int64) {
+        let due = shell.read { state in
+            state.groups.filter { ($0.value.nextDeadline ?? .max) <= now }.keys.sorted()
         }
-        for group in groups {
+        for group in due {
             let counts = partitionCounts(topics(of: group))
             _ = mutate(group) { state throws(SluiceError) in
                 for member in state.expire(now: now, partitions: counts) {
@@ -228,7 +212,5 @@ final class GroupCoordinator: Sendable {
                 }
             }
         }
-        let arm = state.withLock { Self.nextTimer(&$0) }
-        if let arm { schedule(at: arm) }
     }
 }
