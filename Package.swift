@@ -174,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceBrokerTests",
-            dependencies: ["SluiceBroker", "SluiceCore"],
+            dependencies: ["SluiceBroker", "SluiceCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
