@@ -3,6 +3,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import SluiceBroker
+import SluiceCommandLine
 import SluiceCore
 import SluiceServer
 
