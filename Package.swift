@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
         .executable(name: "sluice-mirror", targets: ["sluice-mirror"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
         .library(name: "SluiceClient", targets: ["SluiceClient"]),
     ],
     dependencies: [
@@ -127,19 +128,50 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the command-line executables share: the socket's location, output, JSON text, signals.
+        .target(
+            name: "SluiceCommandLine",
+            dependencies: [
+                "SluiceCore",
+                "SluiceClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceCore",
-                "SluiceProtocol",
                 "SluiceBroker",
                 "SluiceServer",
                 "SluiceClient",
+                "SluiceCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The bench, with its own executable (`sluice bench` runs it), so that only sluice-bench links the HDR
+        // histogram.
+        .target(
+            name: "SluiceBench",
+            dependencies: [
+                "SluiceCore",
+                "SluiceProtocol",
+                "SluiceClient",
+                "SluiceCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: [
+                "SluiceBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

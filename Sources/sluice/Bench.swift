@@ -1,20 +1,19 @@
 import ArgumentParser
 
-/// `sluice bench`: throughput and latency of a running server, measured from a client process.
-struct Bench: AsyncParsableCommand {
+/// `sluice bench ...`: runs `sluice-bench` from the directory of the running `sluice`, as `sluice mirror` runs
+/// `sluice-mirror`. The bench's flags, help and report are `sluice-bench`'s own (`Sources/SluiceBench`); it links
+/// the HDR histogram, which `sluice serve` has no use for.
+struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput and latency of a running server.",
-        discussion: """
-            The bench is a client: start the server separately ('sluice serve') and point the bench at its socket \
-            with --socket (or $SLUICE_SOCKET). Unless --topic names an existing topic, each run creates a topic \
-            'bench-XXXXXXXX' with --partitions and --durability and deletes it afterwards (--keep keeps it).
+        discussion: "Runs sluice-bench, installed next to sluice, with every argument: see `sluice bench --help`.")
 
-            The report gives messages, seconds, messages/s, MB/s (payload bytes, 10^6 per MB) and latency \
-            percentiles in microseconds from an HDR histogram; --json prints it as one JSON object with at least \
-            messages, seconds, messages_per_second, mb_per_second and latency_us {p50, p90, p99, p999, max}. With \
-            --server-pid it also gives the server's CPU time next to the client's, to show which side is the \
-            bottleneck. On a terminal a progress line shows the rate so far. Ctrl-C stops early and reports what \
-            was done.
-            """,
-        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self])
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for sluice-bench: produce, consume or end-to-end.")
+    var arguments: [String] = []
+
+    func run() throws {
+        try SiblingExecutable.exec(
+            "sluice-bench", arguments: arguments, command: "sluice bench",
+            install: "install sluice-bench next to sluice (it is built with `swift build --product sluice-bench`)")
+    }
 }

@@ -4,10 +4,9 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
-import Dispatch
 import SluiceClient
+import SluiceCommandLine
 import SluiceCore
-import Synchronization
 
 struct Consume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -266,29 +265,4 @@ struct Consume: AsyncParsableCommand {
         }
         for (tp, offset) in first { try await consumer.seek(tp, to: .offset(offset)) }
     }
-}
-
-/// Set by SIGINT or SIGTERM: the consume loop then stops, commits and exits 0.
-struct StopSignal {
-    private final class Flag: Sendable {
-        let value = Atomic<Bool>(false)
-    }
-
-    private let flag: Flag
-    /// Kept so that the handlers stay installed.
-    private let sources: [any DispatchSourceSignal]
-
-    init() {
-        let flag = Flag()
-        self.flag = flag
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { flag.value.store(true, ordering: .releasing) }
-            source.resume()
-            return source
-        }
-    }
-
-    var isSet: Bool { flag.value.load(ordering: .acquiring) }
 }

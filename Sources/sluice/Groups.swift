@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceClient
+import SluiceCommandLine
 import SluiceCore
 
 struct Groups: AsyncParsableCommand {

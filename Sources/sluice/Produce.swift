@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import SluiceClient
+import SluiceCommandLine
 import SluiceCore
 import Synchronization
 
@@ -11,10 +12,6 @@ struct Produce: AsyncParsableCommand {
             The trailing newline is stripped; an empty line is an empty message. Exits 0 once every message is \
             acknowledged; on an error, exits 1 saying how many were.
             """)
-
-    enum Acks: String, ExpressibleByArgument, CaseIterable {
-        case none, commit
-    }
 
     @OptionGroup var location: Location
 
@@ -37,7 +34,7 @@ struct Produce: AsyncParsableCommand {
     var headers: [String] = []
 
     @Option(help: ArgumentHelp("commit: wait until stored; none: don't wait for the server.", valueName: "acks"))
-    var acks: Acks = .commit
+    var acks: AcksOption = .commit
 
     @Option(help: ArgumentHelp("How long a message may wait to join a batch.", valueName: "ms"))
     var lingerMs: Int = 5

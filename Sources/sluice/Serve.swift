@@ -3,6 +3,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import SluiceBroker
+import SluiceCommandLine
 import SluiceCore
 import SluiceServer
 
@@ -85,27 +86,27 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// The file's settings with the flags laid over them.
-    func settings() throws(SluiceError) -> ServeSettings {
-        var settings = try config.map { path throws(SluiceError) in try ServeSettings.load(path: path) } ?? ServeSettings()
-        if let dataDir { settings.dataDir = dataDir }
-        if let socket = location.socket { settings.socket = socket }
-        if let socketMode { settings.socketMode = UInt32(socketMode, radix: 8) }
-        if let logLevel { settings.logLevel = Logger.Level(rawValue: logLevel) }
-        if let maxInFlight { settings.maxInFlight = maxInFlight }
-        if let maxFrameBytes { settings.maxFrameBytes = maxFrameBytes }
-        if let shutdownTimeout { settings.shutdownTimeoutSeconds = shutdownTimeout }
-        if let metricsListen { settings.metricsListen = metricsListen }
-        if let kafkaListen { settings.kafkaListen = kafkaListen }
-        if let kafkaAutoCreateTopics { settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics }
-        if let kafkaDefaultPartitions { settings.kafkaDefaultPartitions = kafkaDefaultPartitions }
+    /// The settings the flags give, to be laid over the file's (`validate()` has checked them).
+    var flagSettings: ServeSettings {
+        var settings = ServeSettings()
+        settings.dataDir = dataDir
+        settings.socket = location.socket
+        settings.socketMode = socketMode.flatMap { UInt32($0, radix: 8) }
+        settings.logLevel = logLevel.flatMap { Logger.Level(rawValue: $0) }
+        settings.maxInFlight = maxInFlight
+        settings.maxFrameBytes = maxFrameBytes
+        settings.shutdownTimeoutSeconds = shutdownTimeout
+        settings.metricsListen = metricsListen
+        settings.kafkaListen = kafkaListen
+        settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics
+        settings.kafkaDefaultPartitions = kafkaDefaultPartitions
         return settings
     }
 
     func run() async throws {
         let settings: ServeSettings
         do {
-            settings = try self.settings()
+            settings = try ServeSettings.resolve(file: config, flags: flagSettings)
         } catch {
             Output.error("sluice serve: \(error.message)")
             throw ExitCode(Self.exitConfig)
@@ -126,7 +127,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let broker = try Broker(dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"))
             let server = SluiceServer(
-                configuration: try Self.serverConfiguration(settings, socketPath: socketPath, metrics: registry),
+                configuration: try settings.serverConfiguration(socketPath: socketPath, metrics: registry),
                 broker: broker, logger: Logger(label: "sluice.server"))
             server.handleTerminationSignals()
             do {
@@ -146,37 +147,5 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if !stoppedCleanly { throw ExitCode(Self.exitShutdownTimedOut) }
-    }
-
-    static func serverConfiguration(_ settings: ServeSettings, socketPath: String,
-                                    metrics: PrometheusCollectorRegistry) throws(SluiceError) -> ServerConfiguration
-    {
-        var configuration = ServerConfiguration(socketPath: socketPath)
-        if let mode = settings.socketMode { configuration.socketMode = mode }
-        configuration.socketOwner = settings.socketOwner
-        configuration.socketGroup = settings.socketGroup
-        if let durability = settings.defaultDurability { configuration.defaultDurability = durability }
-        if let value = settings.maxConnections { configuration.maxConnections = value }
-        if let value = settings.maxInFlight { configuration.maxInFlightPerConnection = value }
-        if let value = settings.maxFrameBytes { configuration.maxFrameBytes = value }
-        if let value = settings.maxResponseBytes { configuration.maxResponseBytes = value }
-        if let seconds = settings.shutdownTimeoutSeconds {
-            configuration.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
-        }
-        configuration.access = settings.access
-        configuration.metrics = metrics
-        configuration.metricsListen = try settings.metricsListen.map { text throws(SluiceError) in
-            try HostPort.parse(text, setting: "metrics_listen")
-        }
-        if let listen = settings.kafkaListen {
-            let address = try HostPort.parse(listen, setting: "kafka_listen")
-            var kafka = KafkaListenerSettings(host: address.host, port: address.port)
-            kafka.autoCreateTopics = settings.kafkaAutoCreateTopics ?? false
-            if let partitions = settings.kafkaDefaultPartitions { kafka.defaultPartitions = partitions }
-            if let value = settings.maxFrameBytes { kafka.maxFrameBytes = max(value, kafka.maxFrameBytes) }
-            if let value = settings.maxInFlight { kafka.maxQueuedPerConnection = value }
-            configuration.kafka = kafka
-        }
-        return configuration
     }
 }

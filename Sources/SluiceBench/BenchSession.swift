@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import SluiceClient
+import SluiceCommandLine
 import SluiceCore
 import SluiceProtocol
 import Synchronization

@@ -1,5 +1,5 @@
 /// A JSON value whose objects keep their keys in the order given, so that output is stable.
-enum JSON {
+package enum JSON {
     case null
     case bool(Bool)
     case int(Int64)
@@ -8,7 +8,7 @@ enum JSON {
     case object([(String, JSON)])
 
     /// Compact JSON text on one line.
-    var text: String {
+    package var text: String {
         var out = ""
         write(to: &out)
         return out

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCommandLine
 import SluiceCore
 
 /// What every bench mode takes: where the server is, how much to send, which topic, how to report.
@@ -71,7 +72,7 @@ struct BenchProducerOptions: ParsableArguments {
     var lingerMs: Int?
 
     @Option(help: ArgumentHelp("commit: wait until stored; none: don't wait for the server.", valueName: "acks"))
-    var acks: Produce.Acks = .commit
+    var acks: AcksOption = .commit
 
     @Option(help: ArgumentHelp(
         "Send requests directly, this many in flight per producer, instead of through the batching producer; "

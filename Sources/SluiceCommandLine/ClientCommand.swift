@@ -4,7 +4,7 @@ import SluiceCore
 
 /// Runs the body of a command that talks to a server. A `SluiceError` (unknown topic, no server at the socket, ...)
 /// is reported on stderr as `sluice COMMAND: MESSAGE` and ends the command with exit code 1.
-func reportingErrors(_ command: String, _ body: () async throws(SluiceError) -> Void) async throws {
+package func reportingErrors(_ command: String, _ body: () async throws(SluiceError) -> Void) async throws {
     do {
         try await body()
     } catch {
@@ -14,7 +14,7 @@ func reportingErrors(_ command: String, _ body: () async throws(SluiceError) -> 
 }
 
 /// Connects a `SluiceClient` to the server at `location`, runs `body` with it and closes it.
-func withClient<T>(_ location: Location, _ body: (SluiceClient) async throws(SluiceError) -> T)
+package func withClient<T>(_ location: Location, _ body: (SluiceClient) async throws(SluiceError) -> T)
     async throws(SluiceError) -> T
 {
     let client = try await SluiceClient.connect(socketPath: location.socketPath())

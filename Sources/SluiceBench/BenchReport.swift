@@ -1,4 +1,5 @@
 import Histogram
+import SluiceCommandLine
 
 /// The outcome of a bench run, as text for people or as one JSON object for scripts.
 ///

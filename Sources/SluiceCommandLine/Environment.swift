@@ -4,23 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-enum Environment {
-    static func value(_ name: String) -> String? {
+/// The process environment.
+package enum Environment {
+    package static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
 }
 
 /// Writes to stdout or stderr and flushes at once, so a reader of a pipe sees each line as it is written.
-enum Output {
-    static func line(_ text: String) {
+package enum Output {
+    package static func line(_ text: String) {
         write(text + "\n", to: 1)
     }
 
-    static func error(_ text: String) {
+    package static func error(_ text: String) {
         write(text + "\n", to: 2)
     }
 
-    static func write(_ text: String, to fd: Int32) {
+    package static func write(_ text: String, to fd: Int32) {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {

@@ -1,5 +1,6 @@
 import Dispatch
 import SluiceClient
+import SluiceCommandLine
 import SluiceCore
 import SluiceProtocol
 import Synchronization

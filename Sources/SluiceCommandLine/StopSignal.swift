@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// Set by SIGINT or SIGTERM, which it catches from then on: a command that sees it stops cleanly (`consume` commits
+/// and exits 0, a bench run reports what was done).
+package struct StopSignal {
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    private let flag: Flag
+    /// Kept so that the handlers stay installed.
+    private let sources: [any DispatchSourceSignal]
+
+    package init() {
+        let flag = Flag()
+        self.flag = flag
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { flag.value.store(true, ordering: .releasing) }
+            source.resume()
+            return source
+        }
+    }
+
+    package var isSet: Bool { flag.value.load(ordering: .acquiring) }
+}

@@ -1,0 +1,72 @@
+import Prometheus
+import SluiceCore
+
+/// From `sluice serve`'s settings to the server's configuration: the file read, the flags laid over it, and the
+/// values the server runs with.
+extension ServeSettings {
+    /// The settings to serve with: the configuration file at `path` (none when nil) with every setting `flags`
+    /// gives laid over it. Throws `.invalidArgument` naming the file and the problem (see `load(path:)`).
+    package static func resolve(file path: String?, flags: ServeSettings) throws(SluiceError) -> ServeSettings {
+        let file = try path.map { path throws(SluiceError) in try load(path: path) } ?? ServeSettings()
+        return file.overlaid(by: flags)
+    }
+
+    /// These settings with each one that `overrides` gives in place of this one's: a flag wins over the file.
+    package func overlaid(by overrides: ServeSettings) -> ServeSettings {
+        var merged = self
+        if let value = overrides.dataDir { merged.dataDir = value }
+        if let value = overrides.socket { merged.socket = value }
+        if let value = overrides.socketMode { merged.socketMode = value }
+        if let value = overrides.socketOwner { merged.socketOwner = value }
+        if let value = overrides.socketGroup { merged.socketGroup = value }
+        if let value = overrides.defaultDurability { merged.defaultDurability = value }
+        if let value = overrides.maxConnections { merged.maxConnections = value }
+        if let value = overrides.maxInFlight { merged.maxInFlight = value }
+        if let value = overrides.maxFrameBytes { merged.maxFrameBytes = value }
+        if let value = overrides.maxResponseBytes { merged.maxResponseBytes = value }
+        if let value = overrides.shutdownTimeoutSeconds { merged.shutdownTimeoutSeconds = value }
+        if let value = overrides.logLevel { merged.logLevel = value }
+        if let value = overrides.metricsListen { merged.metricsListen = value }
+        if let value = overrides.kafkaListen { merged.kafkaListen = value }
+        if let value = overrides.kafkaAutoCreateTopics { merged.kafkaAutoCreateTopics = value }
+        if let value = overrides.kafkaDefaultPartitions { merged.kafkaDefaultPartitions = value }
+        if let value = overrides.access { merged.access = value }
+        return merged
+    }
+
+    /// The server's configuration for these settings, serving on `socketPath` and exporting `metrics` (none when
+    /// nil); a setting left unset keeps `ServerConfiguration`'s (and `KafkaListenerSettings`') default. The Kafka
+    /// listener takes the larger of its own frame limit and `maxFrameBytes`, and `maxInFlight` as its queue per
+    /// connection. Throws `.invalidArgument` for a listen address that is not `host:port`.
+    package func serverConfiguration(
+        socketPath: String, metrics: PrometheusCollectorRegistry?
+    ) throws(SluiceError) -> ServerConfiguration {
+        var configuration = ServerConfiguration(socketPath: socketPath)
+        if let mode = socketMode { configuration.socketMode = mode }
+        configuration.socketOwner = socketOwner
+        configuration.socketGroup = socketGroup
+        if let durability = defaultDurability { configuration.defaultDurability = durability }
+        if let value = maxConnections { configuration.maxConnections = value }
+        if let value = maxInFlight { configuration.maxInFlightPerConnection = value }
+        if let value = maxFrameBytes { configuration.maxFrameBytes = value }
+        if let value = maxResponseBytes { configuration.maxResponseBytes = value }
+        if let seconds = shutdownTimeoutSeconds {
+            configuration.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        configuration.access = access
+        configuration.metrics = metrics
+        configuration.metricsListen = try metricsListen.map { text throws(SluiceError) in
+            try HostPort.parse(text, setting: "metrics_listen")
+        }
+        if let kafkaListen {
+            let address = try HostPort.parse(kafkaListen, setting: "kafka_listen")
+            var kafka = KafkaListenerSettings(host: address.host, port: address.port)
+            kafka.autoCreateTopics = kafkaAutoCreateTopics ?? false
+            if let partitions = kafkaDefaultPartitions { kafka.defaultPartitions = partitions }
+            if let value = maxFrameBytes { kafka.maxFrameBytes = max(value, kafka.maxFrameBytes) }
+            if let value = maxInFlight { kafka.maxQueuedPerConnection = value }
+            configuration.kafka = kafka
+        }
+        return configuration
+    }
+}
