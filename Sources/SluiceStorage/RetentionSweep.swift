@@ -195,7 +195,15 @@ package struct RetentionSweep: Sendable {
                 break
             }
             let pages = pageCost.units(for: budget, initial: 32, maximum: settings.maxPagesPerStep)
-            let freed = try writer.reclaimSpace(maxPages: Int(min(Int64(pages), usage.freePages - reserve)))
+            let freed: Int64
+            do throws(SluiceError) {
+                freed = try writer.reclaimSpace(maxPages: Int(min(Int64(pages), usage.freePages - reserve)))
+            } catch where error.code == .diskFull {
+                // Moving pages writes them to the WAL, which a full disk cannot grow. The deletions stand (appends
+                // reuse their pages); the checkpoint below empties the WAL, and a later sweep gives the space back.
+                spaceLeftToReclaim = true
+                break
+            }
             reclaimedPages += freed
             pageCost.add(units: Int(freed), took: started.duration(to: .now))
             more = freed > 0 && usage.freePages - freed > reserve
