@@ -5,7 +5,8 @@ import SluiceProtocol
 public enum RebalanceEvent: Sendable, Hashable {
     /// These partitions were given to this consumer; it reads them from the group's committed offsets.
     case assigned([TopicPartition])
-    /// These partitions were taken away; their positions were committed first.
+    /// These partitions were taken away; their positions were committed first, unless the server had removed this
+    /// member from the group (then others may own them already, and nothing was committed for them).
     case revoked([TopicPartition])
 }
 
@@ -25,6 +26,8 @@ struct Membership {
     /// it receives one, which is no earlier: so once this is older than the session timeout, the member must assume
     /// it was removed and its partitions given to others, and it fences itself no later than the server expires it.
     var lastHeard: ContinuousClock.Instant
+    /// A join is on its way (after `unknown_member` or `stale_generation`): no second one is sent meanwhile.
+    var rejoining = false
 }
 
 /// Consumer-group membership: the server assigns partitions; this side joins, heartbeats, and applies each new
@@ -79,17 +82,29 @@ extension Consumer {
         return membership != nil
     }
 
-    /// Joins again: with the same id after `.staleGeneration`, as a new member after `.unknownMember`.
-    private func rejoin(after error: SluiceError) async {
-        guard let member = membership else { return }
+    /// Joins again: with the same id after `.staleGeneration`; after `.unknownMember` (the server removed or forgot
+    /// this member, so others may own its partitions already) it first drops every partition, committing nothing,
+    /// and joins as a new member. Only one rejoin runs at a time.
+    func rejoin(after error: SluiceError) async {
+        guard let member = membership, !member.rejoining else { return }
         switch error.code {
         case .staleGeneration, .unknownMember, .rebalanceInProgress:
-            let memberID = error.code == .unknownMember ? "" : member.memberID
+            let memberID: String
+            if error.code == .unknownMember {
+                losePartitions()
+                memberID = ""
+            } else {
+                memberID = member.memberID
+            }
+            membership?.rejoining = true
+            defer { membership?.rejoining = false }
             let sent = ContinuousClock.now
             do throws(SluiceError) {
                 let answer = try await connection.joinGroup(JoinGroupRequest(
                     group: member.group, memberID: memberID, clientID: configuration.clientID,
                     sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
+                guard membership != nil else { return }
+                if answer.memberID != member.memberID { losePartitions() }
                 membership?.memberID = answer.memberID
                 membership?.latest = answer
                 membership?.lastHeard = sent
@@ -102,6 +117,18 @@ extension Consumer {
         }
     }
 
+    /// Drops every partition at once without committing: the member is no longer in the group, so its commits
+    /// would be refused and its partitions may be another member's already.
+    func losePartitions() {
+        // What the server granted before no longer holds either: the next `poll` must not take it back.
+        membership?.latest.granted = []
+        membership?.latest.pending = []
+        let owned = assignment
+        guard !owned.isEmpty else { return }
+        assign([])
+        membership?.onRebalance?(.revoked(owned.sorted()))
+    }
+
     /// Rejoins with the same member id to learn the group's generation (the next poll applies the assignment that
     /// comes with it). False if that failed.
     func refreshGeneration() async -> Bool {
@@ -112,6 +139,7 @@ extension Consumer {
                 group: member.group, memberID: member.memberID, clientID: configuration.clientID,
                 sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
             // A member the server had removed comes back under a new id, without its old partitions.
+            if answer.memberID != member.memberID { losePartitions() }
             membership?.memberID = answer.memberID
             membership?.latest = answer
             membership?.generation = answer.generation

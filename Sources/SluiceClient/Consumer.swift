@@ -238,6 +238,11 @@ public actor Consumer {
             try await client.commitOffsets(
                 group: group, memberID: membership?.memberID ?? "", generation: membership?.generation, entries)
         } catch {
+            // The server no longer holds this member: drop its partitions, committing nothing, and join anew.
+            if error.code == .unknownMember, membership != nil {
+                await rejoin(after: error)
+                throw error
+            }
             // A rebalance moved the group to a new generation since this member last heard: the member still owns
             // its partitions until it lets them go, so learn the generation and commit again, once.
             guard error.code == .staleGeneration, membership != nil, await refreshGeneration() else { throw error }

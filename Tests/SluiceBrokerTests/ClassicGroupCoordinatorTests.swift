@@ -122,6 +122,17 @@ import Testing
         }
         #expect(!coordinator.holds("g"))
         #expect(coordinator.heartbeat(groupID: "g", generation: 1, memberID: member.memberID) == .unknownMemberID)
+        // A new member under the same client id starts the group again at generation 1, under another id: the
+        // expired one stays fenced (KIP-394 ids), for heartbeats and commits alike.
+        let next = await Self.joinWithHandshake(coordinator, group: "g", client: "one", session: 10_000)
+        #expect(next.generation == 1 && next.memberID != member.memberID)
+        #expect(coordinator.heartbeat(groupID: "g", generation: 1, memberID: member.memberID) == .unknownMemberID)
+        if case .failure(let error)? = coordinator.permission(groupID: "g", generation: 1, memberID: member.memberID) {
+            #expect(error == .unknownMemberID)
+        } else {
+            Issue.record("the expired member's commit was allowed")
+        }
+        coordinator.stop()
     }
 
     // MARK: - Broker

@@ -7,8 +7,9 @@ import Synchronization
 
 /// Fetch with long polling.
 extension Broker {
-    /// Reads each target; when there is less than `minBytes`, waits until a commit brings data to any target or
-    /// `maxWaitMs` passes, then reads again. `completion` runs once, on a broker thread.
+    /// Reads each target; when there is less than `minBytes`, waits until commits past what was read bring the rest
+    /// (counted across the targets) or `maxWaitMs` passes, then reads again. `completion` runs once, on a broker
+    /// thread.
     package func fetch(_ spec: FetchSpec, completion: @escaping @Sendable ([FetchedPartition]) -> Void) {
         fetch(spec, into: [Record].self, completion: completion)
     }
@@ -35,25 +36,42 @@ extension Broker {
             reply(results)
         }
         readQueue.async {
-            let results: [FetchResult<Records>] = self.read(spec)
-            let bytes = results.reduce(0) { $0 + $1.bytes }
-            let waitable = results.contains { $0.error == nil }
-            if bytes >= max(spec.minBytes, 1) || spec.maxWaitMs <= 0 || !waitable || self.isShuttingDown {
-                return completion(results)
-            }
-            let waiter = FetchWaiter { context in
-                switch context {
-                case .inline: completion(self.read(spec))
-                case .deferred: self.readQueue.async { completion(self.read(spec)) }
-                }
-            }
-            for (target, result) in zip(spec.targets, results) where result.error == nil {
-                guard let handle = try? self.handle(target.topic) else { continue }
-                // Wait past what was read (offsets may have gaps where compaction removed records).
-                handle.watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
-            }
-            waiter.setTimeout(after: spec.maxWaitMs, on: self.timerQueue)
+            let deadline = self.clocks.monotonic() + Int64(max(spec.maxWaitMs, 0))
+            self.answerOrWait(spec, self.read(spec), until: deadline, completion: completion)
         }
+    }
+
+    /// Answers with `results` when they hold `minBytes` (or cannot hold more: an error, a byte limit reached,
+    /// the wait over); otherwise registers one waiter on every target past what was read and reads again when it
+    /// fires. A commit woke it only once it brought the missing bytes, but one that slipped in between the read
+    /// and the registration fires it at once, so a read woken early that still falls short waits again, for the
+    /// time left.
+    private func answerOrWait<Records: FetchRecordSink>(
+        _ spec: FetchSpec, _ results: [FetchResult<Records>], until deadline: Int64,
+        completion: @escaping @Sendable ([FetchResult<Records>]) -> Void
+    ) {
+        let bytes = results.reduce(0) { $0 + $1.bytes }
+        let remaining = deadline - clocks.monotonic()
+        let waitable = results.contains { $0.error == nil }
+        // A partition read short of its high watermark hit a byte limit: the response can hold no more.
+        let full = zip(spec.targets, results).contains { target, result in
+            result.error == nil && (result.nextOffset ?? target.offset) < result.highWatermark
+        }
+        if bytes >= max(spec.minBytes, 1) || remaining <= 0 || !waitable || full || isShuttingDown {
+            return completion(results)
+        }
+        let waiter = FetchWaiter(neededBytes: max(spec.minBytes, 1) - bytes) { context in
+            switch context {
+            case .inline: self.answerOrWait(spec, self.read(spec), until: deadline, completion: completion)
+            case .deferred: self.readQueue.async { completion(self.read(spec)) }
+            }
+        }
+        for (target, result) in zip(spec.targets, results) where result.error == nil {
+            guard let handle = try? self.handle(target.topic) else { continue }
+            // Wait past what was read (offsets may have gaps where compaction removed records).
+            handle.watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
+        }
+        waiter.setTimeout(after: Int(remaining), on: timerQueue)
     }
 
     package func fetch(_ spec: FetchSpec) async -> [FetchedPartition] {

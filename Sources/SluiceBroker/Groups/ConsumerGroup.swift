@@ -2,7 +2,10 @@ import SluiceCore
 
 /// One consumer group's membership and partition assignment: a value type with no I/O and no clock of its own.
 ///
-/// The broker computes the assignment (members stay simple). Every change of the target assignment starts a new
+/// The broker computes the assignment (members stay simple). Every joining member gets a fresh, unguessable id
+/// (`randomMemberID`, as Kafka's KIP-394) that is never handed out again, so a member that was removed (session
+/// expired, left, or forgotten in a restart) is answered `unknown_member` whatever a later member with the same
+/// client id does. Every change of the target assignment starts a new
 /// generation; heartbeats and commits from an older generation are refused, and the member rejoins to learn the
 /// new one. A partition is granted to its new owner only once its old owner has released it (by no longer
 /// reporting it in a heartbeat) or has been removed, so no partition is ever owned by two live members.
@@ -23,7 +26,6 @@ struct ConsumerGroup {
     private(set) var members: [String: Member] = [:]
     /// Who holds each partition now: granted to that member and not yet released.
     private(set) var owners: [TopicPartition: String] = [:]
-    private var nextMemberNumber = 1
 
     init(name: String) {
         self.name = name
@@ -43,10 +45,24 @@ struct ConsumerGroup {
 
     // MARK: - Membership
 
+    /// A fresh member id: the client id (or "member"), a dash and 128 random bits in hex. Random, so unguessable
+    /// and, with overwhelming likelihood, never reused, across restarts too.
+    static func randomMemberID(clientID: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bits = (generator.next() as UInt64, generator.next() as UInt64)
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return "\(clientID.isEmpty ? "member" : clientID)-\(hex(bits.0))\(hex(bits.1))"
+    }
+
     /// Adds a member (or refreshes one rejoining with its id) and rebalances; `partitions` gives each subscribed
-    /// topic's partition count.
+    /// topic's partition count. An empty or unknown `memberID` joins as a new member under a fresh id from
+    /// `makeMemberID`: an id the group does not hold is never taken over.
     mutating func join(memberID: String?, clientID: String, topics: Set<String>, sessionTimeoutMs: Int64, now: Int64,
-                       partitions: [String: Int32]) -> Assignment
+                       partitions: [String: Int32],
+                       makeMemberID: (String) -> String = { randomMemberID(clientID: $0) }) -> Assignment
     {
         let id: String
         if let memberID, !memberID.isEmpty, members[memberID] != nil {
@@ -55,8 +71,9 @@ struct ConsumerGroup {
             members[id]!.sessionTimeoutMs = sessionTimeoutMs
             members[id]!.deadline = now + sessionTimeoutMs
         } else {
-            id = "\(clientID.isEmpty ? "member" : clientID)-\(nextMemberNumber)"
-            nextMemberNumber += 1
+            var fresh = makeMemberID(clientID)
+            while members[fresh] != nil { fresh = makeMemberID(clientID) }
+            id = fresh
             members[id] = Member(id: id, topics: topics, sessionTimeoutMs: sessionTimeoutMs,
                                  deadline: now + sessionTimeoutMs, clientID: clientID)
         }

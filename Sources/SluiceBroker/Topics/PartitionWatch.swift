@@ -1,8 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// A fetch waiting for data: fires once, either when a watched partition's high watermark passes the offset it
-/// waits at, or at its deadline.
+/// A fetch waiting for data: fires once, either when commits past the offsets it waits at on its watched partitions
+/// have brought the bytes it still needs (counted across all of them), or at its deadline.
 final class FetchWaiter: Sendable {
     /// Where a waiter fires, which decides where its fetch is read.
     enum Context: Sendable {
@@ -13,10 +13,21 @@ final class FetchWaiter: Sendable {
     }
 
     private let fired = Atomic<Bool>(false)
+    /// Record bytes still to be committed past the waited-at offsets before the fetch is answered.
+    private let needed: Atomic<Int>
     private let action: @Sendable (Context) -> Void
 
-    init(action: @escaping @Sendable (Context) -> Void) {
+    /// A waiter that fires once `neededBytes` (at least 1) more record bytes were committed on its partitions.
+    init(neededBytes: Int = 1, action: @escaping @Sendable (Context) -> Void) {
+        needed = Atomic(max(neededBytes, 1))
         self.action = action
+    }
+
+    /// Counts `bytes` just committed past a waited-at offset; true when that brought what the waiter needs (only
+    /// for the commit that crossed the line, so the caller fires it once).
+    func collect(_ bytes: Int) -> Bool {
+        let (before, after) = needed.wrappingSubtract(max(bytes, 1), ordering: .acquiringAndReleasing)
+        return before > 0 && after <= 0
     }
 
     /// Runs the action if nothing ran it yet; cancels the deadline.
@@ -38,7 +49,9 @@ final class FetchWaiter: Sendable {
 /// Each partition's committed bounds, kept in memory, and the fetches waiting for them to move.
 ///
 /// The writer raises a high watermark only after COMMIT; raising it and waking waiters happen under one lock, and a
-/// waiter registers under the same lock, so no commit can slip between a fetch's read and its wait.
+/// waiter registers under the same lock, so no commit can slip between a fetch's read and its wait. A waiter is
+/// registered only at the high watermark (one that finds data past its offset fires at once), so every byte a later
+/// commit brings to that partition is past its offset and counts towards its `minBytes`.
 final class PartitionWatch: Sendable {
     struct Waiting {
         var offset: Int64
@@ -79,9 +92,10 @@ final class PartitionWatch: Sendable {
         }
     }
 
-    /// Publishes a committed high watermark and returns the waiters it satisfies, for the caller to fire (with
-    /// `.inline` once it has answered the produces that commit stored: their fetches are then read on its thread).
-    func advance(_ partition: Int32, to highWatermark: Int64) -> [FetchWaiter] {
+    /// Publishes a committed high watermark, with the record bytes the commit added below it, and returns the
+    /// waiters it satisfies, for the caller to fire (with `.inline` once it has answered the produces that commit
+    /// stored: their fetches are then read on its thread). A waiter still short of its bytes keeps waiting.
+    func advance(_ partition: Int32, to highWatermark: Int64, bytes: Int) -> [FetchWaiter] {
         state.withLock { state in
             let index = Int(partition)
             guard index < state.highWatermark.count, highWatermark > state.highWatermark[index] else { return [] }
@@ -92,7 +106,11 @@ final class PartitionWatch: Sendable {
             var still: [Waiting] = []
             for entry in waiting {
                 if entry.waiter.hasFired { continue }
-                if entry.offset < highWatermark { ready.append(entry.waiter) } else { still.append(entry) }
+                if entry.offset < highWatermark, entry.waiter.collect(bytes) {
+                    ready.append(entry.waiter)
+                } else {
+                    still.append(entry)
+                }
             }
             state.waiting[index] = still
             return ready

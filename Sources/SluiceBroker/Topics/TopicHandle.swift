@@ -150,14 +150,15 @@ final class TopicHandle: Sendable {
             BrokerMetrics.commitBatchRecords.record(records)
             metrics.producedRecords.increment(by: records)
             metrics.producedBytes.increment(by: bytes)
-            var touched: [Int32: Int64] = [:]
+            var touched: [Int32: (next: Int64, bytes: Int)] = [:]
             for (request, result) in zip(batch, results) {
                 guard case .success(let appended) = result, !appended.duplicate else { continue }
-                touched[request.partition] = max(touched[request.partition] ?? 0,
-                                                 appended.baseOffset + Int64(appended.count))
+                let before = touched[request.partition] ?? (0, 0)
+                touched[request.partition] = (max(before.next, appended.baseOffset + Int64(appended.count)),
+                                              before.bytes + request.records.reduce(0) { $0 + $1.sizeInBytes })
             }
             var woken: [FetchWaiter] = []
-            for (partition, next) in touched { woken += watch.advance(partition, to: next) }
+            for (partition, moved) in touched { woken += watch.advance(partition, to: moved.next, bytes: moved.bytes) }
             for (request, result) in zip(batch, results) {
                 request.completion(result.map {
                     .init(baseOffset: $0.baseOffset, logAppendTime: $0.logAppendTime, duplicate: $0.duplicate)
