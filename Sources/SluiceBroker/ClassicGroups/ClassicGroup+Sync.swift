@@ -4,8 +4,8 @@ extension ClassicGroup {
     /// Handles a SyncGroup. The leader's carries every member's assignment: it moves the group to Stable and
     /// answers every held sync. A follower's waits for the leader's (held: no action names `waiter`). A member the
     /// leader left out, or gave no bytes, gets `emptyAssignment`: success never comes with zero bytes.
-    mutating func sync(memberID: String, generation: Int32, assignments: [(memberID: String, assignment: [UInt8])],
-                       waiter: UInt64, now: Int64) -> [ClassicGroupAction]
+    mutating func sync(memberID: String, generation: Int32, assignments: [ClassicAssignment], waiter: UInt64,
+                       now: Int64) -> [ClassicGroupAction]
     {
         func answer(_ error: ClassicGroupError) -> [ClassicGroupAction] {
             [.sync(waiter: waiter, .failure(error))]
@@ -29,11 +29,12 @@ extension ClassicGroup {
             members[memberID]!.sessionDeadline = now + Int64(members[memberID]!.sessionTimeoutMs)
             pendingSync.remove(memberID)
             guard memberID == leaderID else { return actions }
-            var given: [String: [UInt8]] = [:]
-            for entry in assignments { given[entry.memberID] = entry.assignment }
+            var given: [String: ClassicAssignment] = [:]
+            for entry in assignments { given[entry.memberID] = entry }
             for id in memberOrder {
-                let bytes = given[id] ?? []
+                let bytes = given[id]?.bytes ?? []
                 members[id]!.assignment = bytes.isEmpty ? Self.emptyAssignment : bytes
+                members[id]!.assignedPartitions = bytes.isEmpty ? [] : given[id]!.partitions
             }
             state = .stable
             pendingSync = []
@@ -60,9 +61,11 @@ extension ClassicGroup {
             groupID: groupID, state: state.rawValue, generation: generation, protocolType: protocolType ?? "",
             protocolName: protocolName ?? "", leaderID: leaderID,
             members: memberOrder.compactMap { members[$0] }.map {
-                .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
-                      clientHost: $0.clientHost, metadata: $0.metadata(for: protocolName ?? $0.protocols.first?.name),
-                      assignment: $0.assignment)
+                let chosen = protocolName ?? $0.protocols.first?.name
+                return .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
+                             clientHost: $0.clientHost, metadata: $0.metadata(for: chosen), assignment: $0.assignment,
+                             subscribedTopics: $0.subscribedTopics(for: chosen),
+                             assignedPartitions: $0.assignedPartitions)
             })
     }
 }
