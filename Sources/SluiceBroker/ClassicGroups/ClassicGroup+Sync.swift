@@ -3,7 +3,8 @@ import SluiceCore
 extension ClassicGroup {
     /// Handles a SyncGroup. The leader's carries every member's assignment: it moves the group to Stable and
     /// answers every held sync. A follower's waits for the leader's (held: no action names `waiter`). A member the
-    /// leader left out, or gave no bytes, gets `emptyAssignment`: success never comes with zero bytes.
+    /// leader left out, or gave no bytes, is answered success with no bytes: what an empty assignment looks like is
+    /// the protocol adapter's to say (Kafka's must never be zero bytes).
     mutating func sync(memberID: String, generation: Int32, assignments: [ClassicAssignment], waiter: UInt64,
                        now: Int64) -> [ClassicGroupAction]
     {
@@ -32,9 +33,8 @@ extension ClassicGroup {
             var given: [String: ClassicAssignment] = [:]
             for entry in assignments { given[entry.memberID] = entry }
             for id in memberOrder {
-                let bytes = given[id]?.bytes ?? []
-                members[id]!.assignment = bytes.isEmpty ? Self.emptyAssignment : bytes
-                members[id]!.assignedPartitions = bytes.isEmpty ? [] : given[id]!.partitions
+                members[id]!.assignment = given[id]?.bytes ?? []
+                members[id]!.assignedPartitions = given[id]?.partitions ?? []
             }
             state = .stable
             pendingSync = []
@@ -50,9 +50,8 @@ extension ClassicGroup {
     }
 
     private func success(for id: String) -> ClassicSyncResult {
-        let bytes = members[id]?.assignment ?? []
-        return ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
-                                 assignment: bytes.isEmpty ? Self.emptyAssignment : bytes)
+        ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
+                          assignment: members[id]?.assignment ?? [])
     }
 
     /// The group as Kafka's DescribeGroups reports it.

@@ -52,9 +52,6 @@ struct ClassicGroup {
         var newMemberAdded = false
     }
 
-    /// A valid ConsumerProtocolAssignment with no partitions: version 0, no topics, null user data.
-    static let emptyAssignment: [UInt8] = [0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]
-
     let groupID: String
     let settings: ClassicGroupSettings
     var state: State = .empty

@@ -131,7 +131,8 @@ package struct ClassicJoinResult: Sendable, Hashable {
     }
 }
 
-/// A SyncGroup answer: the member's own assignment bytes (never empty on success).
+/// A SyncGroup answer: the member's own assignment bytes, empty when the leader gave it none (the protocol adapter
+/// then answers its protocol's empty assignment).
 package struct ClassicSyncResult: Sendable, Hashable {
     package var error: ClassicGroupError
     package var protocolType: String?

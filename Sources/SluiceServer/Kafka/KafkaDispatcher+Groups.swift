@@ -35,7 +35,11 @@ extension KafkaDispatcher {
                 ClassicAssignment(memberID: given.memberId, bytes: given.assignment,
                                   partitions: Self.assignedPartitions(given.assignment))
             })
-        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: result.assignment)
+        // A member the leader gave nothing gets a valid empty assignment, never zero bytes: kafka-python fails on
+        // them (KAFKA-COMPAT §3).
+        let assignment = result.error == .none && result.assignment.isEmpty
+            ? KafkaConsumerProtocol.emptyAssignment : result.assignment
+        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: assignment)
     }
 
     /// The topics of a "consumer" protocol subscription, for describing the group; `nil` for another protocol type
