@@ -1,7 +1,8 @@
 import NIOCore
 
-/// The few pieces of the consumer embedded protocol the broker needs; subscription and assignment bytes are
-/// otherwise opaque to it.
+/// The few pieces of the consumer embedded protocol Sluice reads or writes: the Kafka adapter reads subscriptions and
+/// assignments so that describing a group can show topics and partitions, and answers the empty assignment. The
+/// broker keeps the bytes opaque.
 package enum KafkaConsumerProtocol {
     /// A valid ConsumerProtocolAssignment v0 with no partitions and null user data, for a member the leader
     /// left out (never answer SyncGroup success with zero bytes; kafka-python fails on them).

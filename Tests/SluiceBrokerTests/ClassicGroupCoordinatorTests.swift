@@ -8,7 +8,8 @@ import Testing
     static let settings = ClassicGroupSettings(initialRebalanceDelayMs: 50, minSessionTimeoutMs: 10,
                                                maxSessionTimeoutMs: 60_000)
 
-    /// ConsumerProtocolSubscription v0 for `topics`, no user data.
+    /// ConsumerProtocolSubscription v0 for `topics`, no user data: bytes the coordinator only stores and hands
+    /// back (the Kafka adapter reads them and passes the topics beside them).
     static func subscription(_ topics: [String]) -> [UInt8] {
         var bytes: [UInt8] = [0, 0] + int32(Int32(topics.count))
         for topic in topics { bytes += string(topic) }
@@ -18,6 +19,12 @@ import Testing
     /// ConsumerProtocolAssignment v0 for one topic's partitions, no user data.
     static func assignment(_ topic: String, _ partitions: [Int32]) -> [UInt8] {
         [0, 0] + int32(1) + string(topic) + int32(Int32(partitions.count)) + partitions.flatMap(int32) + int32(-1)
+    }
+
+    /// A member's assignment as the Kafka adapter hands it over: the bytes and the partitions it read from them.
+    static func assigned(_ memberID: String, _ topic: String, _ partitions: [Int32]) -> ClassicAssignment {
+        ClassicAssignment(memberID: memberID, bytes: assignment(topic, partitions),
+                          partitions: partitions.map { TopicPartition(topic: topic, partition: $0) })
     }
 
     static func int32(_ value: Int32) -> [UInt8] {
@@ -33,7 +40,7 @@ import Testing
     {
         ClassicJoin(groupID: group, memberID: memberID, clientID: client, clientHost: "/10.0.0.7",
                     sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: "consumer",
-                    protocols: [ClassicProtocol(name: "range", metadata: subscription(["t"]))],
+                    protocols: [ClassicProtocol(name: "range", metadata: subscription(["t"]), subscribedTopics: ["t"])],
                     requireKnownMemberID: true)
     }
 
@@ -70,7 +77,7 @@ import Testing
         try? await Task.sleep(for: .milliseconds(20))
         let leaderSync = await coordinator.sync(
             groupID: "g", generation: 1, memberID: leader.memberID,
-            assignments: [(leader.memberID, Self.assignment("t", [0])), (follower.memberID, Self.assignment("t", [1]))])
+            assignments: [Self.assigned(leader.memberID, "t", [0]), Self.assigned(follower.memberID, "t", [1])])
         #expect(leaderSync.assignment == Self.assignment("t", [0]))
         #expect(await followerSync.assignment == Self.assignment("t", [1]))
         #expect(coordinator.heartbeat(groupID: "g", generation: 1, memberID: follower.memberID) == .none)
@@ -148,7 +155,7 @@ import Testing
         let member = await Self.joinWithHandshake(broker.classicGroups, group: "kg", client: "rdkafka")
         #expect(member.generation == 1)
         let synced = await broker.classicGroups.sync(groupID: "kg", generation: 1, memberID: member.memberID,
-                                                     assignments: [(member.memberID, Self.assignment("t", [0, 1]))])
+                                                     assignments: [Self.assigned(member.memberID, "t", [0, 1])])
         #expect(synced.error == .none)
 
         let offset = CommittedOffset(topic: "t", partition: 0, offset: 3, metadata: "librdkafka")

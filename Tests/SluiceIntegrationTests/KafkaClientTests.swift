@@ -295,8 +295,14 @@ struct KafkaClientTests {
         }
         let members = described["members"] as? [[String: Any]] ?? []
         #expect(members.count == 1, "\(described)")
+        // Topics and partitions come from the member's subscription and assignment, which the Kafka adapter reads.
+        let memberID = members.first?["member_id"] as? String
+        #expect(members.first?["topics"] as? [String] == ["watched"], "\(described)")
+        let owned = (members.first?["partitions"] as? [[String: Any]] ?? []).compactMap { $0["partition"] as? Int }
+        #expect(owned.sorted() == [0, 1], "\(described)")
         let partitions = described["partitions"] as? [[String: Any]] ?? []
         #expect(partitions.count == 2 && partitions.allSatisfy { $0["lag"] as? Int == 0 }, "\(described)")
+        #expect(memberID != nil && partitions.allSatisfy { $0["owner"] as? String == memberID }, "\(described)")
     }
 }
 

@@ -43,23 +43,6 @@ import Testing
         }
     }
 
-    // MARK: - Golden bytes
-
-    @Test func theThirteenByteRecordOfKafkaCompat() throws {
-        let record = Record(offset: 5, timestamp: 99, key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])])
-        var buffer = ByteBuffer()
-        KafkaRecordBatchEncoder.writeRecord(record, offsetDelta: 0, timestampDelta: 0, into: &buffer)
-        #expect(Array(buffer.readableBytesView) == [0x18, 0x00, 0x00, 0x00, 0x02, 0x6B, 0x02, 0x76, 0x02, 0x02, 0x68, 0x02, 0x78])
-        let decoded = try KafkaRecordBatchDecoder.decodeRecord(&buffer, baseTimestamp: 99, expectedDelta: 0)
-        #expect(decoded.record == ProducerRecord(key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])], timestamp: 99))
-    }
-
-    @Test func aNullKeyIsEncodedAsMinusOne() {
-        var buffer = ByteBuffer()
-        KafkaRecordBatchEncoder.writeRecord(Record(offset: 0, timestamp: 0, key: nil, value: []), offsetDelta: 0, timestampDelta: 0, into: &buffer)
-        #expect(Array(buffer.readableBytesView) == [0x0C, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00])
-    }
-
     // MARK: - kafka-python fixtures
 
     @Test(arguments: [
@@ -83,63 +66,6 @@ import Testing
     @Test func decodesAnIdempotentBatch() throws {
         let batch = try #require(try decode(RecordBatchFixtures.bytes(RecordBatchFixtures.idempotent)).first)
         #expect(batch.producerId == 1000 && batch.producerEpoch == 0 && batch.baseSequence == 7)
-    }
-
-    @Test func encoderReproducesKafkaPythonsBatchByteForByte() {
-        let records = Self.fixtureRecords.enumerated().map { i, r in
-            Record(offset: Int64(i), timestamp: r.timestamp!, key: r.key, value: r.value, headers: r.headers)
-        }
-        var buffer = ByteBuffer()
-        KafkaRecordBatchEncoder.write(records, into: &buffer)
-        #expect(Array(buffer.readableBytesView) == RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed))
-        #expect(KafkaRecordBatchEncoder.encodedSize(records) == buffer.readableBytes)
-    }
-
-    @Test func encoderKeepsOffsetGapsAndWritesAfterExistingBytes() throws {
-        let records = [
-            Record(offset: 100, timestamp: 50, key: nil, value: [1]),
-            Record(offset: 103, timestamp: 40, key: [2], value: nil),
-            Record(offset: 110, timestamp: 70, key: [3], value: [4], headers: [Header(name: "a", value: nil)]),
-        ]
-        var buffer = ByteBuffer(bytes: [0xEE, 0xEE])
-        buffer.moveReaderIndex(forwardBy: 1)
-        KafkaRecordBatchEncoder.write(records, partitionLeaderEpoch: 3, into: &buffer)
-        buffer.moveReaderIndex(forwardBy: 1)
-        var batch = buffer
-        #expect(batch.readableBytes == KafkaRecordBatchEncoder.encodedSize(records))
-        #expect(batch.getInteger(at: batch.readerIndex, as: Int64.self) == 100)
-        #expect(batch.getInteger(at: batch.readerIndex + 8, as: Int32.self) == Int32(batch.readableBytes - 12))
-        #expect(batch.getInteger(at: batch.readerIndex + 12, as: Int32.self) == 3)
-        #expect(batch.getInteger(at: batch.readerIndex + 23, as: Int32.self) == 10)  // lastOffsetDelta
-        #expect(batch.getInteger(at: batch.readerIndex + 35, as: Int64.self) == 70)  // maxTimestamp
-        #expect(batch.getInteger(at: batch.readerIndex + 57, as: Int32.self) == 3)
-        let bytes = Array(batch.readableBytesView)
-        #expect(batch.getInteger(at: batch.readerIndex + 17, as: UInt32.self) == CRC32C.checksum(bytes[21...]))
-        batch.moveReaderIndex(forwardBy: 61)
-        var deltas: [Int32] = []
-        var decoded: [ProducerRecord] = []
-        while batch.readableBytes > 0 {
-            let (record, delta) = try KafkaRecordBatchDecoder.decodeRecord(&batch, baseTimestamp: 50, expectedDelta: nil)
-            deltas.append(delta)
-            decoded.append(record)
-        }
-        #expect(deltas == [0, 3, 10])
-        #expect(decoded.map(\.timestamp) == [50, 40, 70])
-        #expect(decoded.map(\.key) == records.map(\.key) && decoded.map(\.value) == records.map(\.value))
-        #expect(decoded[2].headers == records[2].headers)
-    }
-
-    @Test func contiguousEncodedBatchesDecodeAsAProducePayload() throws {
-        let first = (0..<4).map { Record(offset: $0, timestamp: 1000 + $0, key: nil, value: Array("v\($0)".utf8)) }
-        let second = (4..<6).map { Record(offset: $0, timestamp: 2000, key: [UInt8($0)], value: []) }
-        var payload = ByteBuffer()
-        KafkaRecordBatchEncoder.write(first, into: &payload)
-        KafkaRecordBatchEncoder.write(second, into: &payload)
-        let batches = try decoder.decodePayload(payload)
-        #expect(batches.count == 2)
-        #expect(batches[0].records.map(\.value) == first.map(\.value))
-        #expect(batches[1].records.map(\.timestamp) == [2000, 2000])
-        #expect(batches[1].baseOffset == 4)
     }
 
     // MARK: - Validation

@@ -130,6 +130,7 @@ extension Broker {
                         bytes += view.sizeInBytes
                         last = view.offset
                     }
+                    records.finish()
                     fetched.records = records
                     fetched.recordCount = count
                     fetched.bytes = bytes

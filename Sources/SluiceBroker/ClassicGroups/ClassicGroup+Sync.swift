@@ -3,9 +3,10 @@ import SluiceCore
 extension ClassicGroup {
     /// Handles a SyncGroup. The leader's carries every member's assignment: it moves the group to Stable and
     /// answers every held sync. A follower's waits for the leader's (held: no action names `waiter`). A member the
-    /// leader left out, or gave no bytes, gets `emptyAssignment`: success never comes with zero bytes.
-    mutating func sync(memberID: String, generation: Int32, assignments: [(memberID: String, assignment: [UInt8])],
-                       waiter: UInt64, now: Int64) -> [ClassicGroupAction]
+    /// leader left out, or gave no bytes, is answered success with no bytes: what an empty assignment looks like is
+    /// the protocol adapter's to say (Kafka's must never be zero bytes).
+    mutating func sync(memberID: String, generation: Int32, assignments: [ClassicAssignment], waiter: UInt64,
+                       now: Int64) -> [ClassicGroupAction]
     {
         func answer(_ error: ClassicGroupError) -> [ClassicGroupAction] {
             [.sync(waiter: waiter, .failure(error))]
@@ -29,11 +30,11 @@ extension ClassicGroup {
             members[memberID]!.sessionDeadline = now + Int64(members[memberID]!.sessionTimeoutMs)
             pendingSync.remove(memberID)
             guard memberID == leaderID else { return actions }
-            var given: [String: [UInt8]] = [:]
-            for entry in assignments { given[entry.memberID] = entry.assignment }
+            var given: [String: ClassicAssignment] = [:]
+            for entry in assignments { given[entry.memberID] = entry }
             for id in memberOrder {
-                let bytes = given[id] ?? []
-                members[id]!.assignment = bytes.isEmpty ? Self.emptyAssignment : bytes
+                members[id]!.assignment = given[id]?.bytes ?? []
+                members[id]!.assignedPartitions = given[id]?.partitions ?? []
             }
             state = .stable
             pendingSync = []
@@ -49,9 +50,8 @@ extension ClassicGroup {
     }
 
     private func success(for id: String) -> ClassicSyncResult {
-        let bytes = members[id]?.assignment ?? []
-        return ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
-                                 assignment: bytes.isEmpty ? Self.emptyAssignment : bytes)
+        ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
+                          assignment: members[id]?.assignment ?? [])
     }
 
     /// The group as Kafka's DescribeGroups reports it.
@@ -60,9 +60,11 @@ extension ClassicGroup {
             groupID: groupID, state: state.rawValue, generation: generation, protocolType: protocolType ?? "",
             protocolName: protocolName ?? "", leaderID: leaderID,
             members: memberOrder.compactMap { members[$0] }.map {
-                .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
-                      clientHost: $0.clientHost, metadata: $0.metadata(for: protocolName ?? $0.protocols.first?.name),
-                      assignment: $0.assignment)
+                let chosen = protocolName ?? $0.protocols.first?.name
+                return .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
+                             clientHost: $0.clientHost, metadata: $0.metadata(for: chosen), assignment: $0.assignment,
+                             subscribedTopics: $0.subscribedTopics(for: chosen),
+                             assignedPartitions: $0.assignedPartitions)
             })
     }
 }

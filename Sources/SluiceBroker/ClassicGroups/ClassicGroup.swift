@@ -29,6 +29,8 @@ struct ClassicGroup {
         var protocolType: String
         var protocols: [ClassicProtocol]
         var assignment: [UInt8] = []
+        /// What `assignment` assigns, as the protocol adapter read it (for describing the group).
+        var assignedPartitions: [TopicPartition] = []
         /// When the member is removed unless heard from (not while it waits in a join or sync).
         var sessionDeadline: Int64
         var joinWaiter: UInt64?
@@ -36,6 +38,10 @@ struct ClassicGroup {
 
         func metadata(for name: String?) -> [UInt8] {
             protocols.first { $0.name == name }?.metadata ?? []
+        }
+
+        func subscribedTopics(for name: String?) -> [String]? {
+            protocols.first { $0.name == name }?.subscribedTopics
         }
     }
 
@@ -45,9 +51,6 @@ struct ClassicGroup {
         var remainingMs: Int64
         var newMemberAdded = false
     }
-
-    /// A valid ConsumerProtocolAssignment with no partitions: version 0, no topics, null user data.
-    static let emptyAssignment: [UInt8] = [0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]
 
     let groupID: String
     let settings: ClassicGroupSettings
@@ -208,6 +211,7 @@ struct ClassicGroup {
         if state == .completingRebalance {
             for id in memberOrder {
                 members[id]!.assignment = []
+                members[id]!.assignedPartitions = []
                 if let waiter = members[id]!.syncWaiter {
                     members[id]!.syncWaiter = nil
                     actions.append(.sync(waiter: waiter, .failure(.rebalanceInProgress)))

@@ -2,15 +2,16 @@ import SluiceCore
 
 extension ClassicGroupCoordinator {
     /// A classic group in the terms `describeGroup` and `listGroups` use for native groups: each member's
-    /// subscribed topics and assigned partitions decoded from the "consumer" protocol bytes (empty when they are
-    /// not that protocol's), and the host it connected from. `nil` when the group is not held or has no member.
+    /// subscribed topics and assigned partitions as the protocol adapter read them from the subscription and
+    /// assignment bytes (the assigned topics when the subscription was not read; empty when neither was), and the
+    /// host it connected from. `nil` when the group is not held or has no member.
     func members(_ groupID: String) -> GroupMembers? {
         guard let description = describe(groupID), !description.members.isEmpty else { return nil }
         var owners: [TopicPartition: String] = [:]
         let members = description.members.map { member in
-            let assigned = ConsumerProtocolBytes.assignedPartitions(member.assignment) ?? []
+            let assigned = member.assignedPartitions
             for partition in assigned { owners[partition] = member.memberID }
-            let topics = ConsumerProtocolBytes.subscribedTopics(member.metadata) ?? assigned.map(\.topic)
+            let topics = member.subscribedTopics ?? assigned.map(\.topic)
             return GroupMembers.Member(memberID: member.memberID, clientID: member.clientID,
                                        topics: Array(Set(topics)).sorted(), owned: assigned.sorted(), pending: [],
                                        clientHost: member.clientHost)

@@ -98,7 +98,7 @@ package final class ClassicGroupCoordinator: Sendable {
 
     /// SyncGroup: the member's assignment bytes, once the leader's SyncGroup has arrived.
     package func sync(groupID: String, generation: Int32, memberID: String,
-                     assignments: [(memberID: String, assignment: [UInt8])]) async -> ClassicSyncResult
+                     assignments: [ClassicAssignment]) async -> ClassicSyncResult
     {
         if groupID.isEmpty { return .failure(.invalidGroupID) }
         let id = reserve()

@@ -49,10 +49,28 @@ package struct ClassicGroupSettings: Sendable, Hashable {
 package struct ClassicProtocol: Sendable, Hashable {
     package var name: String
     package var metadata: [UInt8]
+    /// The topics `metadata` subscribes to, as the protocol adapter read them (Kafka's "consumer" protocol), or
+    /// `nil` when it could not. Only `describeGroup` shows them; the coordinator never reads `metadata`.
+    package var subscribedTopics: [String]?
 
-    package init(name: String, metadata: [UInt8]) {
+    package init(name: String, metadata: [UInt8], subscribedTopics: [String]? = nil) {
         self.name = name
         self.metadata = metadata
+        self.subscribedTopics = subscribedTopics
+    }
+}
+
+/// One member's assignment in the leader's SyncGroup: the opaque bytes handed to the member, and the partitions
+/// they assign as the protocol adapter read them (empty when it could not), which only `describeGroup` shows.
+package struct ClassicAssignment: Sendable, Hashable {
+    package var memberID: String
+    package var bytes: [UInt8]
+    package var partitions: [TopicPartition]
+
+    package init(memberID: String, bytes: [UInt8], partitions: [TopicPartition] = []) {
+        self.memberID = memberID
+        self.bytes = bytes
+        self.partitions = partitions
     }
 }
 
@@ -113,7 +131,8 @@ package struct ClassicJoinResult: Sendable, Hashable {
     }
 }
 
-/// A SyncGroup answer: the member's own assignment bytes (never empty on success).
+/// A SyncGroup answer: the member's own assignment bytes, empty when the leader gave it none (the protocol adapter
+/// then answers its protocol's empty assignment).
 package struct ClassicSyncResult: Sendable, Hashable {
     package var error: ClassicGroupError
     package var protocolType: String?
@@ -147,6 +166,10 @@ package struct ClassicGroupDescription: Sendable, Hashable {
         package var metadata: [UInt8]
         /// The bytes the leader assigned (empty before the first SyncGroup).
         package var assignment: [UInt8]
+        /// The chosen protocol's `ClassicProtocol.subscribedTopics` (`nil` while none is chosen or unknown).
+        package var subscribedTopics: [String]?
+        /// The partitions the assignment names, as the protocol adapter read them (`ClassicAssignment`).
+        package var assignedPartitions: [TopicPartition]
     }
 
     package var groupID: String

@@ -130,7 +130,7 @@ package struct KafkaFetchResponse: KafkaResponse, Hashable {
         package var lastStableOffset: Int64
         /// v5+.
         package var logStartOffset: Int64
-        /// Whole RecordBatch v2 bytes (e.g. from `KafkaRecordBatchEncoder`), possibly empty. Written as int32
+        /// Whole RecordBatch v2 bytes (e.g. from `KafkaRecordBatchWriter`), possibly empty. Written as int32
         /// length + bytes; aborted_transactions is always written as an empty array and preferred_read_replica
         /// (v11) as -1.
         package var records: ByteBuffer

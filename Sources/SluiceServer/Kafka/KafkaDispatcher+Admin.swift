@@ -2,7 +2,6 @@ import Logging
 import SluiceBroker
 import SluiceCore
 import SluiceKafka
-import SluiceProtocol
 
 /// Metadata, offsets by time, topic administration and producer ids.
 extension KafkaDispatcher {

@@ -14,7 +14,10 @@ extension KafkaDispatcher {
             // v0 has no rebalance timeout: the session timeout stands in, as in Kafka.
             rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
             protocolType: request.protocolType,
-            protocols: request.protocols.map { ClassicProtocol(name: $0.name, metadata: $0.metadata) },
+            protocols: request.protocols.map { offered in
+                ClassicProtocol(name: offered.name, metadata: offered.metadata,
+                                subscribedTopics: Self.subscribedTopics(offered.metadata, type: request.protocolType))
+            },
             requireKnownMemberID: version >= 4)
         let result = await broker.classicGroups.join(join)
         return KafkaJoinGroupResponse(
@@ -28,8 +31,30 @@ extension KafkaDispatcher {
     func syncGroup(_ request: KafkaSyncGroupRequest) async -> KafkaSyncGroupResponse {
         let result = await broker.classicGroups.sync(
             groupID: request.groupId, generation: request.generationId, memberID: request.memberId,
-            assignments: request.assignments.map { (memberID: $0.memberId, assignment: $0.assignment) })
-        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: result.assignment)
+            assignments: request.assignments.map { given in
+                ClassicAssignment(memberID: given.memberId, bytes: given.assignment,
+                                  partitions: Self.assignedPartitions(given.assignment))
+            })
+        // A member the leader gave nothing gets a valid empty assignment, never zero bytes: kafka-python fails on
+        // them (KAFKA-COMPAT §3).
+        let assignment = result.error == .none && result.assignment.isEmpty
+            ? KafkaConsumerProtocol.emptyAssignment : result.assignment
+        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: assignment)
+    }
+
+    /// The topics of a "consumer" protocol subscription, for describing the group; `nil` for another protocol type
+    /// (Kafka Connect's, say) or bytes `KafkaConsumerProtocol` cannot read.
+    static func subscribedTopics(_ metadata: [UInt8], type protocolType: String) -> [String]? {
+        guard protocolType == "consumer" else { return nil }
+        return try? KafkaConsumerProtocol.subscriptionTopics(metadata).topics
+    }
+
+    /// The partitions a ConsumerProtocolAssignment assigns, for describing the group; none for bytes
+    /// `KafkaConsumerProtocol` cannot read. (SyncGroup before v5 does not say the protocol type: bytes of another
+    /// protocol rarely read as an assignment, and only `describeGroup` would show them.)
+    static func assignedPartitions(_ assignment: [UInt8]) -> [TopicPartition] {
+        guard let assigned = try? KafkaConsumerProtocol.assignedPartitions(assignment) else { return [] }
+        return assigned.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.topic, partition: $0) } }
     }
 
     func heartbeat(_ request: KafkaHeartbeatRequest) -> KafkaErrorOnlyResponse {
