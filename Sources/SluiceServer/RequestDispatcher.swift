@@ -114,17 +114,45 @@ struct RequestDispatcher: Sendable {
         }
     }
 
+    /// Bytes of a fetch response besides its records, at the most: the header, each topic's name and each
+    /// partition's fields with room for an error message naming the topic.
+    static func fetchEntriesSize(_ request: FetchRequest) -> Int {
+        request.topics.reduce(Response.headerBytes + 4) { size, topic in
+            let name = topic.name.utf8.count
+            return size + 6 + name + topic.partitions.count * (28 + maxErrorMessageBytes + name)
+        }
+    }
+
+    /// Room allowed for one error message besides the names it quotes.
+    static let maxErrorMessageBytes = 256
+
     private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
         var targets: [FetchTarget] = []
+        var named = Set<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
+                // As Kafka does: a partition named twice would be read twice into one answer.
+                guard named.insert(TopicPartition(topic: topic.name, partition: partition.partition)).inserted else {
+                    metrics.error(.fetch)
+                    return completion(.failure(SluiceError(.invalidArgument,
+                        "fetch names \(topic.name)[\(partition.partition)] more than once")))
+                }
                 targets.append(FetchTarget(topic: topic.name, partition: partition.partition, offset: partition.offset,
                                            maxBytes: Int(max(partition.partitionMaxBytes, 1))))
             }
         }
+        // The answer's entries are sized before anything is read; the records get what is left of the limit.
+        let entries = Self.fetchEntriesSize(request)
+        if entries > maxResponseBytes {
+            metrics.error(.fetch)
+            return completion(.failure(SluiceError(.frameTooLarge,
+                "a fetch answer for \(targets.count) partitions would exceed the server's response limit of "
+                    + "\(maxResponseBytes) bytes; ask for fewer partitions")))
+        }
         let spec = FetchSpec(targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
                              minBytes: Int(max(request.minBytes, 0)),
-                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes))
+                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes),
+                             maxWireBytes: maxResponseBytes - entries)
         broker.fetch(spec, into: EncodedRecords.self) { fetched in
             var topics: [FetchResponse.Topic] = []
             for result in fetched {
