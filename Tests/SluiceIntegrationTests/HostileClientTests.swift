@@ -154,4 +154,115 @@ import Testing
         #expect(fetch.topics[0].partitions.map(\.records.count) == [1, 0])
         #expect(fetch.topics[0].partitions[0].records.first?.value?.count == 60_000)
     }
+
+    // MARK: - Buffered request bytes
+
+    /// Peak resident memory of a process, in kB (VmHWM).
+    static func peakKB(_ pid: Int32) -> Int { NeverReadingClientTests.peakKB(pid) }
+
+    /// A connection whose sends give up after `seconds` once the server stops reading it.
+    static func connection(_ server: ServerProcess, sendTimeout seconds: Int) throws -> RawConnection {
+        let connection = try RawConnection(path: server.socketPath)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(connection.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return connection
+    }
+
+    /// Sends as much of `bytes` as the server takes before a send times out; returns how much.
+    static func sendUntilStalled(_ connection: RawConnection, _ bytes: [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes {
+                Foundation.send(connection.fd, $0.baseAddress, min($0.count, 1 << 20), Int32(MSG_NOSIGNAL))
+            }
+            if n <= 0 { break }
+            offset += n
+        }
+        return offset
+    }
+
+    /// Finding: unfinished frames were buffered in full with no time limit. Now a frame that does not arrive whole
+    /// in time closes its connection with a warning; an idle connection is left alone.
+    @Test func aStalledFrameIsClosedAfterTheTimeout() throws {
+        let server = try Self.server(settings: "\"partial_frame_timeout_ms\": 500")
+        defer { server.cleanUp() }
+        let idle = try RawConnection(path: server.socketPath)
+        let stalled = try RawConnection(path: server.socketPath)
+        stalled.send([0, 0, 0x10, 0, 0, 7, 0, 0, 0, 1])  // claims 4 KiB, sends 6 bytes of it
+        let start = Date()
+        let response = try #require(stalled.readResponse())
+        let waited = Date().timeIntervalSince(start)
+        #expect(response.correlationID == -1)
+        #expect(response.error?.code == .timeout)
+        #expect(stalled.isClosedByPeer())
+        #expect(waited >= 0.4 && waited < 3, "closed after \(waited) s")
+        #expect(server.log.contains("did not arrive in time"))
+        // Idle past the limit, the other connection is served: nothing times out between frames.
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try idle.metadata([]).topics.isEmpty)
+    }
+
+    /// Finding: unfinished 100 MiB frames were buffered in full with no total cap. Here 8 connections each begin a
+    /// 16 MiB frame and never finish it: the server stops reading them once they hold its budget (32 MiB), and a
+    /// well-behaved client is still served.
+    @Test func unfinishedFramesStayWithinTheBudget() throws {
+        let budget = 32 << 20
+        let server = try Self.server(settings: "\"max_buffered_bytes\": \(budget)")
+        defer { server.cleanUp() }
+        let setup = try RawConnection(path: server.socketPath)
+        try setup.createTopic("t")
+        let before = Self.peakKB(server.pid)
+        let length = 16 << 20
+        let frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
+            + [UInt8](repeating: 0, count: length - 1)
+        var hostile: [RawConnection] = []
+        var sent = 0
+        for _ in 0..<8 {
+            let connection = try Self.connection(server, sendTimeout: 1)
+            sent += Self.sendUntilStalled(connection, frame)
+            hostile.append(connection)
+        }
+        #expect(try setup.produce("t", strings: ["still served"]).error == nil)
+        let after = Self.peakKB(server.pid)
+        print("unfinished frames: \(sent >> 20) MiB sent on 8 connections; peak RSS \(before / 1024) MB before, "
+              + "\(after / 1024) MB after")
+        #expect(after - before < 96 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
+        #expect(sent < 8 * length, "the server took every unfinished frame whole")
+    }
+
+    /// Finding: produce requests in flight were counted but not sized (100 x 16 MiB pipelined reached 1.2 GB). Here
+    /// 40 produces of 4 MiB are sent back to back on one connection with a 16 MiB share: all are stored, and the
+    /// server's memory grows by far less than the 160 MiB sent.
+    @Test func pipelinedLargeProducesStayWithinTheBudget() throws {
+        let server = try Self.server(settings: "\"max_buffered_bytes_per_connection\": \(16 << 20)")
+        defer { server.cleanUp() }
+        let setup = try RawConnection(path: server.socketPath)
+        try setup.createTopic("big", configs: [ConfigEntry(key: "durability", value: "normal")])
+        let value = [UInt8](repeating: 0x61, count: 64 << 10)
+        let request = Request.produce(ProduceRequest(timeoutMs: 60_000, topics: [
+            .init(name: "big", partitions: [.init(partition: 0, records: Array(repeating: ProducerRecord(value: value),
+                                                                            count: 64))]),
+        ]))
+        let frame = Array(request.frame(correlationID: 5).readableBytesView)
+        let before = Self.peakKB(server.pid)
+        let producer = try RawConnection(path: server.socketPath, timeoutSeconds: 60)
+        let count = 40
+        let sender = Thread { for _ in 0..<count { producer.send(frame) } }
+        sender.start()
+        var acknowledged = 0
+        for _ in 0..<count {
+            guard let response = producer.readResponse() else { break }
+            if case .produce(let produce) = try response.response(to: .produce),
+               produce.topics.first?.partitions.first?.error == nil { acknowledged += 1 }
+        }
+        let after = Self.peakKB(server.pid)
+        print("pipelined produces: \(acknowledged) x \(frame.count >> 20) MiB acknowledged; peak RSS "
+              + "\(before / 1024) MB before, \(after / 1024) MB after")
+        #expect(acknowledged == count)
+        #expect(after - before < 96 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
+        #expect(try setup.fetch("big", from: Int64(count * 64 - 1)).records.count == 1)
+    }
 }
+
+/// The producing test sends from one thread and reads on another; the descriptor is all they share.
+extension RawConnection: @unchecked Sendable {}
