@@ -13,6 +13,8 @@ struct RequestDispatcher: Sendable {
     var defaultDurability: Durability = .full
     /// Largest fetch response the server builds: a fetch asking for more is cut to this.
     var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// What one request may ask for.
+    var limits = RequestLimits()
     /// The Prometheus text for `stats`; nil when metrics are off.
     var metricsText: (@Sendable () -> String)? = nil
     var metrics = ServerMetrics()
@@ -29,6 +31,10 @@ struct RequestDispatcher: Sendable {
             metrics.denied.increment()
             metrics.error(request.apiKey)
             return completion(.failure(denied))
+        }
+        if let refused = limits.check(request) {
+            metrics.error(request.apiKey)
+            return completion(.failure(refused))
         }
         switch request {
         case .produce(let produce):
@@ -55,9 +61,11 @@ struct RequestDispatcher: Sendable {
             let broker = self.broker
             let defaults = self.defaultDurability
             let metrics = self.metrics
+            let maxResponseBytes = self.maxResponseBytes
             Task {
                 do throws(SluiceError) {
-                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults)))
+                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults,
+                                                               maxResponseBytes: maxResponseBytes)))
                 } catch {
                     metrics.error(request.apiKey)
                     completion(.failure(error))
@@ -179,8 +187,8 @@ struct RequestDispatcher: Sendable {
     }
 
     /// The control plane: admin and offset requests, in async/await.
-    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability)
-        async throws(SluiceError) -> Response
+    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability,
+                                maxResponseBytes: Int) async throws(SluiceError) -> Response
     {
         switch request {
         case .createTopic(let create):
@@ -278,7 +286,7 @@ struct RequestDispatcher: Sendable {
             let identity = try await broker.initProducerID()
             return .initProducerID(InitProducerIDResponse(producerID: identity.producerID, epoch: identity.epoch))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
-            return try await group(request, broker: broker)
+            return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
         case .apiVersions, .metadata, .produce, .fetch, .stats:
             preconditionFailure("\(request.apiKey.name) is handled on the hot path")
         }
@@ -306,7 +314,9 @@ extension RequestDispatcher {
                          pending: topics(answer.pending))
     }
 
-    static func group(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
+    static func group(_ request: Request, broker: Broker, maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
+        async throws(SluiceError) -> Response
+    {
         switch request {
         case .joinGroup(let join):
             return .joinGroup(assignment(try broker.joinGroup(
@@ -338,10 +348,12 @@ extension RequestDispatcher {
                 },
                 topics: topics))
         case .listGroups:
-            let groups = try await broker.listGroups()
-            return .listGroups(ListGroupsResponse(groups: groups.map {
-                .init(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead, memberCount: Int32($0.members))
-            }))
+            let groups = try await broker.listGroups().map {
+                ListGroupsResponse.Group(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead,
+                                         memberCount: Int32($0.members))
+            }
+            // Never refused for its size: cut to what the response limit holds.
+            return .listGroups(ListGroupsResponse(groups: RequestLimits.fitting(groups, maxBytes: maxResponseBytes)))
         case .deleteGroup(let delete):
             try await broker.deleteGroup(delete.group)
             return .deleteGroup(DeleteGroupResponse())

@@ -262,7 +262,76 @@ import Testing
         #expect(after - before < 96 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
         #expect(try setup.fetch("big", from: Int64(count * 64 - 1)).records.count == 1)
     }
+
+    // MARK: - Metadata, offsets, groups
+
+    /// Finding: an 11 MiB ListOffsets cost 5 s of CPU. Now a request naming more than 10,000 partitions is refused
+    /// before any is looked up, and one of 10,000 is cheap.
+    @Test func listOffsetsIsBoundedInWhatItCosts() throws {
+        let server = try Self.server()
+        defer { server.cleanUp() }
+        let connection = try RawConnection(path: server.socketPath)
+        try connection.createTopic("t")
+        let ticks = server.cpuTicks()
+        let tooMany = Request.listOffsets(ListOffsetsRequest(topics: [
+            .init(name: "t", partitions: (0..<60_000).map { .init(partition: $0, spec: .latest) }),
+        ]))
+        #expect(tooMany.frame(correlationID: 1).readableBytes < 1 << 20)
+        #expect {
+            _ = try connection.call(tooMany)
+        } throws: { error in
+            (error as? SluiceError)?.code == .invalidArgument
+                && (error as? SluiceError)?.message.contains("at most 10000 per request") == true
+        }
+        let most = Request.listOffsets(ListOffsetsRequest(topics: [
+            .init(name: "t", partitions: (0..<10_000).map { .init(partition: $0, spec: .earliest) }),
+        ]))
+        guard case .listOffsets(let answer) = try connection.call(most) else {
+            Issue.record("not a list_offsets response")
+            return
+        }
+        #expect(answer.topics[0].partitions.count == 10_000)
+        let used = server.cpuTicks() - ticks
+        print("list offsets: 60,000 refused and 10,000 answered in \(used * 10) ms of server CPU")
+        #expect(used < 200, "\(used) ticks")
+        #expect {
+            _ = try connection.metadata(Array(repeating: "t", count: 10_001))
+        } throws: { error in (error as? SluiceError)?.code == .invalidArgument }
+    }
+
+    /// Finding: 560 commits with 32 KB group ids made `groups list` fail for good. Group ids are now at most 255
+    /// bytes where groups are made (join, commit, reset), and the list is cut to the response limit rather than
+    /// refused: here 40 groups of 255-byte ids answer within a 4 KiB limit.
+    @Test func groupsListSurvivesLongGroupIDs() throws {
+        let server = try Self.server(settings: "\"max_response_bytes\": 4096")
+        defer { server.cleanUp() }
+        let connection = try RawConnection(path: server.socketPath)
+        try connection.createTopic("t")
+        #expect {
+            _ = try connection.commit(group: String(repeating: "g", count: 256), "t", offsets: [0: 0])
+        } throws: { error in
+            (error as? SluiceError)?.code == .invalidArgument
+                && (error as? SluiceError)?.message.contains("at most 255") == true
+        }
+        #expect {
+            _ = try connection.call(.commitOffsets(CommitOffsetsRequest(group: "m", topics: [
+                .init(name: "t", partitions: [.init(partition: 0, offset: 0, metadata: String(repeating: "x", count: 4097))]),
+            ])))
+        } throws: { error in (error as? SluiceError)?.code == .invalidArgument }
+        for index in 0..<40 {
+            let name = String(format: "%03d", index) + String(repeating: "g", count: 252)
+            #expect(try connection.commit(group: name, "t", offsets: [0: 0]).topics[0].partitions[0].error == nil)
+        }
+        guard case .listGroups(let list) = try connection.call(.listGroups(ListGroupsRequest())) else {
+            Issue.record("not a list_groups response")
+            return
+        }
+        print("groups list: \(list.groups.count) of 40 groups with 255-byte ids within 4 KiB")
+        #expect(list.groups.count > 10 && list.groups.count < 40)
+        #expect(list.groups.first?.name.hasPrefix("000") == true)
+    }
 }
+
 
 /// The producing test sends from one thread and reads on another; the descriptor is all they share.
 extension RawConnection: @unchecked Sendable {}
