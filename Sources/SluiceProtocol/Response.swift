@@ -34,6 +34,9 @@ package enum Response: Sendable, Equatable {
     /// The size of `int32 correlationId, int16 errorCode` and a null error message.
     static let successHeaderSize = 8
 
+    /// The size of a success response's body before its payload.
+    package static var headerBytes: Int { successHeaderSize }
+
     package var apiKey: APIKey {
         switch self {
         case .apiVersions: .apiVersions
@@ -149,7 +152,25 @@ package enum Response: Sendable, Equatable {
         }
     }
 
-    /// Appends a whole success frame: length prefix, correlation id, error code 0, null message and payload.
+    /// The size of the frame body `encodeFrame` writes, computed without encoding anything.
+    package var frameBodySize: Int { Self.successHeaderSize + payloadSize }
+
+    /// Appends a whole success frame, or throws `.frameTooLarge` (writing nothing) when its body would be longer
+    /// than `maxBodySize` or than a frame can say (`Int32.max`): the size is computed before anything is encoded.
+    package func encodeFrame(correlationID: Int32, maxBodySize: Int, into buffer: inout ByteBuffer)
+        throws(SluiceError)
+    {
+        let size = frameBodySize
+        let limit = min(maxBodySize, Int(Int32.max))
+        if size > limit {
+            throw SluiceError(.frameTooLarge,
+                              "the \(apiKey.name) response would be \(size) bytes, over the limit of \(limit)")
+        }
+        encodeFrame(correlationID: correlationID, into: &buffer)
+    }
+
+    /// Appends a whole success frame: length prefix, correlation id, error code 0, null message and payload. The
+    /// body must fit a frame (`encodeFrame(correlationID:maxBodySize:into:)` checks it).
     package func encodeFrame(correlationID: Int32, into buffer: inout ByteBuffer) {
         buffer.writeFrame(bodySize: Self.successHeaderSize + payloadSize) { buffer in
             buffer.writeInt32(correlationID)

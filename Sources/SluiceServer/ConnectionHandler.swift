@@ -27,12 +27,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// its `maxBytes`); past it, requests wait in `parked`, in order, and the connection is not read.
     private let responseBudget: Int
     private var reserved = 0
-    private var parked: [(request: Request, correlationID: Int32, reserve: Int)] = []
+    private var parked: [(request: Request, correlationID: Int32, reserve: Int, held: Int)] = []
+    /// The connection's share of the server's memory budget: produce requests count their frame's bytes until
+    /// they are answered.
+    private let bytes: ConnectionBytes?
 
     init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
-         maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
+         maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize, bytes: ConnectionBytes? = nil)
     {
         self.dispatcher = dispatcher
+        self.bytes = bytes
         self.maxInFlight = maxInFlight
         self.maxResponseBytes = maxResponseBytes
         self.responseBudget = max(4 * maxResponseBytes, 16 << 20)
@@ -48,8 +52,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        // Requests still parked will never run: give their bytes back. Those dispatched give theirs back when the
+        // broker answers them.
+        for entry in parked where entry.held > 0 { bytes?.removeInFlight(entry.held) }
+        parked.removeAll()
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var body = unwrapInboundIn(data)
+        let frameBytes = 4 + body.readableBytes
         let header: RequestHeader
         do {
             header = try RequestHeader.decode(from: &body)
@@ -68,11 +81,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return
         }
         let reserve = Self.responseReserve(request, maxResponseBytes: maxResponseBytes)
+        // A produce holds its records until it is answered; other requests are small once decoded.
+        var held = 0
+        if case .produce = request, let bytes {
+            held = frameBytes
+            bytes.addInFlight(held)
+        }
         if !parked.isEmpty || !fits(reserve) {
-            parked.append((request, header.correlationID, reserve))
+            parked.append((request, header.correlationID, reserve, held))
             return
         }
-        dispatch(request, correlationID: header.correlationID, reserve: reserve, context: context)
+        dispatch(request, correlationID: header.correlationID, reserve: reserve, held: held, context: context)
     }
 
     /// What a request's response may take: a fetch's byte limit (capped at the response limit); other responses
@@ -90,7 +109,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func dispatchParked(context: ChannelHandlerContext) {
         while let next = parked.first, fits(next.reserve) {
             parked.removeFirst()
-            dispatch(next.request, correlationID: next.correlationID, reserve: next.reserve, context: context)
+            dispatch(next.request, correlationID: next.correlationID, reserve: next.reserve, held: next.held,
+                     context: context)
         }
     }
 
@@ -100,7 +120,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         resumeReadingIfDrained(context: context)
     }
 
-    private func dispatch(_ request: Request, correlationID: Int32, reserve: Int, context: ChannelHandlerContext) {
+    private func dispatch(_ request: Request, correlationID: Int32, reserve: Int, held: Int,
+                          context: ChannelHandlerContext)
+    {
         inFlight += 1
         reserved += reserve
         let expectsResponse = request.expectsResponse
@@ -115,6 +137,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.inFlight -= 1
+                if held > 0 { handler.bytes?.removeInFlight(held) }
                 guard let buffer else { return handler.release(reserve, context: context) }
                 // The reservation lasts until the socket has taken the bytes (or the connection is gone).
                 let written = eventLoop.makePromise(of: Void.self)
@@ -157,13 +180,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     {
         var out = allocator.buffer(capacity: 64)
         switch result {
-        case .success(let response): response.encodeFrame(correlationID: correlationID, into: &out)
-        case .failure(let error): Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
-        }
-        if out.readableBytes - 4 > maxBytes {
-            let error = SluiceError(.frameTooLarge, "the \(api) response would be \(out.readableBytes - 4) bytes, over "
-                + "the server's limit of \(maxBytes); ask for fewer topics or partitions")
-            out = allocator.buffer(capacity: 160)
+        case .success(let response):
+            // Sized before it is encoded: an answer over the limit is never built.
+            do throws(SluiceError) {
+                try response.encodeFrame(correlationID: correlationID, maxBodySize: maxBytes, into: &out)
+            } catch {
+                let error = SluiceError(.frameTooLarge, "the \(api) response would be \(response.frameBodySize) "
+                    + "bytes, over the server's limit of \(maxBytes); ask for fewer topics or partitions")
+                Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
+            }
+        case .failure(let error):
             Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
         }
         return out

@@ -13,6 +13,8 @@ struct RequestDispatcher: Sendable {
     var defaultDurability: Durability = .full
     /// Largest fetch response the server builds: a fetch asking for more is cut to this.
     var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// What one request may ask for.
+    var limits = RequestLimits()
     /// The Prometheus text for `stats`; nil when metrics are off.
     var metricsText: (@Sendable () -> String)? = nil
     var metrics = ServerMetrics()
@@ -29,6 +31,10 @@ struct RequestDispatcher: Sendable {
             metrics.denied.increment()
             metrics.error(request.apiKey)
             return completion(.failure(denied))
+        }
+        if let refused = limits.check(request) {
+            metrics.error(request.apiKey)
+            return completion(.failure(refused))
         }
         switch request {
         case .produce(let produce):
@@ -55,9 +61,11 @@ struct RequestDispatcher: Sendable {
             let broker = self.broker
             let defaults = self.defaultDurability
             let metrics = self.metrics
+            let maxResponseBytes = self.maxResponseBytes
             Task {
                 do throws(SluiceError) {
-                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults)))
+                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults,
+                                                               maxResponseBytes: maxResponseBytes)))
                 } catch {
                     metrics.error(request.apiKey)
                     completion(.failure(error))
@@ -114,17 +122,45 @@ struct RequestDispatcher: Sendable {
         }
     }
 
+    /// Bytes of a fetch response besides its records, at the most: the header, each topic's name and each
+    /// partition's fields with room for an error message naming the topic.
+    static func fetchEntriesSize(_ request: FetchRequest) -> Int {
+        request.topics.reduce(Response.headerBytes + 4) { size, topic in
+            let name = topic.name.utf8.count
+            return size + 6 + name + topic.partitions.count * (28 + maxErrorMessageBytes + name)
+        }
+    }
+
+    /// Room allowed for one error message besides the names it quotes.
+    static let maxErrorMessageBytes = 256
+
     private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
         var targets: [FetchTarget] = []
+        var named = Set<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
+                // As Kafka does: a partition named twice would be read twice into one answer.
+                guard named.insert(TopicPartition(topic: topic.name, partition: partition.partition)).inserted else {
+                    metrics.error(.fetch)
+                    return completion(.failure(SluiceError(.invalidArgument,
+                        "fetch names \(topic.name)[\(partition.partition)] more than once")))
+                }
                 targets.append(FetchTarget(topic: topic.name, partition: partition.partition, offset: partition.offset,
                                            maxBytes: Int(max(partition.partitionMaxBytes, 1))))
             }
         }
+        // The answer's entries are sized before anything is read; the records get what is left of the limit.
+        let entries = Self.fetchEntriesSize(request)
+        if entries > maxResponseBytes {
+            metrics.error(.fetch)
+            return completion(.failure(SluiceError(.frameTooLarge,
+                "a fetch answer for \(targets.count) partitions would exceed the server's response limit of "
+                    + "\(maxResponseBytes) bytes; ask for fewer partitions")))
+        }
         let spec = FetchSpec(targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
                              minBytes: Int(max(request.minBytes, 0)),
-                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes))
+                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes),
+                             maxWireBytes: maxResponseBytes - entries)
         broker.fetch(spec, into: EncodedRecords.self) { fetched in
             var topics: [FetchResponse.Topic] = []
             for result in fetched {
@@ -151,8 +187,8 @@ struct RequestDispatcher: Sendable {
     }
 
     /// The control plane: admin and offset requests, in async/await.
-    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability)
-        async throws(SluiceError) -> Response
+    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability,
+                                maxResponseBytes: Int) async throws(SluiceError) -> Response
     {
         switch request {
         case .createTopic(let create):
@@ -250,7 +286,7 @@ struct RequestDispatcher: Sendable {
             let identity = try await broker.initProducerID()
             return .initProducerID(InitProducerIDResponse(producerID: identity.producerID, epoch: identity.epoch))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
-            return try await group(request, broker: broker)
+            return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
         case .apiVersions, .metadata, .produce, .fetch, .stats:
             preconditionFailure("\(request.apiKey.name) is handled on the hot path")
         }
@@ -278,7 +314,9 @@ extension RequestDispatcher {
                          pending: topics(answer.pending))
     }
 
-    static func group(_ request: Request, broker: Broker) async throws(SluiceError) -> Response {
+    static func group(_ request: Request, broker: Broker, maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
+        async throws(SluiceError) -> Response
+    {
         switch request {
         case .joinGroup(let join):
             return .joinGroup(assignment(try broker.joinGroup(
@@ -310,10 +348,12 @@ extension RequestDispatcher {
                 },
                 topics: topics))
         case .listGroups:
-            let groups = try await broker.listGroups()
-            return .listGroups(ListGroupsResponse(groups: groups.map {
-                .init(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead, memberCount: Int32($0.members))
-            }))
+            let groups = try await broker.listGroups().map {
+                ListGroupsResponse.Group(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead,
+                                         memberCount: Int32($0.members))
+            }
+            // Never refused for its size: cut to what the response limit holds.
+            return .listGroups(ListGroupsResponse(groups: RequestLimits.fitting(groups, maxBytes: maxResponseBytes)))
         case .deleteGroup(let delete):
             try await broker.deleteGroup(delete.group)
             return .deleteGroup(DeleteGroupResponse())

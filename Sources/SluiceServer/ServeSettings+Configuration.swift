@@ -24,6 +24,9 @@ extension ServeSettings {
         if let value = overrides.maxInFlight { merged.maxInFlight = value }
         if let value = overrides.maxFrameBytes { merged.maxFrameBytes = value }
         if let value = overrides.maxResponseBytes { merged.maxResponseBytes = value }
+        if let value = overrides.maxBufferedBytesPerConnection { merged.maxBufferedBytesPerConnection = value }
+        if let value = overrides.maxBufferedBytes { merged.maxBufferedBytes = value }
+        if let value = overrides.partialFrameTimeoutMs { merged.partialFrameTimeoutMs = value }
         if let value = overrides.shutdownTimeoutSeconds { merged.shutdownTimeoutSeconds = value }
         if let value = overrides.logLevel { merged.logLevel = value }
         if let value = overrides.metricsListen { merged.metricsListen = value }
@@ -50,6 +53,9 @@ extension ServeSettings {
         if let value = maxInFlight { configuration.maxInFlightPerConnection = value }
         if let value = maxFrameBytes { configuration.maxFrameBytes = value }
         if let value = maxResponseBytes { configuration.maxResponseBytes = value }
+        if let value = maxBufferedBytesPerConnection { configuration.maxBufferedBytesPerConnection = value }
+        if let value = maxBufferedBytes { configuration.maxBufferedBytes = value }
+        if let value = partialFrameTimeoutMs { configuration.partialFrameTimeout = .milliseconds(Int64(value)) }
         if let seconds = shutdownTimeoutSeconds {
             configuration.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
         }

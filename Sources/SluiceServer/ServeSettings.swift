@@ -30,6 +30,11 @@ package struct ServeSettings: Sendable, Equatable {
     package var maxInFlight: Int?
     package var maxFrameBytes: Int?
     package var maxResponseBytes: Int?
+    /// Request bytes one connection, and all together, may hold in memory before the server stops reading.
+    package var maxBufferedBytesPerConnection: Int?
+    package var maxBufferedBytes: Int?
+    /// How long a frame may take to arrive whole, in milliseconds.
+    package var partialFrameTimeoutMs: Int?
     /// How long a SIGTERM waits for commits and requests in flight before the server exits anyway, in seconds.
     package var shutdownTimeoutSeconds: Double?
     package var logLevel: Logger.Level?
@@ -124,6 +129,9 @@ struct SettingsFile: Decodable {
     var maxInFlight: Int?
     var maxFrameBytes: Int?
     var maxResponseBytes: Int?
+    var maxBufferedBytesPerConnection: Int?
+    var maxBufferedBytes: Int?
+    var partialFrameTimeoutMs: Int?
     var shutdownTimeout: Double?
     var logLevel: String?
     var metricsListen: String?
@@ -139,6 +147,8 @@ struct SettingsFile: Decodable {
         case maxResponseBytes = "max_response_bytes", shutdownTimeout = "shutdown_timeout", logLevel = "log_level"
         case metricsListen = "metrics_listen", kafkaListen = "kafka_listen", access
         case kafkaAutoCreateTopics = "kafka_auto_create_topics", kafkaDefaultPartitions = "kafka_default_partitions"
+        case maxBufferedBytesPerConnection = "max_buffered_bytes_per_connection"
+        case maxBufferedBytes = "max_buffered_bytes", partialFrameTimeoutMs = "partial_frame_timeout_ms"
     }
 
     init(from decoder: any Decoder) throws {
@@ -154,6 +164,9 @@ struct SettingsFile: Decodable {
         maxInFlight = try c.decodeIfPresent(Int.self, forKey: .maxInFlight)
         maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes)
         maxResponseBytes = try c.decodeIfPresent(Int.self, forKey: .maxResponseBytes)
+        maxBufferedBytesPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxBufferedBytesPerConnection)
+        maxBufferedBytes = try c.decodeIfPresent(Int.self, forKey: .maxBufferedBytes)
+        partialFrameTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .partialFrameTimeoutMs)
         shutdownTimeout = try c.decodeIfPresent(Double.self, forKey: .shutdownTimeout)
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
         metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen)
@@ -183,7 +196,10 @@ struct SettingsFile: Decodable {
         }
         for (name, value, minimum) in [("max_connections", maxConnections, 1), ("max_in_flight", maxInFlight, 1),
                                        ("max_frame_bytes", maxFrameBytes, 1024),
-                                       ("max_response_bytes", maxResponseBytes, 1024)]
+                                       ("max_response_bytes", maxResponseBytes, 1024),
+                                       ("max_buffered_bytes_per_connection", maxBufferedBytesPerConnection, 1024),
+                                       ("max_buffered_bytes", maxBufferedBytes, 1024),
+                                       ("partial_frame_timeout_ms", partialFrameTimeoutMs, 1)]
         {
             if let value, value < minimum {
                 throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
@@ -193,6 +209,9 @@ struct SettingsFile: Decodable {
         settings.maxInFlight = maxInFlight
         settings.maxFrameBytes = maxFrameBytes
         settings.maxResponseBytes = maxResponseBytes
+        settings.maxBufferedBytesPerConnection = maxBufferedBytesPerConnection
+        settings.maxBufferedBytes = maxBufferedBytes
+        settings.partialFrameTimeoutMs = partialFrameTimeoutMs
         if let shutdownTimeout, !(shutdownTimeout >= 0 && shutdownTimeout <= 3600) {
             throw SluiceError(.invalidArgument, "shutdown_timeout must be between 0 and 3600 seconds")
         }

@@ -34,6 +34,14 @@ package struct ServerConfiguration: Sendable {
     package var defaultDurability: Durability = .full
     /// Largest response frame body written; a larger one is answered `frameTooLarge`, and fetches are cut to it.
     package var maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize
+    /// Request bytes one connection may hold in memory (produce requests in flight, besides one unfinished frame)
+    /// before the server stops reading it until some are released.
+    package var maxBufferedBytesPerConnection: Int = 64 << 20
+    /// Request bytes all connections together may hold (unfinished frames and produce requests in flight) before
+    /// those holding any stop being read; see `MemoryBudget`.
+    package var maxBufferedBytes: Int = 256 << 20
+    /// How long a frame may take to arrive whole from its first byte; past it the connection is closed.
+    package var partialFrameTimeout: Duration = .seconds(30)
     /// How long `shutdown()` waits for commits and requests in flight before closing everything anyway.
     package var shutdownTimeout: Duration = .seconds(10)
     /// Who may do what, by the peer's uid and groups; nil allows every connection everything.
@@ -68,6 +76,8 @@ package final class SluiceServer: Sendable {
     let kafkaChannel = Mutex<(any Channel)?>(nil)
     private let drainTimedOut = Atomic<Bool>(false)
     let serverMetrics = ServerMetrics()
+    /// The request bytes every connection holds, against `maxBufferedBytes`.
+    package let memoryBudget: MemoryBudget
 
     /// True once a shutdown gave up waiting for work in flight after `shutdownTimeout`.
     package var shutdownTimedOut: Bool { drainTimedOut.load(ordering: .relaxed) }
@@ -83,6 +93,8 @@ package final class SluiceServer: Sendable {
         self.configuration = configuration
         self.broker = broker
         self.logger = logger
+        self.memoryBudget = MemoryBudget(limit: max(1, configuration.maxBufferedBytes),
+                                         perConnection: max(1, configuration.maxBufferedBytesPerConnection))
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
 
@@ -100,17 +112,24 @@ package final class SluiceServer: Sendable {
         let logger = self.logger
         let connections = self.connections
         let serverMetrics = self.serverMetrics
+        let budget = self.memoryBudget
+        let partialFrameTimeout = TimeAmount.nanoseconds(
+            Int64(configuration.partialFrameTimeout.components.seconds) * 1_000_000_000
+                + configuration.partialFrameTimeout.components.attoseconds / 1_000_000_000)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let bytes = ConnectionBytes(budget: budget)
                     try channel.pipeline.syncOperations.addHandlers(
                         ConnectionLimitHandler(registry: connections, limit: configuration.maxConnections,
                                                gauge: serverMetrics.connections),
-                        ByteToMessageHandler(FrameDecoder(maxFrameSize: configuration.maxFrameBytes)),
+                        FrameReader(decoder: FrameDecoder(maxFrameSize: configuration.maxFrameBytes), bytes: bytes,
+                                    partialFrameTimeout: partialFrameTimeout, logger: logger),
                         ConnectionHandler(dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
-                                          logger: logger, maxResponseBytes: configuration.maxResponseBytes)
+                                          logger: logger, maxResponseBytes: configuration.maxResponseBytes,
+                                          bytes: bytes)
                     )
                 }
             }

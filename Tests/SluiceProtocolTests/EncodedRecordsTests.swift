@@ -35,6 +35,26 @@ import Testing
         return buffer
     }
 
+    /// A response is sized before it is encoded: one over the limit throws and writes nothing, so no frame length
+    /// can overflow.
+    @Test func aResponseOverTheLimitIsRefusedBeforeItIsEncoded() throws {
+        let response = Response.fetch(FetchResponse(topics: [.init(name: "t", partitions: [
+            .init(partition: 0, logStartOffset: 0, highWatermark: 14, encodedRecords: Self.encoded(Self.records)),
+        ])]))
+        var buffer = ByteBuffer()
+        #expect(throws: SluiceError.self) {
+            try response.encodeFrame(correlationID: 7, maxBodySize: response.frameBodySize - 1, into: &buffer)
+        }
+        #expect(buffer.readableBytes == 0)
+        try response.encodeFrame(correlationID: 7, maxBodySize: response.frameBodySize, into: &buffer)
+        #expect(buffer.readableBytes == 4 + response.frameBodySize)
+        // The length prefix is a uint32 read as at most Int32.max: no limit lets a larger body through.
+        do {
+            var none = ByteBuffer()
+            try response.encodeFrame(correlationID: 7, maxBodySize: .max, into: &none)
+        }
+    }
+
     @Test func encodesAsTheRecordsWould() throws {
         let encoded = Self.encoded(Self.records)
         #expect(encoded.count == 3)

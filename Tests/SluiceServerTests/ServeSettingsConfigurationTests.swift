@@ -20,6 +20,9 @@ import Testing
         settings.maxInFlight = 8
         settings.maxFrameBytes = 200 << 20
         settings.maxResponseBytes = 4096
+        settings.maxBufferedBytesPerConnection = 1 << 20
+        settings.maxBufferedBytes = 8 << 20
+        settings.partialFrameTimeoutMs = 1500
         settings.shutdownTimeoutSeconds = 2.5
         settings.logLevel = .trace
         settings.metricsListen = "127.0.0.1:9464"
@@ -85,6 +88,9 @@ import Testing
         #expect(configuration.maxInFlightPerConnection == defaults.maxInFlightPerConnection)
         #expect(configuration.maxFrameBytes == defaults.maxFrameBytes)
         #expect(configuration.maxResponseBytes == defaults.maxResponseBytes)
+        #expect(configuration.maxBufferedBytesPerConnection == 64 << 20)
+        #expect(configuration.maxBufferedBytes == 256 << 20)
+        #expect(configuration.partialFrameTimeout == .seconds(30))
         #expect(configuration.shutdownTimeout == .seconds(10))
         #expect(configuration.access == nil && configuration.metrics == nil)
         #expect(configuration.metricsListen == nil && configuration.kafka == nil)
@@ -100,6 +106,9 @@ import Testing
         #expect(configuration.maxInFlightPerConnection == 8)
         #expect(configuration.maxFrameBytes == 200 << 20)
         #expect(configuration.maxResponseBytes == 4096)
+        #expect(configuration.maxBufferedBytesPerConnection == 1 << 20)
+        #expect(configuration.maxBufferedBytes == 8 << 20)
+        #expect(configuration.partialFrameTimeout == .milliseconds(1500))
         #expect(configuration.shutdownTimeout == .milliseconds(2500))
         #expect(configuration.access == Self.everySetting.access)
         #expect(configuration.metricsListen == HostPort(host: "127.0.0.1", port: 9464))

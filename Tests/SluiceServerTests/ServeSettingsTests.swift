@@ -29,7 +29,8 @@ import Testing
             {"data_dir": "/var/lib/sluice", "socket": "/run/sluice/sluice.sock", "socket_mode": "660",
              "socket_owner": "0", "socket_group": "root", "default_durability": "normal",
              "max_connections": 64, "max_in_flight": 128, "max_frame_bytes": 2048, "max_response_bytes": 4096,
-             "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
+             "max_buffered_bytes_per_connection": 1048576, "max_buffered_bytes": 8388608,
+             "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
              "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
             """)
@@ -40,6 +41,8 @@ import Testing
         #expect(settings.defaultDurability == .normal)
         #expect(settings.maxConnections == 64 && settings.maxInFlight == 128)
         #expect(settings.maxFrameBytes == 2048 && settings.maxResponseBytes == 4096)
+        #expect(settings.maxBufferedBytesPerConnection == 1 << 20 && settings.maxBufferedBytes == 8 << 20)
+        #expect(settings.partialFrameTimeoutMs == 1500)
         #expect(settings.shutdownTimeoutSeconds == 2.5)
         #expect(settings.logLevel == .debug)
         #expect(settings.metricsListen == "127.0.0.1:9464")
@@ -62,6 +65,8 @@ import Testing
         (#"{"default_durability": "fast"}"#, "default_durability must be full or normal"),
         (#"{"log_level": "loud"}"#, "log_level must be one of"),
         (#"{"max_in_flight": 0}"#, "max_in_flight must be at least 1"),
+        (#"{"max_buffered_bytes": 100}"#, "max_buffered_bytes must be at least 1024"),
+        (#"{"partial_frame_timeout_ms": 0}"#, "partial_frame_timeout_ms must be at least 1"),
         (#"{"metrics_listen": "9464"}"#, "metrics_listen must be host:port"),
         (#"{"kafka_listen": "localhost:99999"}"#, "kafka_listen must be host:port"),
         (#"{"max_connections": "many"}"#, "max_connections: expected a number"),

@@ -80,13 +80,26 @@ extension Broker {
         }
     }
 
-    /// Wire bytes a stored record takes besides its key, value and headers (offset, timestamp, lengths).
+    /// Bytes a record counts against a fetch's `maxBytes` at the least, whatever its size: about its framing on the
+    /// wire (offset, timestamp, lengths), so that records of no data still use up the budget.
     static let recordOverheadBytes = 32
 
-    /// Reads every target once, within the request's byte budget. Runs on the read queue (or, for a fetch a
+    /// Bytes of a record in the native wire form (`storedRecord`): 28 of framing, its key and value, and per header
+    /// 6 of framing, its name and value.
+    package static func wireSize(keyBytes: Int, valueBytes: Int, headers: [Header]) -> Int {
+        headers.reduce(28 + keyBytes + valueBytes) { $0 + 6 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+    }
+
+    /// Reads every target once, within the request's byte budgets. Runs on the read queue (or, for a fetch a
     /// commit woke, on the writer queue right after the commit).
+    ///
+    /// A record is taken when it fits what is left of both budgets and of its partition's `maxBytes`; the
+    /// response's first record is taken whatever its size, so a record at the size limit can always be fetched.
+    /// Once a record does not fit, nothing more is taken from its partition.
     private func read<Records: FetchRecordSink>(_ spec: FetchSpec) -> [FetchResult<Records>] {
         var budget = spec.maxBytes
+        var wireBudget = spec.maxWireBytes
+        var responseHasRecords = false
         return spec.targets.map { target in
             var fetched = FetchResult<Records>(
                 topic: target.topic, partition: target.partition, records: Records(expectedBytes: 0),
@@ -105,29 +118,47 @@ extension Broker {
                             + "it holds \(bounds.logStart) to \(bounds.highWatermark)")
                 }
                 // Nothing committed past the offset: answer from memory without touching SQLite.
-                guard target.offset < bounds.highWatermark, budget > 0 else {
+                guard target.offset < bounds.highWatermark, budget > 0, wireBudget > 0 else {
                     return fetched
                 }
                 let limit = max(1, min(target.maxBytes, budget))
-                // Every record costs framing on the wire besides its data: cap the count so that tiny records
-                // cannot make a response many times larger than asked for.
+                // Every record costs at least its framing: cap the count so that tiny records cannot make a
+                // response many times larger than asked for, nor make the read go on for long.
                 let maxRecords = max(1, limit / Self.recordOverheadBytes)
                 try handle.withReader { reader throws(SluiceError) in
                     // At most what was committed past the offset (a fetch woken by a commit reads little).
                     let pending = bounds.highWatermark - target.offset
-                    var records = Records(expectedBytes: pending >= Int64(limit) ? limit : min(limit, Int(pending) * 100))
-                    var count = 0, bytes = 0
+                    let expected = min(limit, wireBudget)
+                    var records = Records(expectedBytes: pending >= Int64(expected) ? expected
+                                          : min(expected, Int(pending) * 100))
+                    var count = 0, bytes = 0, cost = 0
                     var last: Int64?
+                    var full = false
                     // The reader's snapshot may already hold a commit whose completion has not yet raised the
                     // published high watermark: return nothing past the watermark, or the consumer's next fetch
                     // would start beyond what the broker admits to and be refused as out of range.
                     let summary = try reader.read(partition: target.partition, from: target.offset,
                                                   maxRecords: maxRecords, maxBytes: limit) { view in
-                        guard view.offset < bounds.highWatermark else { return }
+                        guard !full, view.offset < bounds.highWatermark else { return }
+                        let headers = view.headers
+                        let size = view.sizeInBytes
+                        let counted = max(size, Self.recordOverheadBytes)
+                        let wire = Self.wireSize(keyBytes: view.key?.count ?? 0, valueBytes: view.value?.count ?? 0,
+                                                 headers: headers)
+                        let fits = counted <= budget && wire <= wireBudget
+                            && (count == 0 || cost + counted <= target.maxBytes)
+                        guard fits || !responseHasRecords else {
+                            full = true
+                            return
+                        }
                         records.append(offset: view.offset, timestamp: view.timestamp, key: view.key,
-                                       value: view.value, headers: view.headers)
+                                       value: view.value, headers: headers)
+                        responseHasRecords = true
                         count += 1
-                        bytes += view.sizeInBytes
+                        bytes += size
+                        cost += counted
+                        budget -= counted
+                        wireBudget -= wire
                         last = view.offset
                     }
                     records.finish()
@@ -136,7 +167,6 @@ extension Broker {
                     fetched.bytes = bytes
                     fetched.nextOffset = last.map { $0 + 1 }
                     fetched.logStartOffset = max(summary.logStartOffset, bounds.logStart)
-                    budget -= summary.bytes
                 }
             } catch {
                 fetched.error = error

@@ -52,14 +52,22 @@ package struct FetchSpec: Sendable {
     /// How long to wait for `minBytes` to be available, in milliseconds.
     package var maxWaitMs: Int
     package var minBytes: Int
-    /// Bytes for the whole response (at least one record is always returned when one is available).
+    /// Record bytes for the whole response, each record counting at least `Broker.recordOverheadBytes` (at least
+    /// one record is always returned when one is available).
     package var maxBytes: Int
+    /// The most the records may take in the native wire form (`Broker.wireSize`), for the whole response: a hard
+    /// cap that the response's first record alone may pass. A record that would take the response over it is not
+    /// read, so nothing past it is ever built.
+    package var maxWireBytes: Int
 
-    package init(targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20) {
+    package init(targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20,
+                 maxWireBytes: Int = .max)
+    {
         self.targets = targets
         self.maxWaitMs = maxWaitMs
         self.minBytes = minBytes
         self.maxBytes = maxBytes
+        self.maxWireBytes = maxWireBytes
     }
 }
 

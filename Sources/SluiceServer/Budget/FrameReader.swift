@@ -1,0 +1,166 @@
+import Logging
+import NIOCore
+import SluiceCore
+import SluiceProtocol
+
+/// Cuts a connection's bytes into frames (with `FrameDecoder`) within the memory budget and a time limit.
+///
+/// In place of NIO's `ByteToMessageHandler`: the bytes of the frame being received count against the connection's
+/// share of the `MemoryBudget`, and the connection is not read while the budget says so (`ConnectionBytes.mayRead`).
+/// A frame must arrive whole within `partialFrameTimeout` of its first byte: one timer runs while a frame is
+/// unfinished, and none while the connection is idle. Time the server itself holds the connection unread (its
+/// answers not being read, too many requests in flight) does not count. An expired frame closes the connection
+/// with a warning and a connection-level `timeout` error.
+final class FrameReader: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var decoder: FrameDecoder
+    private let bytes: ConnectionBytes
+    private let partialFrameTimeout: TimeAmount
+    private let logger: Logger
+    /// Received bytes not yet passed on: at most one unfinished frame between reads.
+    private var buffer: ByteBuffer?
+    private var deadline: Scheduled<Void>?
+    /// A read was asked for and not yet forwarded, because of the budget.
+    private var readHeld = false
+    /// A read was forwarded and its bytes have not all arrived (`channelReadComplete` ends it).
+    private var readPending = false
+    private var waitingForBudget = false
+    private var failed = false
+
+    init(decoder: FrameDecoder, bytes: ConnectionBytes, partialFrameTimeout: TimeAmount, logger: Logger) {
+        self.decoder = decoder
+        self.bytes = bytes
+        self.partialFrameTimeout = partialFrameTimeout
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        bytes.whenReleased = {
+            let (handler, context) = bound.value
+            handler.resumeReading(context: context)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var input = unwrapInboundIn(data)
+        guard !failed else { return }
+        if buffer == nil { buffer = input } else { buffer!.writeBuffer(&input) }
+        var completed = false
+        do {
+            while let frame = try decoder.decode(buffer: &buffer!) {
+                completed = true
+                context.fireChannelRead(wrapInboundOut(frame))
+                if failed || buffer == nil { return }
+            }
+        } catch {
+            failed = true
+            dropBuffer()
+            context.fireErrorCaught(error)
+            return
+        }
+        if buffer!.readableBytes == 0 {
+            dropBuffer()
+        } else {
+            if buffer!.readerIndex > 0 { buffer!.discardReadBytes() }
+            bytes.setPartialFrame(buffer!.readableBytes)
+            if completed || deadline == nil { armDeadline(context: context) }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        readPending = false
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let buffer, buffer.readableBytes > 0, !failed {
+            logger.debug("connection closed mid-frame", metadata: ["bytes": "\(buffer.readableBytes)"])
+        }
+        failed = true
+        dropBuffer()
+        bytes.whenReleased = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        bytes.whenReleased = nil
+    }
+
+    // MARK: - Reading within the budget
+
+    func read(context: ChannelHandlerContext) {
+        readHeld = true
+        resumeReading(context: context)
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        guard readHeld else { return }
+        var wake: (@Sendable () -> Void)?
+        if !waitingForBudget {
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            wake = {
+                eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.waitingForBudget = false
+                    handler.resumeReading(context: context)
+                }
+            }
+        }
+        switch bytes.mayRead(orWake: wake) {
+        case .read:
+            readHeld = false
+            readPending = true
+            context.read()
+        case .overOwnShare:
+            break  // `whenReleased` calls again.
+        case .overServerBudget:
+            if wake != nil { waitingForBudget = true }
+        }
+    }
+
+    // MARK: - The time limit
+
+    private func armDeadline(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: partialFrameTimeout) {
+            let (handler, context) = bound.value
+            handler.deadlinePassed(context: context)
+        }
+    }
+
+    private func deadlinePassed(context: ChannelHandlerContext) {
+        deadline = nil
+        guard let buffer, buffer.readableBytes > 0, !failed else { return }
+        if !readPending && !readHeld {
+            // The server is not reading this connection for reasons of its own (see `ConnectionHandler.read`):
+            // the client is not to blame. Look again later.
+            return armDeadline(context: context)
+        }
+        failed = true
+        let seconds = Double(partialFrameTimeout.nanoseconds) / 1e9
+        logger.warning("closing a connection whose frame did not arrive in time", metadata: [
+            "bytes": "\(buffer.readableBytes)", "timeout_s": "\(seconds)",
+        ])
+        dropBuffer()
+        let error = SluiceError(.timeout, "a frame did not arrive whole within \(seconds) s")
+        var frame = context.channel.allocator.buffer(capacity: 96)
+        Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &frame)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func dropBuffer() {
+        buffer = nil
+        deadline?.cancel()
+        deadline = nil
+        bytes.setPartialFrame(0)
+    }
+}

@@ -1,0 +1,72 @@
+import SluiceCore
+import SluiceProtocol
+
+/// What one native request may ask for, checked before any work is done, so that no request costs much more than
+/// its size: entries per request, the length of group ids and of offset metadata (`docs/PROTOCOL.md` §6).
+struct RequestLimits: Sendable {
+    /// Topics, partitions or owned partitions a request may name.
+    var maxEntries = 10_000
+    /// Bytes of a group id that a join, commit or reset may create (Kafka's practical limit).
+    var maxGroupIDBytes = 255
+    /// Bytes of free text committed with one offset (Kafka's `offset.metadata.max.bytes`).
+    var maxOffsetMetadataBytes = 4096
+
+    /// The refusal (`invalid_argument`) for a request past a limit, or nil.
+    func check(_ request: Request) -> SluiceError? {
+        switch request {
+        case .metadata(let metadata):
+            return entries(metadata.topics?.count ?? 0, of: "topics", in: request)
+        case .fetch(let fetch):
+            return entries(fetch.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .listOffsets(let list):
+            return entries(list.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .fetchOffsets(let fetch):
+            return entries(fetch.topics?.reduce(0) { $0 + $1.partitions.count } ?? 0, of: "partitions", in: request)
+        case .commitOffsets(let commit):
+            if let error = groupID(commit.group) { return error }
+            for topic in commit.topics {
+                for partition in topic.partitions
+                where (partition.metadata?.utf8.count ?? 0) > maxOffsetMetadataBytes {
+                    return SluiceError(.invalidArgument,
+                        "the metadata committed for \(topic.name)[\(partition.partition)] is "
+                            + "\(partition.metadata!.utf8.count) bytes; at most \(maxOffsetMetadataBytes) are kept")
+                }
+            }
+            return entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .joinGroup(let join):
+            return groupID(join.group) ?? entries(join.topics.count, of: "topics", in: request)
+        case .heartbeat(let heartbeat):
+            return entries(heartbeat.owned.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .resetOffsets(let reset):
+            return groupID(reset.group)
+        default:
+            return nil
+        }
+    }
+
+    private func entries(_ count: Int, of what: String, in request: Request) -> SluiceError? {
+        guard count > maxEntries else { return nil }
+        return SluiceError(.invalidArgument,
+                           "\(request.apiKey.name) names \(count) \(what); at most \(maxEntries) per request")
+    }
+
+    private func groupID(_ group: String) -> SluiceError? {
+        let length = group.utf8.count
+        guard length > maxGroupIDBytes else { return nil }
+        return SluiceError(.invalidArgument, "a group id of \(length) bytes is too long; at most \(maxGroupIDBytes)")
+    }
+
+    /// The first of `groups` that fit a `listGroups` answer of at most `maxBytes` (a server may hold groups made
+    /// before the id limit): the answer is cut rather than refused.
+    static func fitting(_ groups: [ListGroupsResponse.Group], maxBytes: Int) -> [ListGroupsResponse.Group] {
+        var size = Response.headerBytes + 4
+        var count = 0
+        for group in groups {
+            // The encoder cuts strings past 32,767 bytes.
+            size += 2 + min(group.name.utf8.count, Int(Int16.max)) + 2 + group.state.rawValue.utf8.count + 4
+            if size > maxBytes { break }
+            count += 1
+        }
+        return Array(groups.prefix(count))
+    }
+}
