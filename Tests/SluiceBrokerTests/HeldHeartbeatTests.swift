@@ -107,5 +107,6 @@ import Testing
         let held = heartbeat(member)
         coordinator.stop()
         #expect(held.assignment == member && timers.pending.isEmpty)
+        #expect(heartbeat(member).assignment == member, "nothing is held once stopped: no timer would end it")
     }
 }

@@ -79,6 +79,8 @@ final class GroupCoordinator: Sendable {
         var groups: [String: ConsumerGroup] = [:]
         /// Held heartbeats, by group and member id.
         var held: [String: [String: HeldHeartbeat]] = [:]
+        /// After `stop` no timer goes off, so nothing is held.
+        var isStopped = false
 
         var nextDeadline: Int64? {
             let sessions = groups.values.compactMap(\.nextDeadline).min()
@@ -160,7 +162,9 @@ final class GroupCoordinator: Sendable {
             // The member's earlier heartbeat, still held, hears what this one changed.
             if let previous { effects.append(Answer(respond: previous.respond, result: answer)) }
             let hold = min(Int64(maxWaitMs), timeout / 3)
-            if case .success(let assignment) = result, hold > 0, previous != nil || assignment == last {
+            if case .success(let assignment) = result, hold > 0, !state.isStopped,
+               previous != nil || assignment == last
+            {
                 state.held[group, default: [:]][memberID] = HeldHeartbeat(deadline: now + hold, respond: respond)
             } else {
                 effects.append(Answer(respond: respond, result: answer))
@@ -232,6 +236,7 @@ final class GroupCoordinator: Sendable {
     /// Cancels the expiry timer for good (the broker is shutting down); held heartbeats are answered at once.
     func stop() {
         shell.stop { state, effects in
+            state.isStopped = true
             for group in state.held.keys.sorted() {
                 Self.answerHeld(in: group, state: &state, now: .max, effects: &effects)
             }
