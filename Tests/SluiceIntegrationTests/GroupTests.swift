@@ -141,7 +141,9 @@ import Testing
         var owners: [String: [String]] = [:]
         for member in description.members {
             for topic in member.owned {
-                for partition in topic.partitions { owners["\(topic.name)[\(partition)]", default: []].append(member.memberID) }
+                for partition in topic.partitions {
+                    owners["\(topic.name)[\(partition)]", default: []].append(member.memberID)
+                }
             }
         }
         let doubled = owners.filter { $0.value.count > 1 }.map { "\($0.key) owned by \($0.value.sorted())" }.sorted()
