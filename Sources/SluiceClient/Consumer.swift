@@ -123,7 +123,11 @@ public actor Consumer {
                 try? await Task.sleep(for: .milliseconds(maxWaitMs))
                 idle.complete(.success(Self.woken))
             }
-            _ = await awaitUnlessWoken(idle)
+            _ = await withTaskCancellationHandler {
+                await awaitUnlessWoken(idle)
+            } onCancel: {
+                idle.complete(.success(Self.woken))
+            }
             timer.cancel()
             return []
         }
@@ -157,17 +161,12 @@ public actor Consumer {
         return records
     }
 
-    /// Waits for `pending` unless news of the group comes first (or came already, or the task is cancelled): then
-    /// answers `Self.woken`.
+    /// Waits for `pending` unless news of the group comes first (or came already): then answers `Self.woken`.
     private func awaitUnlessWoken(_ pending: PendingResponse) async -> Result<Response, SluiceError> {
-        if membership?.news == true || Task.isCancelled { return .success(Self.woken) }
+        if membership?.news == true { return .success(Self.woken) }
         wakeTarget = pending
         defer { if wakeTarget === pending { wakeTarget = nil } }
-        return await withTaskCancellationHandler {
-            await pending.value()
-        } onCancel: {
-            pending.complete(.success(Self.woken))
-        }
+        return await pending.value()
     }
 
     /// Ends the wait of a `poll` for its fetch or idle time (it returns no records): news of the group came, or
