@@ -28,12 +28,26 @@ struct Membership {
     var lastHeard: ContinuousClock.Instant
     /// A join is on its way (after `unknown_member` or `stale_generation`): no second one is sent meanwhile.
     var rejoining = false
+    /// The number of the last join or heartbeat sent, and of the one whose answer is `latest`: an answer to an
+    /// older request than that is stale and dropped.
+    var sent: UInt64 = 0
+    var answered: UInt64 = 0
+    /// Whether heartbeats are held by the server (version 1); false after a server refused the version, and then
+    /// they go out every `heartbeatIntervalMs`.
+    var longPoll = true
+    /// `latest` grants other partitions than the consumer holds: the next `poll` has work.
+    var news = false
 }
 
 /// Consumer-group membership: the server assigns partitions; this side joins, heartbeats, and applies each new
 /// assignment at the start of a `poll`, so that partitions are only ever revoked between two polls (after the
 /// application processed what the previous poll returned): positions of revoked partitions are committed, then the
-/// partitions are dropped, and the next heartbeat tells the server they are free for their new owner.
+/// partitions are dropped, and a heartbeat sent at once tells the server they are free for their new owner.
+///
+/// Heartbeats are a long poll (heartbeat version 1): the next one goes out as soon as one is answered, and the
+/// server holds it until the member's assignment changes or `heartbeatIntervalMs` passes. An answer with news
+/// wakes a `poll` that is waiting (in its fetch, or idle without partitions): it returns at once, with no records,
+/// and the next `poll` applies the assignment, so a consumer idle in `poll` never delays a handover.
 extension Consumer {
     /// Joins the configured group, subscribed to `topics`; from then on `poll` reads the partitions the server
     /// assigns and `onRebalance` hears of each change. Throws `.invalidArgument` without a group, `.unknownTopic`.
@@ -49,7 +63,7 @@ extension Consumer {
             group: group, clientID: configuration.clientID, sessionTimeoutMs: configuration.sessionTimeoutMs,
             topics: topics))
         membership = Membership(group: group, topics: topics, memberID: answer.memberID, generation: answer.generation,
-                                latest: answer, onRebalance: onRebalance, lastHeard: sent)
+                                latest: answer, onRebalance: onRebalance, lastHeard: sent, sent: 1, answered: 1)
         assign([])
         await applyGroupAssignment()
         membership?.heartbeat = Task { [weak self] in
@@ -60,26 +74,58 @@ extension Consumer {
     /// This consumer's member id in its group, once subscribed.
     public var memberID: String? { membership?.memberID }
 
-    /// Sends one heartbeat (after waiting its interval); rejoins when the server says so. False once unsubscribed.
+    /// The longest the server may hold a heartbeat: `heartbeatIntervalMs`, at least 100 ms.
+    private var heartbeatWaitMs: Int32 { max(configuration.heartbeatIntervalMs, 100) }
+
+    /// Sends one heartbeat, held by the server until there is news (or, to a server without held heartbeats, after
+    /// waiting the interval); rejoins when the server says so. False once unsubscribed.
     func heartbeatOnce() async -> Bool {
         guard let current = membership else { return false }
-        let waiting = !current.latest.pending.isEmpty
-        // Pending partitions are granted as soon as their old owner lets go: ask again soon.
-        let interval = waiting ? min(200, Int(current.latest.heartbeatIntervalMs)) : Int(current.latest.heartbeatIntervalMs)
-        try? await Task.sleep(for: .milliseconds(max(interval, 50)))
+        if !current.longPoll {
+            let waiting = !current.latest.pending.isEmpty
+            // Pending partitions are granted as soon as their old owner lets go: ask again soon.
+            let interval = waiting ? min(200, Int(heartbeatWaitMs)) : Int(heartbeatWaitMs)
+            try? await Task.sleep(for: .milliseconds(interval))
+        }
         guard !Task.isCancelled, let member = membership else { return false }
+        await sendHeartbeat(maxWaitMs: member.longPoll ? heartbeatWaitMs : nil)
+        return membership != nil
+    }
+
+    /// Sends a heartbeat reporting the partitions held now and applies its answer, unless a newer one came first.
+    /// `maxWaitMs` nil sends version 0 (never held).
+    func sendHeartbeat(maxWaitMs: Int32?) async {
+        guard let member = membership else { return }
         let owned = Set(assignment)
         let sent = ContinuousClock.now
+        let number = member.sent + 1
+        membership?.sent = number
         do throws(SluiceError) {
             let answer = try await connection.heartbeat(HeartbeatRequest(
                 group: member.group, memberID: member.memberID, generation: member.latest.generation,
-                owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }))
-            membership?.latest = answer
-            membership?.lastHeard = sent
+                owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }, maxWaitMs: maxWaitMs))
+            heard(answer, number: number, sent: sent)
         } catch {
+            if error.code == .unsupportedVersion, maxWaitMs != nil {
+                // A server from before held heartbeats: heartbeat periodically instead.
+                membership?.longPoll = false
+                return
+            }
             await rejoin(after: error)
         }
-        return membership != nil
+    }
+
+    /// Takes a join's or heartbeat's answer as the newest, unless a later request was answered already; wakes a
+    /// waiting `poll` when the answer grants other partitions than the consumer holds.
+    func heard(_ answer: MemberAssignment, number: UInt64, sent: ContinuousClock.Instant) {
+        guard let member = membership, number > member.answered else { return }
+        membership?.answered = number
+        membership?.latest = answer
+        membership?.lastHeard = max(member.lastHeard, sent)
+        if Set(answer.grantedPartitions) != Set(assignment) || answer.generation != member.generation {
+            membership?.news = true
+            wakePoll()
+        }
     }
 
     /// Joins again: with the same id after `.staleGeneration`; after `.unknownMember` (the server removed or forgot
@@ -99,6 +145,8 @@ extension Consumer {
             membership?.rejoining = true
             defer { membership?.rejoining = false }
             let sent = ContinuousClock.now
+            let number = member.sent + 1
+            membership?.sent = number
             do throws(SluiceError) {
                 let answer = try await connection.joinGroup(JoinGroupRequest(
                     group: member.group, memberID: memberID, clientID: configuration.clientID,
@@ -106,8 +154,10 @@ extension Consumer {
                 guard membership != nil else { return }
                 if answer.memberID != member.memberID { losePartitions() }
                 membership?.memberID = answer.memberID
-                membership?.latest = answer
-                membership?.lastHeard = sent
+                // A join answers everything sent before it.
+                let answered = max(membership?.answered ?? 0, number - 1)
+                membership?.answered = answered
+                heard(answer, number: number, sent: sent)
             } catch {
                 try? await Task.sleep(for: .milliseconds(200))
             }
@@ -134,6 +184,8 @@ extension Consumer {
     func refreshGeneration() async -> Bool {
         guard let member = membership else { return false }
         let sent = ContinuousClock.now
+        let number = member.sent + 1
+        membership?.sent = number
         do throws(SluiceError) {
             let answer = try await connection.joinGroup(JoinGroupRequest(
                 group: member.group, memberID: member.memberID, clientID: configuration.clientID,
@@ -141,9 +193,10 @@ extension Consumer {
             // A member the server had removed comes back under a new id, without its old partitions.
             if answer.memberID != member.memberID { losePartitions() }
             membership?.memberID = answer.memberID
-            membership?.latest = answer
+            let answered = max(membership?.answered ?? 0, number - 1)
+            membership?.answered = answered
+            heard(answer, number: number, sent: sent)
             membership?.generation = answer.generation
-            membership?.lastHeard = sent
             return answer.memberID == member.memberID
         } catch {
             return false
@@ -154,6 +207,7 @@ extension Consumer {
     /// others' positions when auto-commit is due.
     func applyGroupAssignment() async {
         guard let member = membership else { return }
+        membership?.news = false
         // Not heard from the server for a whole session: the member has surely been removed and its partitions
         // handed to others, so it stops reading them now rather than when it learns so.
         let fenced = ContinuousClock.now - member.lastHeard > .milliseconds(Int(configuration.sessionTimeoutMs))
@@ -172,6 +226,8 @@ extension Consumer {
             reassign(adding: added, removing: [])
             member.onRebalance?(.assigned(added))
         }
+        // Released at once, not at the next heartbeat, so that the new owners start now.
+        if !revoked.isEmpty, !fenced { await sendHeartbeat(maxWaitMs: member.longPoll ? 0 : nil) }
         if let interval = configuration.autoCommitIntervalMs, ContinuousClock.now - member.lastCommit >= .milliseconds(interval) {
             membership?.lastCommit = .now
             try? await commit(committablePositions)

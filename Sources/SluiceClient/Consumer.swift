@@ -33,6 +33,11 @@ public actor Consumer {
     var membership: Membership?
     /// The fetch sent ahead when the last poll returned records (see `ConsumerConfiguration.prefetch`).
     private var prefetched: Prefetch?
+    /// What a waiting `poll` awaits (its fetch's answer, or its idle wait); completed early with `Self.woken` when
+    /// a heartbeat brings news of the group.
+    private var wakeTarget: PendingResponse?
+    /// Stands for "woken" in place of a fetch's answer: no fetch is ever answered with it.
+    private static let woken = Response.leaveGroup(LeaveGroupResponse())
 
     /// A fetch on its way, with the positions it was sent for.
     private struct Prefetch {
@@ -107,27 +112,44 @@ public actor Consumer {
     ///
     /// Throws `.unknownTopic` or `.unknownPartition` if an assigned partition no longer exists (positions stay),
     /// and `.connectionClosed` if the connection dropped (the next poll reconnects).
+    ///
+    /// A subscribed consumer applies the group's newest assignment first; when news of the group arrives while it
+    /// waits, it returns at once with no records, and the next poll applies the news.
     public func poll(maxWaitMs: Int = 500) async throws(SluiceError) -> [ConsumedRecord] {
         if membership != nil { await applyGroupAssignment() }
         if assigned.isEmpty {
-            try? await Task.sleep(for: .milliseconds(maxWaitMs))
+            let idle = PendingResponse()
+            let timer = Task {
+                try? await Task.sleep(for: .milliseconds(maxWaitMs))
+                idle.complete(.success(Self.woken))
+            }
+            _ = await withTaskCancellationHandler {
+                await awaitUnlessWoken(idle)
+            } onCancel: {
+                idle.complete(.success(Self.woken))
+            }
+            timer.cancel()
             return []
         }
         try await resolveMissingPositions()
         let response: FetchResponse
         let fetchedAt: [TopicPartition: Int64]
+        let pending: PendingResponse
         if let ahead = prefetched.take(), ahead.maxWaitMs <= maxWaitMs, ahead.fetchedAt.count == assigned.count,
            assigned.allSatisfy({ positions[$0] != nil && positions[$0] == ahead.fetchedAt[$0] })
         {
             fetchedAt = ahead.fetchedAt
-            guard case .fetch(let answer) = try await ahead.response.value().get() else {
-                throw SluiceClient.unexpected(.fetch)
-            }
-            response = answer
+            pending = ahead.response
         } else {
             let (request, at) = nextFetch(maxWaitMs: maxWaitMs)
             fetchedAt = at
-            response = try await client.fetch(request)
+            pending = PendingResponse.send(.fetch(request), on: client.handle)
+        }
+        switch try await awaitUnlessWoken(pending).get() {
+        case .fetch(let answer): response = answer
+        // Woken: the fetch's answer, when it comes, is dropped.
+        case Self.woken: return []
+        default: throw SluiceClient.unexpected(.fetch)
         }
         let records = try apply(response, fetchedAt: fetchedAt)
         if configuration.prefetch, !records.isEmpty {
@@ -137,6 +159,21 @@ public actor Consumer {
                 fetchedAt: at, maxWaitMs: maxWaitMs)
         }
         return records
+    }
+
+    /// Waits for `pending` unless news of the group comes first (or came already): then answers `Self.woken`.
+    private func awaitUnlessWoken(_ pending: PendingResponse) async -> Result<Response, SluiceError> {
+        if membership?.news == true { return .success(Self.woken) }
+        wakeTarget = pending
+        defer { if wakeTarget === pending { wakeTarget = nil } }
+        return await pending.value()
+    }
+
+    /// Ends the wait of a `poll` for its fetch or idle time (it returns no records): news of the group came, or
+    /// the command-line consumer is told to stop.
+    package func wakePoll() {
+        wakeTarget?.complete(.success(Self.woken))
+        wakeTarget = nil
     }
 
     /// The fetch for the current positions, and the positions it asks from.

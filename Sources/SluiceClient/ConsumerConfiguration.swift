@@ -20,8 +20,14 @@ public struct ConsumerConfiguration: Sendable, Hashable {
     /// The record bytes a poll waits for, up to its `maxWaitMs`.
     public var minBytes: Int32 = 1
     /// With `subscribe`: how long the server waits without a heartbeat before it removes this member and gives its
-    /// partitions to others (the server accepts 1 s to 5 min). Heartbeats go out about three times per timeout.
+    /// partitions to others (the server accepts 1 s to 5 min). See `heartbeatIntervalMs`.
     public var sessionTimeoutMs: Int32 = 10_000
+    /// With `subscribe`: how long the server may hold a heartbeat that has nothing new to tell (as Kafka's
+    /// `heartbeat.interval.ms`): an idle member is heard from about this often, while a change of its assignment
+    /// reaches it at once, since the next heartbeat goes out as soon as one is answered (a long poll). The server
+    /// holds no longer than a third of the session timeout; values below 100 ms count as 100 ms. A server that
+    /// predates held heartbeats is sent one every this many milliseconds instead.
+    public var heartbeatIntervalMs: Int32 = 3_000
     /// With `subscribe`: how often `poll` commits the positions of the records it returned before; `nil` commits
     /// only when asked (`commit()`), on revocation and on `close()`.
     public var autoCommitIntervalMs: Int? = 5_000

@@ -1,7 +1,7 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
 /// Versions: every API is at version 0 except produce, whose version 1 adds an idempotent producer's sequence
-/// numbers per partition. A request is encoded at the lowest version that carries it, so a client that sends no
+/// numbers per partition, and heartbeat, whose version 1 adds `maxWaitMs` (a held heartbeat). A request is encoded at the lowest version that carries it, so a client that sends no
 /// sequences still talks to a server that knows only version 0.
 package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
@@ -29,7 +29,7 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     /// The request versions this build can decode and encode.
     package var supportedVersions: ClosedRange<Int16> {
         switch self {
-        case .produce: 0...1
+        case .produce, .heartbeat: 0...1
         default: 0...0
         }
     }

@@ -28,10 +28,11 @@ package struct JoinGroupRequest: Sendable, Equatable {
     }
 }
 
-/// A member's periodic sign of life, reporting the partitions it still holds (API key 12).
+/// A member's sign of life, reporting the partitions it still holds (API key 12).
 ///
-/// On the wire: `string group, string memberId, int32 generation,
-/// array<(string topic, array<int32 partition>)> owned`. Answered with a `MemberAssignment`.
+/// On the wire, version 0: `string group, string memberId, int32 generation,
+/// array<(string topic, array<int32 partition>)> owned`; version 1 adds `int32 maxWaitMs`, how long the server may
+/// hold the answer until the member's assignment changes (a long poll). Answered with a `MemberAssignment`.
 package struct HeartbeatRequest: Sendable, Equatable {
     package typealias Topic = TopicPartitions<Int32>
 
@@ -41,13 +42,20 @@ package struct HeartbeatRequest: Sendable, Equatable {
     package var generation: Int32
     /// The partitions the member still holds. Owned partitions it leaves out are released to their new owners.
     package var owned: [Topic]
+    /// How long the server may hold the answer while it would tell the member nothing new (version 1); `nil`
+    /// (version 0) or 0 or less: answered at once.
+    package var maxWaitMs: Int32?
 
-    package init(group: String, memberID: String, generation: Int32, owned: [Topic]) {
+    package init(group: String, memberID: String, generation: Int32, owned: [Topic], maxWaitMs: Int32? = nil) {
         self.group = group
         self.memberID = memberID
         self.generation = generation
         self.owned = owned
+        self.maxWaitMs = maxWaitMs
     }
+
+    /// The version this request is encoded at: 1 when it carries `maxWaitMs`, else 0.
+    var wireVersion: Int16 { maxWaitMs == nil ? 0 : 1 }
 }
 
 /// What a member holds after a join or a heartbeat: the response payload of both.
@@ -118,13 +126,17 @@ extension JoinGroupRequest: WireCodable {
     }
 }
 
-extension HeartbeatRequest: WireCodable {
-    var wireSize: Int { WireSize.string(group) + WireSize.string(memberID) + 4 + WireSize.array(owned) }
+extension HeartbeatRequest {
+    var wireSize: Int {
+        WireSize.string(group) + WireSize.string(memberID) + 4 + WireSize.array(owned) + (maxWaitMs == nil ? 0 : 4)
+    }
 
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> HeartbeatRequest {
-        HeartbeatRequest(
+    static func read(from buffer: inout ByteBuffer, version: Int16) throws(SluiceError) -> HeartbeatRequest {
+        var request = HeartbeatRequest(
             group: try buffer.readWireString(), memberID: try buffer.readWireString(),
             generation: try buffer.readInt32(), owned: try buffer.readArray())
+        if version >= 1 { request.maxWaitMs = try buffer.readInt32() }
+        return request
     }
 
     func write(to buffer: inout ByteBuffer) {
@@ -132,6 +144,7 @@ extension HeartbeatRequest: WireCodable {
         buffer.writeWireString(memberID)
         buffer.writeInt32(generation)
         buffer.writeArray(owned)
+        if let maxWaitMs { buffer.writeInt32(maxWaitMs) }
     }
 }
 

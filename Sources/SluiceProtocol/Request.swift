@@ -85,10 +85,14 @@ package enum Request: Sendable, Equatable {
     }
 
     /// The version the request is encoded at: the lowest that carries everything in it (produce is at version 1
-    /// only when a partition carries sequence numbers), so that old servers understand whatever they can.
+    /// only when a partition carries sequence numbers, heartbeat only when it carries `maxWaitMs`), so that old
+    /// servers understand whatever they can.
     package var apiVersion: Int16 {
-        if case .produce(let produce) = self { return produce.wireVersion }
-        return 0
+        switch self {
+        case .produce(let produce): produce.wireVersion
+        case .heartbeat(let heartbeat): heartbeat.wireVersion
+        default: 0
+        }
     }
 
     /// Whether the server answers this request: false only for a produce with `acks` = `.noResponse`.
@@ -137,7 +141,7 @@ package enum Request: Sendable, Equatable {
         case .commitOffsets: .commitOffsets(try .read(from: &payload))
         case .fetchOffsets: .fetchOffsets(try .read(from: &payload))
         case .joinGroup: .joinGroup(try .read(from: &payload))
-        case .heartbeat: .heartbeat(try .read(from: &payload))
+        case .heartbeat: .heartbeat(try .read(from: &payload, version: version))
         case .leaveGroup: .leaveGroup(try .read(from: &payload))
         case .describeGroup: .describeGroup(try .read(from: &payload))
         case .listGroups: .listGroups(try .read(from: &payload))

@@ -323,9 +323,10 @@ extension RequestDispatcher {
                 join.group, memberID: join.memberID, clientID: join.clientID, topics: join.topics,
                 sessionTimeoutMs: join.sessionTimeoutMs)))
         case .heartbeat(let heartbeat):
-            return .heartbeat(assignment(try broker.heartbeat(
+            // Version 0 carries no wait: never held.
+            return .heartbeat(assignment(try await broker.heartbeat(
                 heartbeat.group, memberID: heartbeat.memberID, generation: heartbeat.generation,
-                owned: partitions(heartbeat.owned))))
+                owned: partitions(heartbeat.owned), maxWaitMs: heartbeat.maxWaitMs ?? 0)))
         case .leaveGroup(let leave):
             broker.leaveGroup(leave.group, memberID: leave.memberID)
             return .leaveGroup(LeaveGroupResponse())

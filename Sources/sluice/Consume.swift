@@ -107,6 +107,8 @@ struct Consume: AsyncParsableCommand {
         let stop = StopSignal()
         try await reportingErrors("consume") { () async throws(SluiceError) in
             let consumer = try await prepareConsumer()
+            // A stop ends the poll under way, so that a group member leaves (and its partitions move) at once.
+            stop.onSignal { Task { await consumer.wakePoll() } }
             do throws(SluiceError) {
                 let processor = try await prepareProcessor()
                 try await consume(consumer, format: format, processor: processor, stop: stop)

@@ -136,6 +136,89 @@ import Testing
         await client.close()
     }
 
+    /// Partitions with more than one owner in `description` (as members report them), or nil when there are none.
+    static func doublyOwned(_ description: GroupDescription) -> [String]? {
+        var owners: [String: [String]] = [:]
+        for member in description.members {
+            for topic in member.owned {
+                for partition in topic.partitions {
+                    owners["\(topic.name)[\(partition)]", default: []].append(member.memberID)
+                }
+            }
+        }
+        let doubled = owners.filter { $0.value.count > 1 }.map { "\($0.key) owned by \($0.value.sorted())" }.sorted()
+        return doubled.isEmpty ? nil : doubled
+    }
+
+    /// Each member's owned count once every partition has an owner and no member has any pending, else nil.
+    static func settledCounts(_ description: GroupDescription, partitions: Int) -> [Int]? {
+        let counts = description.members.map { $0.owned.flatMap(\.partitions).count }
+        let pending = description.members.flatMap { $0.pending.flatMap(\.partitions) }
+        guard pending.isEmpty, counts.reduce(0, +) == partitions else { return nil }
+        return counts.sorted()
+    }
+
+    /// Idle members: a join and a leave rebalance at once (held heartbeats, immediate release), and a sampler that
+    /// reads the group every few milliseconds never sees a partition with two owners. The bound on the time is
+    /// generous (the figures are in `Scripts/bench-rebalance`), the no-two-owners check is not.
+    @Test func idleMembersRebalanceAtOnceAndNoPartitionEverHasTwoOwners() async throws {
+        let server = try ServerProcess().start()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("idle", partitions: 6)
+
+        let violations = Mutex<[String]>([])
+        let sampled = Atomic<Int>(0)
+        let sampler = Task {
+            while !Task.isCancelled {
+                if let description = try? await client.describeGroup("idlers") {
+                    sampled.add(1, ordering: .relaxed)
+                    if let doubled = Self.doublyOwned(description) { violations.withLock { $0 += doubled } }
+                }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        let ownership = Ownership()
+        let seen = Tally()
+        var members: [(Consumer, Task<Void, Never>)] = []
+        for index in 0..<3 {
+            // Sessions long enough that no member expires on a loaded machine: this is about handing over.
+            var configuration = configuration("idlers", sessionTimeoutMs: 30_000)
+            configuration.heartbeatIntervalMs = 10_000
+            let consumer = try await client.makeConsumer(configuration)
+            try await consumer.subscribe(["idle"], onRebalance: ownership.listener("m\(index)"))
+            members.append((consumer, Self.pollLoop(consumer, into: seen)))
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        // Heartbeats are held for 10 s here: a balance well before then came from the long poll, not a period.
+        #expect(await waitUntil(seconds: 5) {
+            guard let description = try? await client.describeGroup("idlers") else { return false }
+            return Self.settledCounts(description, partitions: 6) == [2, 2, 2]
+        })
+
+        let (leaver, loop) = members.removeLast()
+        loop.cancel()
+        _ = await loop.value
+        await leaver.close()
+        ownership.drop("m2")
+        #expect(await waitUntil(seconds: 5) {
+            guard let description = try? await client.describeGroup("idlers") else { return false }
+            return description.members.count == 2 && Self.settledCounts(description, partitions: 6) == [3, 3]
+        })
+
+        sampler.cancel()
+        _ = await sampler.value
+        for (consumer, task) in members {
+            task.cancel()
+            _ = await task.value
+            await consumer.close()
+        }
+        #expect(sampled.load(ordering: .relaxed) > 10)
+        #expect(violations.withLock { $0 }.isEmpty, "\(violations.withLock { $0 })")
+        #expect(ownership.violations.isEmpty, "\(ownership.violations)")
+        await client.close()
+    }
+
     @Test func killedMembersPartitionsMoveWithinTheSessionTimeout() async throws {
         let server = try ServerProcess().start()
         defer { server.cleanUp() }

@@ -114,6 +114,12 @@ enum Fixtures {
             HeartbeatRequest(
                 group: "billing", memberID: "billing-worker-1", generation: Int32.max,
                 owned: [.init(name: "orders", partitions: [0, 2]), .init(name: "payments.v2", partitions: [])])),
+        .heartbeat(
+            HeartbeatRequest(
+                group: "billing", memberID: "billing-worker-1", generation: 3,
+                owned: [.init(name: "orders", partitions: [1])], maxWaitMs: 3_000)),
+        .heartbeat(HeartbeatRequest(group: "billing", memberID: "m", generation: 0, owned: [], maxWaitMs: 0)),
+        .heartbeat(HeartbeatRequest(group: "", memberID: "", generation: -1, owned: [], maxWaitMs: Int32.min)),
         .leaveGroup(LeaveGroupRequest(group: "billing", memberID: "billing-worker-1")),
         .leaveGroup(LeaveGroupRequest(group: "", memberID: "")),
         .describeGroup(DescribeGroupRequest(group: "billing")),

@@ -215,6 +215,54 @@ import Testing
         #expect(try frame.response(to: .joinGroup) == response)
     }
 
+    static let heartbeatV0Frame = ByteBuffer(
+        hex: """
+            00000023                  # frame length: 35 bytes follow
+            000c 0000 00000005        # api key 12 (heartbeat), version 0, correlation id 5
+            0001 67                   # group "g"
+            0003 6d2d31               # member id "m-1"
+            00000002                  # generation 2
+            00000001                  # owned: 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+            """)
+
+    static let heartbeatV1Frame = ByteBuffer(
+        hex: """
+            00000027                  # frame length: 39 bytes follow
+            000c 0001 00000005        # api key 12 (heartbeat), version 1, correlation id 5
+            0001 67                   # group "g"
+            0003 6d2d31               # member id "m-1"
+            00000002                  # generation 2
+            00000001                  # owned: 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+            00000bb8                  # max wait 3000 ms
+            """)
+
+    @Test func heartbeatFramesAreVersion0WithoutMaxWaitAndVersion1WithIt() throws {
+        let v0 = HeartbeatRequest(group: "g", memberID: "m-1", generation: 2, owned: [.init(name: "t", partitions: [0])])
+        var v1 = v0
+        v1.maxWaitMs = 3_000
+        for (request, frame) in [(v0, Self.heartbeatV0Frame), (v1, Self.heartbeatV1Frame)] {
+            #expect(Request.heartbeat(request).frame(correlationID: 5) == frame,
+                    "\(Request.heartbeat(request).frame(correlationID: 5).hexDump)")
+            var body = frame.getSlice(at: 4, length: frame.readableBytes - 4)!
+            let header = try RequestHeader.decode(from: &body)
+            #expect(try Request.decode(header: header, payload: &body) == .heartbeat(request))
+        }
+    }
+
+    @Test func heartbeatVersion1WithoutMaxWaitIsMalformed() throws {
+        // A version 1 header over a version 0 body: the four bytes of maxWaitMs are missing.
+        var body = Self.heartbeatV0Frame.getSlice(at: 4, length: 35)!
+        var header = try RequestHeader.decode(from: &body)
+        header.apiVersion = 1
+        #expect(throws: SluiceError.self) { try Request.decode(header: header, payload: &body) }
+    }
+
     @Test func resetOffsetsRequestFrame() throws {
         let request = Request.resetOffsets(ResetOffsetsRequest(group: "g", topic: "t", mode: .latest))
         let expected = ByteBuffer(

@@ -48,6 +48,18 @@ extension Broker {
         try groups.heartbeat(group: group, memberID: memberID, generation: generation, owned: owned)
     }
 
+    /// A heartbeat that, with `maxWaitMs > 0`, the coordinator may hold until the member has news (a long poll;
+    /// see `GroupCoordinator`). Its partitions left out are released on arrival either way.
+    package func heartbeat(_ group: String, memberID: String, generation: Int32, owned: [TopicPartition],
+                           maxWaitMs: Int32) async throws(SluiceError) -> GroupAssignment
+    {
+        let result: Result<GroupAssignment, SluiceError> = await withCheckedContinuation { continuation in
+            groups.heartbeat(group: group, memberID: memberID, generation: generation, owned: owned,
+                             maxWaitMs: maxWaitMs) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
     package func leaveGroup(_ group: String, memberID: String) {
         groups.leave(group: group, memberID: memberID)
     }

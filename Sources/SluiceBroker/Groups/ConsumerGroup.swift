@@ -19,6 +19,9 @@ struct ConsumerGroup {
         /// The partitions this member should own once they are free.
         var target: Set<TopicPartition> = []
         var clientID: String
+        /// The last assignment this member was told (or is about to be): a heartbeat that would hear the same is
+        /// worth holding.
+        var lastAnswer: Assignment? = nil
     }
 
     let name: String
@@ -100,6 +103,18 @@ struct ConsumerGroup {
         return grant(to: memberID, owned: owned)
     }
 
+    /// What `memberID` would be told now, granting it the target partitions that became free; `nil` when the
+    /// member is gone. Recorded as the member's last answer.
+    mutating func currentAssignment(of memberID: String) -> Assignment? {
+        guard let member = members[memberID] else { return nil }
+        return grant(to: memberID, owned: Set(owners.filter { $0.value == member.id }.keys))
+    }
+
+    /// The last assignment `memberID` was told, if any.
+    func lastAnswer(of memberID: String) -> Assignment? {
+        members[memberID]?.lastAnswer
+    }
+
     /// Removes a member at its request; its partitions are free at once.
     mutating func leave(memberID: String, partitions: [String: Int32]) {
         guard members.removeValue(forKey: memberID) != nil else { return }
@@ -173,7 +188,9 @@ struct ConsumerGroup {
                 pending.append(partition)
             }
         }
-        return Assignment(memberID: memberID, generation: generation, granted: granted, pending: pending)
+        let assignment = Assignment(memberID: memberID, generation: generation, granted: granted, pending: pending)
+        members[memberID]?.lastAnswer = assignment
+        return assignment
     }
 
     /// Sticky, balanced assignment per topic: members keep what they have up to their fair share, and the rest

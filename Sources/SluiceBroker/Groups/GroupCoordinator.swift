@@ -38,7 +38,14 @@ package struct GroupMembers: Sendable {
 /// catalog, not here, so a restart forgets members (they rejoin) but never offsets.
 ///
 /// Expiry needs no periodic timer: the `CoordinatorShell` arms one one-shot timer for the earliest member
-/// deadline, and none while no group has members.
+/// deadline (or held heartbeat's), and none while no group has members.
+///
+/// Held heartbeats (a long poll, heartbeat v1): a heartbeat with `maxWaitMs > 0` whose answer would equal the last
+/// answer its member got is parked, for at most `min(maxWaitMs, session / 3)`, so that its session cannot run out
+/// while it waits. After every change to a group its held heartbeats are looked at again, and one is answered at
+/// once with what its member would be told now when that differs (a new generation, a pending partition granted),
+/// with `unknown_member` when the member is gone, and at its deadline with the unchanged assignment. A second
+/// heartbeat (or a join) from the same member answers its held one at once.
 final class GroupCoordinator: Sendable {
     private let shell: CoordinatorShell<State>
     private let partitionCounts: @Sendable ([String]) -> [String: Int32]
@@ -50,11 +57,36 @@ final class GroupCoordinator: Sendable {
     static let maxSessionTimeoutMs: Int32 = 300_000
     static let defaultSessionTimeoutMs: Int32 = 10_000
 
-    struct State: CoordinatorState {
-        typealias Effect = Never
-        var groups: [String: ConsumerGroup] = [:]
+    /// How a heartbeat is answered: once, on any thread.
+    typealias Respond = @Sendable (Result<GroupAssignment, SluiceError>) -> Void
 
-        var nextDeadline: Int64? { groups.values.compactMap(\.nextDeadline).min() }
+    /// A parked heartbeat: answered when its member has news, at `deadline` otherwise.
+    struct HeldHeartbeat: Sendable {
+        var deadline: Int64
+        var respond: Respond
+    }
+
+    /// A heartbeat's answer, given once the lock is released.
+    struct Answer: CoordinatorEffect {
+        var respond: Respond
+        var result: Result<GroupAssignment, SluiceError>
+
+        func run() { respond(result) }
+    }
+
+    struct State: CoordinatorState {
+        typealias Effect = Answer
+        var groups: [String: ConsumerGroup] = [:]
+        /// Held heartbeats, by group and member id.
+        var held: [String: [String: HeldHeartbeat]] = [:]
+        /// After `stop` no timer goes off, so nothing is held.
+        var isStopped = false
+
+        var nextDeadline: Int64? {
+            let sessions = groups.values.compactMap(\.nextDeadline).min()
+            let holds = held.values.flatMap(\.values).map(\.deadline).min()
+            return [sessions, holds].compactMap { $0 }.min()
+        }
     }
 
     init(logger: Logger, clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
@@ -79,7 +111,8 @@ final class GroupCoordinator: Sendable {
         let counts = partitionCounts(topics)
         for topic in topics where counts[topic] == nil { throw SluiceError.unknownTopic(topic) }
         let now = clock()
-        let assignment = mutate(group) { state throws(SluiceError) in
+        // A rejoin answers the member's held heartbeat, if any, with what it is told now.
+        let assignment = mutate(group, answering: memberID) { state throws(SluiceError) in
             let before = state.generation
             let answer = state.join(memberID: memberID, clientID: clientID, topics: Set(topics),
                                     sessionTimeoutMs: Int64(timeout), now: now, partitions: counts)
@@ -92,17 +125,53 @@ final class GroupCoordinator: Sendable {
         return try assignment.map { Self.answer($0, timeout: Int64(timeout)) }.get()
     }
 
+    /// A heartbeat answered at once (never held).
     func heartbeat(group: String, memberID: String, generation: Int32, owned: [TopicPartition])
         throws(SluiceError) -> GroupAssignment
     {
-        let now = clock()
-        let result = mutate(group) { state throws(SluiceError) in
-            try state.heartbeat(memberID: memberID, generation: generation, owned: Set(owned), now: now)
+        let answer = Locked<Result<GroupAssignment, SluiceError>?>(nil)
+        heartbeat(group: group, memberID: memberID, generation: generation, owned: owned, maxWaitMs: 0) { result in
+            answer.withLock { $0 = result }
         }
-        let assignment = try result.get()
-        let timeout = shell.read { $0.groups[group]?.members[memberID]?.sessionTimeoutMs }
-            ?? Int64(Self.defaultSessionTimeoutMs)
-        return Self.answer(assignment, timeout: timeout)
+        // Answered before `heartbeat` returns: a heartbeat with no wait is never held.
+        return try answer.withLock { $0! }.get()
+    }
+
+    /// A heartbeat, answered through `respond` at once or, with `maxWaitMs > 0` and nothing new for the member,
+    /// once it has news or the wait is over (see the type's notes). Either way it counts as the member's sign of
+    /// life on arrival, and the partitions it leaves out are released at once.
+    func heartbeat(group: String, memberID: String, generation: Int32, owned: [TopicPartition], maxWaitMs: Int32,
+                   respond: @escaping Respond)
+    {
+        let now = clock()
+        shell.update { state, effects in
+            var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
+            let before = consumerGroup.generation
+            let last = consumerGroup.lastAnswer(of: memberID)
+            let previous = state.held[group]?.removeValue(forKey: memberID)
+            let result: Result<ConsumerGroup.Assignment, SluiceError>
+            do throws(SluiceError) {
+                result = .success(try consumerGroup.heartbeat(memberID: memberID, generation: generation,
+                                                              owned: Set(owned), now: now))
+            } catch {
+                result = .failure(error)
+            }
+            if consumerGroup.generation != before { BrokerMetrics.rebalances.increment() }
+            let timeout = consumerGroup.members[memberID]?.sessionTimeoutMs ?? Int64(Self.defaultSessionTimeoutMs)
+            let answer = result.map { Self.answer($0, timeout: timeout) }
+            // The member's earlier heartbeat, still held, hears what this one changed.
+            if let previous { effects.append(Answer(respond: previous.respond, result: answer)) }
+            let hold = min(Int64(maxWaitMs), timeout / 3)
+            if case .success(let assignment) = result, hold > 0, !state.isStopped,
+               previous != nil || assignment == last
+            {
+                state.held[group, default: [:]][memberID] = HeldHeartbeat(deadline: now + hold, respond: respond)
+            } else {
+                effects.append(Answer(respond: respond, result: answer))
+            }
+            state.groups[group] = consumerGroup.isEmpty ? nil : consumerGroup
+            Self.answerHeld(in: group, state: &state, now: now, effects: &effects)
+        }
     }
 
     func leave(group: String, memberID: String) {
@@ -164,9 +233,19 @@ final class GroupCoordinator: Sendable {
         }
     }
 
-    /// Cancels the expiry timer for good (the broker is shutting down).
+    /// Cancels the expiry timer for good (the broker is shutting down); held heartbeats are answered at once.
     func stop() {
-        shell.stop()
+        shell.stop { state, effects in
+            state.isStopped = true
+            for group in state.held.keys.sorted() {
+                Self.answerHeld(in: group, state: &state, now: .max, effects: &effects)
+            }
+        }
+    }
+
+    /// The number of heartbeats held, for tests.
+    var heldCount: Int {
+        shell.read { $0.held.values.map(\.count).reduce(0, +) }
     }
 
     // MARK: - Internals
@@ -181,9 +260,36 @@ final class GroupCoordinator: Sendable {
                         pending: assignment.pending)
     }
 
-    /// Runs `body` on the group's state (creating it), drops the group once empty; the shell re-arms the timer.
-    private func mutate<T>(_ group: String, _ body: (inout ConsumerGroup) throws(SluiceError) -> T) -> Result<T, SluiceError> {
-        shell.update { state, _ in
+    /// Answers the group's held heartbeats whose member has news (or is gone) or whose hold is over by `now`.
+    private static func answerHeld(in group: String, state: inout State, now: Int64, answering: String? = nil,
+                                   effects: inout [Answer])
+    {
+        guard var held = state.held[group], !held.isEmpty else { return }
+        var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
+        for (memberID, waiting) in held.sorted(by: { $0.key < $1.key }) {
+            let last = consumerGroup.lastAnswer(of: memberID)
+            guard let current = consumerGroup.currentAssignment(of: memberID) else {
+                held[memberID] = nil
+                effects.append(Answer(respond: waiting.respond, result: .failure(SluiceError(
+                    .unknownMember, "member '\(memberID)' is not in group '\(group)'; join again"))))
+                continue
+            }
+            guard current != last || waiting.deadline <= now || memberID == answering else { continue }
+            held[memberID] = nil
+            let timeout = consumerGroup.members[memberID]?.sessionTimeoutMs ?? Int64(defaultSessionTimeoutMs)
+            effects.append(Answer(respond: waiting.respond, result: .success(answer(current, timeout: timeout))))
+        }
+        state.held[group] = held.isEmpty ? nil : held
+        if !consumerGroup.isEmpty { state.groups[group] = consumerGroup }
+    }
+
+    /// Runs `body` on the group's state (creating it), drops the group once empty, then answers the held
+    /// heartbeats the change gave news to; the shell re-arms the timer.
+    private func mutate<T>(_ group: String, answering memberID: String? = nil,
+                           _ body: (inout ConsumerGroup) throws(SluiceError) -> T) -> Result<T, SluiceError>
+    {
+        let now = clock()
+        return shell.update { state, effects in
             var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
             let generation = consumerGroup.generation
             defer { if consumerGroup.generation != generation { BrokerMetrics.rebalances.increment() } }
@@ -194,6 +300,7 @@ final class GroupCoordinator: Sendable {
                 result = .failure(error)
             }
             state.groups[group] = consumerGroup.isEmpty ? nil : consumerGroup
+            Self.answerHeld(in: group, state: &state, now: now, answering: memberID, effects: &effects)
             return result
         }
     }
@@ -202,7 +309,9 @@ final class GroupCoordinator: Sendable {
     /// group's topics (read outside the lock).
     private func expireDue(now: Int64) {
         let due = shell.read { state in
-            state.groups.filter { ($0.value.nextDeadline ?? .max) <= now }.keys.sorted()
+            let sessions = state.groups.filter { ($0.value.nextDeadline ?? .max) <= now }.keys
+            let holds = state.held.filter { $0.value.values.contains { $0.deadline <= now } }.keys
+            return Set(sessions).union(holds).sorted()
         }
         for group in due {
             let counts = partitionCounts(topics(of: group))
