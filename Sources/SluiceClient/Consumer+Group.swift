@@ -96,7 +96,10 @@ extension Consumer {
     /// `maxWaitMs` nil sends version 0 (never held).
     func sendHeartbeat(maxWaitMs: Int32?) async {
         guard let member = membership else { return }
-        let owned = Set(assignment)
+        // What the member holds, and what it was granted and takes at its next poll: a grant not yet applied is
+        // the member's all the same (the server recorded it as such), and reporting it missing would release it
+        // to another member before this one has even started reading it.
+        let owned = Set(assignment).union(member.latest.grantedPartitions)
         let sent = ContinuousClock.now
         let number = member.sent + 1
         membership?.sent = number
