@@ -41,22 +41,17 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
-        .systemLibrary(
-            name: "CZstd",
-            pkgConfig: "libzstd",
-            providers: [.apt(["libzstd-dev"])]
+        // zlib, libzstd and liblz4 are opened at run time (dlopen): building needs none of their headers, and a
+        // machine without one answers its codec UNSUPPORTED_COMPRESSION_TYPE.
+        .target(
+            name: "CCodecs",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
         .target(
             name: "SluiceKafka",
             dependencies: [
                 "SluiceCore",
-                "CZlib",
-                "CZstd",
+                "CCodecs",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
