@@ -20,8 +20,9 @@ struct Mirror: ParsableCommand {
     func run() throws {
         let path = Self.siblingPath("sluice-mirror")
         guard access(path, X_OK) == 0 else {
-            Output.error("sluice mirror: \(path) not found: install sluice-mirror next to sluice (it is built with "
-                + "`swift build --product sluice-mirror` and needs librdkafka)")
+            Output.error("sluice mirror: \(path) not found: sluice-mirror was not built or not installed next to "
+                + "sluice. It is built only where librdkafka's development files are (apt-get install librdkafka-dev, "
+                + "then swift build -c release --product sluice-mirror) and installed beside sluice")
             throw ExitCode(1)
         }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
