@@ -13,11 +13,11 @@ import Synchronization
 /// threads; admin methods are `async`.
 public final class Broker: Sendable {
     public let dataDirectory: String
-    private let logger: Logger
-    private let adminQueue = DispatchQueue(label: "sluice.admin")
+    let logger: Logger
+    let adminQueue = DispatchQueue(label: "sluice.admin")
     private let readQueue = DispatchQueue(label: "sluice.read", attributes: .concurrent)
     private let timerQueue = DispatchQueue(label: "sluice.timers")
-    private let store: Owned<Store>
+    let store: Owned<Store>
     private let registry = Locked(Registry())
     let groups: GroupCoordinator
     /// Kafka's classic consumer groups (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), for the Kafka adapter.
@@ -26,6 +26,8 @@ public final class Broker: Sendable {
     let sweeper: Sweeper
     /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
     private let lastProducerID: Atomic<Int64>
+    /// Runs backups, one at a time, off the broker's queues; see `Broker+Backup.swift`.
+    let backups = BackupRunner()
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -513,7 +515,7 @@ public final class Broker: Sendable {
 
     private var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
 
-    private func checkRunning() throws(SluiceError) {
+    func checkRunning() throws(SluiceError) {
         if isShuttingDown { throw SluiceError(.shuttingDown, "the server is shutting down") }
     }
 
@@ -525,6 +527,7 @@ public final class Broker: Sendable {
         }
         sweeper.stop()
         classicGroups.stop()
+        await backups.stop()
         for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }

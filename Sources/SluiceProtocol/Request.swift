@@ -58,6 +58,7 @@ public enum Request: Sendable, Equatable {
     case resetOffsets(ResetOffsetsRequest)
     case stats(StatsRequest)
     case initProducerID(InitProducerIDRequest)
+    case backup(BackupRequest)
 
     public var apiKey: APIKey {
         switch self {
@@ -81,6 +82,7 @@ public enum Request: Sendable, Equatable {
         case .resetOffsets: .resetOffsets
         case .stats: .stats
         case .initProducerID: .initProducerID
+        case .backup: .backup
         }
     }
 
@@ -145,6 +147,7 @@ public enum Request: Sendable, Equatable {
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
+        case .backup: .backup(try .read(from: &payload))
         }
     }
 
@@ -171,6 +174,7 @@ public enum Request: Sendable, Equatable {
         case .resetOffsets(let request): request.write(to: &buffer)
         case .stats(let request): request.write(to: &buffer)
         case .initProducerID(let request): request.write(to: &buffer)
+        case .backup(let request): request.write(to: &buffer)
         }
     }
 
@@ -197,6 +201,7 @@ public enum Request: Sendable, Equatable {
         case .resetOffsets(let request): request.wireSize
         case .stats(let request): request.wireSize
         case .initProducerID(let request): request.wireSize
+        case .backup(let request): request.wireSize
         }
     }
 

@@ -1,0 +1,59 @@
+import Dispatch
+import Logging
+import SluiceCore
+import SluiceStorage
+
+/// What a backup holds, as the broker reports it (the full record is the backup's `manifest.json`).
+package struct BackupReport: Sendable, Equatable {
+    package struct Topic: Sendable, Equatable {
+        package var name: String
+        package var partitions: Int32
+        package var records: Int64
+        /// Bytes of the topic's file in the backup.
+        package var bytes: Int64
+    }
+
+    /// When the snapshots were taken, in milliseconds since the Unix epoch.
+    package var createdMs: Int64
+    package var catalogBytes: Int64
+    package var topics: [Topic]
+}
+
+extension Broker {
+    /// Writes a consistent backup of every live topic and the catalog into `directory` (an absolute path; created,
+    /// or an empty folder) while the broker goes on serving; see `SluiceStorage.Backup`.
+    ///
+    /// The snapshots are pinned on the admin queue, where topics are created, altered and deleted, so none of that
+    /// happens between the catalog's snapshot and the topics'; the copy then runs on the backup queue, paced by
+    /// `pacing`, one backup at a time. Throws `.invalidArgument` for a relative path or a folder that is not
+    /// empty, `.shuttingDown` when the broker stops meanwhile (what was written is removed), and storage errors.
+    package func backup(to directory: String, pacing: Backup.Pacing = Backup.Pacing()) async throws(SluiceError)
+        -> BackupReport
+    {
+        try checkRunning()
+        guard directory.hasPrefix("/") else {
+            throw SluiceError(.invalidArgument, "the backup folder must be an absolute path, not '\(directory)'")
+        }
+        let adminQueue = self.adminQueue
+        let store = self.store
+        let started = ContinuousClock.now
+        let manifest = try await backups.run { isCancelled throws(SluiceError) in
+            let pinned: Result<Backup, SluiceError> = adminQueue.sync {
+                Result { () throws(SluiceError) in try store.value.pinBackup(now: currentTimeMillis()) }
+            }
+            return try pinned.get().write(to: directory, pacing: pacing, software: "sluice \(SluiceVersion.current)",
+                                          isCancelled: isCancelled)
+        }
+        let report = BackupReport(
+            createdMs: manifest.createdMs, catalogBytes: manifest.catalog.bytes,
+            topics: manifest.topics.map {
+                BackupReport.Topic(name: $0.name, partitions: Int32($0.partitions.count),
+                                   records: $0.partitions.reduce(0) { $0 + $1.records }, bytes: $0.file.bytes)
+            })
+        logger.info("backup written", metadata: [
+            "directory": "\(directory)", "topics": "\(report.topics.count)", "bytes": "\(manifest.totalBytes)",
+            "seconds": "\(started.duration(to: .now))",
+        ])
+        return report
+    }
+}
