@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Dispatch
 import Logging
 import SluiceCore
@@ -24,16 +29,15 @@ extension Broker {
     /// or an empty folder) while the broker goes on serving; see `SluiceStorage.Backup`.
     ///
     /// The snapshots are pinned on the admin queue, where topics are created, altered and deleted, so none of that
-    /// happens between the catalog's snapshot and the topics'; the copy then runs on the backup queue, paced by
-    /// `pacing`, one backup at a time. Throws `.invalidArgument` for a relative path or a folder that is not
+    /// happens between the catalog's snapshot and the topics'; the copy then runs on the backup queue, paced as
+    /// `Backup.Pacing` says, one backup at a time. Throws `.invalidArgument` for a relative path or a folder that is not
     /// empty, `.shuttingDown` when the broker stops meanwhile (what was written is removed), and storage errors.
-    package func backup(to directory: String, pacing: Backup.Pacing = Backup.Pacing()) async throws(SluiceError)
-        -> BackupReport
-    {
+    package func backup(to directory: String) async throws(SluiceError) -> BackupReport {
         try checkRunning()
         guard directory.hasPrefix("/") else {
             throw SluiceError(.invalidArgument, "the backup folder must be an absolute path, not '\(directory)'")
         }
+        let pacing = backupPacing
         let adminQueue = self.adminQueue
         let store = self.store
         let started = ContinuousClock.now
@@ -41,8 +45,8 @@ extension Broker {
             let pinned: Result<Backup, SluiceError> = adminQueue.sync {
                 Result { () throws(SluiceError) in try store.value.pinBackup(now: currentTimeMillis()) }
             }
-            return try pinned.get().write(to: directory, pacing: pacing, software: "sluice \(SluiceVersion.current)",
-                                          isCancelled: isCancelled)
+            return try pinned.get().write(to: directory, pacing: pacing,
+                                          software: "sluice \(SluiceVersion.current)", isCancelled: isCancelled)
         }
         let report = BackupReport(
             createdMs: manifest.createdMs, catalogBytes: manifest.catalog.bytes,
@@ -55,5 +59,17 @@ extension Broker {
             "seconds": "\(started.duration(to: .now))",
         ])
         return report
+    }
+
+    /// The default pacing, or the one `SLUICE_BACKUP_PACING` gives ("PAGES,REST_PER_WORK,STEPS_PER_SYNC"), a knob
+    /// for measuring (`Scripts/bench-backup`); one that does not parse is logged and ignored.
+    static func backupPacing(logger: Logger) -> Backup.Pacing {
+        let text = getenv("SLUICE_BACKUP_PACING").map { String(cString: $0) }
+        guard let pacing = Backup.Pacing.parse(text) else {
+            logger.warning("SLUICE_BACKUP_PACING is not PAGES,REST_PER_WORK,STEPS_PER_SYNC: ignored",
+                           metadata: ["value": "\(text ?? "")"])
+            return Backup.Pacing()
+        }
+        return pacing
     }
 }

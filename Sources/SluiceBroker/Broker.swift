@@ -28,6 +28,8 @@ public final class Broker: Sendable {
     private let lastProducerID: Atomic<Int64>
     /// Runs backups, one at a time, off the broker's queues; see `Broker+Backup.swift`.
     let backups = BackupRunner()
+    /// How backups pace themselves (`Backup.Pacing`).
+    let backupPacing: Backup.Pacing
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -49,6 +51,7 @@ public final class Broker: Sendable {
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
         self.logger = logger
+        self.backupPacing = Self.backupPacing(logger: logger)
         let shared = self.registry
         let sweeper = Sweeper(settings: sweeperSettings, clock: wallClock,
                               reserve: DiskReserve(path: "\(dataDirectory)/reserve")) { topic in

@@ -7,7 +7,7 @@ import Testing
 /// Backups of a data directory in use, their manifest, and restores that refuse what is damaged or missing.
 @Suite struct BackupTests {
     /// Small steps, no pause: many steps for a small database, quickly.
-    static let fast = Backup.Pacing(pagesPerStep: 4, pause: .zero)
+    static let fast = Backup.Pacing(pagesPerStep: 4, pause: .zero, restPerWork: 0)
 
     /// A store with two topics (one of two partitions, one trimmed by retention) and a group's offsets.
     static func populatedStore(_ dir: String) throws -> Store {
@@ -56,7 +56,7 @@ import Testing
             try store.catalog.commitOffsets(group: "billing", [CommittedOffset(topic: "orders", partition: 0, offset: 600)],
                                             now: t0)
             var appendsDuringCopy = 0
-            let manifest = try backup.write(to: "\(dir)/backup", pacing: Backup.Pacing(pagesPerStep: 1, pause: .zero),
+            let manifest = try backup.write(to: "\(dir)/backup", pacing: Backup.Pacing(pagesPerStep: 1, pause: .zero, restPerWork: 0),
                                             software: "test") {
                 // Between copy steps: the writer commits at once, never waiting for the backup.
                 let started = ContinuousClock.now
@@ -202,5 +202,18 @@ import Testing
             #expect(try Backup.restore(from: "\(dir)/good", into: "\(dir)/ok").totalRecords == 180 + 1000)
             #expect(try Self.mode("\(dir)/ok") == 0o700 && Self.mode("\(dir)/ok/topics/orders.db") == 0o600)
         }
+    }
+
+    @Test func pacingParsesFromItsKnobOrFallsBackToTheDefault() {
+        #expect(Backup.Pacing.parse(nil) == Backup.Pacing())
+        #expect(Backup.Pacing.parse("64,2.5,0") == Backup.Pacing(pagesPerStep: 64, restPerWork: 2.5, stepsPerSync: 0))
+        for bad in ["", "64", "0,1,1", "64,-1,1", "64,1,-1", "a,b,c", "64,1,1,1"] {
+            #expect(Backup.Pacing.parse(bad) == nil, "\(bad)")
+        }
+        // A rest as long as the work, and never below the pause.
+        let pacing = Backup.Pacing(pagesPerStep: 1, pause: .milliseconds(5), restPerWork: 1)
+        let started = ContinuousClock.now
+        pacing.rest(after: started)
+        #expect(started.duration(to: .now) >= .milliseconds(5))
     }
 }

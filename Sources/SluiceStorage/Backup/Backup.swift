@@ -33,18 +33,42 @@ package final class Backup {
         var partitions: [BackupManifest.Partition]
     }
 
-    /// How hard a backup may press on the disk: pages copied per step, then a pause.
+    /// How hard a backup may press on the machine: pages copied per step, then a rest as long as the step took
+    /// (`restPerWork`, at least `pause`), so the copy takes at most about half a core and half the disk's time; the
+    /// writeback of each step's pages is started at once and waited for every `stepsPerSync` steps (0: only at the
+    /// end). Checksums and record counts rest the same way.
     package struct Pacing: Sendable, Equatable {
         package var pagesPerStep: Int32
         package var pause: Duration
+        package var restPerWork: Double
+        package var stepsPerSync: Int
 
-        /// 1 MiB per step (at SQLite's default 4 KiB pages), then a pause of 2 ms: at most about 300 MB/s on a fast
-        /// disk, and on the disks this runs on the copy, not the producers, waits for writeback (see
-        /// docs/HARDENING.md for what a backup costs producers).
-        package init(pagesPerStep: Int32 = 256, pause: Duration = .milliseconds(2)) {
-            precondition(pagesPerStep > 0, "a step copies at least one page")
+        /// 1 MiB per step (at SQLite's default 4 KiB pages), rest as long as the step took and at least 1 ms, and
+        /// no wait for the disk before the end: an `fdatasync` every 16 MiB made the disk flush its cache while the
+        /// producers' commits waited, which tripled their p99 (docs/HARDENING.md has the figures).
+        package init(pagesPerStep: Int32 = 256, pause: Duration = .milliseconds(1), restPerWork: Double = 1,
+                     stepsPerSync: Int = 0) {
+            precondition(pagesPerStep > 0 && stepsPerSync >= 0 && restPerWork >= 0, "a step copies at least one page")
             self.pagesPerStep = pagesPerStep
             self.pause = pause
+            self.restPerWork = restPerWork
+            self.stepsPerSync = stepsPerSync
+        }
+
+        /// The default, or the one `text` describes ("PAGES,REST_PER_WORK,STEPS_PER_SYNC", as `sluice serve` takes it
+        /// from `SLUICE_BACKUP_PACING` for measurements); nil when `text` does not parse.
+        package static func parse(_ text: String?) -> Pacing? {
+            guard let text else { return Pacing() }
+            let fields = text.split(separator: ",")
+            guard fields.count == 3, let pages = Int32(fields[0]), pages > 0, let rest = Double(fields[1]), rest >= 0,
+                  let sync = Int(fields[2]), sync >= 0 else { return nil }
+            return Pacing(pagesPerStep: pages, restPerWork: rest, stepsPerSync: sync)
+        }
+
+        /// Sleeps after work that began at `started`: `restPerWork` times as long, and at least `pause`.
+        func rest(after started: ContinuousClock.Instant) {
+            let rest = max(pause, started.duration(to: .now) * restPerWork)
+            if rest > .zero { BackupFolder.sleep(rest) }
         }
     }
 
@@ -96,6 +120,9 @@ package final class Backup {
         }
         return PinnedTopic(name: name, connection: connection, partitions: partitions)
     }
+
+    /// Offsets counted per statement when the records of a partition are counted.
+    static let countRange: Int64 = 65_536
 
     /// The topics pinned, by name.
     package var topicNames: [String] { topics.map(\.name) }
@@ -166,7 +193,7 @@ package final class Backup {
         } catch {
             throw SluiceError(error.sluiceError.code, "backup of the catalog: \(error.sluiceError.message)")
         }
-        return try folder.describe(Self.catalogFile)
+        return try folder.describe(Self.catalogFile, pacing: pacing)
     }
 
     private func copyTopic(at index: Int, into folder: BackupFolder, pacing: Pacing, isCancelled: () -> Bool)
@@ -182,15 +209,26 @@ package final class Backup {
             let copy = try Connection(path: path, flags: [.readWrite])
             try copy.execute("PRAGMA journal_mode = DELETE")
             for slot in partitions.indices {
-                let count = try copy.statement("SELECT count(*) FROM \(TopicWriter.tableName(partitions[slot].partition))")
-                guard try count.step() else { throw SluiceError(.corruptDatabase, "no count") }
-                partitions[slot].records = count.int64(0)
-                count.reset()
+                // In ranges of offsets, resting between them: a whole-table count would scan a large topic at once.
+                let count = try copy.statement(
+                    "SELECT count(*) FROM \(TopicWriter.tableName(partitions[slot].partition)) WHERE offset >= ? AND offset < ?")
+                var from = partitions[slot].logStartOffset
+                while from < partitions[slot].nextOffset {
+                    let started = ContinuousClock.now
+                    count.bind(1, from)
+                    count.bind(2, from + Self.countRange)
+                    guard try count.step() else { throw SluiceError(.corruptDatabase, "no count") }
+                    partitions[slot].records += count.int64(0)
+                    count.reset()
+                    from += Self.countRange
+                    pacing.rest(after: started)
+                }
             }
         } catch {
             throw SluiceError(error.sluiceError.code, "backup of topic '\(name)': \(error.sluiceError.message)")
         }
-        return BackupManifest.Topic(name: name, file: try folder.describe(Self.topicFile(name)), partitions: partitions)
+        return BackupManifest.Topic(name: name, file: try folder.describe(Self.topicFile(name), pacing: pacing),
+                                    partitions: partitions)
     }
 }
 

@@ -52,8 +52,9 @@ struct BackupFolder {
     }
 
     /// Copies the database `source` reads (its open snapshot) into a new file at `relative`, `pacing.pagesPerStep`
-    /// pages at a time; after each step the new file's pages are flushed and the copy pauses, so that it never
-    /// leaves the disk a large backlog for the writers' fsyncs to wait behind. Returns the file's path.
+    /// pages at a time; after each step the new pages' writeback is started (and every `stepsPerSync` steps waited
+    /// for) and the copy pauses, so that it never leaves the disk a large backlog for the writers' fsyncs to wait
+    /// behind. Returns the file's path.
     func copy(_ source: Connection, to relative: String, pacing: Backup.Pacing, isCancelled: () -> Bool)
         throws(SluiceError) -> String
     {
@@ -66,10 +67,16 @@ struct BackupFolder {
             // The copy is synced here and, if it fails, deleted: it needs no journal and no sync of its own.
             try destination.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2048")
             let copy = try DatabaseCopy(from: source, to: destination)
+            var steps = 0
+            var flushed: Int64 = 0
+            var started = ContinuousClock.now
             while try !copy.step(pages: pacing.pagesPerStep) {
                 if isCancelled() { throw SluiceError(.shuttingDown, "the backup was cancelled: the server is stopping") }
-                _ = fdatasync(fd)
-                if pacing.pause > .zero { Self.sleep(pacing.pause) }
+                steps += 1
+                flushed = Self.startWriteback(fd, from: flushed)
+                if pacing.stepsPerSync > 0 && steps % pacing.stepsPerSync == 0 { _ = fdatasync(fd) }
+                pacing.rest(after: started)
+                started = .now
             }
             copy.finish()
         } catch {
@@ -79,14 +86,30 @@ struct BackupFolder {
         return target
     }
 
+    /// Starts writing out, without waiting, what the copy appended past `offset` (pages of a new database are
+    /// copied in order, so that is what it wrote), and drops those pages from the page cache once written, so that a
+    /// backup neither leaves a backlog of dirty pages for the writers' fsyncs to queue behind nor crowds the
+    /// server's own pages out of memory (Linux starts writeback for `POSIX_FADV_DONTNEED`). Returns the new offset.
+    private static func startWriteback(_ fd: Int32, from offset: Int64) -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int64(info.st_size) > offset else { return offset }
+        #if os(Linux)
+        _ = posix_fadvise(fd, off_t(offset), off_t(Int64(info.st_size) - offset), POSIX_FADV_DONTNEED)
+        #endif
+        return Int64(info.st_size)
+    }
+
     /// The size and SHA-256 of a file in the folder, read back from it.
-    func describe(_ relative: String) throws(SluiceError) -> BackupManifest.File {
-        let (bytes, sha256) = try Self.checksum(absolute(relative))
+    func describe(_ relative: String, pacing: Backup.Pacing) throws(SluiceError) -> BackupManifest.File {
+        let (bytes, sha256) = try Self.checksum(absolute(relative), pacing: pacing)
         return BackupManifest.File(path: relative, bytes: bytes, sha256: sha256)
     }
 
     /// The size and SHA-256 of the file at `path`; copies it to `copyTo` (a new file descriptor) on the way.
-    static func checksum(_ path: String, copyTo output: Int32? = nil) throws(SluiceError) -> (Int64, String) {
+    /// With `pacing`, rests between chunks as a backup's copy does.
+    static func checksum(_ path: String, copyTo output: Int32? = nil, pacing: Backup.Pacing? = nil)
+        throws(SluiceError) -> (Int64, String)
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SluiceError(.invalidArgument, "cannot read \(path): \(FileSystem.errorText())") }
         defer { close(fd) }
@@ -94,6 +117,8 @@ struct BackupFolder {
         var total: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
+            let started = ContinuousClock.now
+            defer { pacing?.rest(after: started) }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -162,7 +187,7 @@ struct BackupFolder {
         if madeFolder { rmdir(path) }
     }
 
-    private static func sleep(_ duration: Duration) {
+    static func sleep(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         var remaining = timespec()
