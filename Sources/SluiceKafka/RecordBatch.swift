@@ -53,8 +53,8 @@ package struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConverti
 /// A payload holds one or more RecordBatch v2 back to back; a compressed batch must be the only one. Checks, in
 /// order per batch: size ≥ 61 and magic 2 and BatchLength within the payload (CORRUPT_MESSAGE), size ≤
 /// `maxBatchBytes` (MESSAGE_TOO_LARGE), CRC-32C (CORRUPT_MESSAGE), no control batch and LastOffsetDelta + 1 ==
-/// RecordsCount > 0 and producerId ≥ 0 ⇒ baseSequence ≥ 0 (INVALID_RECORD), codec gzip/zstd/none
-/// (UNSUPPORTED_COMPRESSION_TYPE otherwise), decompressed size ≤ `maxDecompressedBytes` (MESSAGE_TOO_LARGE), then
+/// RecordsCount > 0 and producerId ≥ 0 ⇒ baseSequence ≥ 0 (INVALID_RECORD), a known codec whose library this
+/// machine has (UNSUPPORTED_COMPRESSION_TYPE otherwise; see `CodecLibraries`), decompressed size ≤ `maxDecompressedBytes` (MESSAGE_TOO_LARGE), then
 /// each record's framing (CORRUPT_MESSAGE) and offset deltas 0…n−1 in order (INVALID_RECORD).
 package struct KafkaRecordBatchDecoder: Sendable {
     static let headerSize = 61
@@ -65,6 +65,8 @@ package struct KafkaRecordBatchDecoder: Sendable {
     package var maxBatchBytes: Int
     /// The most bytes a compressed batch may expand to; caps memory against zip bombs.
     package var maxDecompressedBytes: Int
+    /// Where gzip, zstd and lz4 are decoded (tests give libraries that are not there).
+    var codecs: CodecLibraries = .system
 
     package init(maxBatchBytes: Int = 1_048_588, maxDecompressedBytes: Int? = nil) {
         self.maxBatchBytes = maxBatchBytes
@@ -119,6 +121,33 @@ package struct KafkaRecordBatchDecoder: Sendable {
         }
     }
 
+    /// The records of a compressed batch, expanded within `maxDecompressedBytes`.
+    private func decompress(_ batch: ByteBuffer, _ codec: KafkaCompression) throws(KafkaRecordError) -> ByteBuffer {
+        let limit = maxDecompressedBytes
+        let libraries = codecs
+        let result = batch.withUnsafeReadableBytes { compressed in
+            Result { () throws(DecompressionError) in
+                switch codec {
+                case .gzip: try Decompressor.gunzip(compressed, maxOutputBytes: limit, libraries: libraries)
+                case .snappy: try Decompressor.unsnappy(compressed, maxOutputBytes: limit)
+                case .lz4: try Decompressor.unlz4(compressed, maxOutputBytes: limit, libraries: libraries)
+                case .zstd: try Decompressor.unzstd(compressed, maxOutputBytes: limit, libraries: libraries)
+                case .uncompressed: preconditionFailure("an uncompressed batch is not decompressed")
+                }
+            }
+        }
+        switch result {
+        case .success(let plain):
+            return plain
+        case .failure(.tooLarge(let limit)):
+            throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
+        case .failure(.corrupt(let why)):
+            throw KafkaRecordError.corrupt("cannot decompress: \(why)")
+        case .failure(.unavailable(let why)):
+            throw KafkaRecordError(.unsupportedCompressionType, why)
+        }
+    }
+
     private func decodeValidated(_ batch: inout ByteBuffer, size: Int) throws -> KafkaRecordBatch {
         let baseOffset = try batch.readKafkaInt64()
         _ = try batch.readKafkaInt32()  // batch length, checked
@@ -141,31 +170,10 @@ package struct KafkaRecordBatchDecoder: Sendable {
             throw KafkaRecordError.invalid("producer id \(producerId) with base sequence \(baseSequence)")
         }
 
-        var records: ByteBuffer
-        switch KafkaCompression(rawValue: attributes & 0x07) {
-        case .uncompressed?:
-            records = batch
-        case .gzip?, .zstd?:
-            let gzip = attributes & 0x07 == KafkaCompression.gzip.rawValue
-            let limit = maxDecompressedBytes
-            let result = batch.withUnsafeReadableBytes { compressed in
-                Result { () throws(DecompressionError) in
-                    gzip
-                        ? try Decompressor.gunzip(compressed, maxOutputBytes: limit)
-                        : try Decompressor.unzstd(compressed, maxOutputBytes: limit)
-                }
-            }
-            switch result {
-            case .success(let plain):
-                records = plain
-            case .failure(.tooLarge(let limit)):
-                throw KafkaRecordError(.messageTooLarge, "batch expands beyond \(limit) bytes")
-            case .failure(.corrupt(let why)):
-                throw KafkaRecordError.corrupt("cannot decompress: \(why)")
-            }
-        case .snappy?, .lz4?, nil:
+        guard let codec = KafkaCompression(rawValue: attributes & 0x07) else {
             throw KafkaRecordError(.unsupportedCompressionType, "compression codec \(attributes & 0x07)")
         }
+        var records = codec == .uncompressed ? batch : try decompress(batch, codec)
 
         // Each record takes at least 7 bytes, so a hostile count cannot drive the reservation.
         guard Int(recordsCount) <= records.readableBytes / 7 else {

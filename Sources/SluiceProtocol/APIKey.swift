@@ -25,6 +25,8 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case initProducerID = 18
     /// The server's metrics as Prometheus text.
     case stats = 19
+    /// A consistent backup of every topic and the catalog, written by the server into a folder on its host.
+    case backup = 20
 
     /// The request versions this build can decode and encode.
     package var supportedVersions: ClosedRange<Int16> {
@@ -57,6 +59,7 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .resetOffsets: "reset_offsets"
         case .initProducerID: "init_producer_id"
         case .stats: "stats"
+        case .backup: "backup"
         }
     }
 }

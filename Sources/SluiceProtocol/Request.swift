@@ -58,6 +58,7 @@ package enum Request: Sendable, Equatable {
     case resetOffsets(ResetOffsetsRequest)
     case stats(StatsRequest)
     case initProducerID(InitProducerIDRequest)
+    case backup(BackupRequest)
 
     package var apiKey: APIKey {
         switch self {
@@ -81,6 +82,7 @@ package enum Request: Sendable, Equatable {
         case .resetOffsets: .resetOffsets
         case .stats: .stats
         case .initProducerID: .initProducerID
+        case .backup: .backup
         }
     }
 
@@ -149,6 +151,7 @@ package enum Request: Sendable, Equatable {
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
+        case .backup: .backup(try .read(from: &payload))
         }
     }
 
@@ -175,6 +178,7 @@ package enum Request: Sendable, Equatable {
         case .resetOffsets(let request): request.write(to: &buffer)
         case .stats(let request): request.write(to: &buffer)
         case .initProducerID(let request): request.write(to: &buffer)
+        case .backup(let request): request.write(to: &buffer)
         }
     }
 
@@ -201,6 +205,7 @@ package enum Request: Sendable, Equatable {
         case .resetOffsets(let request): request.wireSize
         case .stats(let request): request.wireSize
         case .initProducerID(let request): request.wireSize
+        case .backup(let request): request.wireSize
         }
     }
 

@@ -26,6 +26,7 @@ package enum Response: Sendable, Equatable {
     case resetOffsets(ResetOffsetsResponse)
     case stats(StatsResponse)
     case initProducerID(InitProducerIDResponse)
+    case backup(BackupResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -59,6 +60,7 @@ package enum Response: Sendable, Equatable {
         case .resetOffsets: .resetOffsets
         case .stats: .stats
         case .initProducerID: .initProducerID
+        case .backup: .backup
         }
     }
 
@@ -97,6 +99,7 @@ package enum Response: Sendable, Equatable {
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
+        case .backup: .backup(try .read(from: &payload))
         }
     }
 
@@ -123,6 +126,7 @@ package enum Response: Sendable, Equatable {
         case .resetOffsets(let response): response.write(to: &buffer)
         case .stats(let response): response.write(to: &buffer)
         case .initProducerID(let response): response.write(to: &buffer)
+        case .backup(let response): response.write(to: &buffer)
         }
     }
 
@@ -149,6 +153,7 @@ package enum Response: Sendable, Equatable {
         case .resetOffsets(let response): response.wireSize
         case .stats(let response): response.wireSize
         case .initProducerID(let response): response.wireSize
+        case .backup(let response): response.wireSize
         }
     }
 

@@ -12,7 +12,7 @@ extension Request {
     /// `api_versions`, `metadata` (partition counts and offsets), `init_producer_id`, and a member's `heartbeat` and `leave_group` (it
     /// joined with `consume` on its topics) need nothing. Reading a group's offsets or state needs `consume` on its
     /// topics, or on some topic when the request names none. Everything that deletes, resets or reconfigures needs
-    /// `admin`.
+    /// `admin`; `backup`, which copies every topic, needs `admin` on every topic.
     var requiredAccess: [RequiredAccess] {
         func each(_ operation: AccessOperation, _ topics: [String]) -> [RequiredAccess] {
             var seen: Set<String> = []
@@ -50,6 +50,9 @@ extension Request {
             return [RequiredAccess(operation: .admin, topic: nil)]
         case .stats:
             return [RequiredAccess(operation: .admin, topic: nil)]
+        case .backup:
+            // Every topic: a rule grants the name "*" only when its patterns match any name (names never hold `*`).
+            return [RequiredAccess(operation: .admin, topic: "*")]
         case .initProducerID:
             // An id alone writes nothing to any topic; leaving it open lets a refused producer hear which topic it
             // may not write to, instead of failing on the id.

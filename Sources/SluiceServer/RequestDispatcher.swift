@@ -285,6 +285,11 @@ struct RequestDispatcher: Sendable {
         case .initProducerID:
             let identity = try await broker.initProducerID()
             return .initProducerID(InitProducerIDResponse(producerID: identity.producerID, epoch: identity.epoch))
+        case .backup(let backup):
+            let report = try await broker.backup(to: backup.directory)
+            return .backup(BackupResponse(
+                createdMs: report.createdMs, catalogBytes: report.catalogBytes,
+                topics: report.topics.map { .init(name: $0.name, partitions: $0.partitions, records: $0.records, bytes: $0.bytes) }))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
         case .apiVersions, .metadata, .produce, .fetch, .stats:

@@ -14,7 +14,8 @@ struct Mirror: ParsableCommand {
     func run() throws {
         try SiblingExecutable.exec(
             "sluice-mirror", arguments: arguments, command: "sluice mirror",
-            install: "install sluice-mirror next to sluice (it is built with `swift build --product sluice-mirror` "
-                + "and needs librdkafka)")
+            install: "sluice-mirror was not built or not installed next to sluice. It is built only where librdkafka's "
+                + "development files are (apt-get install librdkafka-dev, then swift build -c release --product "
+                + "sluice-mirror) and installed beside sluice")
     }
 }

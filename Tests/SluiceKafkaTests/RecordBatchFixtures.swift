@@ -23,5 +23,18 @@ enum RecordBatchFixtures {
     /// `head -c 2000000 /dev/zero | zstd -19`: 2,000,000 zeros in 82 bytes.
     static let zstdZeros = "KLUv/QRoTAAACAABAPz/ORACAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAADJAQADsl01w=="
 
+    /// `uncompressed` with its records compressed by snappy (snappy-java's framing, blocks of 200 bytes, as
+    /// kafka-python sends), as one raw snappy block (as librdkafka sends), and by `lz4 -9` (frame format); batch
+    /// length, attributes and CRC adjusted (made with python-cramjam and the lz4 CLI).
+    static let snappy = "AAAAAAAAAAAAAACoAAAAAAI4a04uAAIAAAACAAABi8/laAAAAAGLz+VoCv//////////////////AAAAA4JTTkFQUFkAAAAAAQAAAAEAAAA9yAFQ5gIAAAAKa2V5LTDAAnZhbHVlLTAg/ggA/ggAXggAaAQCaAJ4Am4BzgIACgIBwAJ2YWx1ZS0xIHZhbAAAACKiARx1ZS0xIHZhbP4IAP4IADIIADAAFgAUBAprZXktMgEA"
+    static let snappyRaw = "AAAAAAAAAAAAAAB+AAAAAAJYm5AxAAIAAAACAAABi8/laAAAAAGLz+VoCv//////////////////AAAAA+oCUOYCAAAACmtleS0wwAJ2YWx1ZS0wIP4IAP4IAF4IADQEAmgCeAJuAc4CAAoCARGwADENsP4IAP4IAEYIADAAFgAUBAprZXktMgEA"
+    static let lz4 = "AAAAAAAAAAAAAACDAAAAAAIyu2dXAAMAAAACAAABi8/laAAAAAGLz+VoCv//////////////////AAAAAwQiTRhkQKc/AAAA/wbmAgAAAAprZXktMMACdmFsdWUtMCAIAIXkBAJoAngCbgHOAgAKAgGwAC8xIAgAhdAAFgAUBAprZXktMgEAAAAAALrK2cI="
+    /// "hello kafka " × 50 through `lz4 -c`, snappy-java framing (blocks of 256 bytes) and one raw snappy block.
+    static let lz4CLI = "BCJNGGRApxgAAADPaGVsbG8ga2Fma2EgDAD//zZQYWZrYSAAAAAA8asS0w=="
+    static let snappyXerial = "glNOQVBQWQAAAAABAAAAAQAAABuAAixoZWxsbyBrYWZrYSD+DAD+DAD+DADODAAAAAAbgAIsbyBrYWZrYSBoZWxs/gwA/gwA/gwAzgwAAAAAFFgsZmthIGhlbGxvIGth/gwALgwA"
+    static let snappyBlock = "2AQsaGVsbG8ga2Fma2Eg/gwA/gwA/gwA/gwA/gwA/gwA/gwA/gwA/gwALgwA"
+    /// `head -c 200000 /dev/zero | lz4 -9`: 200,000 zeros.
+    static let lz4Zeros = "BCJNGGRQCBsDAAAfAAEA/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////zdQAAAAAAAAAAAAaDyw3A=="
+
     static func bytes(_ base64: String) -> [UInt8] { Array(Data(base64Encoded: base64)!) }
 }

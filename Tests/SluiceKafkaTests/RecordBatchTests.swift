@@ -49,6 +49,9 @@ import Testing
         (RecordBatchFixtures.uncompressed, KafkaCompression.uncompressed),
         (RecordBatchFixtures.gzip, KafkaCompression.gzip),
         (RecordBatchFixtures.zstd, KafkaCompression.zstd),
+        (RecordBatchFixtures.snappy, KafkaCompression.snappy),
+        (RecordBatchFixtures.snappyRaw, KafkaCompression.snappy),
+        (RecordBatchFixtures.lz4, KafkaCompression.lz4),
     ])
     func decodesKafkaPythonBatches(fixture: String, compression: KafkaCompression) throws {
         let batches = try decode(RecordBatchFixtures.bytes(fixture))
@@ -132,12 +135,34 @@ import Testing
         Self.expectCode(.corruptMessage) { _ = try decode(moreRecordsThanSent) }
     }
 
-    @Test(arguments: [2, 3, 5, 7] as [UInt8])
-    func snappyLz4AndUnknownCodecsAreUnsupported(codec: UInt8) {
+    @Test(arguments: [5, 6, 7] as [UInt8])
+    func unknownCodecsAreUnsupported(codec: UInt8) {
         var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
         bytes[22] = codec
         Self.fixCRC(&bytes)
         Self.expectCode(.unsupportedCompressionType) { _ = try decode(bytes) }
+    }
+
+    /// On a machine without zlib, libzstd or liblz4, their batches are UNSUPPORTED_COMPRESSION_TYPE; snappy
+    /// needs no library and still decodes.
+    @Test func codecsWhoseLibraryIsMissingAreUnsupported() throws {
+        var decoder = KafkaRecordBatchDecoder()
+        decoder.codecs = CodecLibraries(zlib: ["libsluice-absent.so"], zstd: ["libsluice-absent.so"],
+                                        lz4: ["libsluice-absent.so"])
+        for fixture in [RecordBatchFixtures.gzip, RecordBatchFixtures.zstd, RecordBatchFixtures.lz4] {
+            Self.expectCode(.unsupportedCompressionType) { _ = try decode(RecordBatchFixtures.bytes(fixture), with: decoder) }
+        }
+        let snappy = try decode(RecordBatchFixtures.bytes(RecordBatchFixtures.snappy), with: decoder)
+        #expect(snappy.first?.records == Self.fixtureRecords)
+    }
+
+    /// A batch that says snappy or lz4 but holds plain records is corrupt, not unsupported.
+    @Test(arguments: [2, 3] as [UInt8])
+    func plainRecordsUnderACodecAreCorrupt(codec: UInt8) {
+        var bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
+        bytes[22] = codec
+        Self.fixCRC(&bytes)
+        Self.expectCode(.corruptMessage) { _ = try decode(bytes) }
     }
 
     @Test func aCompressedBatchMustBeAlone() throws {

@@ -132,6 +132,8 @@ enum Fixtures {
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .offset(Int64.max))),
         .resetOffsets(ResetOffsetsRequest(group: "billing", topic: "orders", mode: .timestamp(1_700_000_000_000))),
         .initProducerID(InitProducerIDRequest()),
+        .backup(BackupRequest(directory: "/var/backups/sluice/2026-12-03")),
+        .backup(BackupRequest(directory: "")),
         .produce(
             ProduceRequest(
                 acks: .afterCommit, timeoutMs: 30_000,
@@ -285,6 +287,11 @@ enum Fixtures {
             ])),
         .initProducerID(InitProducerIDResponse(producerID: 0, epoch: 0)),
         .initProducerID(InitProducerIDResponse(producerID: Int64.max, epoch: Int16.max)),
+        .backup(BackupResponse(createdMs: 1_700_000_000_000, catalogBytes: 32_768, topics: [])),
+        .backup(BackupResponse(createdMs: 0, catalogBytes: 0, topics: [
+            .init(name: "orders", partitions: 3, records: 1_000, bytes: 1 << 20),
+            .init(name: "a", partitions: Int32.max, records: Int64.max, bytes: Int64.max),
+        ])),
     ]
 }
 

@@ -116,6 +116,30 @@ import Testing
             """), "\(buffer.hexDump)")
     }
 
+    /// The backup example of PROTOCOL.md §6.19, byte for byte.
+    @Test func backupFrames() throws {
+        #expect(Request.backup(BackupRequest(directory: "/b")).frame(correlationID: 9) == ByteBuffer(hex: """
+            0000000c                  # frame length: 12 bytes follow
+            0014 0000 00000009        # api key 20 (backup), version 0, correlation id 9
+            0002 2f62                 # directory "/b"
+            """))
+        var buffer = ByteBuffer()
+        Response.backup(BackupResponse(createdMs: 1_700_000_000_000, catalogBytes: 32_768, topics: [
+            .init(name: "t", partitions: 1, records: 11, bytes: 8_192),
+        ])).encodeFrame(correlationID: 9, into: &buffer)
+        #expect(buffer == ByteBuffer(hex: """
+            00000033                  # frame length: 51 bytes follow
+            00000009 0000 ffff        # correlation id 9, no error
+            0000018bcfe56800          # created 1700000000000
+            0000000000008000          # catalog 32768 bytes
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+              000000000000000b          # 11 records
+              0000000000002000          # 8192 bytes
+            """), "\(buffer.hexDump)")
+    }
+
     static let produceResponse = Response.produce(
         ProduceResponse(topics: [
             .init(name: "t", partitions: [.init(partition: 0, baseOffset: 5, logAppendTime: 1_700_000_000_000)])

@@ -79,6 +79,7 @@ struct RandomMessages {
             .resetOffsets(ResetOffsetsRequest(group: string(), topic: string(), mode: resetMode()))
         case .stats: .stats(StatsRequest())
         case .initProducerID: .initProducerID(InitProducerIDRequest())
+        case .backup: .backup(BackupRequest(directory: string()))
         }
     }
 
@@ -183,6 +184,10 @@ struct RandomMessages {
             .resetOffsets(ResetOffsetsResponse(partitions: array { .init(partition: $0.int32(), offset: $0.int64()) }))
         case .stats: .stats(StatsResponse(text: string()))
         case .initProducerID: .initProducerID(InitProducerIDResponse(producerID: int64(), epoch: int16()))
+        case .backup:
+            .backup(BackupResponse(createdMs: int64(), catalogBytes: int64(), topics: array {
+                .init(name: $0.string(), partitions: $0.int32(), records: $0.int64(), bytes: $0.int64())
+            }))
         }
     }
 

@@ -43,4 +43,15 @@ import Testing
             == [RequiredAccess(operation: .consume, topic: "a"), RequiredAccess(operation: .consume, topic: "b")])
         #expect(Request.stats(StatsRequest()).requiredAccess == [RequiredAccess(operation: .admin, topic: nil)])
     }
+
+    /// A backup copies every topic: only a grant of `admin` on every topic allows it, not one on some topics.
+    @Test func aBackupNeedsAdminOnEveryTopic() {
+        let need = Request.backup(BackupRequest(directory: "/b")).requiredAccess
+        #expect(need == [RequiredAccess(operation: .admin, topic: "*")])
+        let everything = AccessPolicy(rules: [AccessRule(uids: [1000], operations: [.admin])])
+        let some = AccessPolicy(rules: [AccessRule(uids: [1000], operations: [.admin], topics: ["orders", "sensors.*"])])
+        #expect(need.allSatisfy { everything.allows(alice, $0.operation, topic: $0.topic) })
+        #expect(!need.allSatisfy { some.allows(alice, $0.operation, topic: $0.topic) })
+        #expect(!need.allSatisfy { everything.allows(bob, $0.operation, topic: $0.topic) })
+    }
 }

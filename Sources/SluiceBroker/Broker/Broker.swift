@@ -29,6 +29,10 @@ package final class Broker: Sendable {
     let sweeper: Sweeper
     /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
     let lastProducerID: Atomic<Int64>
+    /// Runs backups, one at a time, off the broker's queues; see `Broker+Backup.swift`.
+    let backups = BackupRunner()
+    /// How backups pace themselves (`Backup.Pacing`).
+    let backupPacing: Backup.Pacing
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -52,6 +56,7 @@ package final class Broker: Sendable {
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
         self.logger = logger
+        self.backupPacing = Self.backupPacing(logger: logger)
         let clocks = Clocks(wall: wallClock, monotonic: monotonicClock)
         self.clocks = clocks
         let shared = self.registry
@@ -134,6 +139,7 @@ package final class Broker: Sendable {
         sweeper.stop()
         groups.stop()
         classicGroups.stop()
+        await backups.stop()
         for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }

@@ -97,8 +97,9 @@ def records(prefix, count):
             for i in range(count)]
 
 
-def produce_confluent(bootstrap, topic, batch, idempotent):
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": idempotent, "linger.ms": 5})
+def produce_confluent(bootstrap, topic, batch, idempotent, compression="none"):
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": idempotent, "linger.ms": 5,
+                         "compression.type": compression})
     delivered = []
 
     def on_delivery(error, message):
@@ -134,6 +135,8 @@ def scenario_produce(bootstrap, client, topic, prefix, count):
         delivered = produce_confluent(bootstrap, topic, batch, idempotent=True)
     elif client == "kafka-python":
         delivered = produce_kafka_python(bootstrap, topic, batch)
+    elif client in ("confluent-gzip", "confluent-snappy", "confluent-lz4", "confluent-zstd"):
+        delivered = produce_confluent(bootstrap, topic, batch, idempotent=True, compression=client.split("-")[1])
     else:
         fail(f"unknown client {client}")
     check(len(delivered) == len(batch), f"{len(delivered)} of {len(batch)} delivered")
