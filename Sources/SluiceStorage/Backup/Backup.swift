@@ -45,7 +45,7 @@ package final class Backup {
 
         /// 1 MiB per step (at SQLite's default 4 KiB pages), rest as long as the step took and at least 1 ms, and
         /// no wait for the disk before the end: an `fdatasync` every 16 MiB made the disk flush its cache while the
-        /// producers' commits waited, which tripled their p99 (docs/HARDENING.md has the figures).
+        /// producers' commits waited, which raised their p99 (docs/HARDENING.md has the figures).
         package init(pagesPerStep: Int32 = 256, pause: Duration = .milliseconds(1), restPerWork: Double = 1,
                      stepsPerSync: Int = 0) {
             precondition(pagesPerStep > 0 && stepsPerSync >= 0 && restPerWork >= 0, "a step copies at least one page")
