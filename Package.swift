@@ -2,9 +2,9 @@
 import PackageDescription
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The migration files under Migrations/, embedded in the binary so a copied binary still migrates. Listed by name
@@ -210,7 +210,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceServerTests",
-            dependencies: ["SluiceServer", "SluiceCore", "SluiceProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SluiceServer", "SluiceCore", "SluiceProtocol", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,9 +12,9 @@ import SluiceCore
 import SluiceProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The largest frame the stream reading accepts; the server's default is 16 MiB, but inputs are far smaller.
@@ -32,7 +32,9 @@ public func fuzzDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// With `SLUICE_FUZZ_SEEDS=DIR` in the environment, writes the frame of every request and response the protocol
 /// tests use as fixtures (`Tests/SluiceProtocolTests/Fixtures.swift`, compiled in) into DIR, for the seed corpus.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+)
     -> CInt
 {
     guard let dir = getenv("SLUICE_FUZZ_SEEDS").map({ String(cString: $0) }) else { return 0 }
@@ -84,14 +86,16 @@ private func decodeRequest(_ body: ByteBuffer) {
         let header = try RequestHeader.decode(from: &payload)
         request = try Request.decode(header: header, payload: &payload)
     } catch {
-        check([.malformedRequest, .unsupportedRequest, .unsupportedVersion].contains(error.code),
-              "request decoder threw \(error.code.name): \(error)")
+        check(
+            [.malformedRequest, .unsupportedRequest, .unsupportedVersion].contains(error.code),
+            "request decoder threw \(error.code.name): \(error)")
         return
     }
     // Every field has one encoding of a size fixed by its value, so the value re-encodes to as many bytes.
     let frame = request.frame(correlationID: 0)
-    check(frame.readableBytes == 4 + body.readableBytes,
-          "decoded a \(request.apiKey.name) request of \(frame.readableBytes - 4) bytes from \(body.readableBytes)")
+    check(
+        frame.readableBytes == 4 + body.readableBytes,
+        "decoded a \(request.apiKey.name) request of \(frame.readableBytes - 4) bytes from \(body.readableBytes)")
     var body = frame
     body.moveReaderIndex(forwardBy: 4)
     let again = try? Request.decode(header: RequestHeader.decode(from: &body), payload: &body)
@@ -118,8 +122,9 @@ private func decodeResponse(_ body: ByteBuffer) {
         var payload = ByteBuffer()
         response.encode(into: &payload)
         // Every byte accounted for, except in error messages: a null one reads as the code's name.
-        check(payload.readableBytes - errorMessageBytes(in: response) <= frame.payload.readableBytes,
-              "decoded a \(key.name) response of \(payload.readableBytes) bytes from \(frame.payload.readableBytes)")
+        check(
+            payload.readableBytes - errorMessageBytes(in: response) <= frame.payload.readableBytes,
+            "decoded a \(key.name) response of \(payload.readableBytes) bytes from \(frame.payload.readableBytes)")
         let again = try? Response.decode(apiKey: key, payload: &payload)
         check(again == response, "\(key.name) response does not round-trip: \(String(describing: again))")
     }

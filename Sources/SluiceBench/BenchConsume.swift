@@ -47,9 +47,12 @@ struct BenchConsume: AsyncParsableCommand {
         let cpuStart = BenchCPU.now(serverPID: options.serverPid)
         let start = BenchClock.now()
         state.start(at: start)
-        let end = await session.monitor(state, label: "consume", start: start, count: {
-            state.consumed.load(ordering: .relaxed)
-        }) {
+        let end = await session.monitor(
+            state, label: "consume", start: start,
+            count: {
+                state.consumed.load(ordering: .relaxed)
+            }
+        ) {
             await withTaskGroup(of: Void.self) { group in
                 for consumer in consumers { group.addTask { await consumer.run() } }
             }
@@ -60,7 +63,9 @@ struct BenchConsume: AsyncParsableCommand {
             mode: "consume", topic: session.topic, messages: state.consumed.load(ordering: .relaxed),
             bytes: state.consumedBytes.load(ordering: .relaxed), seconds: Double(end &- start) / 1e9,
             latencyMeaning: "per fetch", latency: BenchLatency.merged(consumers.map(\.latency)),
-            settings: session.settings(size: session.created ? options.size : nil) + [("consumers", .int(consuming.consumers))], cpu: cpu, duplicates: state.duplicates.load(ordering: .relaxed))
+            settings: session.settings(size: session.created ? options.size : nil) + [
+                ("consumers", .int(consuming.consumers))
+            ], cpu: cpu, duplicates: state.duplicates.load(ordering: .relaxed))
         return (report, state.error)
     }
 
@@ -73,9 +78,12 @@ struct BenchConsume: AsyncParsableCommand {
             plan, socketPath: session.socketPath, topic: session.topic, partitions: session.partitionCount,
             payload: BenchPayload(size: options.size, stamped: false), state: state)
         let start = BenchClock.now()
-        _ = await session.monitor(state, label: "filling", start: start, timed: false, count: {
-            state.acknowledged.load(ordering: .relaxed)
-        }) {
+        _ = await session.monitor(
+            state, label: "filling", start: start, timed: false,
+            count: {
+                state.acknowledged.load(ordering: .relaxed)
+            }
+        ) {
             await withTaskGroup(of: Void.self) { group in
                 for (producer, _) in producers { group.addTask { await producer.run() } }
             }

@@ -37,8 +37,9 @@ struct BenchConsumer: Sendable {
                 configuration: ConsumerConfiguration(autoOffsetReset: fromBeginning ? .earliest : .latest))
             await consumer.assign(share)
             for tp in share { try await consumer.seek(tp, to: fromBeginning ? .beginning : .end) }
-            consumers.append(BenchConsumer(
-                consumer: consumer, partitions: share, goal: goal, state: state, latency: BenchLatency()))
+            consumers.append(
+                BenchConsumer(
+                    consumer: consumer, partitions: share, goal: goal, state: state, latency: BenchLatency()))
         }
         return consumers
     }
@@ -105,10 +106,13 @@ struct BenchConsumer: Sendable {
             // After an error or Ctrl-C, acknowledged messages that have not come by now are not waited for.
             if state.isStopped, quiet > 2_000_000_000 { return true }
             if quiet > Self.drainSeconds * 1_000_000_000 {
-                state.fail(SluiceError(.timeout, """
-                    \(state.acknowledged.load(ordering: .relaxed) - state.consumed.load(ordering: .relaxed)) \
-                    acknowledged messages did not arrive within \(Self.drainSeconds) s
-                    """))
+                state.fail(
+                    SluiceError(
+                        .timeout,
+                        """
+                        \(state.acknowledged.load(ordering: .relaxed) - state.consumed.load(ordering: .relaxed)) \
+                        acknowledged messages did not arrive within \(Self.drainSeconds) s
+                        """))
                 return true
             }
             return false

@@ -45,9 +45,12 @@ struct BenchEndToEnd: AsyncParsableCommand {
         let cpuStart = BenchCPU.now(serverPID: options.serverPid)
         let start = BenchClock.now()
         state.start(at: start)
-        let end = await session.monitor(state, label: "end-to-end", start: start, count: {
-            state.consumed.load(ordering: .relaxed)
-        }) {
+        let end = await session.monitor(
+            state, label: "end-to-end", start: start,
+            count: {
+                state.consumed.load(ordering: .relaxed)
+            }
+        ) {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await withTaskGroup(of: Void.self) { sending in

@@ -5,8 +5,10 @@ import Synchronization
 final class BenchLatency: Sendable {
     /// Latencies above an hour are recorded as an hour.
     private static let highest: UInt64 = 3_600_000_000_000
-    private let histogram = Mutex(Histogram<UInt64>(
-        lowestDiscernibleValue: 1, highestTrackableValue: BenchLatency.highest, numberOfSignificantValueDigits: .three))
+    private let histogram = Mutex(
+        Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: BenchLatency.highest,
+            numberOfSignificantValueDigits: .three))
 
     func record(_ nanoseconds: UInt64, count: Int = 1) {
         let value = min(max(nanoseconds, 1), Self.highest)

@@ -21,8 +21,10 @@ struct BenchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Partitions of the topic the bench creates (default 1).", valueName: "n"))
     var partitions: Int32?
 
-    @Option(help: ArgumentHelp("Durability of the topic the bench creates: full or normal (default full).",
-                               valueName: "level"))
+    @Option(
+        help: ArgumentHelp(
+            "Durability of the topic the bench creates: full or normal (default full).",
+            valueName: "level"))
     var durability: BenchDurability?
 
     @Flag(help: "Keep the topic the bench created.")
@@ -61,22 +63,25 @@ struct BenchProducerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Producers, each on a connection of its own.", valueName: "n"))
     var producers: Int = 1
 
-    @Option(help: ArgumentHelp(
-        "Messages per batch: the producer's batch size, or with --window the messages in each request "
-            + "(default 1000, or 1 with --window).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Messages per batch: the producer's batch size, or with --window the messages in each request "
+                + "(default 1000, or 1 with --window).", valueName: "n"))
     var batch: Int?
 
-    @Option(help: ArgumentHelp(
-        "How long the batching producer lets a message wait for others (default 0: a batch goes as soon as the "
-            + "partition has none in flight, and grows while one is).", valueName: "ms"))
+    @Option(
+        help: ArgumentHelp(
+            "How long the batching producer lets a message wait for others (default 0: a batch goes as soon as the "
+                + "partition has none in flight, and grows while one is).", valueName: "ms"))
     var lingerMs: Int?
 
     @Option(help: ArgumentHelp("commit: wait until stored; none: don't wait for the server.", valueName: "acks"))
     var acks: AcksOption = .commit
 
-    @Option(help: ArgumentHelp(
-        "Send requests directly, this many in flight per producer, instead of through the batching producer; "
-            + "--window 1 sends one message and waits for its ack before the next.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Send requests directly, this many in flight per producer, instead of through the batching producer; "
+                + "--window 1 sends one message and waits for its ack before the next.", valueName: "n"))
     var window: Int?
 
     @Option(help: ArgumentHelp("Send at most this many messages per second in all.", valueName: "msgs/s"))
@@ -103,8 +108,9 @@ enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
 
 /// `--consumers` for `consume` and `end-to-end`.
 struct BenchConsumerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Consumers, each on a connection of its own, sharing the partitions.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Consumers, each on a connection of its own, sharing the partitions.", valueName: "n"))
     var consumers: Int = 1
 
     func validate() throws {
@@ -114,7 +120,9 @@ struct BenchConsumerOptions: ParsableArguments {
     /// Each consumer reads partitions of its own, so there can be no more consumers than partitions.
     func check(partitions: Int32) throws(SluiceError) {
         guard consumers <= Int(partitions) else {
-            throw SluiceError(.invalidArgument, """
+            throw SluiceError(
+                .invalidArgument,
+                """
                 \(consumers) consumers for \(partitions) partition\
                 \(partitions == 1 ? "" : "s"): there cannot be more consumers than partitions
                 """)

@@ -39,9 +39,12 @@ struct BenchProduce: AsyncParsableCommand {
         let cpuStart = BenchCPU.now(serverPID: options.serverPid)
         let start = BenchClock.now()
         state.start(at: start)
-        let end = await session.monitor(state, label: "produce", start: start, count: {
-            state.acknowledged.load(ordering: .relaxed)
-        }) {
+        let end = await session.monitor(
+            state, label: "produce", start: start,
+            count: {
+                state.acknowledged.load(ordering: .relaxed)
+            }
+        ) {
             await withTaskGroup(of: Void.self) { group in
                 for (producer, _) in producers { group.addTask { await producer.run() } }
             }
@@ -62,8 +65,10 @@ struct BenchProduce: AsyncParsableCommand {
 extension BenchSession {
     /// The topic's settings for a report, with the size of the messages when the bench chose it.
     func settings(size: Int?) -> [(String, BenchReport.Value)] {
-        [("size", size.map { .int($0) } ?? .none), ("partitions", .int(Int(partitionCount))),
-         ("durability", .text(durability))]
+        [
+            ("size", size.map { .int($0) } ?? .none), ("partitions", .int(Int(partitionCount))),
+            ("durability", .text(durability)),
+        ]
     }
 }
 

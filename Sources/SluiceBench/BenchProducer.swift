@@ -40,10 +40,15 @@ func connectBenchProducers(
         let latency = BenchLatency()
         if let window = plan.window {
             let connection = try await SluiceConnection.connect(socketPath: socketPath)
-            producers.append((BenchWindowProducer(
-                connection: connection, topic: topic, partitions: partitions, firstPartition: Int32(index) % partitions,
-                window: window, batch: plan.batch, acks: plan.acks, payload: payload, state: state, latency: latency
-            ), latency))
+            producers.append(
+                (
+                    BenchWindowProducer(
+                        connection: connection, topic: topic, partitions: partitions,
+                        firstPartition: Int32(index) % partitions,
+                        window: window, batch: plan.batch, acks: plan.acks, payload: payload, state: state,
+                        latency: latency
+                    ), latency
+                ))
         } else {
             var configuration = ProducerConfiguration()
             configuration.batchSize = plan.batch
@@ -56,8 +61,11 @@ func connectBenchProducers(
             configuration.maxBatchBytes = min(
                 max(configuration.maxBatchBytes, plan.batch * (payload.bytes.count + 40)), 15 << 20)
             let producer = try await Producer.connect(socketPath: socketPath, configuration: configuration)
-            producers.append((BenchBatchingProducer(
-                producer: producer, topic: topic, payload: payload, state: state, latency: latency), latency))
+            producers.append(
+                (
+                    BenchBatchingProducer(
+                        producer: producer, topic: topic, payload: payload, state: state, latency: latency), latency
+                ))
         }
     }
     return producers

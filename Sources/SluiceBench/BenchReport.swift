@@ -85,17 +85,19 @@ struct BenchReport {
             }
         }
         lines.append("sluice bench \(mode): topic \(topic), " + shown.joined(separator: ", "))
-        lines.append("  \(BenchFormat.thousands(messages)) messages in \(BenchFormat.fixed(seconds, 3)) s: "
-            + "\(BenchFormat.thousands(Int(messagesPerSecond.rounded()))) msg/s, "
-            + "\(BenchFormat.fixed(megabytesPerSecond, 2)) MB/s")
+        lines.append(
+            "  \(BenchFormat.thousands(messages)) messages in \(BenchFormat.fixed(seconds, 3)) s: "
+                + "\(BenchFormat.thousands(Int(messagesPerSecond.rounded()))) msg/s, "
+                + "\(BenchFormat.fixed(megabytesPerSecond, 2)) MB/s")
         lines.append("  latency µs (\(latencyMeaning)): " + Self.percentilesText(latency))
         if let ackLatency { lines.append("  latency µs (send to ack): " + Self.percentilesText(ackLatency)) }
         var cpuLine = "  cpu: client \(BenchFormat.fixed(cpu.client, 2)) s (\(percent(cpu.client)))"
         if let server = cpu.server { cpuLine += ", server \(BenchFormat.fixed(server, 2)) s (\(percent(server)))" }
         lines.append(cpuLine)
         if let duplicates, duplicates > 0 {
-            lines.append("  \(BenchFormat.thousands(duplicates)) records received again at offsets already read "
-                + "(not counted)")
+            lines.append(
+                "  \(BenchFormat.thousands(duplicates)) records received again at offsets already read "
+                    + "(not counted)")
         }
         return lines.joined(separator: "\n")
     }

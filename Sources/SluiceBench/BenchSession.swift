@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SluiceClient
 import SluiceCommandLine
 import SluiceCore
 import SluiceProtocol
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One bench run's surroundings: the admin connection, the topic (created for the run, or given), Ctrl-C, and the
 /// monitor that shows progress and enforces `--duration`.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A thread of its own for a sending loop that blocks (precise sleeps for `--rate`, semaphores): off the Swift
@@ -15,21 +15,26 @@ enum BenchThread {
     /// Runs `body` on a new thread and returns once it has.
     static func run(_ body: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let box = Unmanaged.passRetained(Body {
-                body()
-                continuation.resume()
-            })
+            let box = Unmanaged.passRetained(
+                Body {
+                    body()
+                    continuation.resume()
+                })
             var thread = pthread_t()
             #if canImport(Glibc)
-            let status = pthread_create(&thread, nil, { raw in
-                Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
+                let status = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+                        return nil
+                    }, box.toOpaque())
             #else
-            let status = pthread_create(&thread, nil, { raw in
-                Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
+                let status = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+                        return nil
+                    }, box.toOpaque())
             #endif
             precondition(status == 0, "pthread_create failed: \(status)")
             pthread_detach(thread)
@@ -42,12 +47,12 @@ enum BenchThread {
         guard time > now else { return }
         let target = min(time, now + 60_000_000_000)
         #if canImport(Glibc)
-        var deadline = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
-        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+            var deadline = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
         #else
-        let left = target - now
-        var interval = timespec(tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
-        while nanosleep(&interval, &interval) != 0, errno == EINTR {}
+            let left = target - now
+            var interval = timespec(tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
+            while nanosleep(&interval, &interval) != 0, errno == EINTR {}
         #endif
     }
 }

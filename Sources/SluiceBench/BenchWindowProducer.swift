@@ -27,9 +27,10 @@ final class BenchWindowProducer: BenchProducer {
         var finished: CheckedContinuation<Void, Never>?
     }
 
-    init(connection: SluiceConnection, topic: String, partitions: Int32, firstPartition: Int32, window: Int,
-         batch: Int, acks: ProduceRequest.Acks, payload: BenchPayload, state: BenchState, latency: BenchLatency)
-    {
+    init(
+        connection: SluiceConnection, topic: String, partitions: Int32, firstPartition: Int32, window: Int,
+        batch: Int, acks: ProduceRequest.Acks, payload: BenchPayload, state: BenchState, latency: BenchLatency
+    ) {
         self.connection = connection
         self.topic = topic
         self.partitions = partitions
@@ -96,9 +97,12 @@ final class BenchWindowProducer: BenchProducer {
         let start = BenchClock.now()
         let value = payload.value(at: start)
         let records = [ProducerRecord](repeating: ProducerRecord(value: value), count: count)
-        let request = ProduceRequest(acks: acks, timeoutMs: 30_000, topics: [
-            ProduceRequest.Topic(name: topic, partitions: [ProduceRequest.Partition(partition: partition, records: records)])
-        ])
+        let request = ProduceRequest(
+            acks: acks, timeoutMs: 30_000,
+            topics: [
+                ProduceRequest.Topic(
+                    name: topic, partitions: [ProduceRequest.Partition(partition: partition, records: records)])
+            ])
         connection.send(.produce(request)) { result in
             self.completed(result, count: count, start: start)
         }

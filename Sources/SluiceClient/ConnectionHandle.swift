@@ -71,7 +71,8 @@ final class ConnectionHandle: Sendable {
 
     /// The live connection, reconnecting if needed.
     func connection() async throws(SluiceError) -> SluiceConnection {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<SluiceConnection, SluiceError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<SluiceConnection, SluiceError>, Never>) in
             withConnection { continuation.resume(returning: $0) }
         }
         return try result.get()

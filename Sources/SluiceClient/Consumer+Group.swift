@@ -59,11 +59,13 @@ extension Consumer {
         }
         precondition(membership == nil, "subscribe: already subscribed")
         let sent = ContinuousClock.now
-        let answer = try await connection.joinGroup(JoinGroupRequest(
-            group: group, clientID: configuration.clientID, sessionTimeoutMs: configuration.sessionTimeoutMs,
-            topics: topics))
-        membership = Membership(group: group, topics: topics, memberID: answer.memberID, generation: answer.generation,
-                                latest: answer, onRebalance: onRebalance, lastHeard: sent, sent: 1, answered: 1)
+        let answer = try await connection.joinGroup(
+            JoinGroupRequest(
+                group: group, clientID: configuration.clientID, sessionTimeoutMs: configuration.sessionTimeoutMs,
+                topics: topics))
+        membership = Membership(
+            group: group, topics: topics, memberID: answer.memberID, generation: answer.generation,
+            latest: answer, onRebalance: onRebalance, lastHeard: sent, sent: 1, answered: 1)
         assign([])
         await applyGroupAssignment()
         membership?.heartbeat = Task { [weak self] in
@@ -104,9 +106,11 @@ extension Consumer {
         let number = member.sent + 1
         membership?.sent = number
         do throws(SluiceError) {
-            let answer = try await connection.heartbeat(HeartbeatRequest(
-                group: member.group, memberID: member.memberID, generation: member.latest.generation,
-                owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }, maxWaitMs: maxWaitMs))
+            let answer = try await connection.heartbeat(
+                HeartbeatRequest(
+                    group: member.group, memberID: member.memberID, generation: member.latest.generation,
+                    owned: grouped(owned.sorted().map { ($0, ()) }) { partition, _ in partition }, maxWaitMs: maxWaitMs)
+            )
             heard(answer, number: number, sent: sent)
         } catch {
             if error.code == .unsupportedVersion, maxWaitMs != nil {
@@ -151,9 +155,10 @@ extension Consumer {
             let number = member.sent + 1
             membership?.sent = number
             do throws(SluiceError) {
-                let answer = try await connection.joinGroup(JoinGroupRequest(
-                    group: member.group, memberID: memberID, clientID: configuration.clientID,
-                    sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
+                let answer = try await connection.joinGroup(
+                    JoinGroupRequest(
+                        group: member.group, memberID: memberID, clientID: configuration.clientID,
+                        sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
                 guard membership != nil else { return }
                 if answer.memberID != member.memberID { losePartitions() }
                 membership?.memberID = answer.memberID
@@ -190,9 +195,10 @@ extension Consumer {
         let number = member.sent + 1
         membership?.sent = number
         do throws(SluiceError) {
-            let answer = try await connection.joinGroup(JoinGroupRequest(
-                group: member.group, memberID: member.memberID, clientID: configuration.clientID,
-                sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
+            let answer = try await connection.joinGroup(
+                JoinGroupRequest(
+                    group: member.group, memberID: member.memberID, clientID: configuration.clientID,
+                    sessionTimeoutMs: configuration.sessionTimeoutMs, topics: member.topics))
             // A member the server had removed comes back under a new id, without its old partitions.
             if answer.memberID != member.memberID { losePartitions() }
             membership?.memberID = answer.memberID
@@ -231,7 +237,9 @@ extension Consumer {
         }
         // Released at once, not at the next heartbeat, so that the new owners start now.
         if !revoked.isEmpty, !fenced { await sendHeartbeat(maxWaitMs: member.longPoll ? 0 : nil) }
-        if let interval = configuration.autoCommitIntervalMs, ContinuousClock.now - member.lastCommit >= .milliseconds(interval) {
+        if let interval = configuration.autoCommitIntervalMs,
+            ContinuousClock.now - member.lastCommit >= .milliseconds(interval)
+        {
             membership?.lastCommit = .now
             try? await commit(committablePositions)
         }

@@ -136,7 +136,7 @@ public actor Consumer {
         let fetchedAt: [TopicPartition: Int64]
         let pending: PendingResponse
         if let ahead = prefetched.take(), ahead.maxWaitMs <= maxWaitMs, ahead.fetchedAt.count == assigned.count,
-           assigned.allSatisfy({ positions[$0] != nil && positions[$0] == ahead.fetchedAt[$0] })
+            assigned.allSatisfy({ positions[$0] != nil && positions[$0] == ahead.fetchedAt[$0] })
         {
             fetchedAt = ahead.fetchedAt
             pending = ahead.response
@@ -216,7 +216,8 @@ public actor Consumer {
                 // Skip answers for partitions unassigned or sought while the fetch was out.
                 guard let from = fetchedAt[tp], positions[tp] == from else { continue }
                 if partition.error?.code == .offsetOutOfRange {
-                    positions[tp] = configuration.autoOffsetReset == .earliest
+                    positions[tp] =
+                        configuration.autoOffsetReset == .earliest
                         ? partition.logStartOffset : partition.highWatermark
                     continue
                 }

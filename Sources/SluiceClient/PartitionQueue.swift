@@ -115,9 +115,10 @@ struct PartitionQueue {
     /// Takes the next batch into the window: the first to send again, else up to `batchSize` records and
     /// `maxBatchBytes` from the queue (at least one record). With an `identity`, a batch without sequence numbers
     /// gets the next ones.
-    mutating func takeBatch(_ tp: TopicPartition, batchSize: Int, maxBatchBytes: Int, id: Int,
-                            identity: ProducerIdentity?) -> ProducerBatch
-    {
+    mutating func takeBatch(
+        _ tp: TopicPartition, batchSize: Int, maxBatchBytes: Int, id: Int,
+        identity: ProducerIdentity?
+    ) -> ProducerBatch {
         isReady = false
         var batch: ProducerBatch
         if let next = resend.popFirst() {
@@ -137,8 +138,9 @@ struct PartitionQueue {
             queuedBytes -= batch.wireBytes
         }
         if let identity, batch.sequence == nil {
-            batch.sequence = BatchSequence(producerID: identity.producerID, epoch: identity.epoch &+ epochBump,
-                                           baseSequence: nextSequence)
+            batch.sequence = BatchSequence(
+                producerID: identity.producerID, epoch: identity.epoch &+ epochBump,
+                baseSequence: nextSequence)
             nextSequence = BatchSequence.advance(nextSequence, by: batch.records.count)
         }
         window.append((batch, nil))
@@ -191,7 +193,7 @@ struct PartitionQueue {
                 }
             case .failure(let error):
                 let outOfOrder = error.code == .outOfOrderSequence
-                if (error.code.isRetriable || outOfOrder), batch.retries < maxRetries {
+                if error.code.isRetriable || outOfOrder, batch.retries < maxRetries {
                     if outOfOrder && !resending { startOver() }
                     var again = batch
                     again.retries += 1

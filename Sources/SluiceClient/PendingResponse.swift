@@ -37,7 +37,8 @@ final class PendingResponse: Sendable {
             let ready = state.withLock { state -> Result<Response, SluiceError>? in
                 switch state {
                 case .done(let result): return result
-                case .waiting: state = .waiting(continuation)
+                case .waiting:
+                    state = .waiting(continuation)
                     return nil
                 }
             }

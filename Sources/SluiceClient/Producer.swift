@@ -34,7 +34,8 @@ public final class Producer: Sendable {
         self.configuration = configuration
         self.handle = handle
         self.eventLoop = handle.eventLoopGroup.next()
-        self.state = Mutex(RecordAccumulator(configuration: configuration, maxRequestBytes: Self.maxRequestBytes - 1024))
+        self.state = Mutex(
+            RecordAccumulator(configuration: configuration, maxRequestBytes: Self.maxRequestBytes - 1024))
     }
 
     /// Connects a producer to the server listening on `socketPath`; throws `.connectionClosed` if none does.
@@ -58,14 +59,16 @@ public final class Producer: Sendable {
         completion: @escaping @Sendable (Result<RecordMetadata, SluiceError>) -> Void
     ) {
         let now = NIODeadline.now()
-        perform(state.withLock { $0.enqueue(record, topic: topic, partition: partition, completion: completion, now: now) })
+        perform(
+            state.withLock { $0.enqueue(record, topic: topic, partition: partition, completion: completion, now: now) })
     }
 
     /// Sends a record and returns where it was stored, once acknowledged.
     public func send(_ record: ProducerRecord, topic: String, partition: Int32? = nil) async throws(SluiceError)
         -> RecordMetadata
     {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<RecordMetadata, SluiceError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<RecordMetadata, SluiceError>, Never>) in
             send(record, topic: topic, partition: partition) { continuation.resume(returning: $0) }
         }
         return try result.get()
@@ -73,7 +76,8 @@ public final class Producer: Sendable {
 
     /// The topic's partition count (cached after the first lookup); throws `.unknownTopic`.
     public func partitionCount(topic: String) async throws(SluiceError) -> Int32 {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int32, SluiceError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Int32, SluiceError>, Never>) in
             perform(state.withLock { $0.partitionCount(topic: topic) { continuation.resume(returning: $0) } })
         }
         return try result.get()
@@ -110,7 +114,8 @@ public final class Producer: Sendable {
         for (batch, baseOffset, appendTime) in actions.succeeded {
             let tp = batch.topicPartition
             for index in batch.records.indices {
-                let metadata = acksNone || baseOffset < 0
+                let metadata =
+                    acksNone || baseOffset < 0
                     ? RecordMetadata(topic: tp.topic, partition: tp.partition, offset: -1, timestamp: -1)
                     : RecordMetadata(
                         topic: tp.topic, partition: tp.partition, offset: baseOffset + Int64(index),
@@ -203,7 +208,8 @@ public final class Producer: Sendable {
                 guard case .describeTopic(let description) = response else {
                     return .failure(SluiceClient.unexpected(.describeTopic))
                 }
-                let maxMessageBytes = (try? description.topicConfig())?.maxMessageBytes
+                let maxMessageBytes =
+                    (try? description.topicConfig())?.maxMessageBytes
                     ?? TopicConfig.defaultMaxMessageBytes
                 return .success(TopicInfo(partitionCount: description.partitionCount, maxMessageBytes: maxMessageBytes))
             }

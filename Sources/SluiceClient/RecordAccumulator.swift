@@ -96,14 +96,17 @@ struct RecordAccumulator {
             return actions
         }
         if let partition, partition < 0 {
-            actions.failedRecords.append((completion, SluiceError(.invalidArgument, "partition \(partition) is negative")))
+            actions.failedRecords.append(
+                (completion, SluiceError(.invalidArgument, "partition \(partition) is negative")))
             return actions
         }
         let queued = QueuedRecord(record, epoch: flushes.add(), completion: completion)
         if queued.wireBytes > maxRequestBytes {
-            fail(queued, SluiceError(
-                .messageTooLarge,
-                "a record of \(record.sizeInBytes) bytes does not fit in a request of \(maxRequestBytes) bytes"),
+            fail(
+                queued,
+                SluiceError(
+                    .messageTooLarge,
+                    "a record of \(record.sizeInBytes) bytes does not fit in a request of \(maxRequestBytes) bytes"),
                 &actions)
             return actions
         }
@@ -142,10 +145,12 @@ struct RecordAccumulator {
         _ actions: inout ProducerActions
     ) {
         if queued.wireBytes > info.maxMessageBytes, queued.record.sizeInBytes > info.maxMessageBytes {
-            fail(queued, SluiceError(
-                .messageTooLarge,
-                "a record of \(queued.record.sizeInBytes) bytes exceeds topic '\(topic)' max.message.bytes of "
-                    + "\(info.maxMessageBytes)"), &actions)
+            fail(
+                queued,
+                SluiceError(
+                    .messageTooLarge,
+                    "a record of \(queued.record.sizeInBytes) bytes exceeds topic '\(topic)' max.message.bytes of "
+                        + "\(info.maxMessageBytes)"), &actions)
             return
         }
         let partition: Int32
@@ -187,7 +192,8 @@ struct RecordAccumulator {
     }
 
     private enum NextStep {
-        case wait, send, linger(NIODeadline)
+        case wait, send
+        case linger(NIODeadline)
     }
 
     /// Runs `body` on the partition's queue in place (one hash lookup; no copy of the queue).
@@ -251,9 +257,11 @@ struct RecordAccumulator {
                 let id = nextBatchID
                 nextBatchID += 1
                 let (batch, more) = withQueue(tp) { queue -> (ProducerBatch, Bool) in
-                    let batch = queue.takeBatch(tp, batchSize: batchSize, maxBatchBytes: maxBatchBytes, id: id,
-                                                identity: sequencing)
-                    let more = queue.canSend(window: window)
+                    let batch = queue.takeBatch(
+                        tp, batchSize: batchSize, maxBatchBytes: maxBatchBytes, id: id,
+                        identity: sequencing)
+                    let more =
+                        queue.canSend(window: window)
                         && (queue.hasResend || queue.isFull(batchSize: batchSize, maxBatchBytes: maxBatchBytes))
                     return (batch, more)
                 }
@@ -321,7 +329,9 @@ struct RecordAccumulator {
             }
             if case .failure(let error) = outcome, error.code == .unknownTopic || error.code == .unknownPartition {
                 // Deleted, or re-created smaller: the next record of the topic looks it up again.
-                if topics[batch.topicPartition.topic]?.loading == false { topics[batch.topicPartition.topic]?.info = nil }
+                if topics[batch.topicPartition.topic]?.loading == false {
+                    topics[batch.topicPartition.topic]?.info = nil
+                }
             }
             if case .failure(let error) = outcome, error.code == .unknownProducerID, case .ready = identity {
                 // The server does not know the id (its data was replaced): the batch fails, the next ones get a new

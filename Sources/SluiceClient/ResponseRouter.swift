@@ -104,8 +104,12 @@ final class ResponseRouter: ChannelInboundHandler {
             promise.futureResult.whenComplete { written in
                 switch written {
                 case .success: request.completion(.success(result))
-                case .failure: request.completion(.failure(SluiceError(
-                    .connectionClosed, "the connection to \(socketPath) closed before the request was written")))
+                case .failure:
+                    request.completion(
+                        .failure(
+                            SluiceError(
+                                .connectionClosed,
+                                "the connection to \(socketPath) closed before the request was written")))
                 }
             }
             frame.setInteger(pending.unusedID(), at: frame.readerIndex + 8, endianness: .big)
@@ -159,7 +163,8 @@ final class ResponseRouter: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let reason = (error as? SluiceError)
+        let reason =
+            (error as? SluiceError)
             ?? SluiceError(.connectionClosed, "the connection to \(socketPath) failed: \(error)")
         end(reason, context: context)
     }

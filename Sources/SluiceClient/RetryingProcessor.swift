@@ -24,9 +24,10 @@ public struct RetryingProcessor: Sendable {
         case deadLettered(attempts: Int, topic: String, partition: Int32, offset: Int64)
     }
 
-    public init(producer: Producer, maxAttempts: Int = 3, initialBackoffMs: Int = 100, maxBackoffMs: Int = 5_000,
-                deadLetterTopic: String? = nil)
-    {
+    public init(
+        producer: Producer, maxAttempts: Int = 3, initialBackoffMs: Int = 100, maxBackoffMs: Int = 5_000,
+        deadLetterTopic: String? = nil
+    ) {
         precondition(maxAttempts >= 1, "at least one attempt")
         self.producer = producer
         self.maxAttempts = maxAttempts
@@ -66,9 +67,11 @@ public struct RetryingProcessor: Sendable {
         headers.append(Header(name: "sluice.dlq.offset", value: Array(String(record.offset).utf8)))
         headers.append(Header(name: "sluice.dlq.attempts", value: Array(String(maxAttempts).utf8)))
         headers.append(Header(name: "sluice.dlq.error", value: Array(lastError.utf8.prefix(4096))))
-        let parked = ProducerRecord(key: record.record.key, value: record.record.value, headers: headers,
-                                    timestamp: record.record.timestamp)
+        let parked = ProducerRecord(
+            key: record.record.key, value: record.record.value, headers: headers,
+            timestamp: record.record.timestamp)
         let metadata = try await producer.send(parked, topic: topic)
-        return .deadLettered(attempts: maxAttempts, topic: topic, partition: metadata.partition, offset: metadata.offset)
+        return .deadLettered(
+            attempts: maxAttempts, topic: topic, partition: metadata.partition, offset: metadata.offset)
     }
 }

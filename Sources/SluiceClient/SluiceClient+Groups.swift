@@ -13,7 +13,8 @@ extension SluiceClient {
 
     /// A group's members, owners, committed offsets and lag. Throws `.unknownGroup`.
     public func describeGroup(_ group: String) async throws(SluiceError) -> GroupDescription {
-        guard case .describeGroup(let response) = try await send(.describeGroup(DescribeGroupRequest(group: group))) else {
+        guard case .describeGroup(let response) = try await send(.describeGroup(DescribeGroupRequest(group: group)))
+        else {
             throw Self.unexpected(.describeGroup)
         }
         return GroupDescription(response)
@@ -37,12 +38,16 @@ extension SluiceClient {
     }
 
     func joinGroup(_ request: JoinGroupRequest) async throws(SluiceError) -> MemberAssignment {
-        guard case .joinGroup(let answer) = try await send(.joinGroup(request)) else { throw Self.unexpected(.joinGroup) }
+        guard case .joinGroup(let answer) = try await send(.joinGroup(request)) else {
+            throw Self.unexpected(.joinGroup)
+        }
         return answer
     }
 
     func heartbeat(_ request: HeartbeatRequest) async throws(SluiceError) -> MemberAssignment {
-        guard case .heartbeat(let answer) = try await send(.heartbeat(request)) else { throw Self.unexpected(.heartbeat) }
+        guard case .heartbeat(let answer) = try await send(.heartbeat(request)) else {
+            throw Self.unexpected(.heartbeat)
+        }
         return answer
     }
 

@@ -56,7 +56,8 @@ public struct SluiceClient: Sendable {
     /// Creates a topic; settings not named in `config` take their defaults.
     ///
     /// Throws `.topicAlreadyExists`, `.invalidTopicName` or `.invalidArgument`.
-    public func createTopic(_ name: String, partitions: Int32 = 1, config: [ConfigEntry] = []) async throws(SluiceError) {
+    public func createTopic(_ name: String, partitions: Int32 = 1, config: [ConfigEntry] = []) async throws(SluiceError)
+    {
         _ = try await send(.createTopic(CreateTopicRequest(name: name, partitions: partitions, configs: config)))
     }
 
@@ -67,7 +68,8 @@ public struct SluiceClient: Sendable {
 
     /// A topic's settings and its partitions' offsets and sizes; throws `.unknownTopic`.
     public func describeTopic(_ name: String) async throws(SluiceError) -> TopicDescription {
-        guard case .describeTopic(let response) = try await send(.describeTopic(DescribeTopicRequest(name: name))) else {
+        guard case .describeTopic(let response) = try await send(.describeTopic(DescribeTopicRequest(name: name)))
+        else {
             throw Self.unexpected(.describeTopic)
         }
         return TopicDescription(response)
@@ -109,7 +111,8 @@ public struct SluiceClient: Sendable {
     func listOffsets(_ queries: [(TopicPartition, OffsetSpec)]) async throws(SluiceError)
         -> [TopicPartition: (offset: Int64, timestamp: Int64)]
     {
-        let request = ListOffsetsRequest(topics: grouped(queries) { ListOffsetsRequest.Partition(partition: $0, spec: $1) })
+        let request = ListOffsetsRequest(
+            topics: grouped(queries) { ListOffsetsRequest.Partition(partition: $0, spec: $1) })
         guard case .listOffsets(let response) = try await send(.listOffsets(request)) else {
             throw Self.unexpected(.listOffsets)
         }
@@ -128,15 +131,18 @@ public struct SluiceClient: Sendable {
     /// error (`.unknownTopic`, `.unknownPartition`, `.invalidArgument`).
     /// With `memberID` and `generation`, commits as a member of the group: refused with `.staleGeneration` or
     /// `.unknownMember` when the member is not at the group's generation or does not own the partition.
-    public func commitOffsets(group: String, memberID: String = "", generation: Int32? = nil,
-                              _ offsets: [CommittedOffset]) async throws(SluiceError)
-    {
+    public func commitOffsets(
+        group: String, memberID: String = "", generation: Int32? = nil,
+        _ offsets: [CommittedOffset]
+    ) async throws(SluiceError) {
         let entries = offsets.map {
             (TopicPartition(topic: $0.topic, partition: $0.partition), ($0.offset, $0.metadata))
         }
-        let request = CommitOffsetsRequest(group: group, generation: generation, memberID: memberID, topics: grouped(entries) {
-            CommitOffsetsRequest.Partition(partition: $0, offset: $1.0, metadata: $1.1)
-        })
+        let request = CommitOffsetsRequest(
+            group: group, generation: generation, memberID: memberID,
+            topics: grouped(entries) {
+                CommitOffsetsRequest.Partition(partition: $0, offset: $1.0, metadata: $1.1)
+            })
         guard case .commitOffsets(let response) = try await send(.commitOffsets(request)) else {
             throw Self.unexpected(.commitOffsets)
         }
@@ -149,7 +155,8 @@ public struct SluiceClient: Sendable {
 
     /// The offsets a group has committed, in the named topics (all when `nil`). Partitions with no committed
     /// offset are left out.
-    public func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset] {
+    public func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset]
+    {
         let request = FetchOffsetsRequest(group: group, topics: nil)
         guard case .fetchOffsets(let response) = try await send(.fetchOffsets(request)) else {
             throw Self.unexpected(.fetchOffsets)
@@ -160,8 +167,10 @@ public struct SluiceClient: Sendable {
             for partition in topic.partitions {
                 if let error = partition.error { throw error }
                 guard let offset = partition.offset else { continue }
-                offsets.append(CommittedOffset(
-                    topic: topic.name, partition: partition.partition, offset: offset, metadata: partition.metadata))
+                offsets.append(
+                    CommittedOffset(
+                        topic: topic.name, partition: partition.partition, offset: offset, metadata: partition.metadata)
+                )
             }
         }
         return offsets

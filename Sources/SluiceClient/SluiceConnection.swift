@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import NIOPosix
 import SluiceCore
 import SluiceProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One connection to a Sluice server on a Unix domain socket, with any number of requests in flight.
 ///
@@ -52,7 +53,8 @@ package final class SluiceConnection: Sendable {
             let channel = try await bootstrap.connect(unixDomainSocketPath: socketPath).get()
             let router = try await channel.eventLoop.submit {
                 NIOLoopBound(
-                    try channel.pipeline.syncOperations.handler(type: ResponseRouter.self), eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.handler(type: ResponseRouter.self), eventLoop: channel.eventLoop
+                )
             }.get()
             return SluiceConnection(socketPath: socketPath, channel: channel, router: router)
         } catch {
@@ -80,7 +82,8 @@ package final class SluiceConnection: Sendable {
     /// `.malformedRequest` for a response that cannot be decoded. A produce with acks `.noResponse` returns once it
     /// is written, with a response whose partitions all have offset -1.
     package func send(_ request: Request) async throws(SluiceError) -> Response {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Response, SluiceError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Response, SluiceError>, Never>) in
             send(request) { continuation.resume(returning: $0) }
         }
         return try result.get()
@@ -105,11 +108,15 @@ package final class SluiceConnection: Sendable {
     /// What an unanswered request (a produce with acks none) completes with: every partition at offset -1.
     private static func unansweredResult(_ request: Request) -> Response? {
         guard case .produce(let produce) = request else { return nil }
-        return .produce(ProduceResponse(topics: produce.topics.map { topic in
-            ProduceResponse.Topic(name: topic.name, partitions: topic.partitions.map {
-                ProduceResponse.Partition(partition: $0.partition, baseOffset: -1, logAppendTime: -1)
-            })
-        }))
+        return .produce(
+            ProduceResponse(
+                topics: produce.topics.map { topic in
+                    ProduceResponse.Topic(
+                        name: topic.name,
+                        partitions: topic.partitions.map {
+                            ProduceResponse.Partition(partition: $0.partition, baseOffset: -1, logAppendTime: -1)
+                        })
+                }))
     }
 
     /// Closes the connection; requests in flight fail with `.connectionClosed`.

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Set by SIGINT or SIGTERM, which it catches from then on: a command that sees it stops cleanly (`consume` commits
 /// and exits 0, a bench run reports what was done).

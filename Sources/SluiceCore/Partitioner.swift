@@ -19,7 +19,8 @@ package enum KafkaPartitioner {
         let whole = length / 4
         for i in 0..<whole {
             let i4 = i * 4
-            var k = UInt32(bytes[i4]) | UInt32(bytes[i4 + 1]) << 8 | UInt32(bytes[i4 + 2]) << 16
+            var k =
+                UInt32(bytes[i4]) | UInt32(bytes[i4 + 1]) << 8 | UInt32(bytes[i4 + 2]) << 16
                 | UInt32(bytes[i4 + 3]) << 24
             k &*= m
             k ^= k >> r

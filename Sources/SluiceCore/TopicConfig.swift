@@ -100,7 +100,8 @@ public struct TopicConfig: Sendable, Hashable {
     /// Throws `.invalidArgument` naming the first setting out of range.
     public func validate() throws(SluiceError) {
         if partitions < 1 || partitions > Self.maxPartitions {
-            throw SluiceError(.invalidArgument, "partitions must be between 1 and \(Self.maxPartitions), not \(partitions)")
+            throw SluiceError(
+                .invalidArgument, "partitions must be between 1 and \(Self.maxPartitions), not \(partitions)")
         }
         if let ms = retentionMs, ms <= 0 {
             throw SluiceError(.invalidArgument, "retention.ms must be positive, not \(ms)")
@@ -115,7 +116,8 @@ public struct TopicConfig: Sendable, Hashable {
             throw SluiceError(.invalidArgument, "delete.retention.ms must not be negative, not \(deleteRetentionMs)")
         }
         if maxMessageBytes < 1 || maxMessageBytes > 64 << 20 {
-            throw SluiceError(.invalidArgument, "max.message.bytes must be between 1 and \(64 << 20), not \(maxMessageBytes)")
+            throw SluiceError(
+                .invalidArgument, "max.message.bytes must be between 1 and \(64 << 20), not \(maxMessageBytes)")
         }
     }
 }

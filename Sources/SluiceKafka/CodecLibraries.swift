@@ -13,9 +13,9 @@ final class CodecLibraries: @unchecked Sendable {  // Immutable after init: the 
     let lz4: sluice_lz4?
 
     #if canImport(Darwin)
-    static let system = CodecLibraries(zlib: ["libz.1.dylib"], zstd: ["libzstd.1.dylib"], lz4: ["liblz4.1.dylib"])
+        static let system = CodecLibraries(zlib: ["libz.1.dylib"], zstd: ["libzstd.1.dylib"], lz4: ["liblz4.1.dylib"])
     #else
-    static let system = CodecLibraries(zlib: ["libz.so.1"], zstd: ["libzstd.so.1"], lz4: ["liblz4.so.1"])
+        static let system = CodecLibraries(zlib: ["libz.so.1"], zstd: ["libzstd.so.1"], lz4: ["liblz4.so.1"])
     #endif
 
     /// What zlib's `inflateInit2` macro passes: zlib checks the major version and the stream's size.
@@ -33,9 +33,10 @@ final class CodecLibraries: @unchecked Sendable {  // Immutable after init: the 
         [(KafkaCompression.gzip, zlib != nil), (.lz4, lz4 != nil), (.zstd, zstd != nil)].compactMap { $1 ? $0 : nil }
     }
 
-    private static func open<Table>(_ names: [String], _ empty: Table,
-                                    _ open: (UnsafeMutablePointer<Table>, UnsafePointer<CChar>) -> Int32) -> Table?
-    {
+    private static func open<Table>(
+        _ names: [String], _ empty: Table,
+        _ open: (UnsafeMutablePointer<Table>, UnsafePointer<CChar>) -> Int32
+    ) -> Table? {
         for name in names {
             var table = empty
             if open(&table, name) == 0 { return table }

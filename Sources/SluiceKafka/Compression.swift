@@ -48,13 +48,18 @@ enum Decompressor {
         }
     }
 
-    static func gunzip(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
-                       libraries: CodecLibraries = .system) throws(DecompressionError) -> ByteBuffer {
-        guard let zlib = libraries.zlib else { throw .unavailable("gzip needs zlib (libz.so.1), which is not installed") }
+    static func gunzip(
+        _ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
+        libraries: CodecLibraries = .system
+    ) throws(DecompressionError) -> ByteBuffer {
+        guard let zlib = libraries.zlib else {
+            throw .unavailable("gzip needs zlib (libz.so.1), which is not installed")
+        }
         var stream = sluice_z_stream()
         // 15 + 32: a gzip or zlib header, detected automatically.
-        guard zlib.inflateInit2_!(&stream, 15 + 32, CodecLibraries.zlibVersion, CodecLibraries.zStreamSize)
-            == SLUICE_Z_OK
+        guard
+            zlib.inflateInit2_!(&stream, 15 + 32, CodecLibraries.zlibVersion, CodecLibraries.zStreamSize)
+                == SLUICE_Z_OK
         else { throw .corrupt("inflateInit2 failed") }
         defer { _ = zlib.inflateEnd!(&stream) }
         stream.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -68,7 +73,9 @@ enum Decompressor {
             case SLUICE_Z_STREAM_END:
                 // Concatenated gzip members: start the next one if input remains.
                 if stream.avail_in == 0 { return .success((written, true)) }
-                guard zlib.inflateReset!(&stream) == SLUICE_Z_OK else { return .failure(.corrupt("inflateReset failed")) }
+                guard zlib.inflateReset!(&stream) == SLUICE_Z_OK else {
+                    return .failure(.corrupt("inflateReset failed"))
+                }
                 return .success((written, false))
             case SLUICE_Z_OK:
                 return .success((written, false))
@@ -83,8 +90,10 @@ enum Decompressor {
         }
     }
 
-    static func unzstd(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
-                       libraries: CodecLibraries = .system) throws(DecompressionError) -> ByteBuffer {
+    static func unzstd(
+        _ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
+        libraries: CodecLibraries = .system
+    ) throws(DecompressionError) -> ByteBuffer {
         guard let zstd = libraries.zstd else {
             throw .unavailable("zstd needs libzstd (libzstd.so.1), which is not installed")
         }
@@ -94,7 +103,9 @@ enum Decompressor {
         return try drain(maxOutputBytes: maxOutputBytes, sizeHint: input.count * 4) { out in
             var outBuffer = sluice_zstd_out_buffer(dst: out.baseAddress, size: out.count, pos: 0)
             let hint = zstd.decompressStream!(context, &outBuffer, &inBuffer)
-            if zstd.isError!(hint) != 0 { return .failure(.corrupt(zstd.getErrorName!(hint).map { String(cString: $0) } ?? "zstd error")) }
+            if zstd.isError!(hint) != 0 {
+                return .failure(.corrupt(zstd.getErrorName!(hint).map { String(cString: $0) } ?? "zstd error"))
+            }
             // All input consumed and room left over: done, unless a frame is unfinished.
             if inBuffer.pos == inBuffer.size && outBuffer.pos < outBuffer.size {
                 return hint == 0 ? .success((outBuffer.pos, true)) : .failure(.corrupt("zstd stream ends early"))
@@ -104,11 +115,16 @@ enum Decompressor {
     }
 
     /// LZ4's frame format (what Kafka's lz4 codec is since RecordBatch v2), one frame or several back to back.
-    static func unlz4(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
-                      libraries: CodecLibraries = .system) throws(DecompressionError) -> ByteBuffer {
-        guard let lz4 = libraries.lz4 else { throw .unavailable("lz4 needs liblz4 (liblz4.so.1), which is not installed") }
+    static func unlz4(
+        _ input: UnsafeRawBufferPointer, maxOutputBytes: Int,
+        libraries: CodecLibraries = .system
+    ) throws(DecompressionError) -> ByteBuffer {
+        guard let lz4 = libraries.lz4 else {
+            throw .unavailable("lz4 needs liblz4 (liblz4.so.1), which is not installed")
+        }
         var context: UnsafeMutableRawPointer?
-        guard lz4.isError!(lz4.createDecompressionContext!(&context, UInt32(SLUICE_LZ4F_VERSION))) == 0, let context else {
+        guard lz4.isError!(lz4.createDecompressionContext!(&context, UInt32(SLUICE_LZ4F_VERSION))) == 0, let context
+        else {
             throw .corrupt("LZ4F_createDecompressionContext failed")
         }
         defer { _ = lz4.freeDecompressionContext!(context) }
@@ -116,10 +132,13 @@ enum Decompressor {
         return try drain(maxOutputBytes: maxOutputBytes, sizeHint: input.count * 4) { out in
             var written = out.count
             var taken = input.count - consumed
-            let hint = lz4.decompress!(context, out.baseAddress, &written, input.baseAddress.map { $0 + consumed },
-                                      &taken, nil)
+            let hint = lz4.decompress!(
+                context, out.baseAddress, &written, input.baseAddress.map { $0 + consumed },
+                &taken, nil)
             consumed += taken
-            if lz4.isError!(hint) != 0 { return .failure(.corrupt(lz4.getErrorName!(hint).map { String(cString: $0) } ?? "lz4 error")) }
+            if lz4.isError!(hint) != 0 {
+                return .failure(.corrupt(lz4.getErrorName!(hint).map { String(cString: $0) } ?? "lz4 error"))
+            }
             let inputEnded = consumed == input.count
             // 0: a frame ended (the context is ready for the next one).
             if hint == 0 && inputEnded { return .success((written, true)) }
@@ -129,7 +148,8 @@ enum Decompressor {
     }
 
     /// Kafka's snappy: snappy-java's framing or one plain block (`Snappy`).
-    static func unsnappy(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int) throws(DecompressionError) -> ByteBuffer {
+    static func unsnappy(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int) throws(DecompressionError) -> ByteBuffer
+    {
         try Snappy.decompress(input, maxOutputBytes: maxOutputBytes)
     }
 

@@ -9,7 +9,9 @@ package enum KafkaConsumerProtocol {
     package static let emptyAssignment: [UInt8] = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]
 
     /// The version and topics of a ConsumerProtocolSubscription (any version; later fields are ignored).
-    package static func subscriptionTopics(_ bytes: [UInt8]) throws(KafkaDecodeError) -> (version: Int16, topics: [String]) {
+    package static func subscriptionTopics(_ bytes: [UInt8]) throws(KafkaDecodeError) -> (
+        version: Int16, topics: [String]
+    ) {
         var buffer = ByteBuffer(bytes: bytes)
         let version = try buffer.readKafkaInt16("version")
         let topics = try buffer.readKafkaArray(minElementSize: 2, "topics") { buffer throws(KafkaDecodeError) in
@@ -19,7 +21,9 @@ package enum KafkaConsumerProtocol {
     }
 
     /// The topic → partitions of a ConsumerProtocolAssignment (any version; user data is ignored), in wire order.
-    package static func assignedPartitions(_ bytes: [UInt8]) throws(KafkaDecodeError) -> [(topic: String, partitions: [Int32])] {
+    package static func assignedPartitions(_ bytes: [UInt8]) throws(KafkaDecodeError) -> [(
+        topic: String, partitions: [Int32]
+    )] {
         var buffer = ByteBuffer(bytes: bytes)
         _ = try buffer.readKafkaInt16("version")
         return try buffer.readKafkaArray(minElementSize: 6, "assigned_partitions") { buffer throws(KafkaDecodeError) in

@@ -114,7 +114,9 @@ extension ByteBuffer {
 
     /// An int32 element count, `nil` for -1; the count is refused if the remaining bytes cannot hold that many
     /// elements of at least `minElementSize` bytes, so a hostile count never drives an allocation.
-    mutating func readKafkaNullableArrayCount(minElementSize: Int, _ what: StaticString) throws(KafkaDecodeError) -> Int? {
+    mutating func readKafkaNullableArrayCount(minElementSize: Int, _ what: StaticString) throws(KafkaDecodeError)
+        -> Int?
+    {
         let count = try readKafkaInt32(what)
         if count == -1 { return nil }
         guard count >= 0 else { throw .invalid("\(what): count \(count)") }
@@ -155,7 +157,8 @@ extension ByteBuffer {
     }
 
     mutating func readKafkaInt32Array(_ what: StaticString) throws(KafkaDecodeError) -> [Int32] {
-        try readKafkaArray(minElementSize: 4, what) { buffer throws(KafkaDecodeError) in try buffer.readKafkaInt32(what) }
+        try readKafkaArray(minElementSize: 4, what) { buffer throws(KafkaDecodeError) in try buffer.readKafkaInt32(what)
+        }
     }
 
     mutating func writeKafkaInt32Array(_ values: [Int32]) {
@@ -186,7 +189,9 @@ extension ByteBuffer {
     }
 
     /// A compact string: unsigned varint N+1, 0 = null.
-    mutating func readKafkaCompactNullableString(_ what: StaticString = "compact string") throws(KafkaDecodeError) -> String? {
+    mutating func readKafkaCompactNullableString(_ what: StaticString = "compact string") throws(KafkaDecodeError)
+        -> String?
+    {
         let lengthPlusOne = try readKafkaUnsignedVarint(what)
         if lengthPlusOne == 0 { return nil }
         let length = Int(lengthPlusOne - 1)
@@ -207,7 +212,8 @@ extension ByteBuffer {
     }
 
     /// A compact array count: unsigned varint N+1, `nil` for 0 (null); checked against the remaining bytes.
-    mutating func readKafkaCompactArrayCount(minElementSize: Int, _ what: StaticString) throws(KafkaDecodeError) -> Int? {
+    mutating func readKafkaCompactArrayCount(minElementSize: Int, _ what: StaticString) throws(KafkaDecodeError) -> Int?
+    {
         let countPlusOne = try readKafkaUnsignedVarint(what)
         if countPlusOne == 0 { return nil }
         let count = Int(countPlusOne - 1)

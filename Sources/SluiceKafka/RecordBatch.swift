@@ -107,7 +107,9 @@ package struct KafkaRecordBatchDecoder: Sendable {
         }
         var batch = buffer.readSlice(length: size)!
         let crc = batch.getInteger(at: batch.readerIndex + 17, endianness: .big, as: UInt32.self)!
-        let computed = batch.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.crcStart...])) }
+        let computed = batch.withUnsafeReadableBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.crcStart...]))
+        }
         guard crc == computed else { throw .corrupt("CRC mismatch") }
 
         do {
@@ -227,7 +229,8 @@ package struct KafkaRecordBatchDecoder: Sendable {
             headers.append(Header(name: name, value: try readVarintBytes(&body, "header value")))
         }
         guard body.readableBytes == 0 else { throw KafkaRecordError.corrupt("record length does not match its fields") }
-        let record = ProducerRecord(key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
+        let record = ProducerRecord(
+            key: key, value: value, headers: headers, timestamp: baseTimestamp &+ timestampDelta)
         return (record, offsetDelta)
     }
 

@@ -39,9 +39,10 @@ package struct KafkaRecordBatchWriter: Sendable {
     }
 
     /// Appends one record. Precondition: offsets ascend (gaps allowed), and `finish()` has not run.
-    package mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
-                                value: UnsafeRawBufferPointer?, headers: [Header])
-    {
+    package mutating func append(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headers: [Header]
+    ) {
         if let batch = open, offset - batch.baseOffset > Int64(Int32.max) { closeBatch() }
         if open == nil { openBatch(offset: offset, timestamp: timestamp) }
         precondition(offset > open!.lastOffset || open!.count == 0, "records must be appended in offset order")
@@ -52,7 +53,8 @@ package struct KafkaRecordBatchWriter: Sendable {
         open!.count += 1
         count += 1
 
-        var body = 1 + KafkaVarint.size(timestampDelta) + KafkaVarint.size(offsetDelta)
+        var body =
+            1 + KafkaVarint.size(timestampDelta) + KafkaVarint.size(offsetDelta)
             + Self.blobSize(key?.count) + Self.blobSize(value?.count) + KafkaVarint.size(headers.count)
         for header in headers {
             body += Self.blobSize(header.name.utf8.count) + Self.blobSize(header.value?.count)
@@ -90,8 +92,9 @@ package struct KafkaRecordBatchWriter: Sendable {
 
     private mutating func openBatch(offset: Int64, timestamp: Int64) {
         let start = bytes.writerIndex
-        open = OpenBatch(start: start, baseOffset: offset, baseTimestamp: timestamp, maxTimestamp: timestamp,
-                         lastOffset: offset, count: 0)
+        open = OpenBatch(
+            start: start, baseOffset: offset, baseTimestamp: timestamp, maxTimestamp: timestamp,
+            lastOffset: offset, count: 0)
         bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.headerSize) { out in
             // Fields known now; length, CRC, lastOffsetDelta, maxTimestamp and count are patched by `closeBatch`.
             out.storeBytes(of: offset.bigEndian, toByteOffset: 0, as: Int64.self)
@@ -149,7 +152,8 @@ package struct KafkaRecordBatchWriter: Sendable {
     }
 
     /// Stores a varint length and the blob (-1 for `nil`) at `at` and returns the offset after it; `out` has room.
-    private static func store(_ blob: UnsafeRawBufferPointer?, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+    private static func store(_ blob: UnsafeRawBufferPointer?, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int
+    {
         guard let blob else { return store(-1, into: out, at: at) }
         let at = store(Int64(blob.count), into: out, at: at)
         if let base = blob.baseAddress, blob.count > 0 {

@@ -10,7 +10,9 @@ enum Snappy {
     static let xerialMagic: [UInt8] = [0x82, 0x53, 0x4E, 0x41, 0x50, 0x50, 0x59, 0x00]
     static let xerialHeaderSize = 16
 
-    static func decompress(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int) throws(DecompressionError) -> ByteBuffer {
+    static func decompress(_ input: UnsafeRawBufferPointer, maxOutputBytes: Int) throws(DecompressionError)
+        -> ByteBuffer
+    {
         var output = ByteBufferAllocator().buffer(capacity: 0)
         guard input.count >= xerialHeaderSize, input.prefix(xerialMagic.count).elementsEqual(xerialMagic) else {
             try decodeBlock(input, into: &output, maxOutputBytes: maxOutputBytes)
@@ -24,8 +26,9 @@ enum Snappy {
             guard length <= input.count - position else {
                 throw .corrupt("snappy block of \(length) bytes runs past the input")
             }
-            try decodeBlock(UnsafeRawBufferPointer(rebasing: input[position..<position + length]), into: &output,
-                            maxOutputBytes: maxOutputBytes)
+            try decodeBlock(
+                UnsafeRawBufferPointer(rebasing: input[position..<position + length]), into: &output,
+                maxOutputBytes: maxOutputBytes)
             position += length
         }
         return output
@@ -67,9 +70,10 @@ enum Snappy {
     }
 
     /// The literals and copies after the preamble, which must fill `out` exactly.
-    private static func decodeElements(_ block: UnsafeRawBufferPointer, from start: Int,
-                                       into out: UnsafeMutableRawBufferPointer) throws(DecompressionError)
-    {
+    private static func decodeElements(
+        _ block: UnsafeRawBufferPointer, from start: Int,
+        into out: UnsafeMutableRawBufferPointer
+    ) throws(DecompressionError) {
         var position = start
         var written = 0
         /// The next `count` bytes as a little-endian integer.

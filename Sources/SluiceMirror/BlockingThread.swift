@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs blocking C calls (librdkafka's poll, flush, metadata) on a thread of their own, off the Swift concurrency
@@ -18,15 +18,19 @@ enum BlockingThread {
             let box = Unmanaged.passRetained(Body { continuation.resume(returning: body()) })
             var thread = pthread_t()
             #if canImport(Glibc)
-            let status = pthread_create(&thread, nil, { raw in
-                Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
+                let status = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+                        return nil
+                    }, box.toOpaque())
             #else
-            let status = pthread_create(&thread, nil, { raw in
-                Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
+                let status = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+                        return nil
+                    }, box.toOpaque())
             #endif
             precondition(status == 0, "pthread_create failed: \(status)")
             pthread_detach(thread)

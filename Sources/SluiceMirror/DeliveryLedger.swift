@@ -1,5 +1,5 @@
-import Synchronization
 import SluiceCore
+import Synchronization
 
 /// The delivery state a producer's C callbacks and the mirror loop share: a `DeliveryTracker` and the fatal error,
 /// behind a lock. Callbacks run on the producer's poll thread; the loop reads from a task.

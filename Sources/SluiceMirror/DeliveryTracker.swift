@@ -38,7 +38,8 @@ struct DeliveryTracker: Sendable {
         guard var partition = partitions[tp] else { return }
         partition.acknowledged.insert(offset)
         while partition.head < partition.inFlight.count,
-              partition.acknowledged.remove(partition.inFlight[partition.head]) != nil {
+            partition.acknowledged.remove(partition.inFlight[partition.head]) != nil
+        {
             partition.committable = partition.inFlight[partition.head] + 1
             partition.head += 1
         }

@@ -1,6 +1,6 @@
 import CRdKafka
-import Synchronization
 import SluiceCore
+import Synchronization
 
 /// An idempotent librdkafka producer: produces records to explicit partitions and reports each delivery to a
 /// `DeliveryLedger`.
@@ -51,7 +51,8 @@ package final class KafkaProducer: @unchecked Sendable {
     private static func configuration(_ settings: [KafkaSetting]) throws(MirrorError) -> OpaquePointer {
         let conf = rd_kafka_conf_new()!
         var errstr = [CChar](repeating: 0, count: 512)
-        for setting in settings where rd_kafka_conf_set(conf, setting.key, setting.value, &errstr, errstr.count)
+        for setting in settings
+        where rd_kafka_conf_set(conf, setting.key, setting.value, &errstr, errstr.count)
             != RD_KAFKA_CONF_OK
         {
             rd_kafka_conf_destroy(conf)
@@ -86,8 +87,9 @@ package final class KafkaProducer: @unchecked Sendable {
         let ticket = Unmanaged.passRetained(DeliveryTicket(source: source, offset: record.offset, ledger: ledger))
         let error = withNullableBytes(record.key) { key, keyCount in
             withNullableBytes(record.value) { value, valueCount in
-                sluice_rd_kafka_produce(handle, topic, partition, key, keyCount, value, valueCount, headers,
-                                        record.timestamp, ticket.toOpaque())
+                sluice_rd_kafka_produce(
+                    handle, topic, partition, key, keyCount, value, valueCount, headers,
+                    record.timestamp, ticket.toOpaque())
             }
         }
         if error == RD_KAFKA_RESP_ERR_NO_ERROR { return .queued }
@@ -103,8 +105,9 @@ package final class KafkaProducer: @unchecked Sendable {
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let error = rd_kafka_metadata(self.handle, 1, nil, &metadata, timeoutMs)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                return .failure(.runtime(
-                    "cannot read the cluster's metadata: \(String(cString: rd_kafka_err2str(error)))"))
+                return .failure(
+                    .runtime(
+                        "cannot read the cluster's metadata: \(String(cString: rd_kafka_err2str(error)))"))
             }
             defer { rd_kafka_metadata_destroy(metadata) }
             var counts: [String: Int32] = [:]
@@ -170,7 +173,13 @@ package final class KafkaProducer: @unchecked Sendable {
     /// handle. Returns false if records were still undelivered at the timeout (they were not acknowledged, so
     /// their offsets were not committed).
     func close(timeoutMs: Int32 = 30_000) async -> Bool {
-        guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return true }
+        guard
+            closed.withLock({
+                let was = $0
+                $0 = true
+                return !was
+            })
+        else { return true }
         polling.withLock { $0 = false }
         await pollThread?.value
         return await BlockingThread.run { [self] in
@@ -199,30 +208,34 @@ private func withNullableBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?,
 }
 
 /// librdkafka's delivery report callback (on the poll thread): hands the message's ticket to its ledger.
-private let deliveryReport: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?,
-                                            UnsafeMutableRawPointer?) -> Void = { _, message, _ in
-    guard let message, let opaque = message.pointee._private else { return }
-    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
-    let error = message.pointee.err
-    if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-        ticket.ledger.acknowledged(ticket.source, offset: ticket.offset)
-    } else {
-        ticket.ledger.failed(ticket.source, offset: ticket.offset, reason: String(cString: rd_kafka_err2str(error)))
+private let deliveryReport:
+    @convention(c) (
+        OpaquePointer?, UnsafePointer<rd_kafka_message_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { _, message, _ in
+        guard let message, let opaque = message.pointee._private else { return }
+        let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
+        let error = message.pointee.err
+        if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+            ticket.ledger.acknowledged(ticket.source, offset: ticket.offset)
+        } else {
+            ticket.ledger.failed(ticket.source, offset: ticket.offset, reason: String(cString: rd_kafka_err2str(error)))
+        }
     }
-}
 
 /// librdkafka's error callback: a fatal error (e.g. the idempotent producer was fenced) stops the mirror; the
 /// others are transient (brokers down, retries) and only logged.
-private let errorReport: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?)
-    -> Void = { handle, error, reason, opaque in
-    let text = reason.map { String(cString: $0) } ?? "error \(error)"
-    guard let opaque else { return }
-    let ledger = Unmanaged<DeliveryLedger>.fromOpaque(opaque).takeUnretainedValue()
-    if error == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle {
-        var errstr = [CChar](repeating: 0, count: 512)
-        _ = rd_kafka_fatal_error(handle, &errstr, errstr.count)
-        ledger.setFatal("fatal producer error: \(errorText(errstr))")
-    } else {
-        MirrorLog.line("kafka: \(text)")
-    }
-}
+private let errorReport:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?)
+        -> Void = { handle, error, reason, opaque in
+            let text = reason.map { String(cString: $0) } ?? "error \(error)"
+            guard let opaque else { return }
+            let ledger = Unmanaged<DeliveryLedger>.fromOpaque(opaque).takeUnretainedValue()
+            if error == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle {
+                var errstr = [CChar](repeating: 0, count: 512)
+                _ = rd_kafka_fatal_error(handle, &errstr, errstr.count)
+                ledger.setFatal("fatal producer error: \(errorText(errstr))")
+            } else {
+                MirrorLog.line("kafka: \(text)")
+            }
+        }

@@ -1,6 +1,6 @@
-import Synchronization
 import SluiceClient
 import SluiceCore
+import Synchronization
 
 /// What a mirror copies, from where, to where.
 package struct MirrorSettings: Sendable {
@@ -81,7 +81,9 @@ package final class Mirror: Sendable {
         await admin.close()
         if let failure { throw failure }
         if let reason = ledger.failure { throw .runtime(reason) }
-        if !flushed { throw .runtime("records were still unacknowledged after the flush timeout: they will be sent again") }
+        if !flushed {
+            throw .runtime("records were still unacknowledged after the flush timeout: they will be sent again")
+        }
         if !committed { throw .runtime("the last progress could not be committed: some records will be sent again") }
     }
 
@@ -116,8 +118,9 @@ package final class Mirror: Sendable {
             }
             for record in records {
                 ledger.sent(record.topicPartition, offset: record.offset)
-                while try producer.produce(record.record, topic: record.topic, partition: record.partition,
-                                           source: record.topicPartition) == .queueFull
+                while try producer.produce(
+                    record.record, topic: record.topic, partition: record.partition,
+                    source: record.topicPartition) == .queueFull
                 {
                     // The poll thread drains the queue as the cluster acknowledges; a stop abandons the rest
                     // (not committed, so read again next time).
@@ -143,9 +146,10 @@ package final class Mirror: Sendable {
     }
 
     /// Lists the source's topics, checks (or creates) them in the cluster, and assigns every selected partition.
-    private func refresh(producer: KafkaProducer, consumer: Consumer, admin: SluiceClient,
-                         current: [TopicPartition]) async throws(MirrorError) -> [TopicPartition]
-    {
+    private func refresh(
+        producer: KafkaProducer, consumer: Consumer, admin: SluiceClient,
+        current: [TopicPartition]
+    ) async throws(MirrorError) -> [TopicPartition] {
         let metadata: [(name: String, partitions: Int32)]
         do throws(SluiceError) {
             metadata = try await admin.metadata().filter { $0.error == nil }
@@ -163,13 +167,16 @@ package final class Mirror: Sendable {
         let selected = settings.topics.select(Array(source.keys))
         let wanted = selected.flatMap { name in (0..<source[name]!).map { TopicPartition(topic: name, partition: $0) } }
         guard wanted != current else { return current }
-        if selected.isEmpty { MirrorLog.line("no topic matches \(settings.topics.patterns.joined(separator: " ")) yet") }
+        if selected.isEmpty {
+            MirrorLog.line("no topic matches \(settings.topics.patterns.joined(separator: " ")) yet")
+        }
 
         var target = try await producer.partitionCounts()
         let absent = selected.filter { target[$0] == nil }
         if !absent.isEmpty {
             guard settings.createTopics else {
-                throw .runtime("""
+                throw .runtime(
+                    """
                     topic \(absent.map { "\($0) (\(source[$0]!) partitions)" }.joined(separator: ", ")) does not \
                     exist in the cluster: create it with at least as many partitions, or pass --create-topics
                     """)
@@ -181,14 +188,16 @@ package final class Mirror: Sendable {
         for name in selected {
             guard let count = target[name] else { throw .runtime("topic \(name) is still missing in the cluster") }
             guard count >= source[name]! else {
-                throw .runtime("""
+                throw .runtime(
+                    """
                     topic \(name) has \(count) partitions in the cluster but \(source[name]!) in Sluice: each \
                     partition is copied to the same number, so the cluster needs at least \(source[name]!)
                     """)
             }
         }
         await consumer.assign(wanted)
-        MirrorLog.line("mirroring \(wanted.count) partitions of \(selected.count) topics: \(selected.joined(separator: ", "))")
+        MirrorLog.line(
+            "mirroring \(wanted.count) partitions of \(selected.count) topics: \(selected.joined(separator: ", "))")
         return wanted
     }
 }

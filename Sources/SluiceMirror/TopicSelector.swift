@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The topics a mirror copies: names and shell-style glob patterns (`*`, `?`, `[...]`, as fnmatch(3) reads them).

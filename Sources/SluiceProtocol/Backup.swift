@@ -64,8 +64,9 @@ extension BackupResponse.Topic: WireCodable {
     var wireSize: Int { WireSize.string(name) + 20 }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> BackupResponse.Topic {
-        .init(name: try buffer.readWireString(), partitions: try buffer.readInt32(), records: try buffer.readInt64(),
-              bytes: try buffer.readInt64())
+        .init(
+            name: try buffer.readWireString(), partitions: try buffer.readInt32(), records: try buffer.readInt64(),
+            bytes: try buffer.readInt64())
     }
 
     func write(to buffer: inout ByteBuffer) {
@@ -80,7 +81,8 @@ extension BackupResponse: WireCodable {
     var wireSize: Int { 16 + WireSize.array(topics) }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> BackupResponse {
-        BackupResponse(createdMs: try buffer.readInt64(), catalogBytes: try buffer.readInt64(), topics: try buffer.readArray())
+        BackupResponse(
+            createdMs: try buffer.readInt64(), catalogBytes: try buffer.readInt64(), topics: try buffer.readArray())
     }
 
     func write(to buffer: inout ByteBuffer) {

@@ -18,10 +18,12 @@ package struct EncodedRecords: Sendable, Equatable {
 
     /// Appends one `storedRecord`: `int64 offset, int64 timestamp, nullable bytes key, nullable bytes value,
     /// array<header> headers`.
-    package mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
-                                value: UnsafeRawBufferPointer?, headers: [Header])
-    {
-        let keyCount = key?.count ?? 0, valueCount = value?.count ?? 0
+    package mutating func append(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headers: [Header]
+    ) {
+        let keyCount = key?.count ?? 0
+        let valueCount = value?.count ?? 0
         let fixed = 28 + keyCount + valueCount
         // One bounds check and one write for the fixed part and the blobs, rather than one per field.
         bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: fixed) { out in
@@ -37,7 +39,8 @@ package struct EncodedRecords: Sendable, Equatable {
     }
 
     /// Stores `nullable bytes` at `at` and returns the offset after them; `out` has room.
-    private static func store(_ blob: UnsafeRawBufferPointer?, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+    private static func store(_ blob: UnsafeRawBufferPointer?, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int
+    {
         guard let blob else {
             out.storeBytes(of: Int32(-1).bigEndian, toByteOffset: at, as: Int32.self)
             return at + 4

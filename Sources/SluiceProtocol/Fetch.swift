@@ -73,8 +73,9 @@ package struct FetchResponse: Sendable, Equatable {
             partition: Int32, error: SluiceError? = nil, logStartOffset: Int64, highWatermark: Int64,
             encodedRecords: EncodedRecords
         ) {
-            self.init(partition: partition, error: error, logStartOffset: logStartOffset, highWatermark: highWatermark,
-                      records: [])
+            self.init(
+                partition: partition, error: error, logStartOffset: logStartOffset, highWatermark: highWatermark,
+                records: [])
             self.encodedRecords = encodedRecords
         }
     }

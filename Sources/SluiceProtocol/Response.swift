@@ -168,8 +168,9 @@ package enum Response: Sendable, Equatable {
         let size = frameBodySize
         let limit = min(maxBodySize, Int(Int32.max))
         if size > limit {
-            throw SluiceError(.frameTooLarge,
-                              "the \(apiKey.name) response would be \(size) bytes, over the limit of \(limit)")
+            throw SluiceError(
+                .frameTooLarge,
+                "the \(apiKey.name) response would be \(size) bytes, over the limit of \(limit)")
         }
         encodeFrame(correlationID: correlationID, into: &buffer)
     }

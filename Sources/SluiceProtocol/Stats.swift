@@ -26,7 +26,9 @@ extension StatsResponse: WireCodable {
     var wireSize: Int { 4 + text.utf8.count }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> StatsResponse {
-        guard let bytes = try buffer.readNullableBytes() else { throw .malformed("null where the metrics text is required") }
+        guard let bytes = try buffer.readNullableBytes() else {
+            throw .malformed("null where the metrics text is required")
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed("metrics text is not UTF-8") }
         return StatsResponse(text: text)
     }

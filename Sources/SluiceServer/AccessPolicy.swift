@@ -60,9 +60,10 @@ package struct AccessRule: Sendable, Equatable {
     /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
     package var topics: [String]
 
-    package init(uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
-                operations: Set<AccessOperation>, topics: [String] = ["*"])
-    {
+    package init(
+        uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
+        operations: Set<AccessOperation>, topics: [String] = ["*"]
+    ) {
         self.uids = uids
         self.gids = gids
         self.everyone = everyone
@@ -79,15 +80,24 @@ package struct AccessRule: Sendable, Equatable {
 enum Glob {
     static func matches(pattern: String, _ text: String) -> Bool {
         if pattern == "*" { return true }
-        let p = Array(pattern.utf8), t = Array(text.utf8)
-        var pi = 0, ti = 0, star = -1, mark = 0
+        let p = Array(pattern.utf8)
+        let t = Array(text.utf8)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
         while ti < t.count {
             if pi < p.count && p[pi] != UInt8(ascii: "*") && p[pi] == t[ti] {
-                pi += 1; ti += 1
+                pi += 1
+                ti += 1
             } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
-                star = pi; mark = ti; pi += 1
+                star = pi
+                mark = ti
+                pi += 1
             } else if star >= 0 {
-                pi = star + 1; mark += 1; ti = mark
+                pi = star + 1
+                mark += 1
+                ti = mark
             } else {
                 return false
             }

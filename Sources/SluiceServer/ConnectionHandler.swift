@@ -32,9 +32,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// they are answered.
     private let bytes: ConnectionBytes?
 
-    init(dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
-         maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize, bytes: ConnectionBytes? = nil)
-    {
+    init(
+        dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
+        maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize, bytes: ConnectionBytes? = nil
+    ) {
         self.dispatcher = dispatcher
         self.bytes = bytes
         self.maxInFlight = maxInFlight
@@ -109,8 +110,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func dispatchParked(context: ChannelHandlerContext) {
         while let next = parked.first, fits(next.reserve) {
             parked.removeFirst()
-            dispatch(next.request, correlationID: next.correlationID, reserve: next.reserve, held: next.held,
-                     context: context)
+            dispatch(
+                next.request, correlationID: next.correlationID, reserve: next.reserve, held: next.held,
+                context: context)
         }
     }
 
@@ -120,9 +122,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         resumeReadingIfDrained(context: context)
     }
 
-    private func dispatch(_ request: Request, correlationID: Int32, reserve: Int, held: Int,
-                          context: ChannelHandlerContext)
-    {
+    private func dispatch(
+        _ request: Request, correlationID: Int32, reserve: Int, held: Int,
+        context: ChannelHandlerContext
+    ) {
         inFlight += 1
         reserved += reserve
         let expectsResponse = request.expectsResponse
@@ -132,7 +135,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let maxResponseBytes = self.maxResponseBytes
         let apiName = request.apiKey.name
         dispatcher.handle(request, peer: peer) { result in
-            let buffer: ByteBuffer? = expectsResponse
+            let buffer: ByteBuffer? =
+                expectsResponse
                 ? Self.encode(result, correlationID, allocator, maxBytes: maxResponseBytes, api: apiName) : nil
             eventLoop.execute {
                 let (handler, context) = bound.value
@@ -175,9 +179,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private static func encode(_ result: Result<Response, SluiceError>, _ correlationID: Int32,
-                               _ allocator: ByteBufferAllocator, maxBytes: Int, api: String) -> ByteBuffer
-    {
+    private static func encode(
+        _ result: Result<Response, SluiceError>, _ correlationID: Int32,
+        _ allocator: ByteBufferAllocator, maxBytes: Int, api: String
+    ) -> ByteBuffer {
         var out = allocator.buffer(capacity: 64)
         switch result {
         case .success(let response):
@@ -185,8 +190,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             do throws(SluiceError) {
                 try response.encodeFrame(correlationID: correlationID, maxBodySize: maxBytes, into: &out)
             } catch {
-                let error = SluiceError(.frameTooLarge, "the \(api) response would be \(response.frameBodySize) "
-                    + "bytes, over the server's limit of \(maxBytes); ask for fewer topics or partitions")
+                let error = SluiceError(
+                    .frameTooLarge,
+                    "the \(api) response would be \(response.frameBodySize) "
+                        + "bytes, over the server's limit of \(maxBytes); ask for fewer topics or partitions")
                 Response.encodeErrorFrame(correlationID: correlationID, error: error, into: &out)
             }
         case .failure(let error):

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Who is at the other end of a loopback TCP connection: the user that owns the peer's socket, as the kernel lists it
@@ -40,8 +40,8 @@ package enum LoopbackPeer {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
             guard fields.count > 7, fields[3] == "01",  // TCP_ESTABLISHED
-                  let socketLocal = endpoint(fields[1]), let socketRemote = endpoint(fields[2]),
-                  matches(socketLocal, remote), matches(socketRemote, local)
+                let socketLocal = endpoint(fields[1]), let socketRemote = endpoint(fields[2]),
+                matches(socketLocal, remote), matches(socketRemote, local)
             else { continue }
             return UInt32(fields[7])
         }
@@ -53,7 +53,8 @@ package enum LoopbackPeer {
     static func endpoint(_ text: Substring) -> Endpoint? {
         let parts = text.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1], radix: 16),
-              parts[0].count == 8 || parts[0].count == 32 else { return nil }
+            parts[0].count == 8 || parts[0].count == 32
+        else { return nil }
         var address: [UInt8] = []
         var index = parts[0].startIndex
         while index < parts[0].endIndex {
@@ -61,9 +62,9 @@ package enum LoopbackPeer {
             guard let word = UInt32(parts[0][index..<next], radix: 16) else { return nil }
             // The word holds the address bytes in memory order, read as a host integer.
             #if _endian(little)
-            address += [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: word >> $0) }
+                address += [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: word >> $0) }
             #else
-            address += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) }
+                address += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) }
             #endif
             index = next
         }

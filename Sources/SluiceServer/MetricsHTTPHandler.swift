@@ -26,18 +26,27 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let (status, body): (HTTPResponseStatus, String) =
-                if head.method != .GET { (.methodNotAllowed, "only GET\n") }
-                else if head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") { (.ok, text()) }
-                else { (.notFound, "try /metrics\n") }
+                if head.method != .GET {
+                    (.methodNotAllowed, "only GET\n")
+                } else if head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") { (.ok, text()) } else {
+                    (.notFound, "try /metrics\n")
+                }
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: status == .ok
-                ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8")
+            headers.add(
+                name: "Content-Type",
+                value: status == .ok
+                    ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8")
             headers.add(name: "Content-Length", value: "\(body.utf8.count)")
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status,
-                                                                 headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-                          promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(
+                        HTTPResponseHead(
+                            version: head.version, status: status,
+                            headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+                promise: nil)
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }

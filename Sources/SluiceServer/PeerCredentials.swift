@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `struct ucred` of `<sys/socket.h>` (which Glibc shows only with `_GNU_SOURCE`): pid, uid, gid.
 struct PeerCred: Sendable {
@@ -20,16 +21,17 @@ enum PeerCredentials {
     /// Call on the channel's event loop: the answer is then immediate.
     static func read(_ channel: any Channel) -> PeerIdentity? {
         #if os(Linux)
-        guard let provider = channel as? any SocketOptionProvider else { return nil }
-        let future: EventLoopFuture<PeerCred> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        let result = Mutex<PeerCred?>(nil)
-        future.whenSuccess { value in result.withLock { $0 = value } }
-        guard let credentials = result.withLock({ $0 }) else { return nil }
-        return PeerIdentity(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid,
-                            groups: groups(uid: credentials.uid, gid: credentials.gid))
+            guard let provider = channel as? any SocketOptionProvider else { return nil }
+            let future: EventLoopFuture<PeerCred> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            let result = Mutex<PeerCred?>(nil)
+            future.whenSuccess { value in result.withLock { $0 = value } }
+            guard let credentials = result.withLock({ $0 }) else { return nil }
+            return PeerIdentity(
+                uid: credentials.uid, gid: credentials.gid, pid: credentials.pid,
+                groups: groups(uid: credentials.uid, gid: credentials.gid))
         #else
-        return nil
+            return nil
         #endif
     }
 

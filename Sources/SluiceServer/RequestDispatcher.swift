@@ -23,9 +23,10 @@ struct RequestDispatcher: Sendable {
 
     /// Handles `request` from `peer`; `completion` runs once, on any thread, with the response or a request-level
     /// error. Under an access policy a request the peer may not make is refused with `.notAuthorized` and logged.
-    func handle(_ request: Request, peer: PeerIdentity? = nil,
-                completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
-    {
+    func handle(
+        _ request: Request, peer: PeerIdentity? = nil,
+        completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void
+    ) {
         metrics.request(request.apiKey)
         if let denied = check(request, peer: peer) {
             metrics.denied.increment()
@@ -49,9 +50,12 @@ struct RequestDispatcher: Sendable {
             let estimate = metadata.topics?.reduce(0) { $0 + 2 * $1.utf8.count + 40 } ?? 0
             if estimate > maxResponseBytes {
                 metrics.error(.metadata)
-                return completion(.failure(SluiceError(.frameTooLarge,
-                    "a metadata answer for \(metadata.topics?.count ?? 0) topics would exceed the server's response "
-                        + "limit of \(maxResponseBytes) bytes; ask for fewer topics")))
+                return completion(
+                    .failure(
+                        SluiceError(
+                            .frameTooLarge,
+                            "a metadata answer for \(metadata.topics?.count ?? 0) topics would exceed the server's response "
+                                + "limit of \(maxResponseBytes) bytes; ask for fewer topics")))
             }
             completion(.success(.metadata(self.metadata(metadata))))
         case .stats:
@@ -64,8 +68,11 @@ struct RequestDispatcher: Sendable {
             let maxResponseBytes = self.maxResponseBytes
             Task {
                 do throws(SluiceError) {
-                    completion(.success(try await Self.control(request, broker: broker, defaultDurability: defaults,
-                                                               maxResponseBytes: maxResponseBytes)))
+                    completion(
+                        .success(
+                            try await Self.control(
+                                request, broker: broker, defaultDurability: defaults,
+                                maxResponseBytes: maxResponseBytes)))
                 } catch {
                     metrics.error(request.apiKey)
                     completion(.failure(error))
@@ -84,25 +91,31 @@ struct RequestDispatcher: Sendable {
         }
         for need in required where !access.allows(peer, need.operation, topic: need.topic) {
             let target = need.topic.map { "topic '\($0)'" } ?? "any topic"
-            logger.warning("access denied", metadata: [
-                "uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)",
-                "operation": "\(need.operation.rawValue)", "api": "\(request.apiKey.name)",
-                "topic": "\(need.topic ?? "*")",
-            ])
-            return SluiceError(.notAuthorized,
-                               "uid \(peer.uid) may not \(need.operation.rawValue) \(target) (\(request.apiKey.name))")
+            logger.warning(
+                "access denied",
+                metadata: [
+                    "uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)",
+                    "operation": "\(need.operation.rawValue)", "api": "\(request.apiKey.name)",
+                    "topic": "\(need.topic ?? "*")",
+                ])
+            return SluiceError(
+                .notAuthorized,
+                "uid \(peer.uid) may not \(need.operation.rawValue) \(target) (\(request.apiKey.name))")
         }
         return nil
     }
 
-    private func produce(_ request: ProduceRequest,
-                         completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
-    {
+    private func produce(
+        _ request: ProduceRequest,
+        completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void
+    ) {
         var batches: [ProduceBatch] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                batches.append(ProduceBatch(topic: topic.name, partition: partition.partition, records: partition.records,
-                                            sequence: partition.sequence))
+                batches.append(
+                    ProduceBatch(
+                        topic: topic.name, partition: partition.partition, records: partition.records,
+                        sequence: partition.sequence))
             }
         }
         broker.produce(batches) { outcomes in
@@ -111,8 +124,9 @@ struct RequestDispatcher: Sendable {
                 let partition: ProduceResponse.Partition
                 switch outcome.result {
                 case .success(let appended):
-                    partition = .init(partition: outcome.partition, baseOffset: appended.baseOffset,
-                                      logAppendTime: appended.logAppendTime)
+                    partition = .init(
+                        partition: outcome.partition, baseOffset: appended.baseOffset,
+                        logAppendTime: appended.logAppendTime)
                 case .failure(let error):
                     partition = .init(partition: outcome.partition, error: error, baseOffset: -1, logAppendTime: -1)
                 }
@@ -134,7 +148,8 @@ struct RequestDispatcher: Sendable {
     /// Room allowed for one error message besides the names it quotes.
     static let maxErrorMessageBytes = 256
 
-    private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void) {
+    private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
+    {
         var targets: [FetchTarget] = []
         var named = Set<TopicPartition>()
         for topic in request.topics {
@@ -142,25 +157,34 @@ struct RequestDispatcher: Sendable {
                 // As Kafka does: a partition named twice would be read twice into one answer.
                 guard named.insert(TopicPartition(topic: topic.name, partition: partition.partition)).inserted else {
                     metrics.error(.fetch)
-                    return completion(.failure(SluiceError(.invalidArgument,
-                        "fetch names \(topic.name)[\(partition.partition)] more than once")))
+                    return completion(
+                        .failure(
+                            SluiceError(
+                                .invalidArgument,
+                                "fetch names \(topic.name)[\(partition.partition)] more than once")))
                 }
-                targets.append(FetchTarget(topic: topic.name, partition: partition.partition, offset: partition.offset,
-                                           maxBytes: Int(max(partition.partitionMaxBytes, 1))))
+                targets.append(
+                    FetchTarget(
+                        topic: topic.name, partition: partition.partition, offset: partition.offset,
+                        maxBytes: Int(max(partition.partitionMaxBytes, 1))))
             }
         }
         // The answer's entries are sized before anything is read; the records get what is left of the limit.
         let entries = Self.fetchEntriesSize(request)
         if entries > maxResponseBytes {
             metrics.error(.fetch)
-            return completion(.failure(SluiceError(.frameTooLarge,
-                "a fetch answer for \(targets.count) partitions would exceed the server's response limit of "
-                    + "\(maxResponseBytes) bytes; ask for fewer partitions")))
+            return completion(
+                .failure(
+                    SluiceError(
+                        .frameTooLarge,
+                        "a fetch answer for \(targets.count) partitions would exceed the server's response limit of "
+                            + "\(maxResponseBytes) bytes; ask for fewer partitions")))
         }
-        let spec = FetchSpec(targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
-                             minBytes: Int(max(request.minBytes, 0)),
-                             maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes),
-                             maxWireBytes: maxResponseBytes - entries)
+        let spec = FetchSpec(
+            targets: targets, maxWaitMs: Int(max(request.maxWaitMs, 0)),
+            minBytes: Int(max(request.minBytes, 0)),
+            maxBytes: min(Int(max(request.maxBytes, 1)), maxResponseBytes),
+            maxWireBytes: maxResponseBytes - entries)
         broker.fetch(spec, into: EncodedRecords.self) { fetched in
             var topics: [FetchResponse.Topic] = []
             for result in fetched {
@@ -174,22 +198,27 @@ struct RequestDispatcher: Sendable {
     }
 
     private func metadata(_ request: MetadataRequest) -> MetadataResponse {
-        MetadataResponse(topics: broker.metadata(request.topics).map { entry in
-            switch entry.result {
-            case .success(let partitions):
-                return .init(name: entry.name, partitions: partitions.map {
-                    PartitionOffsets(partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset)
-                })
-            case .failure(let error):
-                return .init(name: entry.name, error: error, partitions: [])
-            }
-        })
+        MetadataResponse(
+            topics: broker.metadata(request.topics).map { entry in
+                switch entry.result {
+                case .success(let partitions):
+                    return .init(
+                        name: entry.name,
+                        partitions: partitions.map {
+                            PartitionOffsets(
+                                partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset)
+                        })
+                case .failure(let error):
+                    return .init(name: entry.name, error: error, partitions: [])
+                }
+            })
     }
 
     /// The control plane: admin and offset requests, in async/await.
-    private static func control(_ request: Request, broker: Broker, defaultDurability: Durability,
-                                maxResponseBytes: Int) async throws(SluiceError) -> Response
-    {
+    private static func control(
+        _ request: Request, broker: Broker, defaultDurability: Durability,
+        maxResponseBytes: Int
+    ) async throws(SluiceError) -> Response {
         switch request {
         case .createTopic(let create):
             var config = TopicConfig(partitions: create.partitions)
@@ -202,13 +231,15 @@ struct RequestDispatcher: Sendable {
             return .deleteTopic(DeleteTopicResponse())
         case .describeTopic(let describe):
             let details = try await broker.describeTopic(describe.name)
-            return .describeTopic(DescribeTopicResponse(
-                name: details.description.name, partitionCount: details.description.config.partitions,
-                configs: details.description.config.configEntries,
-                partitions: details.partitions.map {
-                    .init(partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
-                          sizeBytes: $0.sizeBytes)
-                }))
+            return .describeTopic(
+                DescribeTopicResponse(
+                    name: details.description.name, partitionCount: details.description.config.partitions,
+                    configs: details.description.config.configEntries,
+                    partitions: details.partitions.map {
+                        .init(
+                            partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
+                            sizeBytes: $0.sizeBytes)
+                    }))
         case .alterTopic(let alter):
             // Apply the entries to the current settings first, so a bad entry is refused before anything changes.
             var config = try await broker.describeTopic(alter.name).description.config
@@ -241,12 +272,15 @@ struct RequestDispatcher: Sendable {
             var offsets: [CommittedOffset] = []
             for topic in commit.topics {
                 for partition in topic.partitions {
-                    offsets.append(CommittedOffset(topic: topic.name, partition: partition.partition,
-                                                   offset: partition.offset, metadata: partition.metadata))
+                    offsets.append(
+                        CommittedOffset(
+                            topic: topic.name, partition: partition.partition,
+                            offset: partition.offset, metadata: partition.metadata))
                 }
             }
-            let results = try await broker.commitOffsets(group: commit.group, memberID: commit.memberID,
-                                                         generation: commit.generation ?? -1, offsets)
+            let results = try await broker.commitOffsets(
+                group: commit.group, memberID: commit.memberID,
+                generation: commit.generation ?? -1, offsets)
             var topics: [CommitOffsetsResponse.Topic] = []
             for (offset, error) in results {
                 let partition = CommitOffsetsResponse.Partition(partition: offset.partition, error: error)
@@ -258,26 +292,35 @@ struct RequestDispatcher: Sendable {
             var topics: [FetchOffsetsResponse.Topic] = []
             if let wanted = fetch.topics {
                 var byPartition: [TopicPartition: CommittedOffset] = [:]
-                for offset in committed { byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset }
+                for offset in committed {
+                    byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset
+                }
                 let counts = broker.metadata(wanted.map(\.name))
                 for (topic, known) in zip(wanted, counts) {
                     let partitionCount = (try? known.result.get().count).map(Int32.init)
-                    topics.append(.init(name: topic.name, partitions: topic.partitions.map { partition in
-                        guard let partitionCount else {
-                            return .init(partition: partition, offset: nil, metadata: nil, error: .unknownTopic(topic.name))
-                        }
-                        guard partition >= 0, partition < partitionCount else {
-                            return .init(partition: partition, offset: nil, metadata: nil,
-                                         error: .unknownPartition(topic.name, partition, count: partitionCount))
-                        }
-                        let found = byPartition[TopicPartition(topic: topic.name, partition: partition)]
-                        return .init(partition: partition, offset: found?.offset, metadata: found?.metadata)
-                    }))
+                    topics.append(
+                        .init(
+                            name: topic.name,
+                            partitions: topic.partitions.map { partition in
+                                guard let partitionCount else {
+                                    return .init(
+                                        partition: partition, offset: nil, metadata: nil,
+                                        error: .unknownTopic(topic.name))
+                                }
+                                guard partition >= 0, partition < partitionCount else {
+                                    return .init(
+                                        partition: partition, offset: nil, metadata: nil,
+                                        error: .unknownPartition(topic.name, partition, count: partitionCount))
+                                }
+                                let found = byPartition[TopicPartition(topic: topic.name, partition: partition)]
+                                return .init(partition: partition, offset: found?.offset, metadata: found?.metadata)
+                            }))
                 }
             } else {
                 for offset in committed {
-                    let partition = FetchOffsetsResponse.Partition(partition: offset.partition, offset: offset.offset,
-                                                                   metadata: offset.metadata)
+                    let partition = FetchOffsetsResponse.Partition(
+                        partition: offset.partition, offset: offset.offset,
+                        metadata: offset.metadata)
                     topics.appendPartition(partition, topic: offset.topic)
                 }
             }
@@ -287,9 +330,12 @@ struct RequestDispatcher: Sendable {
             return .initProducerID(InitProducerIDResponse(producerID: identity.producerID, epoch: identity.epoch))
         case .backup(let backup):
             let report = try await broker.backup(to: backup.directory)
-            return .backup(BackupResponse(
-                createdMs: report.createdMs, catalogBytes: report.catalogBytes,
-                topics: report.topics.map { .init(name: $0.name, partitions: $0.partitions, records: $0.records, bytes: $0.bytes) }))
+            return .backup(
+                BackupResponse(
+                    createdMs: report.createdMs, catalogBytes: report.catalogBytes,
+                    topics: report.topics.map {
+                        .init(name: $0.name, partitions: $0.partitions, records: $0.records, bytes: $0.bytes)
+                    }))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
         case .apiVersions, .metadata, .produce, .fetch, .stats:
@@ -314,9 +360,10 @@ extension RequestDispatcher {
     }
 
     static func assignment(_ answer: GroupAssignment) -> MemberAssignment {
-        MemberAssignment(memberID: answer.memberID, generation: answer.generation,
-                         heartbeatIntervalMs: answer.heartbeatIntervalMs, granted: topics(answer.granted),
-                         pending: topics(answer.pending))
+        MemberAssignment(
+            memberID: answer.memberID, generation: answer.generation,
+            heartbeatIntervalMs: answer.heartbeatIntervalMs, granted: topics(answer.granted),
+            pending: topics(answer.pending))
     }
 
     static func group(_ request: Request, broker: Broker, maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize)
@@ -324,14 +371,18 @@ extension RequestDispatcher {
     {
         switch request {
         case .joinGroup(let join):
-            return .joinGroup(assignment(try broker.joinGroup(
-                join.group, memberID: join.memberID, clientID: join.clientID, topics: join.topics,
-                sessionTimeoutMs: join.sessionTimeoutMs)))
+            return .joinGroup(
+                assignment(
+                    try broker.joinGroup(
+                        join.group, memberID: join.memberID, clientID: join.clientID, topics: join.topics,
+                        sessionTimeoutMs: join.sessionTimeoutMs)))
         case .heartbeat(let heartbeat):
             // Version 0 carries no wait: never held.
-            return .heartbeat(assignment(try await broker.heartbeat(
-                heartbeat.group, memberID: heartbeat.memberID, generation: heartbeat.generation,
-                owned: partitions(heartbeat.owned), maxWaitMs: heartbeat.maxWaitMs ?? 0)))
+            return .heartbeat(
+                assignment(
+                    try await broker.heartbeat(
+                        heartbeat.group, memberID: heartbeat.memberID, generation: heartbeat.generation,
+                        owned: partitions(heartbeat.owned), maxWaitMs: heartbeat.maxWaitMs ?? 0)))
         case .leaveGroup(let leave):
             broker.leaveGroup(leave.group, memberID: leave.memberID)
             return .leaveGroup(LeaveGroupResponse())
@@ -345,18 +396,21 @@ extension RequestDispatcher {
                     endOffset: partition.endOffset, lag: partition.lag)
                 topics.appendPartition(entry, topic: partition.topic)
             }
-            return .describeGroup(DescribeGroupResponse(
-                group: description.group, state: GroupState(rawValue: description.state.rawValue) ?? .dead,
-                generation: description.generation,
-                members: description.members.map {
-                    .init(memberID: $0.memberID, clientID: $0.clientID, topics: $0.topics,
-                          owned: Self.topics($0.owned), pending: Self.topics($0.pending))
-                },
-                topics: topics))
+            return .describeGroup(
+                DescribeGroupResponse(
+                    group: description.group, state: GroupState(rawValue: description.state.rawValue) ?? .dead,
+                    generation: description.generation,
+                    members: description.members.map {
+                        .init(
+                            memberID: $0.memberID, clientID: $0.clientID, topics: $0.topics,
+                            owned: Self.topics($0.owned), pending: Self.topics($0.pending))
+                    },
+                    topics: topics))
         case .listGroups:
             let groups = try await broker.listGroups().map {
-                ListGroupsResponse.Group(name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead,
-                                         memberCount: Int32($0.members))
+                ListGroupsResponse.Group(
+                    name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead,
+                    memberCount: Int32($0.members))
             }
             // Never refused for its size: cut to what the response limit holds.
             return .listGroups(ListGroupsResponse(groups: RequestLimits.fitting(groups, maxBytes: maxResponseBytes)))
@@ -364,14 +418,16 @@ extension RequestDispatcher {
             try await broker.deleteGroup(delete.group)
             return .deleteGroup(DeleteGroupResponse())
         case .resetOffsets(let reset):
-            let to: OffsetReset = switch reset.mode {
-            case .earliest: .earliest
-            case .latest: .latest
-            case .offset(let offset): .offset(offset)
-            case .timestamp(let time): .timestamp(time)
-            }
+            let to: OffsetReset =
+                switch reset.mode {
+                case .earliest: .earliest
+                case .latest: .latest
+                case .offset(let offset): .offset(offset)
+                case .timestamp(let time): .timestamp(time)
+                }
             let offsets = try await broker.resetOffsets(group: reset.group, topic: reset.topic, to: to)
-            return .resetOffsets(ResetOffsetsResponse(partitions: offsets.map { .init(partition: $0.partition, offset: $0.offset) }))
+            return .resetOffsets(
+                ResetOffsetsResponse(partitions: offsets.map { .init(partition: $0.partition, offset: $0.offset) }))
         default:
             preconditionFailure("\(request.apiKey.name) is not a group request")
         }

@@ -27,7 +27,8 @@ struct RequestLimits: Sendable {
             for topic in commit.topics {
                 for partition in topic.partitions
                 where (partition.metadata?.utf8.count ?? 0) > maxOffsetMetadataBytes {
-                    return SluiceError(.invalidArgument,
+                    return SluiceError(
+                        .invalidArgument,
                         "the metadata committed for \(topic.name)[\(partition.partition)] is "
                             + "\(partition.metadata!.utf8.count) bytes; at most \(maxOffsetMetadataBytes) are kept")
                 }
@@ -46,8 +47,9 @@ struct RequestLimits: Sendable {
 
     private func entries(_ count: Int, of what: String, in request: Request) -> SluiceError? {
         guard count > maxEntries else { return nil }
-        return SluiceError(.invalidArgument,
-                           "\(request.apiKey.name) names \(count) \(what); at most \(maxEntries) per request")
+        return SluiceError(
+            .invalidArgument,
+            "\(request.apiKey.name) names \(count) \(what); at most \(maxEntries) per request")
     }
 
     private func groupID(_ group: String) -> SluiceError? {

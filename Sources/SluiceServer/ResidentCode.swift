@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Trims the server's resident code to the code it runs.
@@ -18,39 +18,39 @@ package enum ResidentCode {
     @discardableResult
     package static func trim() -> Int {
         #if os(Linux)
-        guard let maps = readMaps() else { return 0 }
-        var trimmed = 0
-        for line in maps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            // address perms offset dev inode path
-            guard fields.count >= 6, fields[1] == "r-xp", fields[5].hasPrefix("/") else { continue }
-            let range = fields[0].split(separator: "-")
-            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
-                  end > start, let address = UnsafeMutableRawPointer(bitPattern: start)
-            else { continue }
-            let length = Int(end - start)
-            _ = madvise(address, length, MADV_RANDOM)
-            if madvise(address, length, MADV_DONTNEED) == 0 { trimmed += length }
-        }
-        return trimmed
+            guard let maps = readMaps() else { return 0 }
+            var trimmed = 0
+            for line in maps.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                // address perms offset dev inode path
+                guard fields.count >= 6, fields[1] == "r-xp", fields[5].hasPrefix("/") else { continue }
+                let range = fields[0].split(separator: "-")
+                guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+                    end > start, let address = UnsafeMutableRawPointer(bitPattern: start)
+                else { continue }
+                let length = Int(end - start)
+                _ = madvise(address, length, MADV_RANDOM)
+                if madvise(address, length, MADV_DONTNEED) == 0 { trimmed += length }
+            }
+            return trimmed
         #else
-        return 0
+            return 0
         #endif
     }
 
     #if os(Linux)
-    private static func readMaps() -> String? {
-        let fd = open("/proc/self/maps", O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes += chunk[..<count]
+        private static func readMaps() -> String? {
+            let fd = open("/proc/self/maps", O_RDONLY)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                bytes += chunk[..<count]
+            }
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
-    }
     #endif
 }

@@ -1,15 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Logging
 import SluiceCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Everything `sluice serve` can be told, as read from its configuration file (JSON); every field is optional and a
 /// command-line flag given for the same setting wins.
@@ -141,14 +142,26 @@ struct SettingsFile: Decodable {
     var access: [RuleFile]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dataDir = "data_dir", socket, socketMode = "socket_mode", socketOwner = "socket_owner"
-        case socketGroup = "socket_group", defaultDurability = "default_durability"
-        case maxConnections = "max_connections", maxInFlight = "max_in_flight", maxFrameBytes = "max_frame_bytes"
-        case maxResponseBytes = "max_response_bytes", shutdownTimeout = "shutdown_timeout", logLevel = "log_level"
-        case metricsListen = "metrics_listen", kafkaListen = "kafka_listen", access
-        case kafkaAutoCreateTopics = "kafka_auto_create_topics", kafkaDefaultPartitions = "kafka_default_partitions"
+        case dataDir = "data_dir"
+        case socket
+        case socketMode = "socket_mode"
+        case socketOwner = "socket_owner"
+        case socketGroup = "socket_group"
+        case defaultDurability = "default_durability"
+        case maxConnections = "max_connections"
+        case maxInFlight = "max_in_flight"
+        case maxFrameBytes = "max_frame_bytes"
+        case maxResponseBytes = "max_response_bytes"
+        case shutdownTimeout = "shutdown_timeout"
+        case logLevel = "log_level"
+        case metricsListen = "metrics_listen"
+        case kafkaListen = "kafka_listen"
+        case access
+        case kafkaAutoCreateTopics = "kafka_auto_create_topics"
+        case kafkaDefaultPartitions = "kafka_default_partitions"
         case maxBufferedBytesPerConnection = "max_buffered_bytes_per_connection"
-        case maxBufferedBytes = "max_buffered_bytes", partialFrameTimeoutMs = "partial_frame_timeout_ms"
+        case maxBufferedBytes = "max_buffered_bytes"
+        case partialFrameTimeoutMs = "partial_frame_timeout_ms"
     }
 
     init(from decoder: any Decoder) throws {
@@ -190,17 +203,19 @@ struct SettingsFile: Decodable {
         settings.socketGroup = try socketGroup.map { name throws(SluiceError) in try ServeSettings.resolveGroup(name) }
         if let defaultDurability {
             guard let durability = Durability(rawValue: defaultDurability) else {
-                throw SluiceError(.invalidArgument, "default_durability must be full or normal, not '\(defaultDurability)'")
+                throw SluiceError(
+                    .invalidArgument, "default_durability must be full or normal, not '\(defaultDurability)'")
             }
             settings.defaultDurability = durability
         }
-        for (name, value, minimum) in [("max_connections", maxConnections, 1), ("max_in_flight", maxInFlight, 1),
-                                       ("max_frame_bytes", maxFrameBytes, 1024),
-                                       ("max_response_bytes", maxResponseBytes, 1024),
-                                       ("max_buffered_bytes_per_connection", maxBufferedBytesPerConnection, 1024),
-                                       ("max_buffered_bytes", maxBufferedBytes, 1024),
-                                       ("partial_frame_timeout_ms", partialFrameTimeoutMs, 1)]
-        {
+        for (name, value, minimum) in [
+            ("max_connections", maxConnections, 1), ("max_in_flight", maxInFlight, 1),
+            ("max_frame_bytes", maxFrameBytes, 1024),
+            ("max_response_bytes", maxResponseBytes, 1024),
+            ("max_buffered_bytes_per_connection", maxBufferedBytesPerConnection, 1024),
+            ("max_buffered_bytes", maxBufferedBytes, 1024),
+            ("partial_frame_timeout_ms", partialFrameTimeoutMs, 1),
+        ] {
             if let value, value < minimum {
                 throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
             }
@@ -218,8 +233,9 @@ struct SettingsFile: Decodable {
         settings.shutdownTimeoutSeconds = shutdownTimeout
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw SluiceError(.invalidArgument,
-                                  "log_level must be one of trace, debug, info, notice, warning, error, critical")
+                throw SluiceError(
+                    .invalidArgument,
+                    "log_level must be one of trace, debug, info, notice, warning, error, critical")
             }
             settings.logLevel = level
         }
@@ -228,8 +244,9 @@ struct SettingsFile: Decodable {
         settings.metricsListen = metricsListen
         settings.kafkaListen = kafkaListen
         if let kafkaDefaultPartitions, !(1...TopicConfig.maxPartitions).contains(kafkaDefaultPartitions) {
-            throw SluiceError(.invalidArgument,
-                              "kafka_default_partitions must be between 1 and \(TopicConfig.maxPartitions)")
+            throw SluiceError(
+                .invalidArgument,
+                "kafka_default_partitions must be between 1 and \(TopicConfig.maxPartitions)")
         }
         settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics
         settings.kafkaDefaultPartitions = kafkaDefaultPartitions
@@ -302,8 +319,9 @@ private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
     let known = Set(Keys.allCases.map(\.stringValue))
     let present = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
     if let unknown = present.sorted().first(where: { !known.contains($0) }) {
-        throw SluiceError(.invalidArgument,
-                          "unknown key '\(unknown)' in \(what); known keys: \(known.sorted().joined(separator: ", "))")
+        throw SluiceError(
+            .invalidArgument,
+            "unknown key '\(unknown)' in \(what); known keys: \(known.sorted().joined(separator: ", "))")
     }
 }
 
@@ -315,7 +333,7 @@ package struct HostPort: Sendable, Equatable {
     /// Parses `host:port` (`[::1]:9464` for IPv6). Throws `.invalidArgument` naming `setting`.
     package static func parse(_ text: String, setting: String) throws(SluiceError) -> HostPort {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port)
+            (0...65535).contains(port)
         else {
             throw SluiceError(.invalidArgument, "\(setting) must be host:port such as 127.0.0.1:9464, not '\(text)'")
         }

@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import Dispatch
 import CoreMetrics
+import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -14,6 +9,12 @@ import SluiceBroker
 import SluiceCore
 import SluiceProtocol
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What the server listens on and the limits it enforces.
 package struct ServerConfiguration: Sendable {
@@ -93,8 +94,9 @@ package final class SluiceServer: Sendable {
         self.configuration = configuration
         self.broker = broker
         self.logger = logger
-        self.memoryBudget = MemoryBudget(limit: max(1, configuration.maxBufferedBytes),
-                                         perConnection: max(1, configuration.maxBufferedBytesPerConnection))
+        self.memoryBudget = MemoryBudget(
+            limit: max(1, configuration.maxBufferedBytes),
+            perConnection: max(1, configuration.maxBufferedBytesPerConnection))
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
 
@@ -123,13 +125,16 @@ package final class SluiceServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let bytes = ConnectionBytes(budget: budget)
                     try channel.pipeline.syncOperations.addHandlers(
-                        ConnectionLimitHandler(registry: connections, limit: configuration.maxConnections,
-                                               gauge: serverMetrics.connections),
-                        FrameReader(decoder: FrameDecoder(maxFrameSize: configuration.maxFrameBytes), bytes: bytes,
-                                    partialFrameTimeout: partialFrameTimeout, logger: logger),
-                        ConnectionHandler(dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
-                                          logger: logger, maxResponseBytes: configuration.maxResponseBytes,
-                                          bytes: bytes)
+                        ConnectionLimitHandler(
+                            registry: connections, limit: configuration.maxConnections,
+                            gauge: serverMetrics.connections),
+                        FrameReader(
+                            decoder: FrameDecoder(maxFrameSize: configuration.maxFrameBytes), bytes: bytes,
+                            partialFrameTimeout: partialFrameTimeout, logger: logger),
+                        ConnectionHandler(
+                            dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
+                            logger: logger, maxResponseBytes: configuration.maxResponseBytes,
+                            bytes: bytes)
                     )
                 }
             }
@@ -150,10 +155,11 @@ package final class SluiceServer: Sendable {
                     .childChannelInitializer { [broker] channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                            try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(text: {
-                                broker.refreshDiskMetrics()
-                                return metricsText()
-                            }))
+                            try channel.pipeline.syncOperations.addHandler(
+                                MetricsHTTPHandler(text: {
+                                    broker.refreshDiskMetrics()
+                                    return metricsText()
+                                }))
                         }
                     }
                     .bind(host: listen.host, port: listen.port).get()
@@ -197,8 +203,9 @@ package final class SluiceServer: Sendable {
         }
         if !drained {
             drainTimedOut.store(true, ordering: .relaxed)
-            logger.warning("shutdown timed out; closing with work in flight",
-                           metadata: ["timeout": "\(configuration.shutdownTimeout)"])
+            logger.warning(
+                "shutdown timed out; closing with work in flight",
+                metadata: ["timeout": "\(configuration.shutdownTimeout)"])
         }
         await connections.closeAll()
         try? await group.shutdownGracefully()

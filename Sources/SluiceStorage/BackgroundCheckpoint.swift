@@ -58,7 +58,12 @@ package final class BackgroundCheckpoint: Sendable {
             writer.checkpointResidue()
         case .background:
             queue.async { [self] in
-                defer { state.withLock { $0.running = false; $0.copied = true } }
+                defer {
+                    state.withLock {
+                        $0.running = false
+                        $0.copied = true
+                    }
+                }
                 guard !state.withLock({ $0.closed }) else { return }
                 do throws(SluiceError) {
                     try TopicWriter.checkpointInBackground(path: path)

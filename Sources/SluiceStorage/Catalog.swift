@@ -199,8 +199,10 @@ package final class Catalog {
             select.bind(2, topic)
             var result: [CommittedOffset] = []
             while try select.step() {
-                result.append(CommittedOffset(topic: select.text(0) ?? "", partition: Int32(select.int64(1)),
-                                              offset: select.int64(2), metadata: select.text(3)))
+                result.append(
+                    CommittedOffset(
+                        topic: select.text(0) ?? "", partition: Int32(select.int64(1)),
+                        offset: select.int64(2), metadata: select.text(3)))
             }
             return result
         } catch {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SluiceCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The layout of a data directory: `catalog.db`, `topics/NAME.db`, and a lock file that keeps a second process out.
 package struct DataDirectory: Sendable {
@@ -103,7 +104,9 @@ package enum FileSystem {
 
     /// Clears the group and other permission bits of `path` (to at most `mode`) when any is set; a missing file, or
     /// with `regularFilesOnly` anything but a regular file (the socket), is left alone.
-    package static func restrictToOwner(_ path: String, mode: mode_t, regularFilesOnly: Bool = false) throws(SluiceError) {
+    package static func restrictToOwner(_ path: String, mode: mode_t, regularFilesOnly: Bool = false)
+        throws(SluiceError)
+    {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         if regularFilesOnly && (info.st_mode & S_IFMT) != S_IFREG { return }
@@ -153,7 +156,8 @@ package final class DirectoryLock: Sendable {
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw SluiceError(.storageError, "data directory is in use by another sluice process (lock \(path) is held)")
+            throw SluiceError(
+                .storageError, "data directory is in use by another sluice process (lock \(path) is held)")
         }
         self.fd = fd
     }

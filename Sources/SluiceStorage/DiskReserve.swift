@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Space set aside in the data directory so that retention can run on a full disk.
 ///
@@ -37,9 +38,9 @@ package final class DiskReserve: Sendable {
             guard fd >= 0 else { return false }
             defer { close(fd) }
             #if canImport(Glibc)
-            let allocated = posix_fallocate(fd, 0, off_t(bytes)) == 0
+                let allocated = posix_fallocate(fd, 0, off_t(bytes)) == 0
             #else
-            let allocated = ftruncate(fd, off_t(bytes)) == 0
+                let allocated = ftruncate(fd, off_t(bytes)) == 0
             #endif
             if allocated && fsync(fd) == 0 {
                 held = true

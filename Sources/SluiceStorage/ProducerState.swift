@@ -38,21 +38,25 @@ struct ProducerState: Hashable {
 
     /// Decides what becomes of a batch of `count` (at least 1) records given the partition's state (`nil`: the
     /// producer has appended nothing here).
-    static func check(_ state: ProducerState?, _ sequence: BatchSequence, count: Int, topic: String,
-                      partition: Int32) -> Check
-    {
+    static func check(
+        _ state: ProducerState?, _ sequence: BatchSequence, count: Int, topic: String,
+        partition: Int32
+    ) -> Check {
         let last = sequence.lastSequence(count: count)
-        let name = "producer \(sequence.producerID) (epoch \(sequence.epoch)) on topic '\(topic)' partition \(partition)"
+        let name =
+            "producer \(sequence.producerID) (epoch \(sequence.epoch)) on topic '\(topic)' partition \(partition)"
         guard let state, sequence.epoch == state.epoch else {
             if let state, sequence.epoch < state.epoch {
-                return .refuse(SluiceError(
-                    .invalidProducerEpoch, "\(name) is fenced: the partition has seen epoch \(state.epoch)"))
+                return .refuse(
+                    SluiceError(
+                        .invalidProducerEpoch, "\(name) is fenced: the partition has seen epoch \(state.epoch)"))
             }
             // A producer new to the partition, or a new epoch: its sequences start at 0.
             if sequence.baseSequence == 0 { return .append }
-            return .refuse(SluiceError(
-                .outOfOrderSequence,
-                "\(name) sent sequence \(sequence.baseSequence) but the partition expects 0 from it"))
+            return .refuse(
+                SluiceError(
+                    .outOfOrderSequence,
+                    "\(name) sent sequence \(sequence.baseSequence) but the partition expects 0 from it"))
         }
         if let retained = state.batches.first(where: {
             $0.firstSequence == sequence.baseSequence && $0.lastSequence == last
@@ -61,23 +65,28 @@ struct ProducerState: Hashable {
         }
         let expected = BatchSequence.advance(state.lastSequence, by: 1)
         if sequence.baseSequence == expected { return .append }
-        return .refuse(SluiceError(
-            .outOfOrderSequence,
-            "\(name) sent sequence \(sequence.baseSequence) but the partition expects \(expected)"))
+        return .refuse(
+            SluiceError(
+                .outOfOrderSequence,
+                "\(name) sent sequence \(sequence.baseSequence) but the partition expects \(expected)"))
     }
 
     /// The state after appending a batch that `check` allowed.
-    static func appended(to state: ProducerState?, _ sequence: BatchSequence, count: Int, baseOffset: Int64,
-                         now: Int64) -> ProducerState
-    {
-        var next = state?.epoch == sequence.epoch
+    static func appended(
+        to state: ProducerState?, _ sequence: BatchSequence, count: Int, baseOffset: Int64,
+        now: Int64
+    ) -> ProducerState {
+        var next =
+            state?.epoch == sequence.epoch
             ? state!
             : ProducerState(epoch: sequence.epoch, lastSequence: -1, batches: [], lastAppendMs: now)
         let last = sequence.lastSequence(count: count)
         next.lastSequence = last
         next.lastAppendMs = now
-        next.batches.append(RetainedBatch(firstSequence: sequence.baseSequence, lastSequence: last,
-                                          baseOffset: baseOffset, logAppendTime: now))
+        next.batches.append(
+            RetainedBatch(
+                firstSequence: sequence.baseSequence, lastSequence: last,
+                baseOffset: baseOffset, logAppendTime: now))
         if next.batches.count > retainedBatches { next.batches.removeFirst(next.batches.count - retainedBatches) }
         return next
     }
@@ -109,9 +118,10 @@ struct ProducerState: Hashable {
         var batches: [RetainedBatch] = []
         var offset = 0
         while offset + entryBytes <= bytes.count {
-            batches.append(RetainedBatch(
-                firstSequence: get(offset, Int32.self), lastSequence: get(offset + 4, Int32.self),
-                baseOffset: get(offset + 8, Int64.self), logAppendTime: get(offset + 16, Int64.self)))
+            batches.append(
+                RetainedBatch(
+                    firstSequence: get(offset, Int32.self), lastSequence: get(offset + 4, Int32.self),
+                    baseOffset: get(offset + 8, Int64.self), logAppendTime: get(offset + 16, Int64.self)))
             offset += entryBytes
         }
         return batches

@@ -114,9 +114,10 @@ package struct RetentionSweep: Sendable {
     package var currentStep: Step? { index < steps.count ? steps[index] : nil }
 
     /// How long to let appends go before the next step; `nil` to run it now.
-    package mutating func delayBeforeNextStep(writerIsIdle: Bool, lastAppend: ContinuousClock.Instant?,
-                                             now: ContinuousClock.Instant = .now) -> Duration?
-    {
+    package mutating func delayBeforeNextStep(
+        writerIsIdle: Bool, lastAppend: ContinuousClock.Instant?,
+        now: ContinuousClock.Instant = .now
+    ) -> Duration? {
         let idleFor = lastAppend.map { $0.duration(to: now) }
         let idle = writerIsIdle && (idleFor.map { $0 >= settings.idleGap } ?? true)
         if idle {
@@ -162,8 +163,9 @@ package struct RetentionSweep: Sendable {
         switch step {
         case .compact(let partition):
             guard compacting else { break }
-            let result = try writer.compact(partition: partition, maxRecords: records,
-                                            before: try horizon(partition, writer))
+            let result = try writer.compact(
+                partition: partition, maxRecords: records,
+                before: try horizon(partition, writer))
             record(records: result.deletedRecords, bytes: result.deletedBytes)
             recordCost.add(units: Int(result.examinedOffsets), took: started.duration(to: .now))
             more = result.hasMore
@@ -176,8 +178,9 @@ package struct RetentionSweep: Sendable {
             recordCost.add(units: result.deletedRecords, took: started.duration(to: .now))
             more = result.hasMore
         case .truncate(let partition):
-            let cut = min(try horizon(partition, writer),
-                          try writer.retentionCut(partition: partition, config: config, now: now, scanLimit: records))
+            let cut = min(
+                try horizon(partition, writer),
+                try writer.retentionCut(partition: partition, config: config, now: now, scanLimit: records))
             guard cut > (try writer.status(partition: partition)).logStartOffset else { break }
             let result = try writer.truncate(partition: partition, before: cut, maxRecords: records)
             record(records: result.deletedRecords, bytes: result.deletedBytes)
@@ -198,7 +201,7 @@ package struct RetentionSweep: Sendable {
             let freed: Int64
             do throws(SluiceError) {
                 freed = try writer.reclaimSpace(maxPages: Int(min(Int64(pages), usage.freePages - reserve)))
-            } catch where error.code == .diskFull {
+            } catch  where error.code == .diskFull {
                 // Moving pages writes them to the WAL, which a full disk cannot grow. The deletions stand (appends
                 // reuse their pages); the checkpoint below empties the WAL, and a later sweep gives the space back.
                 spaceLeftToReclaim = true

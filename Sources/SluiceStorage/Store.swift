@@ -31,9 +31,10 @@ package final class Store {
             try removeFiles(topic.name)
             try catalog.removeTopic(topic.name)
         }
-        var tombstones = Set(FileSystem.contents(of: directory.topicsPath).filter {
-            $0.hasSuffix(DataDirectory.tombstoneSuffix)
-        }.map { "\(directory.topicsPath)/\($0)" })
+        var tombstones = Set(
+            FileSystem.contents(of: directory.topicsPath).filter {
+                $0.hasSuffix(DataDirectory.tombstoneSuffix)
+            }.map { "\(directory.topicsPath)/\($0)" })
         guard !tombstones.isEmpty else { return }
         for topic in try catalog.topics() where tombstones.remove(directory.tombstonePath(topic.name)) != nil {
             finishDelete(topic.name)
@@ -59,13 +60,15 @@ package final class Store {
         }
         let path = directory.topicPath(name)
         if FileSystem.exists(path), try catalog.topic(name) == nil {
-            throw SluiceError(.storageError, "cannot create topic '\(name)': \(path) exists but the catalog does not know it")
+            throw SluiceError(
+                .storageError, "cannot create topic '\(name)': \(path) exists but the catalog does not know it")
         }
         try catalog.insertTopic(name, config: config, now: now)
         do {
             try FileSystem.createEmpty(path)
-            _ = try TopicWriter(topic: name, path: path, durability: config.durability, create: true,
-                                partitionCount: config.partitions)
+            _ = try TopicWriter(
+                topic: name, path: path, durability: config.durability, create: true,
+                partitionCount: config.partitions)
             FileSystem.syncDirectory(directory.topicsPath)
             try catalog.setState(name, .live)
         } catch {
@@ -121,7 +124,9 @@ package final class Store {
     ///
     /// Durability changes take effect for writers opened afterwards (or through `TopicWriter.setDurability`).
     @discardableResult
-    package func alterTopic(_ name: String, _ change: (inout TopicConfig) -> Void) throws(SluiceError) -> TopicDefinition {
+    package func alterTopic(_ name: String, _ change: (inout TopicConfig) -> Void) throws(SluiceError)
+        -> TopicDefinition
+    {
         guard !unfinishedDeletes.contains(name), var topic = try catalog.topic(name) else {
             throw SluiceError.unknownTopic(name)
         }

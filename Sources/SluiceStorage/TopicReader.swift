@@ -8,9 +8,10 @@ package struct RecordView {
     package let value: UnsafeRawBufferPointer?
     let headersBlob: UnsafeRawBufferPointer?
 
-    init(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-         headersBlob: UnsafeRawBufferPointer?)
-    {
+    init(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headersBlob: UnsafeRawBufferPointer?
+    ) {
         self.offset = offset
         self.timestamp = timestamp
         self.key = key
@@ -25,8 +26,9 @@ package struct RecordView {
 
     /// A copy that outlives the callback.
     package func record() -> Record {
-        Record(offset: offset, timestamp: timestamp, key: key.map { Array($0) }, value: value.map { Array($0) },
-               headers: headers)
+        Record(
+            offset: offset, timestamp: timestamp, key: key.map { Array($0) }, value: value.map { Array($0) },
+            headers: headers)
     }
 }
 
@@ -77,8 +79,9 @@ package final class TopicReader {
                         + "it holds \(bounds.logStartOffset) to \(bounds.nextOffset)"
                 )
             }
-            var summary = ReadSummary(logStartOffset: bounds.logStartOffset, highWatermark: bounds.nextOffset,
-                                      recordCount: 0, bytes: 0)
+            var summary = ReadSummary(
+                logStartOffset: bounds.logStartOffset, highWatermark: bounds.nextOffset,
+                recordCount: 0, bytes: 0)
             guard offset < bounds.nextOffset, maxRecords > 0 else { return summary }
             let select = try connection.statement(
                 "SELECT offset, timestamp, key, value, headers FROM \(TopicWriter.tableName(partition)) "
@@ -150,7 +153,9 @@ package final class TopicReader {
     /// The first record whose timestamp is at or after `timestamp` (ms), as `(offset, timestamp)`; `nil` if none.
     ///
     /// Uses the sparse time index: one indexed lookup, then a scan bounded by the index interval plus one batch.
-    package func offset(partition: Int32, atOrAfter timestamp: Int64) throws(SluiceError) -> (offset: Int64, timestamp: Int64)? {
+    package func offset(partition: Int32, atOrAfter timestamp: Int64) throws(SluiceError) -> (
+        offset: Int64, timestamp: Int64
+    )? {
         do {
             try connection.begin()
             defer { try? connection.commit() }

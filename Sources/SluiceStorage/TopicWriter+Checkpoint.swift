@@ -26,15 +26,17 @@ extension TopicWriter {
     /// checkpoints (as SQLite's own hook does, right after the commit) only at `inlineCheckpointFrames`. It applies
     /// to every transaction of the writer: appends, retention and compaction.
     func installWALHook() {
-        sqlite3_wal_hook(connection.handle, { context, db, name, frames in
-            guard let context else { return SQLITE_OK }
-            Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().frames = frames
-            if frames >= Int32(TopicWriter.inlineCheckpointFrames) {
-                // A failure is left to the next attempt: the commit stands either way.
-                sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            }
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(walHook).toOpaque())
+        sqlite3_wal_hook(
+            connection.handle,
+            { context, db, name, frames in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().frames = frames
+                if frames >= Int32(TopicWriter.inlineCheckpointFrames) {
+                    // A failure is left to the next attempt: the commit stands either way.
+                    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(walHook).toOpaque())
     }
 
     /// After a background checkpoint, on the writer: copies the pages committed while it ran (a PASSIVE checkpoint

@@ -35,8 +35,9 @@ extension TopicWriter {
         let horizon = min(cursor.nextOffset, limit)
         let end = min(horizon, start + Int64(maxRecords))
         guard end > start else {
-            return CompactionResult(examinedOffsets: 0, deletedRecords: 0, deletedBytes: 0, compactedOffset: start,
-                                    hasMore: false)
+            return CompactionResult(
+                examinedOffsets: 0, deletedRecords: 0, deletedBytes: 0, compactedOffset: start,
+                hasMore: false)
         }
         let table = Self.tableName(partition)
         return try maintenanceTransaction {
@@ -50,8 +51,9 @@ extension TopicWriter {
             var obsolete: [KeyEntry] = []
             while try rows.step() {
                 guard let key = rows.blob(2) else { continue }
-                let entry = KeyEntry(offset: rows.int64(0), size: rows.int64(4),
-                                     tombstoneTimestamp: rows.int64(3) != 0 ? rows.int64(1) : nil)
+                let entry = KeyEntry(
+                    offset: rows.int64(0), size: rows.int64(4),
+                    tombstoneTimestamp: rows.int64(3) != 0 ? rows.int64(1) : nil)
                 if let earlier = latest.updateValue(entry, forKey: key) { obsolete.append(earlier) }
             }
             rows.reset()
@@ -92,8 +94,9 @@ extension TopicWriter {
             state.bind(3, Int64(partition))
             try state.run()
             partitions[partition] = updated
-            return CompactionResult(examinedOffsets: end - start, deletedRecords: count, deletedBytes: bytes,
-                                    compactedOffset: end, hasMore: end < horizon)
+            return CompactionResult(
+                examinedOffsets: end - start, deletedRecords: count, deletedBytes: bytes,
+                compactedOffset: end, hasMore: end < horizon)
         }
     }
 
@@ -141,8 +144,9 @@ extension TopicWriter {
                 try state.run()
                 partitions[partition] = updated
             }
-            return DeletionResult(deletedRecords: count, deletedBytes: bytes, logStartOffset: cursor.logStartOffset,
-                                  hasMore: found.count == maxRecords)
+            return DeletionResult(
+                deletedRecords: count, deletedBytes: bytes, logStartOffset: cursor.logStartOffset,
+                hasMore: found.count == maxRecords)
         }
     }
 

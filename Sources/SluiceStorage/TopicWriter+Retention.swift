@@ -68,13 +68,15 @@ extension TopicWriter {
     /// offsets keep growing afterwards. The transaction commits without an fsync of its own: it becomes durable
     /// with the next append or checkpoint, so a power cut can bring deleted records back but never lose kept ones.
     @discardableResult
-    package func truncate(partition: Int32, before offset: Int64, maxRecords: Int) throws(SluiceError) -> DeletionResult {
+    package func truncate(partition: Int32, before offset: Int64, maxRecords: Int) throws(SluiceError) -> DeletionResult
+    {
         precondition(maxRecords > 0, "maxRecords must be positive")
         let cursor: PartitionCursor
         do { cursor = try self.cursor(partition) } catch { throw storageError(error) }
         let target = min(offset, cursor.nextOffset)
         guard target > cursor.logStartOffset else {
-            return DeletionResult(deletedRecords: 0, deletedBytes: 0, logStartOffset: cursor.logStartOffset, hasMore: false)
+            return DeletionResult(
+                deletedRecords: 0, deletedBytes: 0, logStartOffset: cursor.logStartOffset, hasMore: false)
         }
         let table = Self.tableName(partition)
         return try maintenanceTransaction {
@@ -95,9 +97,10 @@ extension TopicWriter {
             let (count, bytes) = try sumDeleted(delete)
 
             // Time-index entries wholly below the new start, and compaction's map entries for deleted records.
-            for sql in ["DELETE FROM time_index WHERE partition = ? AND end_offset < ?",
-                        "DELETE FROM compaction_keys WHERE partition = ? AND offset < ?"]
-            {
+            for sql in [
+                "DELETE FROM time_index WHERE partition = ? AND end_offset < ?",
+                "DELETE FROM compaction_keys WHERE partition = ? AND offset < ?",
+            ] {
                 let forget = try connection.statement(sql)
                 forget.bind(1, Int64(partition))
                 forget.bind(2, end)
@@ -181,7 +184,8 @@ extension TopicWriter {
     /// Where size-based retention cuts so that at most `limit` bytes of record data remain, walking record sizes
     /// from the log start; walks at most `scanLimit` records and then answers as far as it got (call again after
     /// truncating). The log-start offset when the partition is within its limit.
-    package func retentionCut(partition: Int32, keepingBytes limit: Int64, scanLimit: Int) throws(SluiceError) -> Int64 {
+    package func retentionCut(partition: Int32, keepingBytes limit: Int64, scanLimit: Int) throws(SluiceError) -> Int64
+    {
         precondition(scanLimit > 0, "scanLimit must be positive")
         do {
             let cursor = try cursor(partition)

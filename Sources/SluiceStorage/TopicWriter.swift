@@ -182,15 +182,18 @@ package final class TopicWriter {
                 if let sequence = batch.sequence, !batch.records.isEmpty {
                     let producer = ProducerKey(partition: batch.partition, producerID: sequence.producerID)
                     state = try producerState(producer)
-                    switch ProducerState.check(state, sequence, count: batch.records.count, topic: topic,
-                                               partition: batch.partition)
+                    switch ProducerState.check(
+                        state, sequence, count: batch.records.count, topic: topic,
+                        partition: batch.partition)
                     {
                     case .append:
                         key = producer
                     case .duplicate(let retained):
-                        results.append(.success(AppendResult(
-                            baseOffset: retained.baseOffset, count: batch.records.count,
-                            logAppendTime: retained.logAppendTime, duplicate: true)))
+                        results.append(
+                            .success(
+                                AppendResult(
+                                    baseOffset: retained.baseOffset, count: batch.records.count,
+                                    logAppendTime: retained.logAppendTime, duplicate: true)))
                         continue
                     case .refuse(let error):
                         results.append(.failure(error))
@@ -313,7 +316,8 @@ package final class TopicWriter {
     package func offsets(partition: Int32) throws(SluiceError) -> PartitionOffsets {
         do {
             let cursor = try cursor(partition)
-            return PartitionOffsets(partition: partition, logStartOffset: cursor.logStartOffset, nextOffset: cursor.nextOffset)
+            return PartitionOffsets(
+                partition: partition, logStartOffset: cursor.logStartOffset, nextOffset: cursor.nextOffset)
         } catch {
             throw storageError(error)
         }

@@ -85,10 +85,13 @@ enum RetentionBench {
     }
 
     static func run(_ arguments: [String]) throws {
-        let options = try Arguments(arguments, options: [
-            "backlog", "produces", "batch", "size", "durability", "idle-budget-us", "busy-budget-us", "busy-interval-ms",
-            "cleanup-policy", "keys", "alone",
-        ])
+        let options = try Arguments(
+            arguments,
+            options: [
+                "backlog", "produces", "batch", "size", "durability", "idle-budget-us", "busy-budget-us",
+                "busy-interval-ms",
+                "cleanup-policy", "keys", "alone",
+            ])
         guard let policy = CleanupPolicy(name: options.string("cleanup-policy") ?? "delete") else {
             throw UsageError("--cleanup-policy must be delete, compact or compact,delete")
         }
@@ -115,8 +118,9 @@ enum RetentionBench {
         let directory = options.positional[0]
         let store = try Store(path: directory)
         if try store.topics().contains(where: { $0.name == topic }) { try store.deleteTopic(topic) }
-        let config = TopicConfig(retentionMs: 3_600_000, retentionBytes: nil, cleanupPolicy: policy,
-                                 durability: durability)
+        let config = TopicConfig(
+            retentionMs: 3_600_000, retentionBytes: nil, cleanupPolicy: policy,
+            durability: durability)
         try store.createTopic(topic, config: config, now: wallClockMillis())
         let writer = try store.openWriter(topic)
 
@@ -125,8 +129,10 @@ enum RetentionBench {
         var appended = 0
         while appended < backlog {
             let count = min(10_000, backlog - appended)
-            try writer.append(partition: 0, records: (appended..<appended + count).map { record($0 % keys, size: size, timestamp: old) },
-                              now: old)
+            try writer.append(
+                partition: 0,
+                records: (appended..<appended + count).map { record($0 % keys, size: size, timestamp: old) },
+                now: old)
             appended += count
         }
         _ = try writer.checkpoint(waitingAtMost: 1_000)
@@ -136,13 +142,16 @@ enum RetentionBench {
 
         // `--alone yes`: the sweep's own speed, with no producer (and no pacing to wait for); nothing else.
         if options.string("alone") == "yes" {
-            var sweep = RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
-                                       settings: settings)
+            var sweep = RetentionSweep(
+                policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
+                settings: settings)
             let start = ContinuousClock.now
             while try sweep.step(writer, config: config, writerIsIdle: true) != .finished {}
             let seconds = Double(micros(start.duration(to: .now))) / 1_000_000
             Output.line("# alone_seconds \(String(format3: seconds)) steps \(sweep.stepCount)")
-            Output.line("# alone_deleted_records \(sweep.deletedRecords) per_second \(Int(Double(sweep.deletedRecords) / seconds))")
+            Output.line(
+                "# alone_deleted_records \(sweep.deletedRecords) per_second \(Int(Double(sweep.deletedRecords) / seconds))"
+            )
             Output.line("# alone_reclaimed_pages \(sweep.reclaimedPages) files_bytes_after \(store.diskSize(topic))")
             return
         }
@@ -190,8 +199,10 @@ enum RetentionBench {
         // The sweep, one step per queue turn, paced by the runner the broker uses.
         let host = BenchSweepHost(queue: queue, writer: confined, config: config, shared: shared)
         let sweepStart = ContinuousClock.now
-        host.runSweep(RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
-                                     settings: settings))
+        host.runSweep(
+            RetentionSweep(
+                policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(),
+                settings: settings))
         let during = try produce { _ in !shared.finished.load(ordering: .acquiring) }
         let sweepTime = sweepStart.duration(to: .now)
         let after = try produce { $0 < produces - produces / 2 }
@@ -201,12 +212,15 @@ enum RetentionBench {
 
         var final = shared.stats.withLock { $0 }
         if let error = final.error { throw SluiceError(.storageError, "sweep failed: \(error)") }
-        guard let swept = host.finished.withLock({ $0 }) else { throw SluiceError(.storageError, "the sweep did not finish") }
+        guard let swept = host.finished.withLock({ $0 }) else {
+            throw SluiceError(.storageError, "the sweep did not finish")
+        }
         final.deleted = swept.deletedRecords
         final.reclaimedPages = swept.reclaimedPages
         let filesAfterSweep = store.diskSize(topic)
         // The space the sweep left because produces kept the writer busy goes at the next sweep of an idle writer.
-        var idle = RetentionSweep(policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(), settings: settings)
+        var idle = RetentionSweep(
+            policy: config.cleanupPolicy, partitions: 1, now: wallClockMillis(), settings: settings)
         let idleStart = ContinuousClock.now
         while try idle.step(writer, config: config, writerIsIdle: true) != .finished {}
         let idleSweep = idleStart.duration(to: .now)
@@ -217,16 +231,23 @@ enum RetentionBench {
         Output.line("# reclaimed_pages \(final.reclaimedPages)")
         Output.line("# sweep_steps \(final.steps)")
         let ms = { (micros: Int) in String(format3: Double(micros) / 1000) }
-        Output.line("# delete_step_ms p50 \(ms(percentile(final.truncateSteps, 50))) p99 \(ms(percentile(final.truncateSteps, 99)))")
-        Output.line("# vacuum_step_ms p50 \(ms(percentile(final.reclaimSteps, 50))) p99 \(ms(percentile(final.reclaimSteps, 99)))")
+        Output.line(
+            "# delete_step_ms p50 \(ms(percentile(final.truncateSteps, 50))) p99 \(ms(percentile(final.truncateSteps, 99)))"
+        )
+        Output.line(
+            "# vacuum_step_ms p50 \(ms(percentile(final.reclaimSteps, 50))) p99 \(ms(percentile(final.reclaimSteps, 99)))"
+        )
         Output.line("# longest_step_ms \(String(format3: Double(final.longestStepMicros) / 1000))")
         Output.line("# space_left_to_reclaim \(swept.spaceLeftToReclaim)")
         Output.line("# files_bytes_after_sweep \(filesAfterSweep)")
         Output.line("# idle_sweep_ms \(ms(micros(idleSweep))) reclaimed_pages \(idle.reclaimedPages)")
         Output.line("# files_bytes_after_idle_sweep \(store.diskSize(topic))")
-        Output.line("# live_records \(try writer.status(partition: 0).offsetCount) live_bytes \(try writer.status(partition: 0).sizeBytes)")
+        Output.line(
+            "# live_records \(try writer.status(partition: 0).offsetCount) live_bytes \(try writer.status(partition: 0).sizeBytes)"
+        )
         let p99 = { (l: [Int]) in percentile(l, 99) }
-        Output.line("# p99_ratio \(String(format3: Double(p99(during.latencies)) / Double(max(p99(baseline.latencies), 1))))")
+        Output.line(
+            "# p99_ratio \(String(format3: Double(p99(during.latencies)) / Double(max(p99(baseline.latencies), 1))))")
     }
 
     static func record(_ n: Int, size: Int, timestamp: Int64?) -> ProducerRecord {
@@ -248,8 +269,9 @@ enum RetentionBench {
 
     static func report(_ phase: String, _ latencies: [Int], _ maxWAL: Int64) {
         let ms = { (micros: Int) in String(format3: Double(micros) / 1000) }
-        Output.line("\(phase),\(latencies.count),\(ms(percentile(latencies, 50))),\(ms(percentile(latencies, 99))),"
-                        + "\(ms(latencies.max() ?? 0)),\(maxWAL)")
+        Output.line(
+            "\(phase),\(latencies.count),\(ms(percentile(latencies, 50))),\(ms(percentile(latencies, 99))),"
+                + "\(ms(latencies.max() ?? 0)),\(maxWAL)")
         let over = [1, 2, 5, 10].map { limit in
             "\(limit)ms:\(String(format3: 100 * Double(latencies.filter { $0 > limit * 1000 }.count) / Double(max(latencies.count, 1))))%"
         }

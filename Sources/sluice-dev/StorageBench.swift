@@ -75,17 +75,19 @@ enum StorageBench {
         var i = 0
         while i < records {
             let end = min(i + batchSize, records)
-            batches.append((i..<end).map { n in
-                let key = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(n) >> ($0 * 8)) }
-                let value = (0..<size).map { UInt8(truncatingIfNeeded: n &+ $0) }
-                return ProducerRecord(key: key, value: value)
-            })
+            batches.append(
+                (i..<end).map { n in
+                    let key = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(n) >> ($0 * 8)) }
+                    let value = (0..<size).map { UInt8(truncatingIfNeeded: n &+ $0) }
+                    return ProducerRecord(key: key, value: value)
+                })
             i = end
         }
         return batches
     }
 
-    static func report(_ phase: String, _ mode: String, _ batch: Int, _ size: Int, _ records: Int, _ elapsed: Duration) {
+    static func report(_ phase: String, _ mode: String, _ batch: Int, _ size: Int, _ records: Int, _ elapsed: Duration)
+    {
         let (seconds, attoseconds) = elapsed.components
         let micros = max(1, Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000))
         let rate = Int((Double(records) * 1_000_000 / Double(micros)).rounded())

@@ -3,9 +3,9 @@ import Dispatch
 import SluiceMirror
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `sluice-mirror` (also run as `sluice mirror`): copies Sluice topics into a Kafka cluster until stopped.
@@ -24,41 +24,55 @@ struct MirrorCommand: AsyncParsableCommand {
             are sent again (at least once). Exit codes: 1 at run time, 64 for usage and refused librdkafka settings.
             """)
 
-    @Argument(help: ArgumentHelp("Topics to copy: names or glob patterns (quote them: 'sensor.*').",
-                                 valueName: "topic-or-pattern"))
+    @Argument(
+        help: ArgumentHelp(
+            "Topics to copy: names or glob patterns (quote them: 'sensor.*').",
+            valueName: "topic-or-pattern"))
     var topics: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Unix socket of the Sluice server (default: $SLUICE_SOCKET, else $SLUICE_DATA_DIR/sluice.sock, else ./sluice-data/sluice.sock).",
-        valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Unix socket of the Sluice server (default: $SLUICE_SOCKET, else $SLUICE_DATA_DIR/sluice.sock, else ./sluice-data/sluice.sock).",
+            valueName: "path"))
     var socket: String?
 
     @Option(name: .long, help: ArgumentHelp("The Kafka cluster: host:port[,host:port...].", valueName: "servers"))
     var bootstrapServers: String
 
-    @Option(name: .long, help: ArgumentHelp("Sluice consumer group that holds the mirror's progress.", valueName: "name"))
+    @Option(
+        name: .long, help: ArgumentHelp("Sluice consumer group that holds the mirror's progress.", valueName: "name"))
     var group: String = "sluice-mirror"
 
     @Flag(name: .long, help: "Create topics missing in the cluster, with the source's partition count.")
     var createTopics = false
 
-    @Option(name: .customShort("X"), help: ArgumentHelp(
-        "A librdkafka setting, repeatable (applied last, so it wins over the flags below).", valueName: "key=value"))
+    @Option(
+        name: .customShort("X"),
+        help: ArgumentHelp(
+            "A librdkafka setting, repeatable (applied last, so it wins over the flags below).", valueName: "key=value")
+    )
     var settings: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("security.protocol: plaintext, ssl, sasl_plaintext, sasl_ssl.",
-                                            valueName: "protocol"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "security.protocol: plaintext, ssl, sasl_plaintext, sasl_ssl.",
+            valueName: "protocol"))
     var securityProtocol: String?
 
-    @Option(name: .long, help: ArgumentHelp("sasl.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...", valueName: "name"))
+    @Option(
+        name: .long, help: ArgumentHelp("sasl.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...", valueName: "name"))
     var saslMechanism: String?
 
     @Option(name: .long, help: ArgumentHelp("sasl.username.", valueName: "user"))
     var saslUsername: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "sasl.password (default: $SLUICE_MIRROR_SASL_PASSWORD, which keeps it out of the process list).",
-        valueName: "password"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "sasl.password (default: $SLUICE_MIRROR_SASL_PASSWORD, which keeps it out of the process list).",
+            valueName: "password"))
     var saslPassword: String?
 
     @Option(name: .long, help: ArgumentHelp("ssl.ca.location: CA certificate file.", valueName: "file"))
@@ -73,7 +87,8 @@ struct MirrorCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How often acknowledged progress is committed.", valueName: "ms"))
     var commitIntervalMs: Int = 1_000
 
-    @Option(name: .long, help: ArgumentHelp("How long a stop waits for the cluster's acknowledgements.", valueName: "ms"))
+    @Option(
+        name: .long, help: ArgumentHelp("How long a stop waits for the cluster's acknowledgements.", valueName: "ms"))
     var flushTimeoutMs: Int32 = 30_000
 
     /// The librdkafka settings in the order they apply: convenience flags, then `-X`.

@@ -5,9 +5,9 @@ import SluiceCore
 import SluiceProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `sluice backup DIR`: the server writes a consistent backup while it goes on serving.
@@ -39,27 +39,38 @@ struct BackupCommand: AsyncParsableCommand {
             let backup = try await withClient(location) { client async throws(SluiceError) in
                 try await client.backup(to: target)
             }
-            let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18
+            let seconds =
+                Double(started.duration(to: .now).components.attoseconds) / 1e18
                 + Double(started.duration(to: .now).components.seconds)
             let records = backup.topics.reduce(0) { $0 + $1.records }
             let bytes = backup.topics.reduce(backup.catalogBytes) { $0 + $1.bytes }
             if json {
-                Output.line(JSON.object([
-                    ("directory", .string(target)), ("created_ms", .int(backup.createdMs)),
-                    ("catalog_bytes", .int(backup.catalogBytes)), ("records", .int(records)), ("bytes", .int(bytes)),
-                    ("topics", .array(backup.topics.map { topic in
-                        .object([("name", .string(topic.name)), ("partitions", .int(Int64(topic.partitions))),
-                                 ("records", .int(topic.records)), ("bytes", .int(topic.bytes))])
-                    })),
-                ]).text)
+                Output.line(
+                    JSON.object([
+                        ("directory", .string(target)), ("created_ms", .int(backup.createdMs)),
+                        ("catalog_bytes", .int(backup.catalogBytes)), ("records", .int(records)),
+                        ("bytes", .int(bytes)),
+                        (
+                            "topics",
+                            .array(
+                                backup.topics.map { topic in
+                                    .object([
+                                        ("name", .string(topic.name)), ("partitions", .int(Int64(topic.partitions))),
+                                        ("records", .int(topic.records)), ("bytes", .int(topic.bytes)),
+                                    ])
+                                })
+                        ),
+                    ]).text)
                 return
             }
             for topic in backup.topics {
-                Output.line("\(topic.name): \(topic.partitions) partition\(topic.partitions == 1 ? "" : "s"), "
-                    + "\(topic.records) records, \(topic.bytes) bytes")
+                Output.line(
+                    "\(topic.name): \(topic.partitions) partition\(topic.partitions == 1 ? "" : "s"), "
+                        + "\(topic.records) records, \(topic.bytes) bytes")
             }
-            Output.line("backup written to \(target): \(backup.topics.count) topic\(backup.topics.count == 1 ? "" : "s"), "
-                + "\(records) records, \(bytes) bytes in \(String(format1: seconds)) s")
+            Output.line(
+                "backup written to \(target): \(backup.topics.count) topic\(backup.topics.count == 1 ? "" : "s"), "
+                    + "\(records) records, \(bytes) bytes in \(String(format1: seconds)) s")
         }
     }
 

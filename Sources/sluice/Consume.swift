@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import SluiceClient
 import SluiceCommandLine
 import SluiceCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 struct Consume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,8 +45,10 @@ struct Consume: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Start at this offset (in every partition read).", valueName: "n"))
     var offset: Int64?
 
-    @Option(help: ArgumentHelp("Start at the first message at or after this time, e.g. 2026-11-25T10:00:00Z.",
-                               valueName: "iso8601"))
+    @Option(
+        help: ArgumentHelp(
+            "Start at the first message at or after this time, e.g. 2026-11-25T10:00:00Z.",
+            valueName: "iso8601"))
     var fromTime: String?
 
     @Option(help: ArgumentHelp("Exit after printing this many messages.", valueName: "n"))
@@ -57,9 +60,10 @@ struct Consume: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How to print each message.", valueName: "fmt"))
     var format: String = "%v"
 
-    @Option(help: ArgumentHelp(
-        "Consume as a member of this group: resume from its committed offsets; commit every second and on exit.",
-        valueName: "group"))
+    @Option(
+        help: ArgumentHelp(
+            "Consume as a member of this group: resume from its committed offsets; commit every second and on exit.",
+            valueName: "group"))
     var group: String?
 
     @Option(help: ArgumentHelp("Run this shell command once per message instead of printing it.", valueName: "command"))
@@ -82,7 +86,8 @@ struct Consume: AsyncParsableCommand {
         if starts > 1 { throw ValidationError("give at most one of --from-beginning, --offset and --from-time") }
         if let offset, offset < 0 { throw ValidationError("--offset cannot be negative") }
         if let fromTime, ISO8601.milliseconds(fromTime) == nil {
-            throw ValidationError("--from-time must be an ISO 8601 time such as 2026-11-25T10:00:00Z, not '\(fromTime)'")
+            throw ValidationError(
+                "--from-time must be an ISO 8601 time such as 2026-11-25T10:00:00Z, not '\(fromTime)'")
         }
         if let partition, partition < 0 { throw ValidationError("--partition cannot be negative") }
         if let maxMessages, maxMessages < 1 { throw ValidationError("--max-messages must be at least 1") }
@@ -137,7 +142,8 @@ struct Consume: AsyncParsableCommand {
                 }
             }
             let explicitStart = fromBeginning || offset != nil || fromTime != nil
-            var configuration = ConsumerConfiguration(group: group, autoOffsetReset: explicitStart ? .earliest : .latest)
+            var configuration = ConsumerConfiguration(
+                group: group, autoOffsetReset: explicitStart ? .earliest : .latest)
             configuration.sessionTimeoutMs = sessionTimeoutMs
             configuration.clientID = "sluice-consume"
             // The loop below commits every second; the consumer itself commits on revocation.
@@ -167,7 +173,8 @@ struct Consume: AsyncParsableCommand {
     private func prepareProcessor() async throws(SluiceError) -> RetryingProcessor? {
         guard exec != nil else { return nil }
         let producer = try await Producer.connect(socketPath: location.socketPath())
-        let processor = RetryingProcessor(producer: producer, maxAttempts: retries + 1, deadLetterTopic: deadLetterTopic)
+        let processor = RetryingProcessor(
+            producer: producer, maxAttempts: retries + 1, deadLetterTopic: deadLetterTopic)
         let dlq = processor.deadLetterTopic(for: topic)
         try await withClient(location) { client throws(SluiceError) in
             do throws(SluiceError) {
@@ -181,13 +188,15 @@ struct Consume: AsyncParsableCommand {
 
     /// Runs --exec's command for one record; a non-zero exit status is a failure.
     private func execute(_ record: ConsumedRecord) throws {
-        let status = ChildProcess.run(exec ?? "", input: record.record.value ?? [], environment: [
-            "SLUICE_TOPIC": record.topic,
-            "SLUICE_PARTITION": String(record.partition),
-            "SLUICE_OFFSET": String(record.offset),
-            "SLUICE_KEY": record.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
-            "SLUICE_TIMESTAMP": String(record.record.timestamp),
-        ])
+        let status = ChildProcess.run(
+            exec ?? "", input: record.record.value ?? [],
+            environment: [
+                "SLUICE_TOPIC": record.topic,
+                "SLUICE_PARTITION": String(record.partition),
+                "SLUICE_OFFSET": String(record.offset),
+                "SLUICE_KEY": record.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                "SLUICE_TIMESTAMP": String(record.record.timestamp),
+            ])
         if status != 0 { throw SluiceError(.unknown, "command exited with status \(status)") }
     }
 
@@ -228,8 +237,9 @@ struct Consume: AsyncParsableCommand {
                     for record in records {
                         let outcome = try await processor.process(record) { try execute($0) }
                         if case .deadLettered(let attempts, let dlq, _, _) = outcome {
-                            Output.error("sluice consume: \(record.topic)[\(record.partition)]@\(record.offset) failed "
-                                + "\(attempts) times; sent to \(dlq)")
+                            Output.error(
+                                "sluice consume: \(record.topic)[\(record.partition)]@\(record.offset) failed "
+                                    + "\(attempts) times; sent to \(dlq)")
                         }
                     }
                     printed += records.count

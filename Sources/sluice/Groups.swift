@@ -26,10 +26,15 @@ extension Groups {
                 try await withClient(location) { client throws(SluiceError) in
                     let groups = try await client.listGroups()
                     if json {
-                        Output.line(JSON.array(groups.map {
-                            .object([("group", .string($0.name)), ("state", .string($0.state.rawValue)),
-                                     ("members", .int(Int64($0.memberCount)))])
-                        }).text)
+                        Output.line(
+                            JSON.array(
+                                groups.map {
+                                    .object([
+                                        ("group", .string($0.name)), ("state", .string($0.state.rawValue)),
+                                        ("members", .int(Int64($0.memberCount))),
+                                    ])
+                                }
+                            ).text)
                     } else {
                         for group in groups { Output.line(group.name) }
                     }
@@ -78,52 +83,76 @@ extension Groups {
                 ("group", .string(group.group)),
                 ("state", .string(group.state.rawValue)),
                 ("generation", .int(Int64(group.generation))),
-                ("members", .array(group.members.map { member in
-                    .object([
-                        ("member_id", .string(member.memberID)),
-                        ("client_id", .string(member.clientID)),
-                        ("topics", .array(member.topics.map { .string($0) })),
-                        ("partitions", .array(member.owned.flatMap { topic in
-                            topic.partitions.map { .object([("topic", .string(topic.name)), ("partition", .int(Int64($0)))]) }
-                        })),
-                    ])
-                })),
-                ("partitions", .array(group.topics.flatMap { topic in
-                    topic.partitions.map { partition in
-                        .object([
-                            ("topic", .string(topic.name)),
-                            ("partition", .int(Int64(partition.partition))),
-                            ("owner", partition.owner.map { .string($0) } ?? .null),
-                            ("committed_offset", partition.committedOffset.map { .int($0) } ?? .null),
-                            ("end_offset", .int(partition.endOffset)),
-                            ("lag", partition.lag.map { .int($0) } ?? .null),
-                        ])
-                    }
-                })),
+                (
+                    "members",
+                    .array(
+                        group.members.map { member in
+                            .object([
+                                ("member_id", .string(member.memberID)),
+                                ("client_id", .string(member.clientID)),
+                                ("topics", .array(member.topics.map { .string($0) })),
+                                (
+                                    "partitions",
+                                    .array(
+                                        member.owned.flatMap { topic in
+                                            topic.partitions.map {
+                                                .object([
+                                                    ("topic", .string(topic.name)), ("partition", .int(Int64($0))),
+                                                ])
+                                            }
+                                        })
+                                ),
+                            ])
+                        })
+                ),
+                (
+                    "partitions",
+                    .array(
+                        group.topics.flatMap { topic in
+                            topic.partitions.map { partition in
+                                .object([
+                                    ("topic", .string(topic.name)),
+                                    ("partition", .int(Int64(partition.partition))),
+                                    ("owner", partition.owner.map { .string($0) } ?? .null),
+                                    ("committed_offset", partition.committedOffset.map { .int($0) } ?? .null),
+                                    ("end_offset", .int(partition.endOffset)),
+                                    ("lag", partition.lag.map { .int($0) } ?? .null),
+                                ])
+                            }
+                        })
+                ),
             ])
         }
 
         static func table(_ group: GroupDescription) -> [String] {
-            var lines = ["group \(group.group), \(group.state.rawValue), generation \(group.generation), "
-                + "\(group.members.count) member\(group.members.count == 1 ? "" : "s")"]
+            var lines = [
+                "group \(group.group), \(group.state.rawValue), generation \(group.generation), "
+                    + "\(group.members.count) member\(group.members.count == 1 ? "" : "s")"
+            ]
             for member in group.members {
                 let owned = partitions(member.owned).joined(separator: " ")
                 let pending = partitions(member.pending)
-                lines.append("  \(member.memberID) (\(member.clientID)): \(owned.isEmpty ? "-" : owned)"
-                    + (pending.isEmpty ? "" : " (waiting for \(pending.joined(separator: " ")))"))
+                lines.append(
+                    "  \(member.memberID) (\(member.clientID)): \(owned.isEmpty ? "-" : owned)"
+                        + (pending.isEmpty ? "" : " (waiting for \(pending.joined(separator: " ")))"))
             }
             lines.append("")
-            let rows = [["TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "OWNER"]] + group.topics.flatMap { topic in
-                topic.partitions.map { partition in
-                    [topic.name, String(partition.partition), partition.committedOffset.map(String.init) ?? "-",
-                     String(partition.endOffset), partition.lag.map(String.init) ?? "-", partition.owner ?? "-"]
+            let rows =
+                [["TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "OWNER"]]
+                + group.topics.flatMap { topic in
+                    topic.partitions.map { partition in
+                        [
+                            topic.name, String(partition.partition), partition.committedOffset.map(String.init) ?? "-",
+                            String(partition.endOffset), partition.lag.map(String.init) ?? "-", partition.owner ?? "-",
+                        ]
+                    }
                 }
-            }
             let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                lines.append(zip(row, widths).map { cell, width in
-                    cell + String(repeating: " ", count: max(0, width - cell.count))
-                }.joined(separator: "  ").trimmingTrailingSpaces())
+                lines.append(
+                    zip(row, widths).map { cell, width in
+                        cell + String(repeating: " ", count: max(0, width - cell.count))
+                    }.joined(separator: "  ").trimmingTrailingSpaces())
             }
             return lines
         }
@@ -152,8 +181,10 @@ extension Groups {
         @Option(help: ArgumentHelp("To this offset (clamped to what is stored).", valueName: "n"))
         var toOffset: Int64?
 
-        @Option(help: ArgumentHelp("To the first record at or after this time, e.g. 2026-11-25T10:00:00Z.",
-                                   valueName: "iso8601"))
+        @Option(
+            help: ArgumentHelp(
+                "To the first record at or after this time, e.g. 2026-11-25T10:00:00Z.",
+                valueName: "iso8601"))
         var toTime: String?
 
         @Flag(help: "Print JSON: an array of {\"partition\", \"offset\"}.")
@@ -166,7 +197,8 @@ extension Groups {
             }
             if let toOffset, toOffset < 0 { throw ValidationError("--to-offset cannot be negative") }
             if let toTime, ISO8601.milliseconds(toTime) == nil {
-                throw ValidationError("--to-time must be an ISO 8601 time such as 2026-11-25T10:00:00Z, not '\(toTime)'")
+                throw ValidationError(
+                    "--to-time must be an ISO 8601 time such as 2026-11-25T10:00:00Z, not '\(toTime)'")
             }
         }
 
@@ -185,11 +217,16 @@ extension Groups {
                 try await withClient(location) { client throws(SluiceError) in
                     let partitions = try await client.resetOffsets(group: group, topic: topic, to: mode)
                     if json {
-                        Output.line(JSON.array(partitions.map {
-                            .object([("partition", .int(Int64($0.partition))), ("offset", .int($0.offset))])
-                        }).text)
+                        Output.line(
+                            JSON.array(
+                                partitions.map {
+                                    .object([("partition", .int(Int64($0.partition))), ("offset", .int($0.offset))])
+                                }
+                            ).text)
                     } else {
-                        for partition in partitions { Output.line("\(topic) \(partition.partition) \(partition.offset)") }
+                        for partition in partitions {
+                            Output.line("\(topic) \(partition.partition) \(partition.offset)")
+                        }
                     }
                 }
             }

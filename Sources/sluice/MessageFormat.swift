@@ -35,7 +35,9 @@ struct MessageFormat {
                 }
                 let part: Part
                 switch next {
-                case UInt8(ascii: "%"): literal.append(next); continue
+                case UInt8(ascii: "%"):
+                    literal.append(next)
+                    continue
                 case UInt8(ascii: "t"): part = .topic
                 case UInt8(ascii: "p"): part = .partition
                 case UInt8(ascii: "o"): part = .offset

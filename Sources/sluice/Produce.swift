@@ -18,19 +18,24 @@ struct Produce: AsyncParsableCommand {
     @Argument(help: "The topic.")
     var topic: String
 
-    @Option(help: ArgumentHelp("Send every message to this partition (default: by key, else spread).",
-                               valueName: "p"))
+    @Option(
+        help: ArgumentHelp(
+            "Send every message to this partition (default: by key, else spread).",
+            valueName: "p"))
     var partition: Int32?
 
     @Option(help: ArgumentHelp("The key of every message.", valueName: "key"))
     var key: String?
 
-    @Option(help: ArgumentHelp(
-        "Split each line at the first SEP into key and value (no SEP: no key).", valueName: "sep"))
+    @Option(
+        help: ArgumentHelp(
+            "Split each line at the first SEP into key and value (no SEP: no key).", valueName: "sep"))
     var keySeparator: String?
 
-    @Option(name: .customLong("header"), help: ArgumentHelp(
-        "A header for every message; repeat for more.", valueName: "name=value"))
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "A header for every message; repeat for more.", valueName: "name=value"))
     var headers: [String] = []
 
     @Option(help: ArgumentHelp("commit: wait until stored; none: don't wait for the server.", valueName: "acks"))

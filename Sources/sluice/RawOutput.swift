@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes bytes that need not be UTF-8 (message keys and values) to a file descriptor at once, with no buffering
@@ -23,9 +23,9 @@ enum RawOutput {
             var offset = 0
             while offset < raw.count {
                 #if canImport(Glibc)
-                let written = Glibc.write(fd, base + offset, raw.count - offset)
+                    let written = Glibc.write(fd, base + offset, raw.count - offset)
                 #else
-                let written = Darwin.write(fd, base + offset, raw.count - offset)
+                    let written = Darwin.write(fd, base + offset, raw.count - offset)
                 #endif
                 if written < 0 {
                     if errno == EINTR { continue }

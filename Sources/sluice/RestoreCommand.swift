@@ -34,15 +34,17 @@ struct RestoreCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if json {
-            Output.line(JSON.object([
-                ("data_dir", .string(dataDir)), ("created_ms", .int(manifest.createdMs)),
-                ("topics", .int(Int64(manifest.topics.count))), ("records", .int(manifest.totalRecords)),
-                ("bytes", .int(manifest.totalBytes)),
-            ]).text)
+            Output.line(
+                JSON.object([
+                    ("data_dir", .string(dataDir)), ("created_ms", .int(manifest.createdMs)),
+                    ("topics", .int(Int64(manifest.topics.count))), ("records", .int(manifest.totalRecords)),
+                    ("bytes", .int(manifest.totalBytes)),
+                ]).text)
             return
         }
-        Output.line("restored \(manifest.topics.count) topic\(manifest.topics.count == 1 ? "" : "s"), "
-            + "\(manifest.totalRecords) records, \(manifest.totalBytes) bytes into \(dataDir); serve it with "
-            + "`sluice serve --data-dir \(dataDir)`")
+        Output.line(
+            "restored \(manifest.topics.count) topic\(manifest.topics.count == 1 ? "" : "s"), "
+                + "\(manifest.totalRecords) records, \(manifest.totalBytes) bytes into \(dataDir); serve it with "
+                + "`sluice serve --data-dir \(dataDir)`")
     }
 }

@@ -27,19 +27,25 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Configuration file (JSON).", valueName: "path"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Data directory (default: $SLUICE_DATA_DIR, else ./sluice-data).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Data directory (default: $SLUICE_DATA_DIR, else ./sluice-data).", valueName: "dir"))
     var dataDir: String?
 
     @OptionGroup var location: Location
 
-    @Option(name: .long, help: ArgumentHelp("Permissions of the socket file, in octal (default 660).", valueName: "mode"))
+    @Option(
+        name: .long, help: ArgumentHelp("Permissions of the socket file, in octal (default 660).", valueName: "mode"))
     var socketMode: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info)."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info)."))
     var logLevel: String?
 
-    @Option(name: .long, help: ArgumentHelp("Requests in flight allowed per connection (default 1024).", valueName: "n"))
+    @Option(
+        name: .long, help: ArgumentHelp("Requests in flight allowed per connection (default 1024).", valueName: "n"))
     var maxInFlight: Int?
 
     @Option(name: .long, help: ArgumentHelp("Largest request frame accepted, in bytes.", valueName: "bytes"))
@@ -48,19 +54,29 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds a SIGTERM waits for work in flight (default 10).", valueName: "s"))
     var shutdownTimeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Serve GET /metrics over HTTP at host:port (off by default).",
-                                            valueName: "host:port"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve GET /metrics over HTTP at host:port (off by default).",
+            valueName: "host:port"))
     var metricsListen: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Also serve Kafka clients over TCP at host:port (off by default; see docs/KAFKA.md).", valueName: "host:port"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also serve Kafka clients over TCP at host:port (off by default; see docs/KAFKA.md).",
+            valueName: "host:port"))
     var kafkaListen: String?
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "Let Kafka clients create topics by asking for them (default off).")
+    @Flag(
+        name: .long, inversion: .prefixedNo, help: "Let Kafka clients create topics by asking for them (default off).")
     var kafkaAutoCreateTopics: Bool?
 
-    @Option(name: .long, help: ArgumentHelp("Partitions of topics Kafka clients create without a count (default 1).",
-                                            valueName: "n"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Partitions of topics Kafka clients create without a count (default 1).",
+            valueName: "n"))
     var kafkaDefaultPartitions: Int32?
 
     func validate() throws {

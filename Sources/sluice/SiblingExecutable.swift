@@ -2,9 +2,9 @@ import ArgumentParser
 import SluiceCommandLine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An executable installed next to `sluice` that a subcommand hands over to, as git runs its subcommands: it links
@@ -29,13 +29,16 @@ enum SiblingExecutable {
     static func siblingPath(_ name: String) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         #if canImport(Glibc)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let executable = count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            : CommandLine.arguments[0]
+            let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            let executable =
+                count > 0
+                ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                : CommandLine.arguments[0]
         #else
-        var size = UInt32(buffer.count)
-        let executable = _NSGetExecutablePath(&buffer, &size) == 0 && realpath(buffer, nil) != nil
-            ? String(cString: realpath(buffer, nil)) : CommandLine.arguments[0]
+            var size = UInt32(buffer.count)
+            let executable =
+                _NSGetExecutablePath(&buffer, &size) == 0 && realpath(buffer, nil) != nil
+                ? String(cString: realpath(buffer, nil)) : CommandLine.arguments[0]
         #endif
         guard let slash = executable.lastIndex(of: "/") else { return name }
         return "\(executable[..<slash])/\(name)"

@@ -7,7 +7,9 @@ struct Sluice: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A persistent, Kafka-style message log and queue for one host.",
         version: SluiceVersion.current,
-        subcommands: [Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Stats.self, BackupCommand.self,
-                      RestoreCommand.self, Mirror.self, Bench.self]
+        subcommands: [
+            Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Stats.self, BackupCommand.self,
+            RestoreCommand.self, Mirror.self, Bench.self,
+        ]
     )
 }

@@ -38,8 +38,10 @@ struct TopicSettings: ParsableArguments {
     @Option(help: ArgumentHelp("delete, compact or compact,delete.", valueName: "policy"))
     var cleanupPolicy: String?
 
-    @Option(help: ArgumentHelp("full (survives power loss) or normal (survives a crash of the process).",
-                               valueName: "level"))
+    @Option(
+        help: ArgumentHelp(
+            "full (survives power loss) or normal (survives a crash of the process).",
+            valueName: "level"))
     var durability: String?
 
     @Option(help: ArgumentHelp("Largest record accepted, in bytes.", valueName: "bytes"))

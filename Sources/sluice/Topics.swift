@@ -54,14 +54,20 @@ extension Topics {
                 try await withClient(location) { client throws(SluiceError) in
                     let topics = try await client.metadata(nil).sorted { $0.name < $1.name }
                     if json {
-                        Output.line(JSON.array(topics.map { topic in
-                            var members: [(String, JSON)] = [
-                                ("name", .string(topic.name)),
-                                ("partitions", topic.error == nil ? .int(Int64(topic.partitions.count)) : .null),
-                            ]
-                            if let error = topic.error { members.append(("error", .string(error.message))) }
-                            return .object(members)
-                        }).text)
+                        Output.line(
+                            JSON.array(
+                                topics.map { topic in
+                                    var members: [(String, JSON)] = [
+                                        ("name", .string(topic.name)),
+                                        (
+                                            "partitions",
+                                            topic.error == nil ? .int(Int64(topic.partitions.count)) : .null
+                                        ),
+                                    ]
+                                    if let error = topic.error { members.append(("error", .string(error.message))) }
+                                    return .object(members)
+                                }
+                            ).text)
                     } else {
                         for topic in topics { Output.line(topic.name) }
                     }
@@ -103,30 +109,46 @@ extension Topics {
         static func json(_ topic: TopicDescription) -> JSON {
             .object([
                 ("name", .string(topic.name)),
-                ("partitions", .array(topic.partitions.map { partition in
-                    .object([
-                        ("partition", .int(Int64(partition.partition))),
-                        ("earliest_offset", .int(partition.logStartOffset)),
-                        ("latest_offset", .int(partition.nextOffset)),
-                        ("size_bytes", partition.sizeBytes.map { .int($0) } ?? .null),
-                    ])
-                })),
-                ("config", .object(topic.configs.map { entry in
-                    guard let value = entry.value else { return (entry.key, .null) }
-                    if let number = Int64(value) { return (entry.key, .int(number)) }
-                    return (entry.key, .string(value))
-                })),
+                (
+                    "partitions",
+                    .array(
+                        topic.partitions.map { partition in
+                            .object([
+                                ("partition", .int(Int64(partition.partition))),
+                                ("earliest_offset", .int(partition.logStartOffset)),
+                                ("latest_offset", .int(partition.nextOffset)),
+                                ("size_bytes", partition.sizeBytes.map { .int($0) } ?? .null),
+                            ])
+                        })
+                ),
+                (
+                    "config",
+                    .object(
+                        topic.configs.map { entry in
+                            guard let value = entry.value else { return (entry.key, .null) }
+                            if let number = Int64(value) { return (entry.key, .int(number)) }
+                            return (entry.key, .string(value))
+                        })
+                ),
             ])
         }
 
         static func table(_ topic: TopicDescription) -> [String] {
-            var lines = ["topic \(topic.name), \(topic.partitionCount) partition\(topic.partitionCount == 1 ? "" : "s")", ""]
-            let rows = [["PARTITION", "EARLIEST", "LATEST", "BYTES"]] + topic.partitions.map {
-                [String($0.partition), String($0.logStartOffset), String($0.nextOffset), $0.sizeBytes.map(String.init) ?? "?"]
-            }
+            var lines = [
+                "topic \(topic.name), \(topic.partitionCount) partition\(topic.partitionCount == 1 ? "" : "s")", "",
+            ]
+            let rows =
+                [["PARTITION", "EARLIEST", "LATEST", "BYTES"]]
+                + topic.partitions.map {
+                    [
+                        String($0.partition), String($0.logStartOffset), String($0.nextOffset),
+                        $0.sizeBytes.map(String.init) ?? "?",
+                    ]
+                }
             let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                lines.append(zip(row, widths).map { cell, width in pad(cell, width, right: true) }.joined(separator: "  "))
+                lines.append(
+                    zip(row, widths).map { cell, width in pad(cell, width, right: true) }.joined(separator: "  "))
             }
             lines.append("")
             let keyWidth = topic.configs.map(\.key.count).max() ?? 0

@@ -46,18 +46,22 @@ import Testing
         let broker = try Broker(dataDirectory: directory)
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let identity = try await broker.initProducerID()
-        let batch = ProduceBatch(topic: "t", partition: 0, records: records(3),
-                                 sequence: BatchSequence(identity, baseSequence: 0))
+        let batch = ProduceBatch(
+            topic: "t", partition: 0, records: records(3),
+            sequence: BatchSequence(identity, baseSequence: 0))
         let first = try await broker.produce([batch])[0].result.get()
         let again = try await broker.produce([batch])[0].result.get()
         #expect(!first.duplicate && again.duplicate)
         #expect(again.baseOffset == first.baseOffset && again.logAppendTime == first.logAppendTime)
         #expect(try broker.metadata(["t"])[0].result.get()[0].nextOffset == 3)
 
-        let stranger = ProduceBatch(topic: "t", partition: 0, records: records(1),
-                                    sequence: BatchSequence(producerID: identity.producerID + 1, epoch: 0, baseSequence: 0))
+        let stranger = ProduceBatch(
+            topic: "t", partition: 0, records: records(1),
+            sequence: BatchSequence(producerID: identity.producerID + 1, epoch: 0, baseSequence: 0))
         let refused = await broker.produce([stranger, ProduceBatch(topic: "t", partition: 0, records: records(1))])
-        if case .failure(let error) = refused[0].result { #expect(error.code == .unknownProducerID) } else {
+        if case .failure(let error) = refused[0].result {
+            #expect(error.code == .unknownProducerID)
+        } else {
             Issue.record("a producer id never handed out was accepted")
         }
         #expect(try refused[1].result.get().baseOffset == 3)

@@ -10,7 +10,8 @@ import Testing
     let broker: Broker
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-broker-\(UUID().uuidString)").path
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("sluice-broker-\(UUID().uuidString)").path
         broker = try Broker(dataDirectory: directory)
     }
 
@@ -28,7 +29,9 @@ import Testing
         let outcomes = await withTaskGroup(of: [ProduceOutcome].self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    await broker.produce([ProduceBatch(topic: "t", partition: Int32(index % 2), records: records(["a", "b"]))])
+                    await broker.produce([
+                        ProduceBatch(topic: "t", partition: Int32(index % 2), records: records(["a", "b"]))
+                    ])
                 }
             }
             return await group.reduce(into: []) { $0 += $1 }
@@ -46,8 +49,10 @@ import Testing
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let answered = Atomic<Bool>(false)
         let fetch = Task {
-            let result = await broker.fetch(FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20)],
-                                                      maxWaitMs: 30_000))
+            let result = await broker.fetch(
+                FetchSpec(
+                    targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20)],
+                    maxWaitMs: 30_000))
             answered.store(true, ordering: .releasing)
             return result
         }
@@ -67,9 +72,10 @@ import Testing
     struct OffsetsAndValues: FetchRecordSink {
         var entries: [(offset: Int64, value: [UInt8]?)] = []
         init(expectedBytes: Int) {}
-        mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
-                             value: UnsafeRawBufferPointer?, headers: [Header])
-        {
+        mutating func append(
+            offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+            value: UnsafeRawBufferPointer?, headers: [Header]
+        ) {
             entries.append((offset, value.map { Array($0) }))
         }
     }
@@ -78,7 +84,8 @@ import Testing
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(["a", "bb"]))])
         let spec = { (offset: Int64) in
-            FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: offset, maxBytes: 1 << 20)], maxWaitMs: 30_000)
+            FetchSpec(
+                targets: [FetchTarget(topic: "t", partition: 0, offset: offset, maxBytes: 1 << 20)], maxWaitMs: 30_000)
         }
         let read: [FetchResult<OffsetsAndValues>] = await withCheckedContinuation { continuation in
             broker.fetch(spec(0), into: OffsetsAndValues.self) { continuation.resume(returning: $0) }
@@ -106,8 +113,10 @@ import Testing
 
     @Test func fetchBeyondTheEndIsOutOfRange() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
-        let fetched = await broker.fetch(FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: 5, maxBytes: 100)],
-                                                   maxWaitMs: 0))
+        let fetched = await broker.fetch(
+            FetchSpec(
+                targets: [FetchTarget(topic: "t", partition: 0, offset: 5, maxBytes: 100)],
+                maxWaitMs: 0))
         #expect(fetched[0].error?.code == .offsetOutOfRange)
         await cleanUp()
     }
@@ -120,9 +129,13 @@ import Testing
         let member = try broker.joinGroup("g", memberID: "", clientID: "c", topics: ["t"], sessionTimeoutMs: 5000)
         #expect(member.granted.count == 2)
         #expect(try await broker.commitOffsets(group: "g", [offset])[0].1?.code == .unknownMember)
-        #expect(try await broker.commitOffsets(group: "g", memberID: member.memberID, generation: member.generation, [offset])[0].1 == nil)
-        #expect(try await broker.commitOffsets(group: "g", memberID: member.memberID, generation: member.generation - 1,
-                                               [offset])[0].1?.code == .staleGeneration)
+        #expect(
+            try await broker.commitOffsets(
+                group: "g", memberID: member.memberID, generation: member.generation, [offset])[0].1 == nil)
+        #expect(
+            try await broker.commitOffsets(
+                group: "g", memberID: member.memberID, generation: member.generation - 1,
+                [offset])[0].1?.code == .staleGeneration)
         await #expect(throws: SluiceError.self) { try await broker.deleteGroup("g") }
         broker.leaveGroup("g", memberID: member.memberID)
         try await broker.deleteGroup("g")
@@ -131,7 +144,9 @@ import Testing
 
     @Test func describeGroupReportsLag() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
-        _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: records(Array(repeating: "v", count: 10)))])
+        _ = await broker.produce([
+            ProduceBatch(topic: "t", partition: 0, records: records(Array(repeating: "v", count: 10)))
+        ])
         _ = try await broker.commitOffsets(group: "g", [CommittedOffset(topic: "t", partition: 0, offset: 4)])
         let description = try await broker.describeGroup("g")
         #expect(description.state == .empty)

@@ -1,12 +1,14 @@
 import Foundation
-@testable import SluiceBroker
 import SluiceCore
 import Testing
 
+@testable import SluiceBroker
+
 /// The classic group coordinator with real tasks and real (short) timers, and the broker around it.
 @Suite struct ClassicGroupCoordinatorTests {
-    static let settings = ClassicGroupSettings(initialRebalanceDelayMs: 50, minSessionTimeoutMs: 10,
-                                               maxSessionTimeoutMs: 60_000)
+    static let settings = ClassicGroupSettings(
+        initialRebalanceDelayMs: 50, minSessionTimeoutMs: 10,
+        maxSessionTimeoutMs: 60_000)
 
     /// ConsumerProtocolSubscription v0 for `topics`, no user data: bytes the coordinator only stores and hands
     /// back (the Kafka adapter reads them and passes the topics beside them).
@@ -23,8 +25,9 @@ import Testing
 
     /// A member's assignment as the Kafka adapter hands it over: the bytes and the partitions it read from them.
     static func assigned(_ memberID: String, _ topic: String, _ partitions: [Int32]) -> ClassicAssignment {
-        ClassicAssignment(memberID: memberID, bytes: assignment(topic, partitions),
-                          partitions: partitions.map { TopicPartition(topic: topic, partition: $0) })
+        ClassicAssignment(
+            memberID: memberID, bytes: assignment(topic, partitions),
+            partitions: partitions.map { TopicPartition(topic: topic, partition: $0) })
     }
 
     static func int32(_ value: Int32) -> [UInt8] {
@@ -35,24 +38,29 @@ import Testing
         withUnsafeBytes(of: Int16(value.utf8.count).bigEndian) { Array($0) } + Array(value.utf8)
     }
 
-    static func request(_ group: String, memberID: String, client: String, session: Int32 = 60_000,
-                        rebalance: Int32 = 60_000) -> ClassicJoin
-    {
-        ClassicJoin(groupID: group, memberID: memberID, clientID: client, clientHost: "/10.0.0.7",
-                    sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: "consumer",
-                    protocols: [ClassicProtocol(name: "range", metadata: subscription(["t"]), subscribedTopics: ["t"])],
-                    requireKnownMemberID: true)
+    static func request(
+        _ group: String, memberID: String, client: String, session: Int32 = 60_000,
+        rebalance: Int32 = 60_000
+    ) -> ClassicJoin {
+        ClassicJoin(
+            groupID: group, memberID: memberID, clientID: client, clientHost: "/10.0.0.7",
+            sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: "consumer",
+            protocols: [ClassicProtocol(name: "range", metadata: subscription(["t"]), subscribedTopics: ["t"])],
+            requireKnownMemberID: true)
     }
 
     /// The KIP-394 handshake then the real join, as a client does it.
-    static func joinWithHandshake(_ coordinator: ClassicGroupCoordinator, group: String, client: String,
-                                  session: Int32 = 60_000, rebalance: Int32 = 60_000) async -> ClassicJoinResult
-    {
+    static func joinWithHandshake(
+        _ coordinator: ClassicGroupCoordinator, group: String, client: String,
+        session: Int32 = 60_000, rebalance: Int32 = 60_000
+    ) async -> ClassicJoinResult {
         let first = await coordinator.join(request(group, memberID: "", client: client, session: session))
         #expect(first.error == .memberIDRequired)
         #expect(first.memberID.hasPrefix("\(client)-"))
-        return await coordinator.join(request(group, memberID: first.memberID, client: client, session: session,
-                                              rebalance: rebalance))
+        return await coordinator.join(
+            request(
+                group, memberID: first.memberID, client: client, session: session,
+                rebalance: rebalance))
     }
 
     @Test func concurrentJoinsAreAnsweredWithOneGenerationAndOneLeader() async {
@@ -72,8 +80,9 @@ import Testing
             return
         }
 
-        async let followerSync = coordinator.sync(groupID: "g", generation: 1, memberID: follower.memberID,
-                                                  assignments: [])
+        async let followerSync = coordinator.sync(
+            groupID: "g", generation: 1, memberID: follower.memberID,
+            assignments: [])
         try? await Task.sleep(for: .milliseconds(20))
         let leaderSync = await coordinator.sync(
             groupID: "g", generation: 1, memberID: leader.memberID,
@@ -107,8 +116,9 @@ import Testing
     }
 
     @Test func stoppingAnswersHeldRequests() async {
-        let coordinator = ClassicGroupCoordinator(settings: ClassicGroupSettings(
-            initialRebalanceDelayMs: 60_000, minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000))
+        let coordinator = ClassicGroupCoordinator(
+            settings: ClassicGroupSettings(
+                initialRebalanceDelayMs: 60_000, minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000))
         let held = Task { await Self.joinWithHandshake(coordinator, group: "g", client: "one") }
         while coordinator.describe("g")?.state != "PreparingRebalance" { try? await Task.sleep(for: .milliseconds(5)) }
         coordinator.stop()
@@ -145,27 +155,37 @@ import Testing
     // MARK: - Broker
 
     @Test func brokerChecksClassicCommitsAndDescribesKafkaGroups() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-classic-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sluice-classic-\(UUID().uuidString)"
+        ).path
         let broker = try Broker(dataDirectory: directory, classicGroups: Self.settings)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await broker.createTopic("t", config: TopicConfig(partitions: 2))
-        _ = await broker.produce([ProduceBatch(topic: "t", partition: 0, records: (0..<5).map { _ in
-            ProducerRecord(value: [1]) })])
+        _ = await broker.produce([
+            ProduceBatch(
+                topic: "t", partition: 0,
+                records: (0..<5).map { _ in
+                    ProducerRecord(value: [1])
+                })
+        ])
 
         let member = await Self.joinWithHandshake(broker.classicGroups, group: "kg", client: "rdkafka")
         #expect(member.generation == 1)
-        let synced = await broker.classicGroups.sync(groupID: "kg", generation: 1, memberID: member.memberID,
-                                                     assignments: [Self.assigned(member.memberID, "t", [0, 1])])
+        let synced = await broker.classicGroups.sync(
+            groupID: "kg", generation: 1, memberID: member.memberID,
+            assignments: [Self.assigned(member.memberID, "t", [0, 1])])
         #expect(synced.error == .none)
 
         let offset = CommittedOffset(topic: "t", partition: 0, offset: 3, metadata: "librdkafka")
         let stored = try await broker.commitOffsets(group: "kg", memberID: member.memberID, generation: 1, [offset])
         #expect(stored.allSatisfy { $0.1 == nil })
         #expect(try await broker.committedOffsets(group: "kg") == [offset])
-        let stale = try await broker.commitOffsets(group: "kg", memberID: member.memberID, generation: 0,
-                                                   [CommittedOffset(topic: "t", partition: 0, offset: 4)])
+        let stale = try await broker.commitOffsets(
+            group: "kg", memberID: member.memberID, generation: 0,
+            [CommittedOffset(topic: "t", partition: 0, offset: 4)])
         #expect(stale.first?.1?.code == .staleGeneration)
-        let outsider = try await broker.commitOffsets(group: "kg", [CommittedOffset(topic: "t", partition: 0, offset: 4)])
+        let outsider = try await broker.commitOffsets(
+            group: "kg", [CommittedOffset(topic: "t", partition: 0, offset: 4)])
         #expect(outsider.first?.1?.code == .unknownMember)
         #expect(try await broker.committedOffsets(group: "kg").first?.offset == 3)
 
@@ -175,8 +195,11 @@ import Testing
         #expect(description.members.first?.clientID == "rdkafka")
         #expect(description.members.first?.clientHost == "/10.0.0.7")
         #expect(description.members.first?.topics == ["t"])
-        #expect(description.members.first?.owned == [TopicPartition(topic: "t", partition: 0),
-                                                     TopicPartition(topic: "t", partition: 1)])
+        #expect(
+            description.members.first?.owned == [
+                TopicPartition(topic: "t", partition: 0),
+                TopicPartition(topic: "t", partition: 1),
+            ])
         let first = description.partitions.first { $0.partition == 0 }
         #expect(first?.owner == member.memberID && first?.committedOffset == 3 && first?.lag == 2)
         let listed = try await broker.listGroups().first { $0.group == "kg" }

@@ -1,7 +1,8 @@
 import Logging
-@testable import SluiceBroker
 import SluiceCore
 import Testing
+
+@testable import SluiceBroker
 
 /// The classic group coordinator's one timer, with its clock and scheduler moved by hand: held joins are
 /// answered when the test says time has passed, not when real time has.
@@ -10,8 +11,9 @@ import Testing
 
     func coordinator(initialDelayMs: Int64 = 50) -> ClassicGroupCoordinator {
         ClassicGroupCoordinator(
-            settings: ClassicGroupSettings(initialRebalanceDelayMs: initialDelayMs, minSessionTimeoutMs: 10,
-                                           maxSessionTimeoutMs: 60_000),
+            settings: ClassicGroupSettings(
+                initialRebalanceDelayMs: initialDelayMs, minSessionTimeoutMs: 10,
+                maxSessionTimeoutMs: 60_000),
             logger: Logger(label: "test"), clock: timers.clock, scheduler: timers)
     }
 

@@ -1,21 +1,25 @@
-@testable import SluiceBroker
 import SluiceCore
 import Testing
+
+@testable import SluiceBroker
 
 /// The classic group state machine alone, with time passed in by hand.
 @Suite struct ClassicGroupTests {
     static let range = ClassicProtocol(name: "range", metadata: [0, 0, 0, 0, 0, 0])
     static let roundRobin = ClassicProtocol(name: "roundrobin", metadata: [0, 0, 0, 0, 0, 1])
-    let settings = ClassicGroupSettings(initialRebalanceDelayMs: 100, minSessionTimeoutMs: 10,
-                                        maxSessionTimeoutMs: 100_000)
+    let settings = ClassicGroupSettings(
+        initialRebalanceDelayMs: 100, minSessionTimeoutMs: 10,
+        maxSessionTimeoutMs: 100_000)
 
-    func request(_ memberID: String, client: String = "c", protocolType: String = "consumer",
-                 protocols: [ClassicProtocol] = [range, roundRobin], session: Int32 = 1_000,
-                 rebalance: Int32 = 2_000, v4: Bool = true) -> ClassicJoin
-    {
-        ClassicJoin(groupID: "g", memberID: memberID, clientID: client, clientHost: "/127.0.0.1",
-                    sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: protocolType,
-                    protocols: protocols, requireKnownMemberID: v4)
+    func request(
+        _ memberID: String, client: String = "c", protocolType: String = "consumer",
+        protocols: [ClassicProtocol] = [range, roundRobin], session: Int32 = 1_000,
+        rebalance: Int32 = 2_000, v4: Bool = true
+    ) -> ClassicJoin {
+        ClassicJoin(
+            groupID: "g", memberID: memberID, clientID: client, clientHost: "/127.0.0.1",
+            sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: protocolType,
+            protocols: protocols, requireKnownMemberID: v4)
     }
 
     func join(_ actions: [ClassicGroupAction], _ waiter: UInt64) -> ClassicJoinResult? {
@@ -31,15 +35,19 @@ import Testing
     /// A Stable group of members "a" then "b" (a leads) at generation 1, synced at t=200.
     func stableGroup(session: Int32 = 1_000, rebalance: Int32 = 2_000) -> ClassicGroup {
         var group = ClassicGroup(groupID: "g", settings: settings)
-        _ = group.join(request("", client: "a", session: session, rebalance: rebalance, v4: false),
-                       waiter: 1, now: 0, makeMemberID: { _ in "a" })
-        _ = group.join(request("", client: "b", session: session, rebalance: rebalance, v4: false),
-                       waiter: 2, now: 0, makeMemberID: { _ in "b" })
+        _ = group.join(
+            request("", client: "a", session: session, rebalance: rebalance, v4: false),
+            waiter: 1, now: 0, makeMemberID: { _ in "a" })
+        _ = group.join(
+            request("", client: "b", session: session, rebalance: rebalance, v4: false),
+            waiter: 2, now: 0, makeMemberID: { _ in "b" })
         _ = group.expire(now: 100)
         let done = group.expire(now: 200).actions
         precondition(join(done, 1)?.generation == 1 && join(done, 2)?.generation == 1)
         _ = group.sync(memberID: "b", generation: 1, assignments: [], waiter: 3, now: 200)
-        _ = group.sync(memberID: "a", generation: 1, assignments: [.init(memberID: "a", bytes: [1]), .init(memberID: "b", bytes: [2])], waiter: 4, now: 200)
+        _ = group.sync(
+            memberID: "a", generation: 1,
+            assignments: [.init(memberID: "a", bytes: [1]), .init(memberID: "b", bytes: [2])], waiter: 4, now: 200)
         precondition(group.state == .stable)
         return group
     }
@@ -83,8 +91,11 @@ import Testing
 
     @Test func heldJoinCompletesWhenEveryMemberHasRejoined() {
         var group = stableGroup()
-        #expect(group.join(request("", client: "c", v4: false), waiter: 10, now: 300,
-                           makeMemberID: { _ in "c" }).isEmpty)
+        #expect(
+            group.join(
+                request("", client: "c", v4: false), waiter: 10, now: 300,
+                makeMemberID: { _ in "c" }
+            ).isEmpty)
         #expect(group.heartbeat(memberID: "a", generation: 1, now: 310) == .rebalanceInProgress)
         #expect(group.join(request("a"), waiter: 11, now: 320).isEmpty)
         let done = group.join(request("b"), waiter: 12, now: 330)
@@ -117,15 +128,19 @@ import Testing
         #expect(group.state == .completingRebalance)
         #expect(group.sync(memberID: "b", generation: 1, assignments: [], waiter: 20, now: 210).isEmpty)
         #expect(group.sync(memberID: "c", generation: 1, assignments: [], waiter: 21, now: 210).isEmpty)
-        let done = group.sync(memberID: "a", generation: 1, assignments: [
-            .init(memberID: "a", bytes: [9, 9]), .init(memberID: "b", bytes: [7]), .init(memberID: "c", bytes: []),
-        ], waiter: 22, now: 220)
+        let done = group.sync(
+            memberID: "a", generation: 1,
+            assignments: [
+                .init(memberID: "a", bytes: [9, 9]), .init(memberID: "b", bytes: [7]), .init(memberID: "c", bytes: []),
+            ], waiter: 22, now: 220)
         #expect(sync(done, 22)?.assignment == [9, 9])
         #expect(sync(done, 20)?.assignment == [7])
         #expect(sync(done, 21)?.error == ClassicGroupError.none && sync(done, 21)?.assignment == [])
         #expect(group.state == .stable)
         // A later sync in Stable gets the same bytes again.
-        #expect(sync(group.sync(memberID: "b", generation: 1, assignments: [], waiter: 23, now: 230), 23)?.assignment == [7])
+        #expect(
+            sync(group.sync(memberID: "b", generation: 1, assignments: [], waiter: 23, now: 230), 23)?.assignment == [7]
+        )
     }
 
     @Test func aRebalanceAnswersWaitingSyncsRebalanceInProgress() {
@@ -138,8 +153,9 @@ import Testing
         let done = group.join(request("", client: "c", v4: false), waiter: 4, now: 220, makeMemberID: { _ in "c" })
         #expect(sync(done, 3)?.error == .rebalanceInProgress)
         #expect(group.state == .preparingRebalance)
-        #expect(sync(group.sync(memberID: "a", generation: 1, assignments: [], waiter: 5, now: 230), 5)?.error
-            == .rebalanceInProgress)
+        #expect(
+            sync(group.sync(memberID: "a", generation: 1, assignments: [], waiter: 5, now: 230), 5)?.error
+                == .rebalanceInProgress)
     }
 
     @Test func heartbeatsAndCommitsCheckMemberGenerationAndState() {
@@ -147,8 +163,9 @@ import Testing
         #expect(group.heartbeat(memberID: "a", generation: 1, now: 300) == ClassicGroupError.none)
         #expect(group.heartbeat(memberID: "a", generation: 0, now: 300) == .illegalGeneration)
         #expect(group.heartbeat(memberID: "x", generation: 1, now: 300) == .unknownMemberID)
-        #expect(sync(group.sync(memberID: "b", generation: 0, assignments: [], waiter: 9, now: 300), 9)?.error
-            == .illegalGeneration)
+        #expect(
+            sync(group.sync(memberID: "b", generation: 0, assignments: [], waiter: 9, now: 300), 9)?.error
+                == .illegalGeneration)
         #expect(group.checkCommit(memberID: "a", generation: 1, now: 300) == nil)
         #expect(group.checkCommit(memberID: "a", generation: 0, now: 300) == .illegalGeneration)
         #expect(group.checkCommit(memberID: "", generation: -1, now: 300) == .unknownMemberID)
@@ -195,8 +212,9 @@ import Testing
     @Test func theInitialDelayExtendsWhileMembersKeepArriving() {
         var group = ClassicGroup(groupID: "g", settings: settings)
         func add(_ id: String, at now: Int64) {
-            _ = group.join(request("", client: id, rebalance: 250, v4: false), waiter: 0, now: now,
-                           makeMemberID: { _ in id })
+            _ = group.join(
+                request("", client: id, rebalance: 250, v4: false), waiter: 0, now: now,
+                makeMemberID: { _ in id })
         }
         add("a", at: 0)
         add("b", at: 50)
@@ -215,22 +233,27 @@ import Testing
 
     @Test func inconsistentProtocolsAndBadTimeoutsAreRefused() {
         var group = stableGroup()
-        let other = group.join(request("", protocols: [ClassicProtocol(name: "sticky", metadata: [])], v4: false),
-                               waiter: 10, now: 300)
+        let other = group.join(
+            request("", protocols: [ClassicProtocol(name: "sticky", metadata: [])], v4: false),
+            waiter: 10, now: 300)
         #expect(join(other, 10)?.error == .inconsistentGroupProtocol)
-        #expect(join(group.join(request("", protocolType: "connect", v4: false), waiter: 11, now: 300), 11)?.error
-            == .inconsistentGroupProtocol)
-        #expect(join(group.join(request("", protocols: [], v4: false), waiter: 12, now: 300), 12)?.error
-            == .inconsistentGroupProtocol)
-        #expect(join(group.join(request("", session: 5, v4: false), waiter: 13, now: 300), 13)?.error
-            == .invalidSessionTimeout)
+        #expect(
+            join(group.join(request("", protocolType: "connect", v4: false), waiter: 11, now: 300), 11)?.error
+                == .inconsistentGroupProtocol)
+        #expect(
+            join(group.join(request("", protocols: [], v4: false), waiter: 12, now: 300), 12)?.error
+                == .inconsistentGroupProtocol)
+        #expect(
+            join(group.join(request("", session: 5, v4: false), waiter: 13, now: 300), 13)?.error
+                == .invalidSessionTimeout)
         var unnamed = request("")
         unnamed.groupID = ""
         #expect(ClassicGroup.validate(unnamed, settings: settings) == .invalidGroupID)
         #expect(group.state == .stable && group.members.count == 2)
         // A member offering only one of the group's protocols narrows the choice to it.
-        _ = group.join(request("", client: "c", protocols: [Self.roundRobin], v4: false), waiter: 14, now: 300,
-                       makeMemberID: { _ in "c" })
+        _ = group.join(
+            request("", client: "c", protocols: [Self.roundRobin], v4: false), waiter: 14, now: 300,
+            makeMemberID: { _ in "c" })
         _ = group.join(request("a"), waiter: 15, now: 310)
         let done = group.join(request("b"), waiter: 16, now: 310)
         #expect(join(done, 15)?.protocolName == "roundrobin")

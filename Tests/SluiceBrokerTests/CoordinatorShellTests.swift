@@ -1,6 +1,7 @@
-@testable import SluiceBroker
 import Synchronization
 import Testing
+
+@testable import SluiceBroker
 
 /// The shell alone, on a toy state of named deadlines, with its clock and scheduler moved by hand.
 @Suite struct CoordinatorShellTests {

@@ -1,5 +1,6 @@
-@testable import SluiceBroker
 import Testing
+
+@testable import SluiceBroker
 
 /// The one timer's decisions, alone: when to arm, supersede or disarm, and which fire to honour.
 @Suite struct DeadlineTimerTests {
@@ -15,7 +16,8 @@ import Testing
     @Test func aSoonerDeadlineSupersedesAndTheSupersededFireIsRefused() {
         var timer = DeadlineTimer()
         let changes = [timer.update(earliest: 100), timer.update(earliest: 100), timer.update(earliest: 50)]
-        #expect(changes == [.arm(Arming(deadline: 100, generation: 1)), nil, .arm(Arming(deadline: 50, generation: 2))])
+        #expect(
+            changes == [.arm(Arming(deadline: 100, generation: 1)), nil, .arm(Arming(deadline: 50, generation: 2))])
         let superseded = timer.fired(1)
         #expect(!superseded)
         #expect(timer.armed == Arming(deadline: 50, generation: 2))

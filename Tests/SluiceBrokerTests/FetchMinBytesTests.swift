@@ -11,7 +11,8 @@ import Testing
     let broker: Broker
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-minbytes-\(UUID().uuidString)").path
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("sluice-minbytes-\(UUID().uuidString)").path
         broker = try Broker(dataDirectory: directory)
     }
 
@@ -29,9 +30,12 @@ import Testing
     @Test func theWaitEndsOnlyOnceMinBytesAreAvailableAcrossPartitions() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 2))
         let answered = Mutex<[FetchedPartition]?>(nil)
-        let spec = FetchSpec(targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20),
-                                       FetchTarget(topic: "t", partition: 1, offset: 0, maxBytes: 1 << 20)],
-                             maxWaitMs: 20_000, minBytes: 100)
+        let spec = FetchSpec(
+            targets: [
+                FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20),
+                FetchTarget(topic: "t", partition: 1, offset: 0, maxBytes: 1 << 20),
+            ],
+            maxWaitMs: 20_000, minBytes: 100)
         let started = ContinuousClock.now
         broker.fetch(spec) { results in answered.withLock { $0 = results } }
         // 40 bytes on one partition, then 50 on the other: 90 in all, still short.
@@ -55,9 +59,10 @@ import Testing
     @Test func aFetchShortOfMinBytesIsAnsweredAtMaxWaitWithWhatThereIs() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let started = ContinuousClock.now
-        async let fetched = broker.fetch(FetchSpec(
-            targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20)], maxWaitMs: 400,
-            minBytes: 1000))
+        async let fetched = broker.fetch(
+            FetchSpec(
+                targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20)], maxWaitMs: 400,
+                minBytes: 1000))
         try await Task.sleep(for: .milliseconds(50))
         await produce(0, count: 3)
         let results = await fetched
@@ -72,9 +77,10 @@ import Testing
         let started = ContinuousClock.now
         // 100 bytes stored, but the partition may return only 20 (one record, with the per-record overhead): the
         // answer cannot grow, so it comes at once.
-        let results = await broker.fetch(FetchSpec(
-            targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 20)], maxWaitMs: 10_000,
-            minBytes: 50))
+        let results = await broker.fetch(
+            FetchSpec(
+                targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 20)], maxWaitMs: 10_000,
+                minBytes: 50))
         #expect(results[0].recordCount >= 1)
         #expect(ContinuousClock.now - started < .seconds(5))
         await cleanUp()

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-@testable import SluiceBroker
 import SluiceCore
 import Testing
+
+@testable import SluiceBroker
 
 /// The native group coordinator with its clock and timers moved by hand: session expiry without real time.
 @Suite struct GroupCoordinatorTests {
@@ -10,7 +11,8 @@ import Testing
     let coordinator: GroupCoordinator
 
     init() {
-        coordinator = GroupCoordinator(logger: Logger(label: "test"), clock: timers.clock, scheduler: timers) { topics in
+        coordinator = GroupCoordinator(logger: Logger(label: "test"), clock: timers.clock, scheduler: timers) {
+            topics in
             Dictionary(uniqueKeysWithValues: topics.filter { $0 == "t" }.map { ($0, 4) })
         }
     }
@@ -61,7 +63,9 @@ import Testing
     }
 
     @Test func theBrokerHandsItsClocksToBothCoordinators() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-clocks-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sluice-clocks-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let broker = try Broker(dataDirectory: directory, wallClock: { 1_700_000_000_000 }, monotonicClock: { 42 })
         #expect(broker.clocks.wall() == 1_700_000_000_000)

@@ -1,7 +1,8 @@
 import Logging
-@testable import SluiceBroker
 import SluiceCore
 import Testing
+
+@testable import SluiceBroker
 
 /// Held heartbeats (heartbeat v1, a long poll), with the clock and timers moved by hand.
 @Suite struct HeldHeartbeatTests {
@@ -9,7 +10,8 @@ import Testing
     let coordinator: GroupCoordinator
 
     init() {
-        coordinator = GroupCoordinator(logger: Logger(label: "test"), clock: timers.clock, scheduler: timers) { topics in
+        coordinator = GroupCoordinator(logger: Logger(label: "test"), clock: timers.clock, scheduler: timers) {
+            topics in
             Dictionary(uniqueKeysWithValues: topics.filter { $0 == "t" }.map { ($0, 4) })
         }
     }
@@ -28,8 +30,10 @@ import Testing
 
     func heartbeat(_ member: GroupAssignment, owned: [TopicPartition]? = nil, maxWaitMs: Int32 = 2_000) -> Answers {
         let answers = Answers()
-        coordinator.heartbeat(group: "g", memberID: member.memberID, generation: member.generation,
-                              owned: owned ?? member.granted, maxWaitMs: maxWaitMs) { result in
+        coordinator.heartbeat(
+            group: "g", memberID: member.memberID, generation: member.generation,
+            owned: owned ?? member.granted, maxWaitMs: maxWaitMs
+        ) { result in
             answers.results.withLock { $0.append(result) }
         }
         return answers

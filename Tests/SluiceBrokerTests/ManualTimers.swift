@@ -1,5 +1,6 @@
-@testable import SluiceBroker
 import Synchronization
+
+@testable import SluiceBroker
 
 /// A clock and a `TimerScheduler` the test moves by hand: scheduled work runs only when `advance` passes its time
 /// (or when `runAnyway` plays a fire that a cancel came too late for), so no test sleeps on real time.

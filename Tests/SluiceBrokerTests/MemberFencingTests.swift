@@ -1,7 +1,8 @@
 import Foundation
-@testable import SluiceBroker
 import SluiceCore
 import Testing
+
+@testable import SluiceBroker
 
 /// A removed member stays removed: fresh member ids (KIP-394) fence it whatever joins after it under its client id.
 @Suite struct MemberFencingTests {
@@ -9,21 +10,25 @@ import Testing
     let p0 = TopicPartition(topic: "orders", partition: 0)
 
     /// The old member `a` of `group` is fenced and the new one `b` is not.
-    func expectFenced(_ a: ConsumerGroup.Assignment, by b: ConsumerGroup.Assignment, in group: inout ConsumerGroup,
-                      now: Int64) throws
-    {
+    func expectFenced(
+        _ a: ConsumerGroup.Assignment, by b: ConsumerGroup.Assignment, in group: inout ConsumerGroup,
+        now: Int64
+    ) throws {
         #expect(a.memberID != b.memberID)
         #expect(b.memberID.hasPrefix("worker-"))
-        #expect(code { () throws(SluiceError) in
-            _ = try group.heartbeat(memberID: a.memberID, generation: a.generation, owned: Set(a.granted), now: now)
-        } == .unknownMember)
+        #expect(
+            code { () throws(SluiceError) in
+                _ = try group.heartbeat(memberID: a.memberID, generation: a.generation, owned: Set(a.granted), now: now)
+            } == .unknownMember)
         for partition in a.granted {
-            #expect(group.checkCommit(memberID: a.memberID, generation: a.generation, partition: partition)?.code
-                == .unknownMember)
+            #expect(
+                group.checkCommit(memberID: a.memberID, generation: a.generation, partition: partition)?.code
+                    == .unknownMember)
         }
         // The old member's heartbeat released nothing of the new one's.
-        let answer = try group.heartbeat(memberID: b.memberID, generation: group.generation, owned: Set(b.granted),
-                                         now: now)
+        let answer = try group.heartbeat(
+            memberID: b.memberID, generation: group.generation, owned: Set(b.granted),
+            now: now)
         #expect(answer.granted.count == 4)
         #expect(group.checkCommit(memberID: b.memberID, generation: group.generation, partition: p0) == nil)
     }
@@ -39,8 +44,9 @@ import Testing
     }
 
     func join(_ group: inout ConsumerGroup, now: Int64) -> ConsumerGroup.Assignment {
-        group.join(memberID: nil, clientID: "worker", topics: ["orders"], sessionTimeoutMs: 1000, now: now,
-                   partitions: partitions)
+        group.join(
+            memberID: nil, clientID: "worker", topics: ["orders"], sessionTimeoutMs: 1000, now: now,
+            partitions: partitions)
     }
 
     @Test func memberIDsAreFreshAndRandom() {
@@ -55,8 +61,9 @@ import Testing
 
     @Test func aMemberIDTheGroupDoesNotHoldIsNotTakenOver() {
         var group = ConsumerGroup(name: "g")
-        let answer = group.join(memberID: "worker-1", clientID: "worker", topics: ["orders"], sessionTimeoutMs: 1000,
-                                now: 0, partitions: partitions)
+        let answer = group.join(
+            memberID: "worker-1", clientID: "worker", topics: ["orders"], sessionTimeoutMs: 1000,
+            now: 0, partitions: partitions)
         #expect(answer.memberID != "worker-1")
     }
 
@@ -98,23 +105,28 @@ import Testing
             try await first.createTopic("orders", config: TopicConfig(partitions: 2))
             a = try first.joinGroup("g", memberID: "", clientID: "worker", topics: ["orders"], sessionTimeoutMs: 5000)
             let offset = CommittedOffset(topic: "orders", partition: 0, offset: 1)
-            #expect(try await first.commitOffsets(group: "g", memberID: a.memberID, generation: a.generation,
-                                                  [offset])[0].1 == nil)
+            #expect(
+                try await first.commitOffsets(
+                    group: "g", memberID: a.memberID, generation: a.generation,
+                    [offset])[0].1 == nil)
             await first.shutdown()
         }
         let broker = try Broker(dataDirectory: directory)
         let b = try broker.joinGroup("g", memberID: "", clientID: "worker", topics: ["orders"], sessionTimeoutMs: 5000)
         #expect(b.memberID != a.memberID && b.generation == a.generation)
-        #expect(code { () throws(SluiceError) in
-            _ = try broker.heartbeat("g", memberID: a.memberID, generation: a.generation, owned: a.granted)
-        } == .unknownMember)
-        let refused = try await broker.commitOffsets(group: "g", memberID: a.memberID, generation: a.generation,
-                                                     [CommittedOffset(topic: "orders", partition: 0, offset: 7)])
+        #expect(
+            code { () throws(SluiceError) in
+                _ = try broker.heartbeat("g", memberID: a.memberID, generation: a.generation, owned: a.granted)
+            } == .unknownMember)
+        let refused = try await broker.commitOffsets(
+            group: "g", memberID: a.memberID, generation: a.generation,
+            [CommittedOffset(topic: "orders", partition: 0, offset: 7)])
         #expect(refused[0].1?.code == .unknownMember)
         #expect(try await broker.committedOffsets(group: "g").map(\.offset) == [1])
         // Rejoining under the forgotten id gets a fresh one, not the old member's place.
-        let rejoined = try broker.joinGroup("g", memberID: a.memberID, clientID: "worker", topics: ["orders"],
-                                            sessionTimeoutMs: 5000)
+        let rejoined = try broker.joinGroup(
+            "g", memberID: a.memberID, clientID: "worker", topics: ["orders"],
+            sessionTimeoutMs: 5000)
         #expect(rejoined.memberID != a.memberID)
         await broker.shutdown()
     }

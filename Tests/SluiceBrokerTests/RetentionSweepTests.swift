@@ -24,7 +24,8 @@ final class TestClock: Sendable {
     let settings = SweeperSettings(maxIntervalMs: 20, compactionDelayMs: 100)
 
     init() {
-        directory = FileManager.default.temporaryDirectory
+        directory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("sluice-retention-\(UUID().uuidString)").path
     }
 
@@ -39,9 +40,10 @@ final class TestClock: Sendable {
     }
 
     /// Polls `condition` until it holds (sweeps run on broker threads); gives up after a few seconds.
-    func eventually(_ what: Comment, _ condition: () async throws -> Bool,
-                    sourceLocation: SourceLocation = #_sourceLocation) async throws
-    {
+    func eventually(
+        _ what: Comment, _ condition: () async throws -> Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while try await !condition() {
             if ContinuousClock.now > deadline {
@@ -58,17 +60,21 @@ final class TestClock: Sendable {
     }
 
     func produce(_ broker: Broker, _ records: [ProducerRecord], topic: String = "t") async throws -> Int64 {
-        try await broker.produce([ProduceBatch(topic: topic, partition: 0, records: records)])[0].result.get().baseOffset
+        try await broker.produce([ProduceBatch(topic: topic, partition: 0, records: records)])[0].result.get()
+            .baseOffset
     }
 
     func fetch(_ broker: Broker, from offset: Int64, topic: String = "t") async -> FetchedPartition {
-        await broker.fetch(FetchSpec(targets: [FetchTarget(topic: topic, partition: 0, offset: offset, maxBytes: 1 << 20)],
-                                     maxWaitMs: 0))[0]
+        await broker.fetch(
+            FetchSpec(
+                targets: [FetchTarget(topic: topic, partition: 0, offset: offset, maxBytes: 1 << 20)],
+                maxWaitMs: 0))[0]
     }
 
     func tenBytes(_ i: Int, timestamp: Int64? = nil) -> ProducerRecord {
-        ProducerRecord(key: Array(String(format: "%02d", i % 100).utf8), value: Array(String(format: "v%07d", i).utf8),
-                       timestamp: timestamp)
+        ProducerRecord(
+            key: Array(String(format: "%02d", i % 100).utf8), value: Array(String(format: "v%07d", i).utf8),
+            timestamp: timestamp)
     }
 
     // MARK: - Policies
@@ -133,7 +139,8 @@ final class TestClock: Sendable {
 
     @Test func countLimitKeepsTheLastRecords() async throws {
         let broker = try openBroker()
-        try await broker.createTopic("t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 4))
+        try await broker.createTopic(
+            "t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 4))
         _ = try await produce(broker, (0..<10).map { tenBytes($0) })
         try await eventually("six go") { try bounds(broker).start == 6 }
         try await Task.sleep(for: .milliseconds(60))
@@ -145,7 +152,8 @@ final class TestClock: Sendable {
     @Test func offsetsKeepGrowingAfterASweepAndARestart() async throws {
         do {
             let broker = try openBroker()
-            try await broker.createTopic("t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 2))
+            try await broker.createTopic(
+                "t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 2))
             _ = try await produce(broker, (0..<10).map { tenBytes($0) })
             try await eventually("eight go") { try bounds(broker).start == 8 }
             #expect(try await produce(broker, [tenBytes(10)]) == 10)
@@ -167,7 +175,8 @@ final class TestClock: Sendable {
         let pairs: [(String?, String?)] = [
             ("a", "1"), ("b", "1"), (nil, "x"), ("a", "2"), ("b", "2"), (nil, "y"), ("a", "3"), ("c", "1"), ("c", nil),
         ]
-        _ = try await produce(broker, pairs.map { ProducerRecord(key: $0.0.map { Array($0.utf8) }, value: $0.1.map { Array($0.utf8) }) })
+        _ = try await produce(
+            broker, pairs.map { ProducerRecord(key: $0.0.map { Array($0.utf8) }, value: $0.1.map { Array($0.utf8) }) })
         func stored() async -> [String] {
             await fetch(broker, from: 0).records.map { record in
                 "\(record.offset) \(record.key.map { String(decoding: $0, as: UTF8.self) } ?? "-")="
@@ -218,7 +227,8 @@ final class TestClock: Sendable {
         try await broker.createTopic("t", config: TopicConfig(retentionMs: 60_000, durability: .normal))
         let value = [UInt8](repeating: 0x33, count: 2_000)
         for batch in 0..<100 {
-            _ = try await produce(broker, (0..<500).map { ProducerRecord(key: Array("\(batch)-\($0)".utf8), value: value) })
+            _ = try await produce(
+                broker, (0..<500).map { ProducerRecord(key: Array("\(batch)-\($0)".utf8), value: value) })
         }
         let files = ["", "-wal", "-shm"].map { "\(directory)/topics/t.db\($0)" }
         func diskSize() -> Int64 {

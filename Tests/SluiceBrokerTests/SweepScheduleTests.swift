@@ -29,9 +29,11 @@ import Testing
         let current = schedule.timerFired(generation: 2)
         decisions.append(schedule.tick(now: 2_000))
         #expect([first, later, sooner, stale, current] == [true, false, true, false, true])
-        #expect(decisions == [
-            Decision(arm: (4_000, 1)), Decision(), Decision(arm: (1_000, 2)), Decision(start: ["c"], arm: (3_000, 3)),
-        ])
+        #expect(
+            decisions == [
+                Decision(arm: (4_000, 1)), Decision(), Decision(arm: (1_000, 2)),
+                Decision(start: ["c"], arm: (3_000, 3)),
+            ])
     }
 
     @Test func theTimerNeverSleepsLongerThanTheLongestInterval() {
@@ -101,7 +103,9 @@ import Testing
     @Test func theOldestRecordDecidesAndExpiriesAreBatched() {
         let config = TopicConfig(retentionMs: 7 * 86_400_000, retentionBytes: nil)
         let facts = RetentionDue.Facts(offsetCount: 10, firstTimestamp: now - 1_000)
-        #expect(RetentionDue.afterSweep(facts, config: config, settings: settings, now: now) == now - 1_000 + 7 * 86_400_000 + 1)
+        #expect(
+            RetentionDue.afterSweep(facts, config: config, settings: settings, now: now) == now - 1_000 + 7 * 86_400_000
+                + 1)
         // A record that expires very soon waits for the batching interval (1% of 7 days, capped at 5 minutes).
         let soon = RetentionDue.Facts(offsetCount: 10, firstTimestamp: now - 7 * 86_400_000 + 5)
         #expect(RetentionDue.afterSweep(soon, config: config, settings: settings, now: now) == now + 300_000)
@@ -131,19 +135,24 @@ import Testing
         #expect(!RetentionDue.overLimit(status(size: 5_000, next: 500), TopicConfig(cleanupPolicy: .compact)))
         let small = TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 4)
         #expect(RetentionDue.overLimit(status(next: 5), small))
-        #expect(RetentionDue.afterCommit(status(next: 5), firstAppended: now, config: small, settings: settings, now: now) == now)
+        #expect(
+            RetentionDue.afterCommit(status(next: 5), firstAppended: now, config: small, settings: settings, now: now)
+                == now)
     }
 
     @Test func compactionWaitsForItsDelayOrABacklog() {
         let config = TopicConfig(cleanupPolicy: .compact)
         let small = status(next: 10, compacted: 5)
-        #expect(RetentionDue.afterCommit(small, firstAppended: now, config: config, settings: settings, now: now)
+        #expect(
+            RetentionDue.afterCommit(small, firstAppended: now, config: config, settings: settings, now: now)
                 == now + settings.compactionDelayMs)
         let large = status(next: 100_000, compacted: 5)
-        #expect(RetentionDue.afterCommit(large, firstAppended: now, config: config, settings: settings, now: now) == now)
+        #expect(
+            RetentionDue.afterCommit(large, firstAppended: now, config: config, settings: settings, now: now) == now)
         // Tombstones: due once older than delete.retention.ms.
         let facts = RetentionDue.Facts(offsetCount: 10, oldestTombstone: now - 1_000)
-        #expect(RetentionDue.afterSweep(facts, config: config, settings: settings, now: now)
+        #expect(
+            RetentionDue.afterSweep(facts, config: config, settings: settings, now: now)
                 == now - 1_000 + TopicConfig.defaultDeleteRetentionMs + 1)
     }
 }

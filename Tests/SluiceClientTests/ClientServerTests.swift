@@ -109,12 +109,14 @@ import Testing
             let client = try await SluiceClient.connect(socketPath: socket)
             try await client.createTopic("t")
             let producer = try await client.makeProducer()
-            for i in 0..<50 { producer.send(ProducerRecord(value: Array("\(i)".utf8)), topic: "t", partition: 0) { _ in } }
+            for i in 0..<50 {
+                producer.send(ProducerRecord(value: Array("\(i)".utf8)), topic: "t", partition: 0) { _ in }
+            }
             await producer.flush()
             await producer.close()
 
             var configuration = ConsumerConfiguration(autoOffsetReset: .earliest)
-            configuration.partitionMaxBytes = 8 // a few records per poll, so that polls run on prefetched fetches
+            configuration.partitionMaxBytes = 8  // a few records per poll, so that polls run on prefetched fetches
             let consumer = try await client.makeConsumer(configuration)
             let tp = TopicPartition(topic: "t", partition: 0)
             await consumer.assign([tp])
@@ -168,7 +170,8 @@ import Testing
     @Test func consumerBelowTheLogStartIsResetByItsPolicy() async throws {
         try await withServer { socket in
             let client = try await SluiceClient.connect(socketPath: socket)
-            try await client.createTopic("short", partitions: 1, config: [ConfigEntry(key: "retention.records", value: "5")])
+            try await client.createTopic(
+                "short", partitions: 1, config: [ConfigEntry(key: "retention.records", value: "5")])
             let producer = try await client.makeProducer()
             for i in 0..<20 { _ = try await producer.send(ProducerRecord(value: [UInt8(i)]), topic: "short") }
             // The sweeper runs right after a commit that puts the partition over its count limit.

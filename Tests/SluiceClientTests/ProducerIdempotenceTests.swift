@@ -18,7 +18,8 @@ import Testing
         private let logger: Logger
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory
+            directory =
+                FileManager.default.temporaryDirectory
                 .appendingPathComponent("sluice-idem-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
             var logger = Logger(label: "test")
@@ -33,9 +34,10 @@ import Testing
                 broker = try? Broker(dataDirectory: directory, logger: logger)
                 if broker == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
-            let server = SluiceServer(configuration: ServerConfiguration(socketPath: socket),
-                                      broker: try broker ?? Broker(dataDirectory: directory, logger: logger),
-                                      logger: logger)
+            let server = SluiceServer(
+                configuration: ServerConfiguration(socketPath: socket),
+                broker: try broker ?? Broker(dataDirectory: directory, logger: logger),
+                logger: logger)
             try await server.start()
             self.server = server
         }
@@ -56,9 +58,14 @@ import Testing
         var numbers: [Int] = []
         var offset: Int64 = 0
         while true {
-            let response = try await client.fetch(FetchRequest(
-                maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24,
-                topics: [.init(name: topic, partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 1 << 24)])]))
+            let response = try await client.fetch(
+                FetchRequest(
+                    maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24,
+                    topics: [
+                        .init(
+                            name: topic,
+                            partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 1 << 24)])
+                    ]))
             let records = response.topics.first?.partitions.first?.records ?? []
             guard let last = records.last else { return numbers }
             numbers += records.map { Int(String(decoding: $0.value ?? [], as: UTF8.self)) ?? -1 }
@@ -76,9 +83,11 @@ import Testing
 
     func produce(_ producer: Producer, count: Int, partitions: Int32, acks: Acks, from first: Int = 0) async {
         for i in first..<first + count {
-            producer.send(ProducerRecord(value: Array("\(i)".utf8)), topic: "t", partition: Int32(i) % partitions) { result in
+            producer.send(ProducerRecord(value: Array("\(i)".utf8)), topic: "t", partition: Int32(i) % partitions) {
+                result in
                 switch result {
-                case .success(let metadata): acks.offsets.withLock { $0[metadata.partition, default: []].append(metadata.offset) }
+                case .success(let metadata):
+                    acks.offsets.withLock { $0[metadata.partition, default: []].append(metadata.offset) }
                 case .failure(let error): acks.failures.withLock { $0.append(error) }
                 }
             }
@@ -124,13 +133,16 @@ import Testing
         try await harness.start()
         await produce(producer, count: 10_000, partitions: 2, acks: acks, from: 10_000)
         await producer.flush()
-        #expect(acks.failures.withLock { $0.isEmpty },
-                "\(acks.failures.withLock { failures in Dictionary(grouping: failures, by: \.code.name).mapValues(\.count) }) \(acks.failures.withLock { $0.first.map { "\($0)" } ?? "" })")
+        #expect(
+            acks.failures.withLock { $0.isEmpty },
+            "\(acks.failures.withLock { failures in Dictionary(grouping: failures, by: \.code.name).mapValues(\.count) }) \(acks.failures.withLock { $0.first.map { "\($0)" } ?? "" })"
+        )
         let client = try await SluiceClient.connect(socketPath: harness.socket)
         for partition in Int32(0)..<2 {
             let numbers = try await stored(client, topic: "t", partition: partition)
-            #expect(numbers == Array(stride(from: Int(partition), to: 20_000, by: 2)),
-                    "partition \(partition): \(numbers.count) stored, \(Set(numbers).count) distinct")
+            #expect(
+                numbers == Array(stride(from: Int(partition), to: 20_000, by: 2)),
+                "partition \(partition): \(numbers.count) stored, \(Set(numbers).count) distinct")
             #expect(acks.offsets.withLock { $0[partition] ?? [] } == Array(0..<10_000))
         }
         await producer.close()
@@ -143,14 +155,23 @@ import Testing
         try await harness.start()
         let client = try await SluiceClient.connect(socketPath: harness.socket)
         try await client.createTopic("t", partitions: 1)
-        guard case .initProducerID(let identity) = try await client.send(.initProducerID(InitProducerIDRequest())) else {
+        guard case .initProducerID(let identity) = try await client.send(.initProducerID(InitProducerIDRequest()))
+        else {
             Issue.record("no producer id")
             return
         }
-        let request = ProduceRequest(timeoutMs: 1000, topics: [.init(name: "t", partitions: [
-            .init(partition: 0, records: (0..<3).map { ProducerRecord(value: Array("\($0)".utf8)) },
-                  sequence: BatchSequence(producerID: identity.producerID, epoch: identity.epoch, baseSequence: 0))
-        ])])
+        let request = ProduceRequest(
+            timeoutMs: 1000,
+            topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0, records: (0..<3).map { ProducerRecord(value: Array("\($0)".utf8)) },
+                            sequence: BatchSequence(
+                                producerID: identity.producerID, epoch: identity.epoch, baseSequence: 0))
+                    ])
+            ])
         let first = try await client.produce(request).topics[0].partitions[0]
         let again = try await client.produce(request).topics[0].partitions[0]
         #expect(first.error == nil && again.error == nil)

@@ -42,8 +42,9 @@ import Testing
     func send(_ state: inout RecordAccumulator, _ log: Log, _ names: [String]) -> [[ProducerBatch]] {
         var requests: [[ProducerBatch]] = []
         for name in names {
-            let actions = state.enqueue(ProducerRecord(value: Array(name.utf8)), topic: "t", partition: 0,
-                                        completion: log.completion(name), now: t0)
+            let actions = state.enqueue(
+                ProducerRecord(value: Array(name.utf8)), topic: "t", partition: 0,
+                completion: log.completion(name), now: t0)
             requests += actions.requests
             perform(actions)
         }
@@ -53,24 +54,38 @@ import Testing
     func perform(_ actions: ProducerActions) {
         for (batch, base, time) in actions.succeeded {
             for index in batch.records.indices {
-                batch.completions[index](.success(RecordMetadata(
-                    topic: "t", partition: 0, offset: base + Int64(index), timestamp: time)))
+                batch.completions[index](
+                    .success(
+                        RecordMetadata(
+                            topic: "t", partition: 0, offset: base + Int64(index), timestamp: time)))
             }
         }
-        for (batch, error) in actions.failedBatches { for completion in batch.completions { completion(.failure(error)) } }
+        for (batch, error) in actions.failedBatches {
+            for completion in batch.completions { completion(.failure(error)) }
+        }
         for (completion, error) in actions.failedRecords { completion(.failure(error)) }
     }
 
     func answer(_ batch: ProducerBatch, base: Int64) -> Result<ProduceResponse, SluiceError> {
-        .success(ProduceResponse(topics: [.init(name: "t", partitions: [
-            .init(partition: 0, baseOffset: base, logAppendTime: 1)
-        ])]))
+        .success(
+            ProduceResponse(topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(partition: 0, baseOffset: base, logAppendTime: 1)
+                    ])
+            ]))
     }
 
     func refusal(_ code: ErrorCode) -> Result<ProduceResponse, SluiceError> {
-        .success(ProduceResponse(topics: [.init(name: "t", partitions: [
-            .init(partition: 0, error: SluiceError(code, "refused"), baseOffset: -1, logAppendTime: -1)
-        ])]))
+        .success(
+            ProduceResponse(topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(partition: 0, error: SluiceError(code, "refused"), baseOffset: -1, logAppendTime: -1)
+                    ])
+            ]))
     }
 
     func bases(_ requests: [[ProducerBatch]]) -> [Int32?] { requests.flatMap { $0.map { $0.sequence?.baseSequence } } }
@@ -106,7 +121,8 @@ import Testing
         var state = accumulator()
         let log = Log()
         _ = send(&state, log, ["x", "y"])
-        let sent = state.identityLoaded(.success(identity)).requests + send(&state, log, ["a", "b", "c", "d", "e", "f"])
+        let sent =
+            state.identityLoaded(.success(identity)).requests + send(&state, log, ["a", "b", "c", "d", "e", "f"])
         #expect(bases(sent) == [0, 2, 4, 6])
         perform(state.completed(sent[0], answer(sent[0][0], base: 0)))
         #expect(log.ackedNames == ["x", "y"])
@@ -137,7 +153,8 @@ import Testing
         #expect(log.failedNames == ["a", "b"])
         let again = state.retryDue(tp)
         #expect(again.requests.first?.first?.sequence == BatchSequence(producerID: 7, epoch: 1, baseSequence: 0))
-        #expect(again.requests.first.map { $0.flatMap { $0.records.map(\.value) } } == [Array("c".utf8), Array("d".utf8)])
+        #expect(
+            again.requests.first.map { $0.flatMap { $0.records.map(\.value) } } == [Array("c".utf8), Array("d".utf8)])
     }
 
     @Test func anOutOfOrderAnswerToTheFirstBatchStartsOverAtANewEpoch() {
@@ -159,8 +176,10 @@ import Testing
         let sent = state.identityLoaded(.success(identity)).requests
         perform(state.completed(sent[0], refusal(.unknownProducerID)))
         #expect(log.failedNames == ["x", "y"])
-        _ = state.enqueue(ProducerRecord(value: [1]), topic: "t", partition: 0, completion: log.completion("a"), now: t0)
-        let full = state.enqueue(ProducerRecord(value: [2]), topic: "t", partition: 0, completion: log.completion("b"), now: t0)
+        _ = state.enqueue(
+            ProducerRecord(value: [1]), topic: "t", partition: 0, completion: log.completion("a"), now: t0)
+        let full = state.enqueue(
+            ProducerRecord(value: [2]), topic: "t", partition: 0, completion: log.completion("b"), now: t0)
         #expect(full.identityLoads == [.zero] && full.requests.isEmpty)
         let renewed = state.identityLoaded(.success(ProducerIdentity(producerID: 8, epoch: 0)))
         #expect(renewed.requests.first?.first?.sequence?.producerID == 8)

@@ -34,7 +34,8 @@ import Testing
     /// Has the accumulator look the topic up and get an answer, as `Producer` does.
     func learn(_ state: inout RecordAccumulator, partitions: Int32, maxMessageBytes: Int = 100) {
         _ = state.partitionCount(topic: "t") { _ in }
-        _ = state.metadataLoaded("t", .success(TopicInfo(partitionCount: partitions, maxMessageBytes: maxMessageBytes)), now: t0)
+        _ = state.metadataLoaded(
+            "t", .success(TopicInfo(partitionCount: partitions, maxMessageBytes: maxMessageBytes)), now: t0)
     }
 
     func record(_ value: String, key: String? = nil) -> ProducerRecord {
@@ -46,18 +47,24 @@ import Testing
         for (batch, base, time) in actions.succeeded {
             for index in batch.records.indices {
                 let tp = batch.topicPartition
-                batch.completions[index](.success(RecordMetadata(
-                    topic: tp.topic, partition: tp.partition, offset: base + Int64(index), timestamp: time)))
+                batch.completions[index](
+                    .success(
+                        RecordMetadata(
+                            topic: tp.topic, partition: tp.partition, offset: base + Int64(index), timestamp: time)))
             }
         }
-        for (batch, error) in actions.failedBatches { for completion in batch.completions { completion(.failure(error)) } }
+        for (batch, error) in actions.failedBatches {
+            for completion in batch.completions { completion(.failure(error)) }
+        }
         for (completion, error) in actions.failedRecords { completion(.failure(error)) }
     }
 
     func success(_ batches: [ProducerBatch], base: Int64 = 0) -> Result<ProduceResponse, SluiceError> {
-        .success(ProduceResponse(topics: grouped(batches.map { ($0.topicPartition, ()) }) { partition, _ in
-            ProduceResponse.Partition(partition: partition, baseOffset: base, logAppendTime: 42)
-        }))
+        .success(
+            ProduceResponse(
+                topics: grouped(batches.map { ($0.topicPartition, ()) }) { partition, _ in
+                    ProduceResponse.Partition(partition: partition, baseOffset: base, logAppendTime: 42)
+                }))
     }
 
     func values(_ batch: ProducerBatch) -> [String] {
@@ -69,11 +76,15 @@ import Testing
         let results = Results()
         let first = state.enqueue(record("a"), topic: "t", partition: nil, completion: results.completion("a"), now: t0)
         #expect(first.metadataLoads.map(\.topic) == ["t"])
-        let second = state.enqueue(record("b"), topic: "t", partition: nil, completion: results.completion("b"), now: t0)
+        let second = state.enqueue(
+            record("b"), topic: "t", partition: nil, completion: results.completion("b"), now: t0)
         #expect(second.metadataLoads.isEmpty, "one lookup per topic")
         complete(state.metadataLoaded("t", .failure(.unknownTopic("t")), now: t0))
         for name in ["a", "b"] {
-            guard case .failure(let error) = results[name] else { Issue.record("\(name) did not fail"); continue }
+            guard case .failure(let error) = results[name] else {
+                Issue.record("\(name) did not fail")
+                continue
+            }
             #expect(error.code == .unknownTopic)
         }
         #expect(state.bufferedRecords == 0)
@@ -114,20 +125,25 @@ import Testing
         learn(&state, partitions: 1, maxMessageBytes: 100)
         var sent: [[ProducerBatch]] = []
         for name in ["a", "b", "c"] {
-            sent += state.enqueue(record(name), topic: "t", partition: 0, completion: results.completion(name), now: t0)
+            sent +=
+                state.enqueue(record(name), topic: "t", partition: 0, completion: results.completion(name), now: t0)
                 .requests
         }
         let failed = state.completed(sent[0], .failure(SluiceError(.storageError, "busy")))
         #expect(failed.retryTimers.map(\.0) == [TopicPartition(topic: "t", partition: 0)])
         // A record enqueued during the back-off does not go first.
-        #expect(state.enqueue(record("d"), topic: "t", partition: 0, completion: results.completion("d"), now: t0)
-            .requests.isEmpty)
+        #expect(
+            state.enqueue(record("d"), topic: "t", partition: 0, completion: results.completion("d"), now: t0)
+                .requests.isEmpty)
         let retry = state.retryDue(TopicPartition(topic: "t", partition: 0))
         #expect(retry.requests.first.map { $0.flatMap(values) } == ["a", "b", "c"])
         // Out of retries: the batch fails, and the next one proceeds.
         let gaveUp = state.completed(retry.requests[0], .failure(SluiceError(.storageError, "busy")))
         complete(gaveUp)
-        guard case .failure(let error) = results["a"] else { Issue.record("a did not fail"); return }
+        guard case .failure(let error) = results["a"] else {
+            Issue.record("a did not fail")
+            return
+        }
         #expect(error.code == .storageError)
         #expect(gaveUp.requests.first.map { $0.flatMap(values) } == ["d"])
     }
@@ -139,10 +155,16 @@ import Testing
         let a = state.enqueue(record("a"), topic: "t", partition: 0, completion: results.completion("a"), now: t0)
         let b = state.enqueue(record("b"), topic: "t", partition: 1, completion: results.completion("b"), now: t0)
         let batches = a.requests[0] + b.requests[0]
-        let response = ProduceResponse(topics: [.init(name: "t", partitions: [
-            .init(partition: 0, error: SluiceError(.messageTooLarge, "too big"), baseOffset: -1, logAppendTime: -1),
-            .init(partition: 1, baseOffset: 7, logAppendTime: 42),
-        ])])
+        let response = ProduceResponse(topics: [
+            .init(
+                name: "t",
+                partitions: [
+                    .init(
+                        partition: 0, error: SluiceError(.messageTooLarge, "too big"), baseOffset: -1, logAppendTime: -1
+                    ),
+                    .init(partition: 1, baseOffset: 7, logAppendTime: 42),
+                ])
+        ])
         complete(state.completed(a.requests[0], .success(response)))
         complete(state.completed(b.requests[0], .success(response)))
         guard case .failure(let error) = results["a"], case .success(let stored) = results["b"] else {
@@ -163,7 +185,9 @@ import Testing
         // Keyless: two records fill a batch on one partition, the next two go to the next partition.
         var partitions: [Int32] = []
         for _ in 0..<4 {
-            for request in state.enqueue(record("x"), topic: "t", partition: nil, completion: { _ in }, now: t0).requests {
+            for request in state.enqueue(record("x"), topic: "t", partition: nil, completion: { _ in }, now: t0)
+                .requests
+            {
                 partitions += request.map(\.topicPartition.partition)
             }
         }
@@ -191,7 +215,10 @@ import Testing
         #expect(state.partitions[TopicPartition(topic: "t", partition: 1)]?.queue.count == 1)
         _ = state.enqueue(record("b"), topic: "t", partition: 5, completion: results.completion("b"), now: t0)
         complete(state.metadataLoaded("t", .success(TopicInfo(partitionCount: 2, maxMessageBytes: 100)), now: t0))
-        guard case .failure(let error) = results["b"] else { Issue.record("b did not fail"); return }
+        guard case .failure(let error) = results["b"] else {
+            Issue.record("b did not fail")
+            return
+        }
         #expect(error.code == .unknownPartition)
     }
 
@@ -199,8 +226,12 @@ import Testing
         var state = accumulator()
         let results = Results()
         learn(&state, partitions: 1, maxMessageBytes: 4)
-        complete(state.enqueue(record("12345"), topic: "t", partition: nil, completion: results.completion("big"), now: t0))
-        guard case .failure(let error) = results["big"] else { Issue.record("big did not fail"); return }
+        complete(
+            state.enqueue(record("12345"), topic: "t", partition: nil, completion: results.completion("big"), now: t0))
+        guard case .failure(let error) = results["big"] else {
+            Issue.record("big did not fail")
+            return
+        }
         #expect(error.code == .messageTooLarge)
         _ = state.enqueue(record("1234"), topic: "t", partition: nil, completion: results.completion("ok"), now: t0)
         #expect(state.bufferedRecords == 1)

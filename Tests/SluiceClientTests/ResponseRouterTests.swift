@@ -99,10 +99,16 @@ import Testing
         router.enqueue(outgoing(.metadata(MetadataRequest(topics: nil)), outcomes.completion("a")))
         channel.embeddedEventLoop.run()
         try channel.close().wait()
-        guard case .failure(let error) = outcomes["a"] else { Issue.record("a did not fail"); return }
+        guard case .failure(let error) = outcomes["a"] else {
+            Issue.record("a did not fail")
+            return
+        }
         #expect(error.code == .connectionClosed)
         router.enqueue(outgoing(.metadata(MetadataRequest(topics: nil)), outcomes.completion("b")))
-        guard case .failure(let later) = outcomes["b"] else { Issue.record("b did not fail"); return }
+        guard case .failure(let later) = outcomes["b"] else {
+            Issue.record("b did not fail")
+            return
+        }
         #expect(later.code == .connectionClosed)
     }
 
@@ -111,9 +117,10 @@ import Testing
         let outcomes = Outcomes()
         let request = Request.produce(ProduceRequest(acks: .noResponse, timeoutMs: 1000, topics: []))
         let expected = Response.produce(ProduceResponse(topics: []))
-        router.enqueue(OutgoingRequest(
-            frame: request.frame(correlationID: 0), apiKey: .produce, resultOnceWritten: expected,
-            completion: outcomes.completion("p")))
+        router.enqueue(
+            OutgoingRequest(
+                frame: request.frame(correlationID: 0), apiKey: .produce, resultOnceWritten: expected,
+                completion: outcomes.completion("p")))
         channel.embeddedEventLoop.run()
         #expect(try nextCorrelationID(channel) != nil)
         #expect(outcomes["p"] == .success(expected))

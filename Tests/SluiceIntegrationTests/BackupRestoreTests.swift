@@ -25,9 +25,15 @@ import Testing
         var result: [Record] = []
         var offset: Int64 = 0
         while offset < next {
-            let answer = try await client.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, topics: [
-                .init(name: topic, partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 1 << 20)]),
-            ])).topics[0].partitions[0]
+            let answer = try await client.fetch(
+                FetchRequest(
+                    maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+                    topics: [
+                        .init(
+                            name: topic,
+                            partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 1 << 20)])
+                    ])
+            ).topics[0].partitions[0]
             if let error = answer.error { throw error }
             let kept = answer.records.filter { $0.offset < next }
             guard let last = kept.last else { break }
@@ -38,8 +44,10 @@ import Testing
     }
 
     static func value(_ topic: String, _ index: Int) -> ProducerRecord {
-        ProducerRecord(key: Array("k\(index % 13)".utf8), value: Array("\(topic)-\(index)-".utf8) + Array(repeating: 0x61, count: 150),
-                       headers: [Header(name: "i", value: Array("\(index)".utf8))])
+        ProducerRecord(
+            key: Array("k\(index % 13)".utf8),
+            value: Array("\(topic)-\(index)-".utf8) + Array(repeating: 0x61, count: 150),
+            headers: [Header(name: "i", value: Array("\(index)".utf8))])
     }
 
     /// Producers on two topics and a consumer group committing keep running while `sluice backup` runs; the
@@ -53,7 +61,9 @@ import Testing
         try await client.createTopic("events", partitions: 1)
         let preload = try await client.makeProducer()
         for index in 0..<6_000 {
-            preload.send(Self.value(index % 2 == 0 ? "orders" : "events", index), topic: index % 2 == 0 ? "orders" : "events") { _ in }
+            preload.send(
+                Self.value(index % 2 == 0 ? "orders" : "events", index), topic: index % 2 == 0 ? "orders" : "events"
+            ) { _ in }
         }
         await preload.flush()
         await preload.close()
@@ -135,13 +145,15 @@ import Testing
         #expect(!committed.isEmpty, "the group's offsets committed before the backup are in it")
         let bounds = try await restoredClient.metadata(["orders"])[0].partitions
         for offset in committed {
-            #expect(offset.topic == "orders" && offset.offset <= bounds[Int(offset.partition)].nextOffset,
-                    "committed \(offset.offset) on orders[\(offset.partition)] points past the records")
+            #expect(
+                offset.topic == "orders" && offset.offset <= bounds[Int(offset.partition)].nextOffset,
+                "committed \(offset.offset) on orders[\(offset.partition)] points past the records")
         }
         // The restored server goes on: the next record of a partition gets the next offset.
         let producer = try await restoredClient.makeProducer()
         let eventsNext = try await restoredClient.metadata(["events"])[0].partitions[0].nextOffset
-        let appended = try await producer.send(ProducerRecord(value: Array("after".utf8)), topic: "events", partition: 0)
+        let appended = try await producer.send(
+            ProducerRecord(value: Array("after".utf8)), topic: "events", partition: 0)
         #expect(appended.offset == eventsNext)
         await producer.close()
         await restoredClient.close()
@@ -161,25 +173,33 @@ import Testing
         await client.close()
         let base = server.dataDirectory
         let backup = await Self.sluice("backup", "\(base)/backup", "--socket", server.socketPath)
-        #expect(backup.status == 0 && backup.stdout.contains("backup written to \(base)/backup: 1 topic, 500 records"),
-                "\(backup.stdout) \(backup.stderr)")
+        #expect(
+            backup.status == 0 && backup.stdout.contains("backup written to \(base)/backup: 1 topic, 500 records"),
+            "\(backup.stdout) \(backup.stderr)")
         let again = await Self.sluice("backup", "\(base)/backup", "--socket", server.socketPath)
         #expect(again.status == 1 && again.stderr.contains("\(base)/backup is not empty"), "\(again.stderr)")
 
         let manager = FileManager.default
         for (name, damage, words) in [
-            ("flipped", { (path: String) throws in
-                let handle = try #require(FileHandle(forUpdatingAtPath: "\(path)/topics/t.db"))
-                try handle.seek(toOffset: 8191)
-                let byte = try #require(try handle.read(upToCount: 1)).first!
-                try handle.seek(toOffset: 8191)
-                try handle.write(contentsOf: Data([byte ^ 0x80]))
-                try handle.close()
-            }, "the backup is damaged: \(base)/flipped/topics/t.db"),
-            ("missing", { (path: String) throws in try manager.removeItem(atPath: "\(path)/catalog.db") },
-             "the backup is incomplete: \(base)/missing/catalog.db is missing"),
-            ("unfinished", { (path: String) throws in try manager.removeItem(atPath: "\(path)/manifest.json") },
-             "manifest.json is missing"),
+            (
+                "flipped",
+                { (path: String) throws in
+                    let handle = try #require(FileHandle(forUpdatingAtPath: "\(path)/topics/t.db"))
+                    try handle.seek(toOffset: 8191)
+                    let byte = try #require(try handle.read(upToCount: 1)).first!
+                    try handle.seek(toOffset: 8191)
+                    try handle.write(contentsOf: Data([byte ^ 0x80]))
+                    try handle.close()
+                }, "the backup is damaged: \(base)/flipped/topics/t.db"
+            ),
+            (
+                "missing", { (path: String) throws in try manager.removeItem(atPath: "\(path)/catalog.db") },
+                "the backup is incomplete: \(base)/missing/catalog.db is missing"
+            ),
+            (
+                "unfinished", { (path: String) throws in try manager.removeItem(atPath: "\(path)/manifest.json") },
+                "manifest.json is missing"
+            ),
         ] as [(String, (String) throws -> Void, String)] {
             try manager.copyItem(atPath: "\(base)/backup", toPath: "\(base)/\(name)")
             try damage("\(base)/\(name)")

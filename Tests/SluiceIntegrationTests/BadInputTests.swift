@@ -89,10 +89,16 @@ import Testing
         connection.send(.createTopic(CreateTopicRequest(name: "known", partitions: 2, configs: [])), correlationID: 1)
         #expect(connection.readResponse()?.error == nil)
         let records = [ProducerRecord(value: Array("x".utf8))]
-        connection.send(.produce(ProduceRequest(timeoutMs: 1000, topics: [
-            .init(name: "missing", partitions: [.init(partition: 0, records: records)]),
-            .init(name: "known", partitions: [.init(partition: 5, records: records), .init(partition: 1, records: records)]),
-        ])), correlationID: 2)
+        connection.send(
+            .produce(
+                ProduceRequest(
+                    timeoutMs: 1000,
+                    topics: [
+                        .init(name: "missing", partitions: [.init(partition: 0, records: records)]),
+                        .init(
+                            name: "known",
+                            partitions: [.init(partition: 5, records: records), .init(partition: 1, records: records)]),
+                    ])), correlationID: 2)
         let frame = try #require(connection.readResponse())
         guard case .produce(let produce) = try frame.response(to: .produce) else {
             Issue.record("not a produce response")
@@ -107,11 +113,15 @@ import Testing
     @Test func badTopicNamesAndSettingsAreRefused() throws {
         defer { server.cleanUp() }
         let connection = try RawConnection(path: server.socketPath)
-        connection.send(.createTopic(CreateTopicRequest(name: "bad/name", partitions: 1, configs: [])), correlationID: 1)
+        connection.send(
+            .createTopic(CreateTopicRequest(name: "bad/name", partitions: 1, configs: [])), correlationID: 1)
         #expect(connection.readResponse()?.error?.code == .invalidTopicName)
-        connection.send(.createTopic(CreateTopicRequest(name: "ok", partitions: 1,
-                                                        configs: [ConfigEntry(key: "retention.ms", value: "soon")])),
-                        correlationID: 2)
+        connection.send(
+            .createTopic(
+                CreateTopicRequest(
+                    name: "ok", partitions: 1,
+                    configs: [ConfigEntry(key: "retention.ms", value: "soon")])),
+            correlationID: 2)
         #expect(connection.readResponse()?.error?.code == .invalidArgument)
         connection.send(.createTopic(CreateTopicRequest(name: "ok", partitions: 1, configs: [])), correlationID: 3)
         #expect(connection.readResponse()?.error == nil)
@@ -122,13 +132,24 @@ import Testing
     @Test func tooLargeMessageIsRefusedByTopicSetting() throws {
         defer { server.cleanUp() }
         let connection = try RawConnection(path: server.socketPath)
-        connection.send(.createTopic(CreateTopicRequest(name: "small", partitions: 1,
-                                                        configs: [ConfigEntry(key: "max.message.bytes", value: "100")])),
-                        correlationID: 1)
+        connection.send(
+            .createTopic(
+                CreateTopicRequest(
+                    name: "small", partitions: 1,
+                    configs: [ConfigEntry(key: "max.message.bytes", value: "100")])),
+            correlationID: 1)
         #expect(connection.readResponse()?.error == nil)
-        connection.send(.produce(ProduceRequest(timeoutMs: 1000, topics: [
-            .init(name: "small", partitions: [.init(partition: 0, records: [ProducerRecord(value: Array(repeating: 1, count: 101))])]),
-        ])), correlationID: 2)
+        connection.send(
+            .produce(
+                ProduceRequest(
+                    timeoutMs: 1000,
+                    topics: [
+                        .init(
+                            name: "small",
+                            partitions: [
+                                .init(partition: 0, records: [ProducerRecord(value: Array(repeating: 1, count: 101))])
+                            ])
+                    ])), correlationID: 2)
         guard case .produce(let produce) = try #require(connection.readResponse()).response(to: .produce) else {
             Issue.record("not a produce response")
             return

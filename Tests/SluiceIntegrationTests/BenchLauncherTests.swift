@@ -19,7 +19,8 @@ import Testing
 
     @Test func aMissingBenchIsNamed() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "sluice-bench-missing-\(UUID().uuidString.prefix(8))").path
+            "sluice-bench-missing-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let lonely = "\(directory)/sluice"

@@ -21,13 +21,24 @@ import Testing
         while true {
             let values = (0..<(1 + sequence % 7)).map { "p\(partition)-m\(sequence)-\($0)" }
             sequence += 1
-            connection.send(.produce(ProduceRequest(timeoutMs: 5000, topics: [
-                .init(name: topic, partitions: [.init(partition: partition, records: values.map {
-                    ProducerRecord(key: Array("k".utf8), value: Array($0.utf8))
-                })]),
-            ])), correlationID: Int32(sequence))
-            guard let frame = connection.readResponse(), case .produce(let response)? = try? frame.response(to: .produce),
-                  let result = response.topics.first?.partitions.first, result.error == nil
+            connection.send(
+                .produce(
+                    ProduceRequest(
+                        timeoutMs: 5000,
+                        topics: [
+                            .init(
+                                name: topic,
+                                partitions: [
+                                    .init(
+                                        partition: partition,
+                                        records: values.map {
+                                            ProducerRecord(key: Array("k".utf8), value: Array($0.utf8))
+                                        })
+                                ])
+                        ])), correlationID: Int32(sequence))
+            guard let frame = connection.readResponse(),
+                case .produce(let response)? = try? frame.response(to: .produce),
+                let result = response.topics.first?.partitions.first, result.error == nil
             else { return acks }
             acks.append(Ack(partition: partition, baseOffset: result.baseOffset, values: values))
         }
@@ -37,9 +48,15 @@ import Testing
         var records: [Record] = []
         var offset: Int64 = 0
         while true {
-            connection.send(.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20, topics: [
-                .init(name: topic, partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 4 << 20)]),
-            ])), correlationID: 9)
+            connection.send(
+                .fetch(
+                    FetchRequest(
+                        maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20,
+                        topics: [
+                            .init(
+                                name: topic,
+                                partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 4 << 20)])
+                        ])), correlationID: 9)
             guard case .fetch(let fetch) = try #require(connection.readResponse()).response(to: .fetch) else {
                 throw SluiceError(.unknown, "bad response")
             }
@@ -56,9 +73,12 @@ import Testing
         let server = try ServerProcess().start()
         defer { server.cleanUp() }
         let admin = try RawConnection(path: server.socketPath)
-        admin.send(.createTopic(CreateTopicRequest(name: "crash", partitions: 4,
-                                                   configs: [ConfigEntry(key: "durability", value: durability)])),
-                   correlationID: 1)
+        admin.send(
+            .createTopic(
+                CreateTopicRequest(
+                    name: "crash", partitions: 4,
+                    configs: [ConfigEntry(key: "durability", value: durability)])),
+            correlationID: 1)
         #expect(admin.readResponse()?.error == nil)
 
         let collected = Mutex<[Ack]>([])
@@ -87,8 +107,9 @@ import Testing
             for ack in acks where ack.partition == partition {
                 for (index, value) in ack.values.enumerated() {
                     let offset = Int(ack.baseOffset) + index
-                    #expect(offset < values.count && values[offset] == value,
-                            "acknowledged \(value) at \(partition)/\(offset) is missing or different")
+                    #expect(
+                        offset < values.count && values[offset] == value,
+                        "acknowledged \(value) at \(partition)/\(offset) is missing or different")
                 }
             }
         }

@@ -19,8 +19,9 @@ import Testing
         #expect(try connection.produce("victim", strings: ["v0", "v1", "v2"]).error == nil)
         #expect(try connection.produce("bystander", partition: 0, strings: ["a0", "a1"]).error == nil)
         #expect(try connection.produce("bystander", partition: 1, strings: ["b0"]).error == nil)
-        #expect(try connection.commit(group: "g", "bystander", offsets: [0: 2, 1: 1]).topics[0].partitions
-            .allSatisfy { $0.error == nil })
+        #expect(
+            try connection.commit(group: "g", "bystander", offsets: [0: 2, 1: 1]).topics[0].partitions
+                .allSatisfy { $0.error == nil })
         #expect(server.stop() == 0)
         return server
     }
@@ -36,14 +37,18 @@ import Testing
     }
 
     /// Produce, fetch, describe and metadata of `topic` each fail with an error naming `file`.
-    func expectErrorsNaming(_ file: String, topic: String, _ connection: RawConnection,
-                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectErrorsNaming(
+        _ file: String, topic: String, _ connection: RawConnection,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let produced = try connection.produce(topic, strings: ["more"])
-        #expect(produced.error?.message.contains(file) == true, "\(String(describing: produced.error))",
-                sourceLocation: sourceLocation)
+        #expect(
+            produced.error?.message.contains(file) == true, "\(String(describing: produced.error))",
+            sourceLocation: sourceLocation)
         let fetched = try connection.fetch(topic)
-        #expect(fetched.error?.message.contains(file) == true, "\(String(describing: fetched.error))",
-                sourceLocation: sourceLocation)
+        #expect(
+            fetched.error?.message.contains(file) == true, "\(String(describing: fetched.error))",
+            sourceLocation: sourceLocation)
         #expect(fetched.records.isEmpty, sourceLocation: sourceLocation)
         do {
             let description = try connection.describeTopic(topic)
@@ -52,8 +57,9 @@ import Testing
             #expect((error as? SluiceError)?.message.contains(file) == true, "\(error)", sourceLocation: sourceLocation)
         }
         let listed = try connection.metadata().topics.first { $0.name == topic }
-        #expect(listed?.error?.message.contains(file) == true, "\(String(describing: listed))",
-                sourceLocation: sourceLocation)
+        #expect(
+            listed?.error?.message.contains(file) == true, "\(String(describing: listed))",
+            sourceLocation: sourceLocation)
     }
 
     @Test func aForeignFileWhereATopicDatabaseShouldBe() throws {
@@ -104,8 +110,9 @@ import Testing
         let connection = try RawConnection(path: server.socketPath)
         try expectErrorsNaming(file, topic: "victim", connection)
         let error = try connection.produce("victim", strings: ["x"]).error
-        #expect(error?.code == .corruptDatabase && error?.message.contains("empty file") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.code == .corruptDatabase && error?.message.contains("empty file") == true,
+            "\(String(describing: error))")
         try expectBystanderIntact(connection)
         #expect(FileSystemSize.of(file) == 0)
     }
@@ -186,7 +193,8 @@ import Testing
                     let values = (0..<(1 + sequence % 5)).map { "p\(partition)-\(sequence)-\($0)" }
                     sequence += 1
                     guard let result = try? connection.produce("wal", partition: partition, strings: values),
-                          result.error == nil else { return }
+                        result.error == nil
+                    else { return }
                     acked.withLock { $0[partition, default: []] += values }
                 }
             }
@@ -205,7 +213,10 @@ import Testing
         #expect(wal.commitFrames.count > 1, "\(wal)")
         // Cut the last commit frame in half, at an odd size.
         let cut = (wal.frameOffset(lastCommit) + WALFile.frameHeaderSize + wal.pageSize / 2) | 1
-        try FileHandle(forWritingAtPath: walPath).map { try $0.truncate(atOffset: UInt64(cut)); try $0.close() }
+        try FileHandle(forWritingAtPath: walPath).map {
+            try $0.truncate(atOffset: UInt64(cut))
+            try $0.close()
+        }
         #expect(FileSystemSize.of(walPath) == cut)
 
         let restarted = try ServerProcess(reusing: server.dataDirectory).start()

@@ -12,10 +12,18 @@ import Testing
         let admin = try RawConnection(path: server.socketPath)
         try admin.createTopic("t", partitions: 2)
         let consumer = try RawConnection(path: server.socketPath, timeoutSeconds: 10)
-        consumer.send(.fetch(FetchRequest(maxWaitMs: 8000, minBytes: 64, maxBytes: 1 << 20, topics: [
-            .init(name: "t", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20),
-                                          .init(partition: 1, offset: 0, partitionMaxBytes: 1 << 20)]),
-        ])), correlationID: 42)
+        consumer.send(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 8000, minBytes: 64, maxBytes: 1 << 20,
+                    topics: [
+                        .init(
+                            name: "t",
+                            partitions: [
+                                .init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20),
+                                .init(partition: 1, offset: 0, partitionMaxBytes: 1 << 20),
+                            ])
+                    ])), correlationID: 42)
         let value = String(repeating: "x", count: 20)
         // 20 + 20 bytes on two partitions: short of 64, so the fetch keeps waiting.
         _ = try admin.produce("t", partition: 0, strings: [value])
@@ -27,7 +35,9 @@ import Testing
         _ = try admin.produce("t", partition: 0, strings: [value, value])
         let frame = try #require(consumer.readResponse())
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        guard case .fetch(let fetch) = try frame.response(to: .fetch) else { throw SluiceError(.unknown, "bad response") }
+        guard case .fetch(let fetch) = try frame.response(to: .fetch) else {
+            throw SluiceError(.unknown, "bad response")
+        }
         #expect(fetch.topics[0].partitions.map(\.records.count) == [3, 1])
         #expect(elapsedMs < 1000, "fetch answered \(elapsedMs) ms after minBytes arrived")
     }

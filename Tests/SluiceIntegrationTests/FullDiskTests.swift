@@ -34,8 +34,9 @@ import Testing
                 spare[partition]! += values
             }
         }
-        #expect(try connection.commit(group: "g", "spare", offsets: [0: 7, 1: 3]).topics[0].partitions
-            .allSatisfy { $0.error == nil })
+        #expect(
+            try connection.commit(group: "g", "spare", offsets: [0: 7, 1: 3]).topics[0].partitions
+                .allSatisfy { $0.error == nil })
 
         // Room to give back later: a file of a quarter of the disk (enough for the checkpoint a commit may start).
         let filler = "\(disk.path)/filler"
@@ -60,7 +61,11 @@ import Testing
 
         // While full: every other request is still answered, small produces are refused the same way, reads work.
         let small = try connection.produce("spare", partition: 0, strings: ["while full"])
-        if let error = small.error { #expect(error.code == .diskFull, "\(error)") } else { spare[0]!.append("while full") }
+        if let error = small.error {
+            #expect(error.code == .diskFull, "\(error)")
+        } else {
+            spare[0]!.append("while full")
+        }
         #expect(try connection.readAllStrings("spare", partition: 1) == spare[1])
         #expect(try connection.readAllStrings("fill") == filled)
         #expect(try connection.committedOffsets(group: "g", "spare") == [0: 7, 1: 3])

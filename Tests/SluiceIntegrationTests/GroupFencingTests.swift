@@ -10,8 +10,11 @@ import Testing
 /// are refused `unknown_member`.
 @Suite(.serialized) struct GroupFencingTests {
     func join(_ connection: RawConnection, sessionTimeoutMs: Int32 = 5000) throws -> MemberAssignment {
-        guard case .joinGroup(let answer) = try connection.call(.joinGroup(JoinGroupRequest(
-            group: "g", clientID: "worker", sessionTimeoutMs: sessionTimeoutMs, topics: ["t"])))
+        guard
+            case .joinGroup(let answer) = try connection.call(
+                .joinGroup(
+                    JoinGroupRequest(
+                        group: "g", clientID: "worker", sessionTimeoutMs: sessionTimeoutMs, topics: ["t"])))
         else { throw SluiceError(.unknown, "bad response") }
         return answer
     }
@@ -19,8 +22,10 @@ import Testing
     /// The top-level error of a heartbeat, `nil` when it succeeded.
     func heartbeat(_ connection: RawConnection, _ member: MemberAssignment) -> ErrorCode? {
         do {
-            _ = try connection.call(.heartbeat(HeartbeatRequest(
-                group: "g", memberID: member.memberID, generation: member.generation, owned: member.granted)))
+            _ = try connection.call(
+                .heartbeat(
+                    HeartbeatRequest(
+                        group: "g", memberID: member.memberID, generation: member.generation, owned: member.granted)))
             return nil
         } catch let error as SluiceError {
             return error.code
@@ -31,9 +36,12 @@ import Testing
 
     /// The partition error of a commit of offset 5 on partition 0, `nil` when it was stored.
     func commit(_ connection: RawConnection, _ member: MemberAssignment) throws -> ErrorCode? {
-        guard case .commitOffsets(let answer) = try connection.call(.commitOffsets(CommitOffsetsRequest(
-            group: "g", generation: member.generation, memberID: member.memberID,
-            topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 5)])])))
+        guard
+            case .commitOffsets(let answer) = try connection.call(
+                .commitOffsets(
+                    CommitOffsetsRequest(
+                        group: "g", generation: member.generation, memberID: member.memberID,
+                        topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 5)])])))
         else { throw SluiceError(.unknown, "bad response") }
         return answer.topics[0].partitions[0].error?.code
     }

@@ -36,7 +36,9 @@ import Testing
         }
 
         var violations: [String] { state.withLock { $0.violations } }
-        func count(of member: String) -> Int { state.withLock { $0.owners.values.filter { $0.contains(member) }.count } }
+        func count(of member: String) -> Int {
+            state.withLock { $0.owners.values.filter { $0.contains(member) }.count }
+        }
     }
 
     /// How often each value was seen, across members.
@@ -82,7 +84,8 @@ import Testing
         let producing = Task {
             var index = 0
             while !Task.isCancelled && index < 100_000 {
-                _ = try? await producer.send(ProducerRecord(key: Array("k\(index)".utf8), value: Array("m\(index)".utf8)), topic: "work")
+                _ = try? await producer.send(
+                    ProducerRecord(key: Array("k\(index)".utf8), value: Array("m\(index)".utf8)), topic: "work")
                 produced.add(1, ordering: .relaxed)
                 index += 1
                 if index % 50 == 0 { try? await Task.sleep(for: .milliseconds(5)) }
@@ -105,9 +108,10 @@ import Testing
         let fourth = try await client.makeConsumer(configuration("workers", sessionTimeoutMs: 15_000))
         try await fourth.subscribe(["work"], onRebalance: ownership.listener("m3"))
         members.append((fourth, Self.pollLoop(fourth, into: seen)))
-        #expect(await waitUntil(seconds: 30) {
-            (0..<4).map { ownership.count(of: "m\($0)") }.sorted() == [1, 1, 2, 2]
-        })
+        #expect(
+            await waitUntil(seconds: 30) {
+                (0..<4).map { ownership.count(of: "m\($0)") }.sorted() == [1, 1, 2, 2]
+            })
         let description = try await client.describeGroup("workers")
         #expect(description.members.count == 4)
 
@@ -191,20 +195,22 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
         }
         // Heartbeats are held for 10 s here: a balance well before then came from the long poll, not a period.
-        #expect(await waitUntil(seconds: 5) {
-            guard let description = try? await client.describeGroup("idlers") else { return false }
-            return Self.settledCounts(description, partitions: 6) == [2, 2, 2]
-        })
+        #expect(
+            await waitUntil(seconds: 5) {
+                guard let description = try? await client.describeGroup("idlers") else { return false }
+                return Self.settledCounts(description, partitions: 6) == [2, 2, 2]
+            })
 
         let (leaver, loop) = members.removeLast()
         loop.cancel()
         _ = await loop.value
         await leaver.close()
         ownership.drop("m2")
-        #expect(await waitUntil(seconds: 5) {
-            guard let description = try? await client.describeGroup("idlers") else { return false }
-            return description.members.count == 2 && Self.settledCounts(description, partitions: 6) == [3, 3]
-        })
+        #expect(
+            await waitUntil(seconds: 5) {
+                guard let description = try? await client.describeGroup("idlers") else { return false }
+                return description.members.count == 2 && Self.settledCounts(description, partitions: 6) == [3, 3]
+            })
 
         sampler.cancel()
         _ = await sampler.value
@@ -232,19 +238,24 @@ import Testing
         // A member in another process, killed without a chance to leave.
         let other = Process()
         other.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        other.arguments = ["consume", "jobs", "--group", "crew", "--socket", server.socketPath, "--session-timeout-ms", "2000"]
+        other.arguments = [
+            "consume", "jobs", "--group", "crew", "--socket", server.socketPath, "--session-timeout-ms", "2000",
+        ]
         other.standardOutput = FileHandle.nullDevice
         try other.run()
-        #expect(await waitUntil(seconds: 10) {
-            (try? await client.describeGroup("crew"))?.members.filter { $0.owned.flatMap(\.partitions).count == 2 }.count == 2
-        })
+        #expect(
+            await waitUntil(seconds: 10) {
+                (try? await client.describeGroup("crew"))?.members.filter { $0.owned.flatMap(\.partitions).count == 2 }
+                    .count == 2
+            })
         kill(other.processIdentifier, SIGKILL)
         other.waitUntilExit()
         let killedAt = Date()
-        #expect(await waitUntil(seconds: 6) {
-            guard let group = try? await client.describeGroup("crew") else { return false }
-            return group.members.count == 1 && group.members[0].owned.flatMap(\.partitions).count == 4
-        })
+        #expect(
+            await waitUntil(seconds: 6) {
+                guard let group = try? await client.describeGroup("crew") else { return false }
+                return group.members.count == 1 && group.members[0].owned.flatMap(\.partitions).count == 4
+            })
         // Session timeout 2 s, plus at most a heartbeat interval for the survivor to pick them up.
         #expect(Date().timeIntervalSince(killedAt) < 4.5)
         polling.cancel()
@@ -292,10 +303,14 @@ import Testing
         var resumed: [String] = []
         let deadline = Date().addingTimeInterval(10)
         while resumed.count < 50 && Date() < deadline {
-            resumed += try await consumer.poll(maxWaitMs: 100).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
+            resumed += try await consumer.poll(maxWaitMs: 100).map {
+                String(decoding: $0.record.value ?? [], as: UTF8.self)
+            }
         }
         try await Task.sleep(for: .milliseconds(300))
-        resumed += try await consumer.poll(maxWaitMs: 100).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
+        resumed += try await consumer.poll(maxWaitMs: 100).map {
+            String(decoding: $0.record.value ?? [], as: UTF8.self)
+        }
         #expect(Set(resumed) == Set((300..<350).map { "n\($0)" }), "only what was not yet committed is re-delivered")
         await consumer.close()
         await client.close()
@@ -307,21 +322,31 @@ import Testing
         let connection = try RawConnection(path: server.socketPath)
         connection.send(.createTopic(CreateTopicRequest(name: "t", partitions: 2, configs: [])), correlationID: 1)
         #expect(connection.readResponse()?.error == nil)
-        connection.send(.joinGroup(JoinGroupRequest(group: "g", clientID: "a", sessionTimeoutMs: 5000, topics: ["t"])), correlationID: 2)
+        connection.send(
+            .joinGroup(JoinGroupRequest(group: "g", clientID: "a", sessionTimeoutMs: 5000, topics: ["t"])),
+            correlationID: 2)
         guard case .joinGroup(let first) = try #require(connection.readResponse()).response(to: .joinGroup) else {
             throw SluiceError(.unknown, "bad response")
         }
-        connection.send(.joinGroup(JoinGroupRequest(group: "g", clientID: "b", sessionTimeoutMs: 5000, topics: ["t"])), correlationID: 3)
+        connection.send(
+            .joinGroup(JoinGroupRequest(group: "g", clientID: "b", sessionTimeoutMs: 5000, topics: ["t"])),
+            correlationID: 3)
         #expect(connection.readResponse()?.error == nil)
-        connection.send(.commitOffsets(CommitOffsetsRequest(
-            group: "g", generation: first.generation, memberID: first.memberID,
-            topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 1)])])), correlationID: 4)
-        guard case .commitOffsets(let commit) = try #require(connection.readResponse()).response(to: .commitOffsets) else {
+        connection.send(
+            .commitOffsets(
+                CommitOffsetsRequest(
+                    group: "g", generation: first.generation, memberID: first.memberID,
+                    topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 1)])])), correlationID: 4)
+        guard case .commitOffsets(let commit) = try #require(connection.readResponse()).response(to: .commitOffsets)
+        else {
             throw SluiceError(.unknown, "bad response")
         }
         #expect(commit.topics[0].partitions[0].error?.code == .staleGeneration)
-        connection.send(.heartbeat(HeartbeatRequest(group: "g", memberID: first.memberID, generation: first.generation,
-                                                    owned: [])), correlationID: 5)
+        connection.send(
+            .heartbeat(
+                HeartbeatRequest(
+                    group: "g", memberID: first.memberID, generation: first.generation,
+                    owned: [])), correlationID: 5)
         #expect(connection.readResponse()?.error?.code == .staleGeneration)
     }
 
@@ -333,9 +358,11 @@ import Testing
         try await client.createTopic("orders.dlq", partitions: 1)
         let producer = try await client.makeProducer()
         for value in ["good", "flaky", "poison"] {
-            _ = try await producer.send(ProducerRecord(key: Array("k-\(value)".utf8), value: Array(value.utf8),
-                                                       headers: [Header(name: "trace", value: Array("t1".utf8))]),
-                                        topic: "orders")
+            _ = try await producer.send(
+                ProducerRecord(
+                    key: Array("k-\(value)".utf8), value: Array(value.utf8),
+                    headers: [Header(name: "trace", value: Array("t1".utf8))]),
+                topic: "orders")
         }
         let processor = RetryingProcessor(producer: producer, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2)
         let consumer = try await client.makeConsumer(configuration("billing"))
@@ -364,12 +391,17 @@ import Testing
             return
         }
         #expect(attempts == 3 && topic == "orders.dlq" && offset == 0)
-        let parked = try await client.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, topics: [
-            .init(name: "orders.dlq", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)]),
-        ])).topics[0].partitions[0].records
+        let parked = try await client.fetch(
+            FetchRequest(
+                maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+                topics: [
+                    .init(name: "orders.dlq", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)])
+                ])
+        ).topics[0].partitions[0].records
         #expect(parked.count == 1)
-        let headers = Dictionary(parked[0].headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) },
-                                 uniquingKeysWith: { a, _ in a })
+        let headers = Dictionary(
+            parked[0].headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { a, _ in a })
         #expect(parked[0].key == Array("k-poison".utf8))
         #expect(headers["trace"] == "t1")
         #expect(headers["sluice.dlq.topic"] == "orders")
@@ -402,21 +434,29 @@ import Testing
         let log = "\(server.dataDirectory)/exec.log"
         let consume = Process()
         consume.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        consume.arguments = ["consume", "jobs", "--group", "runners", "--socket", server.socketPath, "--from-beginning",
-                             "--max-messages", "3", "--retries", "1",
-                             "--exec", "v=$(cat); echo \"$SLUICE_OFFSET $v\" >> \(log); case $v in fail*) exit 3;; esac"]
+        consume.arguments = [
+            "consume", "jobs", "--group", "runners", "--socket", server.socketPath, "--from-beginning",
+            "--max-messages", "3", "--retries", "1",
+            "--exec", "v=$(cat); echo \"$SLUICE_OFFSET $v\" >> \(log); case $v in fail*) exit 3;; esac",
+        ]
         consume.standardError = FileHandle.nullDevice
         try consume.run()
         consume.waitUntilExit()
         #expect(consume.terminationStatus == 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines == ["0 ok-1", "1 fail-2", "1 fail-2", "2 ok-3"])
-        admin.send(.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, topics: [
-            .init(name: "jobs.dlq", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)]),
-        ])), correlationID: 2)
+        admin.send(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+                    topics: [
+                        .init(
+                            name: "jobs.dlq", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)])
+                    ])), correlationID: 2)
         guard case .fetch(let fetch) = try #require(admin.readResponse()).response(to: .fetch) else {
             throw SluiceError(.unknown, "bad response")
         }
-        #expect(fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["fail-2"])
+        #expect(
+            fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["fail-2"])
     }
 }

@@ -36,22 +36,30 @@ import Testing
             var left = count
             while left > 0 {
                 let batch = min(left, 20_000)
-                let result = try connection.produce(topic, partition: partition,
-                                                    values: Array(repeating: [], count: batch))
+                let result = try connection.produce(
+                    topic, partition: partition,
+                    values: Array(repeating: [], count: batch))
                 #expect(result.error == nil)
                 left -= batch
             }
         }
     }
 
-    static func fetchFrame(_ targets: [(topic: String, partitions: [Int32])], maxBytes: Int32,
-                           partitionMaxBytes: Int32, correlationID: Int32 = 1) -> ByteBuffer
-    {
-        Request.fetch(FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: maxBytes, topics: targets.map { target in
-            .init(name: target.topic, partitions: target.partitions.map {
-                .init(partition: $0, offset: 0, partitionMaxBytes: partitionMaxBytes)
-            })
-        })).frame(correlationID: correlationID)
+    static func fetchFrame(
+        _ targets: [(topic: String, partitions: [Int32])], maxBytes: Int32,
+        partitionMaxBytes: Int32, correlationID: Int32 = 1
+    ) -> ByteBuffer {
+        Request.fetch(
+            FetchRequest(
+                maxWaitMs: 0, minBytes: 0, maxBytes: maxBytes,
+                topics: targets.map { target in
+                    .init(
+                        name: target.topic,
+                        partitions: target.partitions.map {
+                            .init(partition: $0, offset: 0, partitionMaxBytes: partitionMaxBytes)
+                        })
+                })
+        ).frame(correlationID: correlationID)
     }
 
     // MARK: - Fetch
@@ -213,7 +221,8 @@ import Testing
         try setup.createTopic("t")
         let before = Self.peakKB(server.pid)
         let length = 16 << 20
-        let frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
+        let frame =
+            [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
             + [UInt8](repeating: 0, count: length - 1)
         var hostile: [RawConnection] = []
         var sent = 0
@@ -224,8 +233,9 @@ import Testing
         }
         #expect(try setup.produce("t", strings: ["still served"]).error == nil)
         let after = Self.peakKB(server.pid)
-        print("unfinished frames: \(sent >> 20) MiB sent on 8 connections; peak RSS \(before / 1024) MB before, "
-              + "\(after / 1024) MB after")
+        print(
+            "unfinished frames: \(sent >> 20) MiB sent on 8 connections; peak RSS \(before / 1024) MB before, "
+                + "\(after / 1024) MB after")
         #expect(after - before < 96 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
         #expect(sent < 8 * length, "the server took every unfinished frame whole")
     }
@@ -239,10 +249,20 @@ import Testing
         let setup = try RawConnection(path: server.socketPath)
         try setup.createTopic("big", configs: [ConfigEntry(key: "durability", value: "normal")])
         let value = [UInt8](repeating: 0x61, count: 64 << 10)
-        let request = Request.produce(ProduceRequest(timeoutMs: 60_000, topics: [
-            .init(name: "big", partitions: [.init(partition: 0, records: Array(repeating: ProducerRecord(value: value),
-                                                                            count: 64))]),
-        ]))
+        let request = Request.produce(
+            ProduceRequest(
+                timeoutMs: 60_000,
+                topics: [
+                    .init(
+                        name: "big",
+                        partitions: [
+                            .init(
+                                partition: 0,
+                                records: Array(
+                                    repeating: ProducerRecord(value: value),
+                                    count: 64))
+                        ])
+                ]))
         let frame = Array(request.frame(correlationID: 5).readableBytesView)
         let before = Self.peakKB(server.pid)
         let producer = try RawConnection(path: server.socketPath, timeoutSeconds: 60)
@@ -253,11 +273,15 @@ import Testing
         for _ in 0..<count {
             guard let response = producer.readResponse() else { break }
             if case .produce(let produce) = try response.response(to: .produce),
-               produce.topics.first?.partitions.first?.error == nil { acknowledged += 1 }
+                produce.topics.first?.partitions.first?.error == nil
+            {
+                acknowledged += 1
+            }
         }
         let after = Self.peakKB(server.pid)
-        print("pipelined produces: \(acknowledged) x \(frame.count >> 20) MiB acknowledged; peak RSS "
-              + "\(before / 1024) MB before, \(after / 1024) MB after")
+        print(
+            "pipelined produces: \(acknowledged) x \(frame.count >> 20) MiB acknowledged; peak RSS "
+                + "\(before / 1024) MB before, \(after / 1024) MB after")
         #expect(acknowledged == count)
         #expect(after - before < 96 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
         #expect(try setup.fetch("big", from: Int64(count * 64 - 1)).records.count == 1)
@@ -273,9 +297,10 @@ import Testing
         let connection = try RawConnection(path: server.socketPath)
         try connection.createTopic("t")
         let ticks = server.cpuTicks()
-        let tooMany = Request.listOffsets(ListOffsetsRequest(topics: [
-            .init(name: "t", partitions: (0..<60_000).map { .init(partition: $0, spec: .latest) }),
-        ]))
+        let tooMany = Request.listOffsets(
+            ListOffsetsRequest(topics: [
+                .init(name: "t", partitions: (0..<60_000).map { .init(partition: $0, spec: .latest) })
+            ]))
         #expect(tooMany.frame(correlationID: 1).readableBytes < 1 << 20)
         #expect {
             _ = try connection.call(tooMany)
@@ -283,9 +308,10 @@ import Testing
             (error as? SluiceError)?.code == .invalidArgument
                 && (error as? SluiceError)?.message.contains("at most 10000 per request") == true
         }
-        let most = Request.listOffsets(ListOffsetsRequest(topics: [
-            .init(name: "t", partitions: (0..<10_000).map { .init(partition: $0, spec: .earliest) }),
-        ]))
+        let most = Request.listOffsets(
+            ListOffsetsRequest(topics: [
+                .init(name: "t", partitions: (0..<10_000).map { .init(partition: $0, spec: .earliest) })
+            ]))
         guard case .listOffsets(let answer) = try connection.call(most) else {
             Issue.record("not a list_offsets response")
             return
@@ -314,9 +340,17 @@ import Testing
                 && (error as? SluiceError)?.message.contains("at most 255") == true
         }
         #expect {
-            _ = try connection.call(.commitOffsets(CommitOffsetsRequest(group: "m", topics: [
-                .init(name: "t", partitions: [.init(partition: 0, offset: 0, metadata: String(repeating: "x", count: 4097))]),
-            ])))
+            _ = try connection.call(
+                .commitOffsets(
+                    CommitOffsetsRequest(
+                        group: "m",
+                        topics: [
+                            .init(
+                                name: "t",
+                                partitions: [
+                                    .init(partition: 0, offset: 0, metadata: String(repeating: "x", count: 4097))
+                                ])
+                        ])))
         } throws: { error in (error as? SluiceError)?.code == .invalidArgument }
         for index in 0..<40 {
             let name = String(format: "%03d", index) + String(repeating: "g", count: 252)
@@ -331,7 +365,6 @@ import Testing
         #expect(list.groups.first?.name.hasPrefix("000") == true)
     }
 }
-
 
 /// The producing test sends from one thread and reads on another; the descriptor is all they share.
 extension RawConnection: @unchecked Sendable {}

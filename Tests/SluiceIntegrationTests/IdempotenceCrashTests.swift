@@ -17,11 +17,19 @@ import Testing
     func produce(_ connection: RawConnection, _ values: [String], sequence: BatchSequence) throws
         -> ProduceResponse.Partition
     {
-        let response = try connection.call(.produce(ProduceRequest(timeoutMs: 10_000, topics: [
-            .init(name: "idem", partitions: [
-                .init(partition: 0, records: values.map { ProducerRecord(value: Array($0.utf8)) }, sequence: sequence)
-            ]),
-        ])))
+        let response = try connection.call(
+            .produce(
+                ProduceRequest(
+                    timeoutMs: 10_000,
+                    topics: [
+                        .init(
+                            name: "idem",
+                            partitions: [
+                                .init(
+                                    partition: 0, records: values.map { ProducerRecord(value: Array($0.utf8)) },
+                                    sequence: sequence)
+                            ])
+                    ])))
         guard case .produce(let produce) = response, let result = produce.topics.first?.partitions.first else {
             throw SluiceError(.unknown, "not a produce response: \(response)")
         }
@@ -49,13 +57,16 @@ import Testing
         // Sent again, as a producer that never saw the acknowledgement would: nothing new is stored.
         let resentFirst = try produce(again, ["a", "b", "c"], sequence: first)
         let resentSecond = try produce(again, ["d", "e"], sequence: second)
-        #expect(resentFirst.error == nil && resentFirst.baseOffset == 1 && resentFirst.logAppendTime == acked.logAppendTime)
+        #expect(
+            resentFirst.error == nil && resentFirst.baseOffset == 1 && resentFirst.logAppendTime == acked.logAppendTime)
         #expect(resentSecond.error == nil && resentSecond.baseOffset == 4)
         #expect(try again.readAllStrings("idem") == ["before", "a", "b", "c", "d", "e"])
         // The producer goes on where it was; a gap is refused; ids are not handed out again.
-        let next = try produce(again, ["f"], sequence: BatchSequence(producerID: identity.producerID, epoch: 0, baseSequence: 5))
+        let next = try produce(
+            again, ["f"], sequence: BatchSequence(producerID: identity.producerID, epoch: 0, baseSequence: 5))
         #expect(next.error == nil && next.baseOffset == 6)
-        let gap = try produce(again, ["h"], sequence: BatchSequence(producerID: identity.producerID, epoch: 0, baseSequence: 9))
+        let gap = try produce(
+            again, ["h"], sequence: BatchSequence(producerID: identity.producerID, epoch: 0, baseSequence: 9))
         #expect(gap.error?.code == .outOfOrderSequence)
         #expect(try initProducerID(again).producerID > identity.producerID)
         #expect(try again.readAllStrings("idem") == ["before", "a", "b", "c", "d", "e", "f"])

@@ -22,11 +22,14 @@ struct KafkaClientTests {
 
     /// Runs a Python scenario and expects it to pass.
     @discardableResult
-    func scenario(_ arguments: String..., timeout: TimeInterval = 120,
-                  sourceLocation: SourceLocation = #_sourceLocation) async -> Outcome {
+    func scenario(
+        _ arguments: String..., timeout: TimeInterval = 120,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> Outcome {
         let outcome = await Self.run(["python3", Self.script] + arguments, timeout: timeout)
-        #expect(outcome.status == 0, "\(arguments[0]) failed: \(outcome.stderr.suffix(3000))",
-                sourceLocation: sourceLocation)
+        #expect(
+            outcome.status == 0, "\(arguments[0]) failed: \(outcome.stderr.suffix(3000))",
+            sourceLocation: sourceLocation)
         return outcome
     }
 
@@ -86,13 +89,16 @@ struct KafkaClientTests {
             let outcome = await scenario("consume", server.kafkaAddress, client, topic, "\(partitions)", "\(count)")
             let records = outcome.json["records"] as? [[String: Any]] ?? []
             views[client] = records.map {
-                Seen(partition: $0["partition"] as? Int ?? -1, offset: Int64($0["offset"] as? Int ?? -1),
-                     key: $0["key"] as? String, value: $0["value"] as? String,
-                     headers: $0["headers"] as? [String: String] ?? [:])
+                Seen(
+                    partition: $0["partition"] as? Int ?? -1, offset: Int64($0["offset"] as? Int ?? -1),
+                    key: $0["key"] as? String, value: $0["value"] as? String,
+                    headers: $0["headers"] as? [String: String] ?? [:])
             }
         }
-        let kcat = await Self.run(["kcat", "-b", server.kafkaAddress, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
-                             "-c", "\(count)"])
+        let kcat = await Self.run([
+            "kcat", "-b", server.kafkaAddress, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
+            "-c", "\(count)",
+        ])
         #expect(kcat.status == 0, "kcat consume: \(kcat.stderr)")
         views["kcat"] = kcat.stdout.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -101,8 +107,9 @@ struct KafkaClientTests {
             var headers: [String: String] = [:]
             let list = object["headers"] as? [String] ?? []
             for pair in stride(from: 0, to: list.count - 1, by: 2) { headers[list[pair]] = list[pair + 1] }
-            return Seen(partition: object["partition"] as? Int ?? -1, offset: Int64(object["offset"] as? Int ?? -1),
-                        key: object["key"] as? String, value: object["payload"] as? String, headers: headers)
+            return Seen(
+                partition: object["partition"] as? Int ?? -1, offset: Int64(object["offset"] as? Int ?? -1),
+                key: object["key"] as? String, value: object["payload"] as? String, headers: headers)
         }
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         var native: [Seen] = []
@@ -118,10 +125,13 @@ struct KafkaClientTests {
                 native += batch.map { consumed in
                     let record = consumed.record
                     var headers: [String: String] = [:]
-                    for header in record.headers { headers[header.name] = header.value.map { String(decoding: $0, as: UTF8.self) } }
-                    return Seen(partition: partition, offset: record.offset,
-                                key: record.key.map { String(decoding: $0, as: UTF8.self) },
-                                value: record.value.map { String(decoding: $0, as: UTF8.self) }, headers: headers)
+                    for header in record.headers {
+                        headers[header.name] = header.value.map { String(decoding: $0, as: UTF8.self) }
+                    }
+                    return Seen(
+                        partition: partition, offset: record.offset,
+                        key: record.key.map { String(decoding: $0, as: UTF8.self) },
+                        value: record.value.map { String(decoding: $0, as: UTF8.self) }, headers: headers)
                 }
             }
             await consumer.close()
@@ -132,18 +142,22 @@ struct KafkaClientTests {
     }
 
     /// Every reader saw the same records; each partition's offsets run from 0 without a gap.
-    func expectSameEverywhere(_ views: [String: [Seen]], count: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectSameEverywhere(_ views: [String: [Seen]], count: Int, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         let reference = Set(views["native"] ?? [])
         #expect(reference.count == count, "native read \(reference.count) of \(count)", sourceLocation: sourceLocation)
         for (reader, seen) in views {
-            #expect(Set(seen) == reference, "\(reader) differs from native: \(Set(seen).symmetricDifference(reference).sorted { $0.description < $1.description }.prefix(5))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                Set(seen) == reference,
+                "\(reader) differs from native: \(Set(seen).symmetricDifference(reference).sorted { $0.description < $1.description }.prefix(5))",
+                sourceLocation: sourceLocation)
         }
         var byPartition: [Int: [Int64]] = [:]
         for record in reference { byPartition[record.partition, default: []].append(record.offset) }
         for (partition, offsets) in byPartition {
-            #expect(offsets.sorted() == Array(0..<Int64(offsets.count)), "partition \(partition) offsets",
-                    sourceLocation: sourceLocation)
+            #expect(
+                offsets.sorted() == Array(0..<Int64(offsets.count)), "partition \(partition) offsets",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -158,7 +172,8 @@ struct KafkaClientTests {
         #expect((produced.json["delivered"] as? [Any])?.count == 40)
         let views = try await readEverywhere(server, topic: "from-python", partitions: 3, count: 40)
         expectSameEverywhere(views, count: 40)
-        #expect(views["native"]?.allSatisfy { $0.headers["src"] == producer && $0.key?.hasPrefix("key-") == true } == true)
+        #expect(
+            views["native"]?.allSatisfy { $0.headers["src"] == producer && $0.key?.hasPrefix("key-") == true } == true)
     }
 
     /// librdkafka (confluent-kafka) compresses whole batches with each of Kafka's codecs; the server stores the
@@ -169,7 +184,8 @@ struct KafkaClientTests {
         let client = try await SluiceClient.connect(socketPath: server.socketPath)
         for codec in ["gzip", "snappy", "lz4", "zstd"] {
             try await client.createTopic("codec-\(codec)", partitions: 1)
-            let produced = await scenario("produce", server.kafkaAddress, "confluent-\(codec)", "codec-\(codec)", codec, "60")
+            let produced = await scenario(
+                "produce", server.kafkaAddress, "confluent-\(codec)", "codec-\(codec)", codec, "60")
             #expect((produced.json["delivered"] as? [Any])?.count == 60, "\(codec)")
             let consumer = try await client.makeConsumer(ConsumerConfiguration(autoOffsetReset: .earliest))
             let tp = TopicPartition(topic: "codec-\(codec)", partition: 0)
@@ -196,11 +212,15 @@ struct KafkaClientTests {
         try await client.createTopic("from-kcat", partitions: 3)
         await client.close()
         let lines = (0..<30).map { "key-\($0 % 7):kcat-\($0)" }.joined(separator: "\n") + "\n"
-        let produced = await Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-K:", "-H", "src=kcat",
-                                 "-H", "trace=abc"], input: lines)
+        let produced = await Self.run(
+            [
+                "kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-K:", "-H", "src=kcat",
+                "-H", "trace=abc",
+            ], input: lines)
         #expect(produced.status == 0, "kcat produce: \(produced.stderr)")
-        let tombstone = await Self.run(["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-p", "2", "-K:", "-Z"],
-                                 input: "gone:\n")
+        let tombstone = await Self.run(
+            ["kcat", "-b", server.kafkaAddress, "-P", "-t", "from-kcat", "-p", "2", "-K:", "-Z"],
+            input: "gone:\n")
         #expect(tombstone.status == 0, "kcat tombstone: \(tombstone.stderr)")
         let views = try await readEverywhere(server, topic: "from-kcat", partitions: 3, count: 31)
         expectSameEverywhere(views, count: 31)
@@ -212,18 +232,24 @@ struct KafkaClientTests {
     @Test func kafkaClientsReadWhatTheNativeCLIProduced() async throws {
         let server = try startServer()
         defer { server.cleanUp() }
-        let create = await Self.run([ServerProcess.binary, "topics", "create", "from-native", "--partitions", "2",
-                               "--socket", server.socketPath])
+        let create = await Self.run([
+            ServerProcess.binary, "topics", "create", "from-native", "--partitions", "2",
+            "--socket", server.socketPath,
+        ])
         #expect(create.status == 0, "\(create.stderr)")
         let lines = (0..<20).map { "key-\($0):native-\($0)" }.joined(separator: "\n") + "\n"
-        let produced = await Self.run([ServerProcess.binary, "produce", "from-native", "--key-separator", ":",
-                                 "--socket", server.socketPath], input: lines)
+        let produced = await Self.run(
+            [
+                ServerProcess.binary, "produce", "from-native", "--key-separator", ":",
+                "--socket", server.socketPath,
+            ], input: lines)
         #expect(produced.status == 0, "\(produced.stderr)")
         let views = try await readEverywhere(server, topic: "from-native", partitions: 2, count: 20)
         expectSameEverywhere(views, count: 20)
         // Keyed native records land where Kafka's partitioner (murmur2, as kafka-python) puts them.
         for record in views["native"] ?? [] {
-            #expect(KafkaPartitioner.partition(forKey: Array(record.key!.utf8), partitions: 2) == Int32(record.partition))
+            #expect(
+                KafkaPartitioner.partition(forKey: Array(record.key!.utf8), partitions: 2) == Int32(record.partition))
         }
     }
 
@@ -252,8 +278,9 @@ struct KafkaClientTests {
         try await client.createTopic("retried", partitions: 2)
         await client.close()
         let producer = Task {
-            await Self.run(["python3", Self.script, "produce-through-restart", first.kafkaAddress, "retried", "3000", "4"],
-                     timeout: 180)
+            await Self.run(
+                ["python3", Self.script, "produce-through-restart", first.kafkaAddress, "retried", "3000", "4"],
+                timeout: 180)
         }
         try await Task.sleep(for: .milliseconds(1500))
         first.kill()
@@ -282,8 +309,12 @@ struct KafkaClientTests {
         }
         await reader.close()
         let counts = Dictionary(stored.map { ($0, 1) }, uniquingKeysWith: +)
-        #expect(counts.filter { $0.value > 1 }.isEmpty, "stored twice: \(counts.filter { $0.value > 1 }.keys.sorted().prefix(10))")
-        #expect(Set(delivered).isSubset(of: Set(stored)), "acknowledged but missing: \(Set(delivered).subtracting(stored).count)")
+        #expect(
+            counts.filter { $0.value > 1 }.isEmpty,
+            "stored twice: \(counts.filter { $0.value > 1 }.keys.sorted().prefix(10))")
+        #expect(
+            Set(delivered).isSubset(of: Set(stored)),
+            "acknowledged but missing: \(Set(delivered).subtracting(stored).count)")
     }
 
     // MARK: - Groups
@@ -305,16 +336,23 @@ struct KafkaClientTests {
         let log = "\(server.dataDirectory)/member.log"
         let member = Process()
         member.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        member.arguments = ["python3", Self.script, "member", server.kafkaAddress, "confluent", "watched", "watchers", log]
+        member.arguments = [
+            "python3", Self.script, "member", server.kafkaAddress, "confluent", "watched", "watchers", log,
+        ]
         try member.run()
-        defer { member.terminate(); member.waitUntilExit() }
+        defer {
+            member.terminate()
+            member.waitUntilExit()
+        }
         let deadline = Date().addingTimeInterval(60)
         var described: [String: Any] = [:]
         while Date() < deadline {
             let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if lines.split(separator: "\n").filter({ $0.hasPrefix("msg ") }).count == 10 {
-                let outcome = await Self.run([ServerProcess.binary, "groups", "describe", "watchers", "--json",
-                                        "--socket", server.socketPath])
+                let outcome = await Self.run([
+                    ServerProcess.binary, "groups", "describe", "watchers", "--json",
+                    "--socket", server.socketPath,
+                ])
                 described = outcome.json
                 let lag = (described["partitions"] as? [[String: Any]])?.compactMap { $0["lag"] as? Int } ?? []
                 if lag.count == 2 && lag.allSatisfy({ $0 == 0 }) { break }
@@ -336,7 +374,8 @@ struct KafkaClientTests {
 
 /// Whether the real Kafka clients the tests drive are installed.
 enum KafkaTools {
-    static let installed: Bool = succeeds(["kcat", "-V"]) && succeeds(["python3", "-c", "import confluent_kafka, kafka"])
+    static let installed: Bool =
+        succeeds(["kcat", "-V"]) && succeeds(["python3", "-c", "import confluent_kafka, kafka"])
 
     /// Runs a short check once, while the suite is set up (blocking is harmless there).
     private static func succeeds(_ arguments: [String]) -> Bool {

@@ -6,7 +6,8 @@ import Testing
 /// `sluice-mirror` beside the `sluice` the tests run: built only where librdkafka's development files were.
 enum MirrorBinary {
     static var path: String {
-        URL(fileURLWithPath: ServerProcess.binary).deletingLastPathComponent().appendingPathComponent("sluice-mirror").path
+        URL(fileURLWithPath: ServerProcess.binary).deletingLastPathComponent().appendingPathComponent("sluice-mirror")
+            .path
     }
 
     static var built: Bool { FileManager.default.isExecutableFile(atPath: path) }
@@ -14,7 +15,9 @@ enum MirrorBinary {
 
 /// `sluice-mirror` as a process: copying into a Kafka cluster, stood in for by a second Sluice server's Kafka
 /// listener, through a SIGKILL and a restart; and its refusals.
-@Suite(.serialized, .enabled(if: MirrorBinary.built, "sluice-mirror was not built: librdkafka's development files were missing"))
+@Suite(
+    .serialized,
+    .enabled(if: MirrorBinary.built, "sluice-mirror was not built: librdkafka's development files were missing"))
 struct MirrorTests {
     static var mirrorBinary: String { MirrorBinary.path }
 
@@ -77,11 +80,14 @@ struct MirrorTests {
     }
 
     static func record(_ index: Int) -> ProducerRecord {
-        var headers = [Header(name: "seq", value: Array("\(index)".utf8)), Header(name: "origin", value: Array("a".utf8))]
+        var headers = [
+            Header(name: "seq", value: Array("\(index)".utf8)), Header(name: "origin", value: Array("a".utf8)),
+        ]
         if index % 10 == 0 { headers.append(Header(name: "empty", value: nil)) }
         let value: [UInt8]? = index % 25 == 0 ? nil : index % 37 == 0 ? [] : Array("value-\(index)".utf8)
-        return ProducerRecord(key: Array("key-\(index % 11)".utf8), value: value, headers: headers,
-                              timestamp: 1_700_000_000_000 + Int64(index))
+        return ProducerRecord(
+            key: Array("key-\(index % 11)".utf8), value: value, headers: headers,
+            timestamp: 1_700_000_000_000 + Int64(index))
     }
 
     /// Every record of `topic` on the server at `socketPath`, per partition, from the log start to the end.
@@ -121,13 +127,18 @@ struct MirrorTests {
         }
         let bootstrap = target.kafkaAddress
         try #require(!bootstrap.isEmpty, "the target printed no `kafka listening on` line")
-        let topic = "orders", group = "mirror-test", partitions: Int32 = 3, total = 3_000
+        let topic = "orders"
+        let group = "mirror-test"
+        let partitions: Int32 = 3
+        let total = 3_000
         let sourceClient = try await SluiceClient.connect(socketPath: source.socketPath)
         let targetClient = try await SluiceClient.connect(socketPath: target.socketPath)
         try await sourceClient.createTopic(topic, partitions: partitions)
         try await targetClient.createTopic(topic, partitions: partitions)
-        let arguments = [topic, "--socket", source.socketPath, "--bootstrap-servers", bootstrap, "--group", group,
-                         "--commit-interval-ms", "100"]
+        let arguments = [
+            topic, "--socket", source.socketPath, "--bootstrap-servers", bootstrap, "--group", group,
+            "--commit-interval-ms", "100",
+        ]
 
         var mirror = try MirrorProcess(arguments, logDirectory: source.dataDirectory)
         let producing = Task {
@@ -143,7 +154,7 @@ struct MirrorTests {
         // Kill the mirror once it has made progress, while records are still being produced.
         let deadline = Date().addingTimeInterval(30)
         while try await Self.committed(sourceClient, group: group, topic: topic).values.reduce(0, +) < 300,
-              Date() < deadline
+            Date() < deadline
         {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -173,7 +184,8 @@ struct MirrorTests {
         let original = try await Self.readAll(source.socketPath, topic: topic, partitions: partitions)
         #expect(original.values.reduce(0) { $0 + $1.count } == total)
         for partition in 0..<partitions {
-            let sourceRecords = original[partition] ?? [], targetRecords = copied[partition] ?? []
+            let sourceRecords = original[partition] ?? []
+            let targetRecords = copied[partition] ?? []
             // At least once and in order: the target without its repeats is the source, record for record.
             var seen: Set<Int> = []
             let firsts = targetRecords.filter { seen.insert(Self.sequence($0) ?? -1).inserted }
@@ -185,8 +197,9 @@ struct MirrorTests {
                 #expect(mirrored.timestamp == original.timestamp)
             }
             // Exactly once for what was committed before the kill: those were never sent again.
-            let settled = Set(sourceRecords.filter { $0.offset < committedAtKill[partition, default: 0] }
-                .compactMap(Self.sequence))
+            let settled = Set(
+                sourceRecords.filter { $0.offset < committedAtKill[partition, default: 0] }
+                    .compactMap(Self.sequence))
             var counts: [Int: Int] = [:]
             for record in targetRecords { if let seq = Self.sequence(record) { counts[seq, default: 0] += 1 } }
             #expect(settled.allSatisfy { counts[$0] == 1 }, "partition \(partition): a committed record came twice")
@@ -198,8 +211,9 @@ struct MirrorTests {
     @Test func aSettingLibrdkafkaRefusesIsAUsageErrorAndSluiceMirrorRunsIt() async throws {
         let directory = FileManager.default.temporaryDirectory.path
         // Through `sluice mirror`, which execs sluice-mirror from its own directory with the same arguments.
-        let mirror = try MirrorProcess(["mirror", "orders", "--bootstrap-servers", "127.0.0.1:1", "-X", "acks=sometimes"],
-                                       binary: ServerProcess.binary, logDirectory: directory)
+        let mirror = try MirrorProcess(
+            ["mirror", "orders", "--bootstrap-servers", "127.0.0.1:1", "-X", "acks=sometimes"],
+            binary: ServerProcess.binary, logDirectory: directory)
         #expect(await mirror.wait(seconds: 20) == 64)
         #expect(mirror.log.contains("acks=sometimes"), "\(mirror.log)")
         try? FileManager.default.removeItem(atPath: mirror.stderrPath)
@@ -208,8 +222,9 @@ struct MirrorTests {
     @Test func anUnknownSourceTopicStopsTheMirror() async throws {
         let source = try ServerProcess().start()
         defer { source.cleanUp() }
-        let mirror = try MirrorProcess(["nope", "--socket", source.socketPath, "--bootstrap-servers", "127.0.0.1:1"],
-                                       logDirectory: source.dataDirectory)
+        let mirror = try MirrorProcess(
+            ["nope", "--socket", source.socketPath, "--bootstrap-servers", "127.0.0.1:1"],
+            logDirectory: source.dataDirectory)
         #expect(await mirror.wait(seconds: 20) == 1)
         #expect(mirror.log.contains("no such topic on the Sluice server: nope"), "\(mirror.log)")
     }
@@ -220,9 +235,12 @@ struct MirrorTests {
         let client = try await SluiceClient.connect(socketPath: source.socketPath)
         try await client.createTopic("orders")
         await client.close()
-        let mirror = try MirrorProcess(["orders", "--socket", source.socketPath,
-                                        "--bootstrap-servers", "127.0.0.1:\(Self.freePort())"],
-                                       logDirectory: source.dataDirectory)
+        let mirror = try MirrorProcess(
+            [
+                "orders", "--socket", source.socketPath,
+                "--bootstrap-servers", "127.0.0.1:\(Self.freePort())",
+            ],
+            logDirectory: source.dataDirectory)
         #expect(await mirror.wait(seconds: 40) == 1)
         #expect(mirror.log.contains("cannot read the cluster's metadata"), "\(mirror.log)")
     }

@@ -30,9 +30,12 @@ import Testing
         let greedy = try RawConnection(path: server.socketPath)
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(greedy.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let fetch = Request.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20, topics: [
-            .init(name: "big", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 4 << 20)]),
-        ]))
+        let fetch = Request.fetch(
+            FetchRequest(
+                maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20,
+                topics: [
+                    .init(name: "big", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 4 << 20)])
+                ]))
         let frame = Array(fetch.frame(correlationID: 1).readableBytesView)
         // Unanswered, 5,000 of these would be 20 GB of responses. Send until the server stops reading (the send
         // times out once the socket buffers are full) or all are sent.
@@ -47,7 +50,9 @@ import Testing
         // The server still serves others meanwhile.
         let other = try RawConnection(path: server.socketPath)
         #expect(try other.metadata(["big"]).topics.first?.partitions.count == 1)
-        print("never-reading client: \(sent) fetches sent; server peak RSS \(before / 1024) MB before, \(after / 1024) MB after")
+        print(
+            "never-reading client: \(sent) fetches sent; server peak RSS \(before / 1024) MB before, \(after / 1024) MB after"
+        )
         #expect(sent < 5_000, "the server kept reading a connection whose responses nobody reads")
         #expect(after - before < 256 * 1024, "peak RSS grew by \((after - before) / 1024) MB")
     }

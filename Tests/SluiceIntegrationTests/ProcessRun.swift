@@ -25,14 +25,17 @@ enum ProcessRun {
 
     /// Runs `arguments` (the first found on PATH, or a path) with `input` on standard input; terminates it after
     /// `timeout` seconds.
-    static func run(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
-                    timeout: TimeInterval = 120) async -> Outcome
-    {
+    static func run(
+        _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+        timeout: TimeInterval = 120
+    ) async -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
@@ -66,7 +69,8 @@ enum ProcessRun {
             done.notify(queue: .global()) { continuation.resume() }
         }
         deadline.cancel()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: collected.out, as: UTF8.self),
-                       stderr: String(decoding: collected.err, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: collected.out, as: UTF8.self),
+            stderr: String(decoding: collected.err, as: UTF8.self))
     }
 }

@@ -35,9 +35,12 @@ import Testing
                     let producer = try await Producer.connect(socketPath: server.socketPath)
                     for sequence in 0..<perProducer {
                         // Keyed by sequence, so every producer writes to every partition.
-                        producer.send(ProducerRecord(key: Array("k\(sequence)".utf8),
-                                                     value: Array("p\(producerIndex)-\(sequence)".utf8)),
-                                      topic: "load") { result in
+                        producer.send(
+                            ProducerRecord(
+                                key: Array("k\(sequence)".utf8),
+                                value: Array("p\(producerIndex)-\(sequence)".utf8)),
+                            topic: "load"
+                        ) { result in
                             if case .failure(let error) = result { Issue.record("send failed: \(error)") }
                         }
                         if sequence % 1000 == 999 { await producer.waitForCapacity() }
@@ -62,7 +65,8 @@ import Testing
                 let parts = value.split(separator: "-")
                 let producer = String(parts[0])
                 let sequence = Int(parts[1])!
-                #expect(sequence > lastSequence[producer, default: -1], "\(value) out of order in partition \(partition)")
+                #expect(
+                    sequence > lastSequence[producer, default: -1], "\(value) out of order in partition \(partition)")
                 lastSequence[producer] = sequence
                 // Keyed placement is Kafka's: the key decides the partition.
                 #expect(KafkaPartitioner.partition(forKey: record.key ?? [], partitions: 4) == partition)
@@ -87,8 +91,9 @@ import Testing
         try await client.createTopic("keyed", partitions: 7)
         let producer = try await Producer.connect(socketPath: server.socketPath)
         for vector in vectors {
-            let metadata = try await producer.send(ProducerRecord(key: Array(vector.key.utf8), value: Array("v".utf8)),
-                                                   topic: "keyed")
+            let metadata = try await producer.send(
+                ProducerRecord(key: Array(vector.key.utf8), value: Array("v".utf8)),
+                topic: "keyed")
             let expected = Int32((vector.hash & 0x7fff_ffff) % 7)
             #expect(metadata.partition == expected, "key \(vector.key)")
         }

@@ -28,9 +28,13 @@ extension RawConnection {
     /// Appends `values` to one partition; returns the partition's outcome (its error, or its base offset).
     func produce(_ topic: String, partition: Int32 = 0, values: [[UInt8]]) throws -> ProduceResponse.Partition {
         let records = values.map { ProducerRecord(value: $0) }
-        let response = try call(.produce(ProduceRequest(timeoutMs: 10_000, topics: [
-            .init(name: topic, partitions: [.init(partition: partition, records: records)]),
-        ])))
+        let response = try call(
+            .produce(
+                ProduceRequest(
+                    timeoutMs: 10_000,
+                    topics: [
+                        .init(name: topic, partitions: [.init(partition: partition, records: records)])
+                    ])))
         guard case .produce(let produce) = response, let result = produce.topics.first?.partitions.first else {
             throw SluiceError(.unknown, "not a produce response: \(response)")
         }
@@ -43,9 +47,15 @@ extension RawConnection {
 
     /// One fetch of one partition from `offset`, without waiting.
     func fetch(_ topic: String, partition: Int32 = 0, from offset: Int64 = 0) throws -> FetchResponse.Partition {
-        let response = try call(.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20, topics: [
-            .init(name: topic, partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 4 << 20)]),
-        ])))
+        let response = try call(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 0, minBytes: 1, maxBytes: 4 << 20,
+                    topics: [
+                        .init(
+                            name: topic,
+                            partitions: [.init(partition: partition, offset: offset, partitionMaxBytes: 4 << 20)])
+                    ])))
         guard case .fetch(let fetch) = response, let result = fetch.topics.first?.partitions.first else {
             throw SluiceError(.unknown, "not a fetch response: \(response)")
         }
@@ -90,9 +100,15 @@ extension RawConnection {
 
     /// Commits offsets from outside any group generation (the group must have no members).
     func commit(group: String, _ topic: String, offsets: [Int32: Int64]) throws -> CommitOffsetsResponse {
-        let partitions = offsets.sorted { $0.key < $1.key }.map { CommitOffsetsRequest.Partition(partition: $0.key, offset: $0.value) }
-        guard case .commitOffsets(let response) = try call(.commitOffsets(CommitOffsetsRequest(
-            group: group, topics: [.init(name: topic, partitions: partitions)]))) else {
+        let partitions = offsets.sorted { $0.key < $1.key }.map {
+            CommitOffsetsRequest.Partition(partition: $0.key, offset: $0.value)
+        }
+        guard
+            case .commitOffsets(let response) = try call(
+                .commitOffsets(
+                    CommitOffsetsRequest(
+                        group: group, topics: [.init(name: topic, partitions: partitions)])))
+        else {
             throw SluiceError(.unknown, "not a commit_offsets response")
         }
         return response
@@ -100,7 +116,8 @@ extension RawConnection {
 
     /// The group's committed offsets for `topic`, by partition.
     func committedOffsets(group: String, _ topic: String) throws -> [Int32: Int64] {
-        guard case .fetchOffsets(let response) = try call(.fetchOffsets(FetchOffsetsRequest(group: group, topics: nil))) else {
+        guard case .fetchOffsets(let response) = try call(.fetchOffsets(FetchOffsetsRequest(group: group, topics: nil)))
+        else {
             throw SluiceError(.unknown, "not a fetch_offsets response")
         }
         var offsets: [Int32: Int64] = [:]
@@ -114,9 +131,11 @@ extension RawConnection {
 /// `sqlite3 PATH 'PRAGMA integrity_check'` when the sqlite3 command is installed: `nil` without it, else its output
 /// (`ok` for a sound database).
 func sqliteIntegrityCheck(_ path: String) -> String? {
-    guard let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }) else { return nil }
+    guard
+        let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        })
+    else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: sqlite3)
     process.arguments = [path, "PRAGMA integrity_check"]

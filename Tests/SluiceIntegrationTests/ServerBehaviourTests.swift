@@ -10,16 +10,23 @@ import Testing
         -> ProduceResponse
     {
         let records = values.map { ProducerRecord(value: Array($0.utf8)) }
-        connection.send(.produce(ProduceRequest(timeoutMs: 5000, topics: [
-            .init(name: topic, partitions: [.init(partition: partition, records: records)]),
-        ])), correlationID: id)
+        connection.send(
+            .produce(
+                ProduceRequest(
+                    timeoutMs: 5000,
+                    topics: [
+                        .init(name: topic, partitions: [.init(partition: partition, records: records)])
+                    ])), correlationID: id)
         let frame = try #require(connection.readResponse())
-        guard case .produce(let response) = try frame.response(to: .produce) else { throw SluiceError(.unknown, "bad response") }
+        guard case .produce(let response) = try frame.response(to: .produce) else {
+            throw SluiceError(.unknown, "bad response")
+        }
         return response
     }
 
     func createTopic(_ connection: RawConnection, _ name: String, partitions: Int32 = 1) throws {
-        connection.send(.createTopic(CreateTopicRequest(name: name, partitions: partitions, configs: [])), correlationID: 1)
+        connection.send(
+            .createTopic(CreateTopicRequest(name: name, partitions: partitions, configs: [])), correlationID: 1)
         let frame = try #require(connection.readResponse())
         #expect(frame.error == nil)
     }
@@ -30,9 +37,13 @@ import Testing
         let admin = try RawConnection(path: server.socketPath)
         try createTopic(admin, "poll")
         let consumer = try RawConnection(path: server.socketPath, timeoutSeconds: 10)
-        consumer.send(.fetch(FetchRequest(maxWaitMs: 8000, minBytes: 1, maxBytes: 1 << 20, topics: [
-            .init(name: "poll", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)]),
-        ])), correlationID: 42)
+        consumer.send(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 8000, minBytes: 1, maxBytes: 1 << 20,
+                    topics: [
+                        .init(name: "poll", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)])
+                    ])), correlationID: 42)
         // Nothing for 300 ms: the fetch must still be waiting.
         var ready = pollfd(fd: consumer.fd, events: Int16(POLLIN), revents: 0)
         #expect(poll(&ready, 1, 300) == 0, "a fetch with no data was answered early")
@@ -40,8 +51,12 @@ import Testing
         _ = try produce(admin, topic: "poll", values: ["wake up"], id: 2)
         let frame = try #require(consumer.readResponse())
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        guard case .fetch(let fetch) = try frame.response(to: .fetch) else { throw SluiceError(.unknown, "bad response") }
-        #expect(fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["wake up"])
+        guard case .fetch(let fetch) = try frame.response(to: .fetch) else {
+            throw SluiceError(.unknown, "bad response")
+        }
+        #expect(
+            fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["wake up"]
+        )
         // The produce round trip (with its fsync) is included; the fetch itself follows the commit at once.
         #expect(elapsedMs < 100, "fetch answered \(elapsedMs) ms after the produce was sent")
     }
@@ -52,12 +67,18 @@ import Testing
         let connection = try RawConnection(path: server.socketPath)
         try createTopic(connection, "quiet")
         let start = DispatchTime.now()
-        connection.send(.fetch(FetchRequest(maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, topics: [
-            .init(name: "quiet", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)]),
-        ])), correlationID: 3)
+        connection.send(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20,
+                    topics: [
+                        .init(name: "quiet", partitions: [.init(partition: 0, offset: 0, partitionMaxBytes: 1 << 20)])
+                    ])), correlationID: 3)
         let frame = try #require(connection.readResponse())
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        guard case .fetch(let fetch) = try frame.response(to: .fetch) else { throw SluiceError(.unknown, "bad response") }
+        guard case .fetch(let fetch) = try frame.response(to: .fetch) else {
+            throw SluiceError(.unknown, "bad response")
+        }
         #expect(fetch.topics[0].partitions[0].records.isEmpty)
         #expect(fetch.topics[0].partitions[0].highWatermark == 0)
         #expect(elapsedMs >= 190 && elapsedMs < 1000)
@@ -127,20 +148,29 @@ import Testing
         connection = try RawConnection(path: again.socketPath)
         let second = try produce(connection, topic: "keep", partition: 1, values: ["d"], id: 3)
         #expect(second.topics[0].partitions[0].baseOffset == 3)
-        connection.send(.fetch(FetchRequest(maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, topics: [
-            .init(name: "keep", partitions: [.init(partition: 1, offset: 1, partitionMaxBytes: 1 << 20)]),
-        ])), correlationID: 4)
+        connection.send(
+            .fetch(
+                FetchRequest(
+                    maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+                    topics: [
+                        .init(name: "keep", partitions: [.init(partition: 1, offset: 1, partitionMaxBytes: 1 << 20)])
+                    ])), correlationID: 4)
         guard case .fetch(let fetch) = try #require(connection.readResponse()).response(to: .fetch) else {
             throw SluiceError(.unknown, "bad response")
         }
         #expect(fetch.topics[0].partitions[0].records.map(\.offset) == [1, 2, 3])
-        #expect(fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["b", "c", "d"])
+        #expect(
+            fetch.topics[0].partitions[0].records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == [
+                "b", "c", "d",
+            ])
     }
 
     @Test func serverRaisesItsSoftDescriptorLimitAndNamesTheKafkaPortItBound() throws {
         let server = try ServerProcess()
         defer { server.cleanUp() }
-        let config = try ServiceTests.writeConfig(server, """
+        let config = try ServiceTests.writeConfig(
+            server,
+            """
             {"access": [{"users": ["*"], "operations": ["produce", "consume", "admin"]}]}
             """)
         try server.start(extraArguments: ["--config", config, "--kafka-listen", "127.0.0.1:0"])
@@ -149,8 +179,9 @@ import Testing
         #expect(server.log.contains("any process that can reach 127.0.0.1:\(port) may"), "\(server.log)")
         #expect(!server.log.contains("127.0.0.1:0 "), "the warning names the bound port, not 0")
 
-        let limits = try String(contentsOfFile: "/proc/\(try #require(server.process).processIdentifier)/limits",
-                                encoding: .utf8)
+        let limits = try String(
+            contentsOfFile: "/proc/\(try #require(server.process).processIdentifier)/limits",
+            encoding: .utf8)
         let openFiles = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
         let fields = openFiles.split(separator: " ", omittingEmptySubsequences: true)
         #expect(fields.count >= 5 && fields[3] == fields[4], "soft limit raised to the hard one: \(openFiles)")

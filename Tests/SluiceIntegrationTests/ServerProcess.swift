@@ -114,7 +114,8 @@ final class ServerProcess: @unchecked Sendable {
     /// User plus system CPU time the process has used, in clock ticks (from /proc/PID/stat).
     func cpuTicks() -> Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
+            let close = stat.lastIndex(of: ")")
+        else { return -1 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command name: state is field 3, utime field 14 and stime field 15 (1-based, whole line).
         guard fields.count > 13, let utime = Int(fields[11]), let stime = Int(fields[12]) else { return -1 }

@@ -17,7 +17,8 @@ import Testing
             process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
             process.arguments = arguments
         }
-        let stdin = Pipe(), output = Pipe()
+        let stdin = Pipe()
+        let output = Pipe()
         process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
@@ -43,7 +44,9 @@ import Testing
     func accessByPeerUid() throws {
         let server = try ServerProcess()
         defer { server.cleanUp() }
-        let config = try Self.writeConfig(server, """
+        let config = try Self.writeConfig(
+            server,
+            """
             {"socket_mode": "666", "access": [
               {"users": ["root"], "operations": ["produce", "consume", "admin"]},
               {"users": ["65534"], "operations": ["consume"], "topics": ["readings*"]}]}
@@ -55,8 +58,9 @@ import Testing
         let (rootProduce, _) = try Self.sluice(["produce", "readings"] + socket, input: "one\ntwo\n")
         #expect(rootProduce == 0, "root may produce")
 
-        let (nobodyProduce, produceText) = try Self.sluice(["produce", "readings"] + socket, input: "three\n",
-                                                           asNobody: true)
+        let (nobodyProduce, produceText) = try Self.sluice(
+            ["produce", "readings"] + socket, input: "three\n",
+            asNobody: true)
         #expect(nobodyProduce == 1)
         #expect(produceText.contains("uid 65534 may not produce topic 'readings'"), "\(produceText)")
 

@@ -23,28 +23,35 @@ import Testing
     }
 
     @Test func unsnappiesSnappyJavaFramingAndARawBlock() throws {
-        #expect(try Decompressor.unsnappy(Self.bytes(RecordBatchFixtures.snappyXerial), maxOutputBytes: 600) == Self.plain)
-        #expect(try Decompressor.unsnappy(Self.bytes(RecordBatchFixtures.snappyBlock), maxOutputBytes: 600) == Self.plain)
+        #expect(
+            try Decompressor.unsnappy(Self.bytes(RecordBatchFixtures.snappyXerial), maxOutputBytes: 600) == Self.plain)
+        #expect(
+            try Decompressor.unsnappy(Self.bytes(RecordBatchFixtures.snappyBlock), maxOutputBytes: 600) == Self.plain)
     }
 
     /// Copies with 2- and 4-byte offsets (the Python encoder only makes them for large inputs), an overlapping copy
     /// and a literal whose length takes an extra byte.
     @Test func snappyCopiesOfEveryOffsetWidth() throws {
         let abcd = Array("abcd".utf8)
-        #expect(try Decompressor.unsnappy([12, 0x0C] + abcd + [0x1E, 0x04, 0x00], maxOutputBytes: 100)
-            == abcd + abcd + abcd)
-        #expect(try Decompressor.unsnappy([12, 0x0C] + abcd + [0x1F, 0x04, 0x00, 0x00, 0x00], maxOutputBytes: 100)
-            == abcd + abcd + abcd)
-        #expect(try Decompressor.unsnappy([10, 0x00, 0x61, 0x15, 0x01], maxOutputBytes: 100)
-            == Array(repeating: 0x61, count: 10))
+        #expect(
+            try Decompressor.unsnappy([12, 0x0C] + abcd + [0x1E, 0x04, 0x00], maxOutputBytes: 100)
+                == abcd + abcd + abcd)
+        #expect(
+            try Decompressor.unsnappy([12, 0x0C] + abcd + [0x1F, 0x04, 0x00, 0x00, 0x00], maxOutputBytes: 100)
+                == abcd + abcd + abcd)
+        #expect(
+            try Decompressor.unsnappy([10, 0x00, 0x61, 0x15, 0x01], maxOutputBytes: 100)
+                == Array(repeating: 0x61, count: 10))
         let long = (0..<100).map { UInt8($0) }
         #expect(try Decompressor.unsnappy([100, 60 << 2, 99] + long, maxOutputBytes: 100) == long)
     }
 
     @Test func outputOneByteOverTheCapIsRefused() {
-        for (codec, fixture) in [("gzip", RecordBatchFixtures.gzipCLI), ("zstd", RecordBatchFixtures.zstdCLI),
-                                 ("lz4", RecordBatchFixtures.lz4CLI), ("snappy", RecordBatchFixtures.snappyXerial),
-                                 ("snappy", RecordBatchFixtures.snappyBlock)] where Self.isAvailable(codec) {
+        for (codec, fixture) in [
+            ("gzip", RecordBatchFixtures.gzipCLI), ("zstd", RecordBatchFixtures.zstdCLI),
+            ("lz4", RecordBatchFixtures.lz4CLI), ("snappy", RecordBatchFixtures.snappyXerial),
+            ("snappy", RecordBatchFixtures.snappyBlock),
+        ] where Self.isAvailable(codec) {
             #expect(throws: DecompressionError.self, "\(codec)") {
                 try Self.decompress(codec, Self.bytes(fixture), maxOutputBytes: 599)
             }
@@ -56,14 +63,17 @@ import Testing
         #expect(throws: DecompressionError.self) {
             try Decompressor.gunzip(Self.bytes(RecordBatchFixtures.gzipZeros), maxOutputBytes: 100_000)
         }
-        #expect(try Decompressor.gunzip(Self.bytes(RecordBatchFixtures.gzipZeros), maxOutputBytes: 200_000).count == 200_000)
+        #expect(
+            try Decompressor.gunzip(Self.bytes(RecordBatchFixtures.gzipZeros), maxOutputBytes: 200_000).count == 200_000
+        )
         #expect(throws: DecompressionError.self) {
             try Decompressor.unzstd(Self.bytes(RecordBatchFixtures.zstdZeros), maxOutputBytes: 1_000_000)
         }
         #expect(throws: DecompressionError.self) {
             try Decompressor.unlz4(Self.bytes(RecordBatchFixtures.lz4Zeros), maxOutputBytes: 100_000)
         }
-        #expect(try Decompressor.unlz4(Self.bytes(RecordBatchFixtures.lz4Zeros), maxOutputBytes: 200_000).count == 200_000)
+        #expect(
+            try Decompressor.unlz4(Self.bytes(RecordBatchFixtures.lz4Zeros), maxOutputBytes: 200_000).count == 200_000)
     }
 
     /// A raw block stating 4 GiB is refused before anything is allocated; framed blocks that each fit but add up
@@ -110,8 +120,9 @@ import Testing
             for length in 0..<input.count {
                 guard let output = try? Decompressor.unsnappy(Array(input.prefix(length)), maxOutputBytes: 10_000)
                 else { continue }
-                #expect(output.count < Self.plain.count && Array(Self.plain.prefix(output.count)) == output,
-                        "cut at \(length)")
+                #expect(
+                    output.count < Self.plain.count && Array(Self.plain.prefix(output.count)) == output,
+                    "cut at \(length)")
             }
         }
         #expect(throws: DecompressionError.self) { try Decompressor.unsnappy([], maxOutputBytes: 10) }
@@ -125,8 +136,9 @@ import Testing
     /// A machine without a codec's library answers its batches UNSUPPORTED_COMPRESSION_TYPE, saying which
     /// library is missing; snappy needs none.
     @Test func aMissingLibraryIsUnavailable() throws {
-        let none = CodecLibraries(zlib: ["libsluice-absent-z.so"], zstd: ["libsluice-absent-zstd.so"],
-                                  lz4: ["libsluice-absent-lz4.so"])
+        let none = CodecLibraries(
+            zlib: ["libsluice-absent-z.so"], zstd: ["libsluice-absent-zstd.so"],
+            lz4: ["libsluice-absent-lz4.so"])
         #expect(none.zlib == nil && none.zstd == nil && none.lz4 == nil && none.available.isEmpty)
         let gzip = Self.bytes(RecordBatchFixtures.gzipCLI)
         gzip.withUnsafeBytes { input in
@@ -145,7 +157,8 @@ import Testing
         }
     }
 
-    static func decompress(_ codec: String, _ input: [UInt8], maxOutputBytes: Int) throws(DecompressionError) -> [UInt8] {
+    static func decompress(_ codec: String, _ input: [UInt8], maxOutputBytes: Int) throws(DecompressionError) -> [UInt8]
+    {
         switch codec {
         case "gzip": try Decompressor.gunzip(input, maxOutputBytes: maxOutputBytes)
         case "zstd": try Decompressor.unzstd(input, maxOutputBytes: maxOutputBytes)

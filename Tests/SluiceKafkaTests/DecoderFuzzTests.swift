@@ -11,13 +11,19 @@ import Testing
         var bytes = bytes
         switch rng.next() % 4 {
         case 0 where !bytes.isEmpty:
-            for _ in 0...(rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            for _ in 0...(rng.next() % 4) {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
         case 1:
             bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
         case 2 where bytes.count >= 4:
             // A huge or negative length somewhere.
             let at = Int(rng.next() % UInt64(bytes.count - 3))
-            bytes[at..<(at + 4)] = [[0x7F, 0xFF, 0xFF, 0xFF], [0xFF, 0xFF, 0xFF, 0xFE], [0xFF, 0xFF, 0xFF, 0xFF], [0x00, 0x00, 0x7F, 0xFF]][Int(rng.next() % 4)][...]
+            bytes[at..<(at + 4)] =
+                [
+                    [0x7F, 0xFF, 0xFF, 0xFF], [0xFF, 0xFF, 0xFF, 0xFE], [0xFF, 0xFF, 0xFF, 0xFF],
+                    [0x00, 0x00, 0x7F, 0xFF],
+                ][Int(rng.next() % 4)][...]
         default:
             bytes += (0..<(rng.next() % 16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         }
@@ -31,17 +37,22 @@ import Testing
             let range = try #require(KafkaAPIVersions.range(of: sample.apiKey.rawValue))
             for version in range.minVersion...range.maxVersion {
                 let valid = Array(RequestSamples.frame(sample, version: version).readableBytesView)
-                let headerSize = RequestSamples.frame(.leaveGroup(KafkaLeaveGroupRequest(groupId: "", memberId: "")), version: 0).readableBytes - 4
+                let headerSize =
+                    RequestSamples.frame(.leaveGroup(KafkaLeaveGroupRequest(groupId: "", memberId: "")), version: 0)
+                    .readableBytes - 4
                 for round in 0..<400 {
                     var input: [UInt8]
                     if round % 4 == 0 {
-                        input = Array(valid.prefix(headerSize)) + (0..<(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                        input =
+                            Array(valid.prefix(headerSize))
+                            + (0..<(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                     } else {
                         input = Self.mutate(valid, &rng)
                     }
                     guard input.count >= 4 else { continue }
                     input[0...3] = valid[0...3]  // keep the key and version so the body decoder runs
-                    guard let (_, request) = try? KafkaRequest.decode(frame: ByteBuffer(bytes: input)), let request else { continue }
+                    guard let (_, request) = try? KafkaRequest.decode(frame: ByteBuffer(bytes: input)), let request
+                    else { continue }
                     decodedCount += 1
                     var reencoded = ByteBuffer()
                     request.encodeBody(version: version, into: &reencoded)
@@ -54,8 +65,11 @@ import Testing
 
     @Test func batchDecoderNeverTraps() {
         var rng = SplitMix64(seed: 0xBA7C4)
-        let fixtures = [RecordBatchFixtures.uncompressed, RecordBatchFixtures.gzip, RecordBatchFixtures.zstd, RecordBatchFixtures.idempotent]
-            .map(RecordBatchFixtures.bytes)
+        let fixtures = [
+            RecordBatchFixtures.uncompressed, RecordBatchFixtures.gzip, RecordBatchFixtures.zstd,
+            RecordBatchFixtures.idempotent,
+        ]
+        .map(RecordBatchFixtures.bytes)
         let decoder = KafkaRecordBatchDecoder(maxBatchBytes: 100_000, maxDecompressedBytes: 100_000)
         var outcomes: [Int16: Int] = [:]
         for round in 0..<4000 {

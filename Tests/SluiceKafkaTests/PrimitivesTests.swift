@@ -49,7 +49,10 @@ import Testing
         buffer.writeKafkaNullableString("ab")
         buffer.writeKafkaBytes(nil as ByteBuffer?)
         buffer.writeKafkaBytes([1, 2, 3])
-        #expect(Array(buffer.readableBytesView) == [0xFF, 0xFF, 0, 2, 0x61, 0x62, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 3, 1, 2, 3])
+        #expect(
+            Array(buffer.readableBytesView) == [
+                0xFF, 0xFF, 0, 2, 0x61, 0x62, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 3, 1, 2, 3,
+            ])
         #expect(try buffer.readKafkaNullableString() == nil)
         #expect(try buffer.readKafkaString() == "ab")
         #expect(try buffer.readKafkaNullableBytes() == nil)

@@ -11,14 +11,16 @@ import Testing
     static func fixtureRecord(_ i: Int) -> ProducerRecord {
         let key: [UInt8]? = i == 1 ? nil : Array("key-\(i)".utf8)
         let value: [UInt8]? = i == 2 ? nil : Array(String(repeating: "value-\(i) ", count: 20).utf8)
-        let headers: [Header] = i == 0 ? [Header(name: "h", value: Array("x".utf8)), Header(name: "n", value: nil)] : []
+        let headers: [Header] =
+            i == 0 ? [Header(name: "h", value: Array("x".utf8)), Header(name: "n", value: nil)] : []
         let timestamp: Int64 = 1_700_000_000_000 + Int64(i) * 5
         return ProducerRecord(key: key, value: value, headers: headers, timestamp: timestamp)
     }
 
     let decoder = KafkaRecordBatchDecoder()
 
-    func decode(_ bytes: [UInt8], with decoder: KafkaRecordBatchDecoder = KafkaRecordBatchDecoder()) throws(KafkaRecordError)
+    func decode(_ bytes: [UInt8], with decoder: KafkaRecordBatchDecoder = KafkaRecordBatchDecoder())
+        throws(KafkaRecordError)
         -> [KafkaRecordBatch]
     {
         try decoder.decodePayload(ByteBuffer(bytes: bytes))
@@ -32,7 +34,9 @@ import Testing
         for k in 0..<4 { bytes[start + 17 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
     }
 
-    static func expectCode(_ code: KafkaErrorCode, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectCode(
+        _ code: KafkaErrorCode, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             try body()
             Issue.record("expected error \(code.rawValue)", sourceLocation: sourceLocation)
@@ -106,7 +110,9 @@ import Testing
 
     @Test func oversizedBatchIsMessageTooLarge() {
         let bytes = RecordBatchFixtures.bytes(RecordBatchFixtures.uncompressed)
-        Self.expectCode(.messageTooLarge) { _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: bytes.count - 1)) }
+        Self.expectCode(.messageTooLarge) {
+            _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: bytes.count - 1))
+        }
     }
 
     @Test func controlBatchesAndBadCountsAndSequencesAreInvalid() {
@@ -147,10 +153,13 @@ import Testing
     /// needs no library and still decodes.
     @Test func codecsWhoseLibraryIsMissingAreUnsupported() throws {
         var decoder = KafkaRecordBatchDecoder()
-        decoder.codecs = CodecLibraries(zlib: ["libsluice-absent.so"], zstd: ["libsluice-absent.so"],
-                                        lz4: ["libsluice-absent.so"])
+        decoder.codecs = CodecLibraries(
+            zlib: ["libsluice-absent.so"], zstd: ["libsluice-absent.so"],
+            lz4: ["libsluice-absent.so"])
         for fixture in [RecordBatchFixtures.gzip, RecordBatchFixtures.zstd, RecordBatchFixtures.lz4] {
-            Self.expectCode(.unsupportedCompressionType) { _ = try decode(RecordBatchFixtures.bytes(fixture), with: decoder) }
+            Self.expectCode(.unsupportedCompressionType) {
+                _ = try decode(RecordBatchFixtures.bytes(fixture), with: decoder)
+            }
         }
         let snappy = try decode(RecordBatchFixtures.bytes(RecordBatchFixtures.snappy), with: decoder)
         #expect(snappy.first?.records == Self.fixtureRecords)
@@ -180,7 +189,9 @@ import Testing
         bytes[57...60] = [0, 0, 0, 1]
         bytes += RecordBatchFixtures.bytes(RecordBatchFixtures.zstdZeros)
         let length = UInt32(bytes.count - 12)
-        bytes[8...11] = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+        bytes[8...11] = [
+            UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF),
+        ]
         Self.fixCRC(&bytes)
         Self.expectCode(.messageTooLarge) {
             _ = try decode(bytes, with: KafkaRecordBatchDecoder(maxBatchBytes: 1000, maxDecompressedBytes: 1_000_000))

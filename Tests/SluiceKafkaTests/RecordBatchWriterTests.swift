@@ -21,8 +21,9 @@ import Testing
         }
         withBlob(record.key) { key in
             withBlob(record.value) { value in
-                writer.append(offset: record.offset, timestamp: record.timestamp, key: key, value: value,
-                              headers: record.headers)
+                writer.append(
+                    offset: record.offset, timestamp: record.timestamp, key: key, value: value,
+                    headers: record.headers)
             }
         }
     }
@@ -31,8 +32,9 @@ import Testing
     static func decode(_ writer: KafkaRecordBatchWriter) throws -> [Record] {
         try KafkaRecordBatchDecoder().decodePayload(writer.bytes).flatMap { batch in
             batch.records.enumerated().map { delta, record in
-                Record(offset: batch.baseOffset + Int64(delta), timestamp: record.timestamp!, key: record.key,
-                       value: record.value, headers: record.headers)
+                Record(
+                    offset: batch.baseOffset + Int64(delta), timestamp: record.timestamp!, key: record.key,
+                    value: record.value, headers: record.headers)
             }
         }
     }
@@ -49,7 +51,8 @@ import Testing
     }
 
     @Test func theThirteenByteRecordOfKafkaCompat() throws {
-        let record = Record(offset: 5, timestamp: 99, key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])])
+        let record = Record(
+            offset: 5, timestamp: 99, key: [0x6B], value: [0x76], headers: [Header(name: "h", value: [0x78])])
         let writer = Self.write([record])
         let bytes = Array(writer.bytes.readableBytesView)
         #expect(bytes.count == 61 + 13)
@@ -99,10 +102,12 @@ import Testing
         let records = [
             Record(offset: 0, timestamp: 10, key: nil, value: nil),
             Record(offset: 1, timestamp: 10, key: [], value: []),
-            Record(offset: 2, timestamp: 11, key: [0], value: nil, headers: [
-                Header(name: "trace", value: Array("abc".utf8)), Header(name: "", value: []),
-                Header(name: "null", value: nil), Header(name: "ü", value: [0xFF]),
-            ]),
+            Record(
+                offset: 2, timestamp: 11, key: [0], value: nil,
+                headers: [
+                    Header(name: "trace", value: Array("abc".utf8)), Header(name: "", value: []),
+                    Header(name: "null", value: nil), Header(name: "ü", value: [0xFF]),
+                ]),
             Record(offset: 3, timestamp: 12, key: nil, value: Array(repeating: 0x61, count: 300)),
         ]
         #expect(try Self.decode(Self.write(records)) == records)
@@ -146,7 +151,8 @@ import Testing
         var deltas: [Int32] = []
         var decoded: [ProducerRecord] = []
         while batch.readableBytes > 0 {
-            let (record, delta) = try KafkaRecordBatchDecoder.decodeRecord(&batch, baseTimestamp: 50, expectedDelta: nil)
+            let (record, delta) = try KafkaRecordBatchDecoder.decodeRecord(
+                &batch, baseTimestamp: 50, expectedDelta: nil)
             deltas.append(delta)
             decoded.append(record)
         }
@@ -198,7 +204,9 @@ import Testing
         var random = SplitMix64(seed: 13)
         func blob(_ maxCount: Int) -> [UInt8]? {
             if Int.random(in: 0..<5, using: &random) == 0 { return nil }
-            return (0..<Int.random(in: 0...maxCount, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            return (0..<Int.random(in: 0...maxCount, using: &random)).map { _ in
+                UInt8.random(in: 0...255, using: &random)
+            }
         }
         for _ in 0..<20 {
             var offset = Int64.random(in: 0...(1 << 50), using: &random)
@@ -207,8 +215,10 @@ import Testing
                 let headers = (0..<Int.random(in: 0...3, using: &random)).map { n in
                     Header(name: "h\(n)", value: blob(20))
                 }
-                records.append(Record(offset: offset, timestamp: Int64.random(in: -(1 << 40)...(1 << 42), using: &random),
-                                      key: blob(40), value: blob(2_000), headers: headers))
+                records.append(
+                    Record(
+                        offset: offset, timestamp: Int64.random(in: -(1 << 40)...(1 << 42), using: &random),
+                        key: blob(40), value: blob(2_000), headers: headers))
                 offset += 1
             }
             let writer = Self.write(records)

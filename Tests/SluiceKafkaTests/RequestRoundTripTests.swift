@@ -16,7 +16,10 @@ import Testing
         for version in range.minVersion...range.maxVersion {
             let frame = RequestSamples.frame(sample, version: version)
             let (header, request) = try KafkaRequest.decode(frame: frame)
-            #expect(header == KafkaRequestHeader(apiKey: sample.apiKey.rawValue, apiVersion: version, correlationId: 77, clientId: "test"))
+            #expect(
+                header
+                    == KafkaRequestHeader(
+                        apiKey: sample.apiKey.rawValue, apiVersion: version, correlationId: 77, clientId: "test"))
             let decoded = try #require(request, "v\(version)")
             #expect(RequestSamples.frame(decoded, version: version) == frame, "v\(version)")
             if version == range.maxVersion { #expect(decoded == sample) }
@@ -44,23 +47,31 @@ import Testing
         ])
         let (header, request) = try KafkaRequest.decode(frame: frame)
         #expect(header == KafkaRequestHeader(apiKey: 18, apiVersion: 3, correlationId: 1, clientId: "rdkafka"))
-        #expect(request == .apiVersions(KafkaApiVersionsRequest(clientSoftwareName: "librdkafka", clientSoftwareVersion: "2.0.2")))
+        #expect(
+            request
+                == .apiVersions(
+                    KafkaApiVersionsRequest(clientSoftwareName: "librdkafka", clientSoftwareVersion: "2.0.2")))
     }
 
     @Test func produceV0ToV2HaveNoTransactionalId() throws {
-        let sample = KafkaProduceRequest(acks: 1, timeoutMs: 5, topics: [.init(name: "t", partitions: [.init(index: 0, records: ByteBuffer(bytes: [9]))])])
+        let sample = KafkaProduceRequest(
+            acks: 1, timeoutMs: 5,
+            topics: [.init(name: "t", partitions: [.init(index: 0, records: ByteBuffer(bytes: [9]))])])
         let frame = RequestSamples.frame(.produce(sample), version: 2)
         #expect(frame.readableBytes == 14 + 2 + 4 + 4 + 3 + 4 + 4 + 4 + 1)
         #expect(try KafkaRequest.decode(frame: frame).request == .produce(sample))
     }
 
     @Test func trailingBytesAndNullWhereForbiddenAreErrors() {
-        var trailing = RequestSamples.frame(.leaveGroup(KafkaLeaveGroupRequest(groupId: "g", memberId: "m")), version: 1)
+        var trailing = RequestSamples.frame(
+            .leaveGroup(KafkaLeaveGroupRequest(groupId: "g", memberId: "m")), version: 1)
         trailing.writeInteger(UInt8(0))
         #expect(throws: KafkaDecodeError.self) { try KafkaRequest.decode(frame: trailing) }
-        let nullTopics = RequestSamples.frame(.offsetFetch(KafkaOffsetFetchRequest(groupId: "g", topics: nil)), version: 1)
+        let nullTopics = RequestSamples.frame(
+            .offsetFetch(KafkaOffsetFetchRequest(groupId: "g", topics: nil)), version: 1)
         #expect(throws: KafkaDecodeError.self) { try KafkaRequest.decode(frame: nullTopics) }
-        let nullTopicsV2 = RequestSamples.frame(.offsetFetch(KafkaOffsetFetchRequest(groupId: "g", topics: nil)), version: 2)
+        let nullTopicsV2 = RequestSamples.frame(
+            .offsetFetch(KafkaOffsetFetchRequest(groupId: "g", topics: nil)), version: 2)
         #expect(throws: Never.self) { try KafkaRequest.decode(frame: nullTopicsV2) }
         #expect(throws: KafkaDecodeError.self) { try KafkaRequest.decode(frame: ByteBuffer(bytes: [0, 3, 0])) }
     }

@@ -10,30 +10,56 @@ enum RequestSamples {
             KafkaProduceRequest(
                 transactionalId: "tx", acks: -1, timeoutMs: 30_000,
                 topics: [
-                    .init(name: "demo", partitions: [.init(index: 0, records: ByteBuffer(bytes: [1, 2, 3])), .init(index: 2, records: nil)])
+                    .init(
+                        name: "demo",
+                        partitions: [
+                            .init(index: 0, records: ByteBuffer(bytes: [1, 2, 3])), .init(index: 2, records: nil),
+                        ])
                 ])),
         .fetch(
             KafkaFetchRequest(
                 replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, sessionId: 0,
                 sessionEpoch: -1,
-                topics: [.init(name: "demo", partitions: [.init(partition: 1, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1, partitionMaxBytes: 1_048_576)])],
+                topics: [
+                    .init(
+                        name: "demo",
+                        partitions: [
+                            .init(
+                                partition: 1, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1,
+                                partitionMaxBytes: 1_048_576)
+                        ])
+                ],
                 forgottenTopics: [.init(name: "old", partitions: [3, 4])], rackId: "rack-a")),
         .listOffsets(
             KafkaListOffsetsRequest(
                 replicaId: -1, isolationLevel: 1,
-                topics: [.init(name: "demo", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2)])])),
+                topics: [
+                    .init(name: "demo", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2)])
+                ])),
         .metadata(KafkaMetadataRequest(topics: ["a", "b"], allowAutoTopicCreation: false)),
         .offsetCommit(
             KafkaOffsetCommitRequest(
                 groupId: "g", generationId: 3, memberId: "m-1", groupInstanceId: "static-1", retentionTimeMs: -1,
-                topics: [.init(name: "demo", partitions: [.init(partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: 2, committedMetadata: "meta"), .init(partitionIndex: 1, committedOffset: 11, committedMetadata: nil)])])),
-        .offsetFetch(KafkaOffsetFetchRequest(groupId: "g", topics: [.init(name: "demo", partitionIndexes: [0, 1, 2])])),
+                topics: [
+                    .init(
+                        name: "demo",
+                        partitions: [
+                            .init(
+                                partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: 2,
+                                committedMetadata: "meta"),
+                            .init(partitionIndex: 1, committedOffset: 11, committedMetadata: nil),
+                        ])
+                ])),
+        .offsetFetch(
+            KafkaOffsetFetchRequest(groupId: "g", topics: [.init(name: "demo", partitionIndexes: [0, 1, 2])])),
         .findCoordinator(KafkaFindCoordinatorRequest(key: "g", keyType: 1)),
         .joinGroup(
             KafkaJoinGroupRequest(
                 groupId: "g", sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, memberId: "m-1",
                 groupInstanceId: "i", protocolType: "consumer",
-                protocols: [.init(name: "range", metadata: [0, 0, 0, 0, 0, 0]), .init(name: "roundrobin", metadata: [])])),
+                protocols: [
+                    .init(name: "range", metadata: [0, 0, 0, 0, 0, 0]), .init(name: "roundrobin", metadata: []),
+                ])),
         .heartbeat(KafkaHeartbeatRequest(groupId: "g", generationId: 7, memberId: "m-1", groupInstanceId: "i")),
         .leaveGroup(KafkaLeaveGroupRequest(groupId: "g", memberId: "m-1")),
         .syncGroup(
@@ -44,7 +70,10 @@ enum RequestSamples {
         .createTopics(
             KafkaCreateTopicsRequest(
                 topics: [
-                    .init(name: "demo", numPartitions: 3, replicationFactor: 1, assignments: [.init(partitionIndex: 0, brokerIds: [1])], configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)]),
+                    .init(
+                        name: "demo", numPartitions: 3, replicationFactor: 1,
+                        assignments: [.init(partitionIndex: 0, brokerIds: [1])],
+                        configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)]),
                     .init(name: "dflt", numPartitions: -1, replicationFactor: -1),
                 ], timeoutMs: 60_000, validateOnly: true)),
         .deleteTopics(KafkaDeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 1000)),
@@ -56,8 +85,10 @@ enum RequestSamples {
         -> ByteBuffer
     {
         var buffer = ByteBuffer()
-        KafkaRequestHeader(apiKey: request.apiKey.rawValue, apiVersion: version, correlationId: correlationId, clientId: clientId)
-            .encode(into: &buffer)
+        KafkaRequestHeader(
+            apiKey: request.apiKey.rawValue, apiVersion: version, correlationId: correlationId, clientId: clientId
+        )
+        .encode(into: &buffer)
         request.encodeBody(version: version, into: &buffer)
         return buffer
     }

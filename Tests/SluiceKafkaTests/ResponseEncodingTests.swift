@@ -12,7 +12,8 @@ import Testing
 
     @Test func framePrefixesTheSizeAndTheCorrelationId() {
         var buffer = ByteBuffer(bytes: [0xAA])
-        KafkaResponseFrame.write(KafkaHeartbeatResponse(errorCode: .rebalanceInProgress), version: 3, correlationId: 5, into: &buffer)
+        KafkaResponseFrame.write(
+            KafkaHeartbeatResponse(errorCode: .rebalanceInProgress), version: 3, correlationId: 5, into: &buffer)
         #expect(Array(buffer.readableBytesView) == [0xAA, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 27])
     }
 
@@ -31,7 +32,8 @@ import Testing
 
     @Test func produceThrottleComesLastAndFieldsFollowTheVersion() {
         let response = KafkaProduceResponse(
-            topics: [.init(name: "t", partitions: [.init(index: 1, baseOffset: 5, logStartOffset: 2)])], throttleTimeMs: 9)
+            topics: [.init(name: "t", partitions: [.init(index: 1, baseOffset: 5, logStartOffset: 2)])],
+            throttleTimeMs: 9)
         let prefix: [UInt8] = [0, 0, 0, 1, 0, 1, 0x74, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 5]
         let minusOne = [UInt8](repeating: 0xFF, count: 8)
         #expect(bytes(response, version: 0) == prefix)
@@ -42,7 +44,11 @@ import Testing
     @Test func fetchV11Layout() {
         let records = ByteBuffer(bytes: [0xDE, 0xAD])
         let response = KafkaFetchResponse(topics: [
-            .init(name: "t", partitions: [.init(partitionIndex: 0, highWatermark: 3, lastStableOffset: 3, logStartOffset: 1, records: records)])
+            .init(
+                name: "t",
+                partitions: [
+                    .init(partitionIndex: 0, highWatermark: 3, lastStableOffset: 3, logStartOffset: 1, records: records)
+                ])
         ])
         let expected: [UInt8] =
             [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  // throttle, error, session id
@@ -57,14 +63,20 @@ import Testing
     }
 
     @Test func anEmptyFetchPartitionHasEmptyNotNullRecords() {
-        let response = KafkaFetchResponse(topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0)])])
+        let response = KafkaFetchResponse(topics: [
+            .init(
+                name: "t",
+                partitions: [.init(partitionIndex: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0)])
+        ])
         #expect(bytes(response, version: 11).suffix(4) == [0, 0, 0, 0])
     }
 
     @Test func metadataControllerAndVersionedFields() {
         let response = KafkaMetadataResponse(
             brokers: [.init(nodeId: 1, host: "h", port: 9092)], clusterId: "c", controllerId: 1,
-            topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1])])])
+            topics: [
+                .init(name: "t", partitions: [.init(partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1])])
+            ])
         let v1 = bytes(response, version: 1)
         let broker: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0x68, 0, 0, 0x23, 0x84, 0xFF, 0xFF]
         let partition: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -75,7 +87,8 @@ import Testing
     }
 
     @Test func throttleIsFirstAndOnlyFromItsVersion() {
-        let join = KafkaJoinGroupResponse(errorCode: .memberIdRequired, generationId: -1, protocolName: "", leader: "", memberId: "m")
+        let join = KafkaJoinGroupResponse(
+            errorCode: .memberIdRequired, generationId: -1, protocolName: "", leader: "", memberId: "m")
         #expect(bytes(join, version: 1).count + 4 == bytes(join, version: 2).count)
         #expect(Array(bytes(join, version: 1)[0..<2]) == [0, 79])
         let sync = KafkaSyncGroupResponse(assignment: KafkaConsumerProtocol.emptyAssignment)
@@ -90,11 +103,15 @@ import Testing
         #expect(bytes(fetch, version: 3) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
         let init0 = KafkaInitProducerIdResponse(producerId: 1000, producerEpoch: 0)
         #expect(bytes(init0, version: 0) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xE8, 0, 0])
-        let create = KafkaCreateTopicsResponse(topics: [.init(name: "t", errorCode: .topicAlreadyExists, errorMessage: "exists")])
+        let create = KafkaCreateTopicsResponse(topics: [
+            .init(name: "t", errorCode: .topicAlreadyExists, errorMessage: "exists")
+        ])
         #expect(bytes(create, version: 2) == [0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0, 36, 0, 6] + Array("exists".utf8))
         let delete = KafkaDeleteTopicsResponse(topics: [.init(name: "t")])
         #expect(bytes(delete, version: 1) == [0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0, 0])
-        let list = KafkaListOffsetsResponse(topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, offset: 7)])])
+        let list = KafkaListOffsetsResponse(topics: [
+            .init(name: "t", partitions: [.init(partitionIndex: 0, offset: 7)])
+        ])
         #expect(bytes(list, version: 1).count == 4 + 3 + 4 + 4 + 2 + 8 + 8)
         #expect(bytes(list, version: 5).count == 4 + 4 + 3 + 4 + 4 + 2 + 8 + 8 + 4)
         let commit = KafkaOffsetCommitResponse(topics: [])

@@ -1,5 +1,6 @@
 import SluiceCore
 import Testing
+
 @testable import SluiceMirror
 
 @Suite struct DeliveryTrackerTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SluiceMirror
 
 @Suite struct KafkaSettingTests {
@@ -36,8 +37,10 @@ import Testing
 
     @Test func passwordsAreNotPrinted() {
         do {
-            try Mirror.checkKafkaSettings([KafkaSetting(key: "sasl.password", value: "hunter2"),
-                                           KafkaSetting(key: "security.protocol", value: "carrier-pigeon")])
+            try Mirror.checkKafkaSettings([
+                KafkaSetting(key: "sasl.password", value: "hunter2"),
+                KafkaSetting(key: "security.protocol", value: "carrier-pigeon"),
+            ])
             Issue.record("a bad security.protocol was accepted")
         } catch {
             #expect(!error.description.contains("hunter2"))

@@ -31,7 +31,10 @@ import Testing
             #expect(length.map(Int.init) == frame.readableBytes, "length prefix, case \(iteration)")
             #expect(RequestHeader.size + request.payloadSize == frame.readableBytes, "size estimate, case \(iteration)")
             let header = try RequestHeader.decode(from: &frame)
-            #expect(header == RequestHeader(apiKey: key.rawValue, apiVersion: request.apiVersion, correlationID: correlationID))
+            #expect(
+                header
+                    == RequestHeader(apiKey: key.rawValue, apiVersion: request.apiVersion, correlationID: correlationID)
+            )
             let decoded = try Request.decode(header: header, payload: &frame)
             #expect(decoded == request, "case \(iteration)")
         }
@@ -74,7 +77,9 @@ import Testing
         var random = RandomMessages(seed: Self.seed ^ 0x5)
         let requests = (0..<200).map { _ in random.request() }
         var stream = ByteBuffer()
-        for (index, request) in requests.enumerated() { request.encodeFrame(correlationID: Int32(index), into: &stream) }
+        for (index, request) in requests.enumerated() {
+            request.encodeFrame(correlationID: Int32(index), into: &stream)
+        }
 
         let processor = NIOSingleStepByteToMessageProcessor(FrameDecoder())
         var decoded: [Request] = []
@@ -131,7 +136,8 @@ import Testing
         var rng = SplitMix64(seed: Self.seed ^ 0xB0 ^ UInt64(key.rawValue))
         for iteration in 0..<300 {
             let count = Int(rng.next() % 64)
-            let payload = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next() % 5 == 0 ? 0xFF : rng.next() % 4) }
+            let payload = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next() % 5 == 0 ? 0xFF : rng.next() % 4)
+            }
             var body = ByteBuffer()
             RequestHeader(apiKey: key.rawValue, apiVersion: 0, correlationID: 1).write(to: &body)
             body.writeBytes(payload)
@@ -180,7 +186,10 @@ import Testing
             for position in RequestHeader.size..<body.count {
                 // Inside a long run of one non-zero byte (a fixture's 1000-byte value) there is no field to hit.
                 if position >= 8, position + 8 < body.count, body[position] != 0,
-                   body[(position - 8)..<(position + 8)].allSatisfy({ $0 == body[position] }) { continue }
+                    body[(position - 8)..<(position + 8)].allSatisfy({ $0 == body[position] })
+                {
+                    continue
+                }
                 for value in FrameMutator.interestingInt32 where position + 4 <= body.count {
                     var damaged = body
                     withUnsafeBytes(of: value.bigEndian) { damaged.replaceSubrange(position..<position + 4, with: $0) }
@@ -212,45 +221,84 @@ import Testing
             ("ProducerRecord", ProducerRecord(value: nil).wireSize, ProducerRecord.minWireSize),
             ("Record", Record(offset: 0, timestamp: 0, key: nil, value: nil).wireSize, Record.minWireSize),
             ("ConfigEntry", ConfigEntry(key: "", value: nil).wireSize, ConfigEntry.minWireSize),
-            ("PartitionOffsets", PartitionOffsets(partition: 0, logStartOffset: 0, nextOffset: 0).wireSize,
-             PartitionOffsets.minWireSize),
-            ("MetadataResponse.Topic", MetadataResponse.Topic(name: "", partitions: []).wireSize,
-             MetadataResponse.Topic.minWireSize),
-            ("APIVersionsResponse.Entry", APIVersionsResponse.Entry(apiKey: 0, minVersion: 0, maxVersion: 0).wireSize,
-             APIVersionsResponse.Entry.minWireSize),
-            ("ProduceRequest.Partition", ProduceRequest.Partition(partition: 0, records: []).wireSize(version: 0),
-             ProduceRequest.Partition.minWireSize),
-            ("ProduceResponse.Partition", ProduceResponse.Partition(partition: 0, baseOffset: 0, logAppendTime: 0).wireSize,
-             ProduceResponse.Partition.minWireSize),
-            ("FetchRequest.Partition", FetchRequest.Partition(partition: 0, offset: 0, partitionMaxBytes: 0).wireSize,
-             FetchRequest.Partition.minWireSize),
-            ("FetchResponse.Partition",
-             FetchResponse.Partition(partition: 0, logStartOffset: 0, highWatermark: 0, records: []).wireSize,
-             FetchResponse.Partition.minWireSize),
-            ("ListOffsetsRequest.Partition", ListOffsetsRequest.Partition(partition: 0, spec: .latest).wireSize,
-             ListOffsetsRequest.Partition.minWireSize),
-            ("ListOffsetsResponse.Partition", ListOffsetsResponse.Partition(partition: 0, offset: 0, timestamp: 0).wireSize,
-             ListOffsetsResponse.Partition.minWireSize),
-            ("CommitOffsetsRequest.Partition", CommitOffsetsRequest.Partition(partition: 0, offset: 0).wireSize,
-             CommitOffsetsRequest.Partition.minWireSize),
-            ("CommitOffsetsResponse.Partition", CommitOffsetsResponse.Partition(partition: 0).wireSize,
-             CommitOffsetsResponse.Partition.minWireSize),
-            ("FetchOffsetsResponse.Partition", FetchOffsetsResponse.Partition(partition: 0, offset: nil).wireSize,
-             FetchOffsetsResponse.Partition.minWireSize),
-            ("DescribeTopicResponse.Partition",
-             DescribeTopicResponse.Partition(partition: 0, logStartOffset: 0, nextOffset: 0, sizeBytes: nil).wireSize,
-             DescribeTopicResponse.Partition.minWireSize),
+            (
+                "PartitionOffsets", PartitionOffsets(partition: 0, logStartOffset: 0, nextOffset: 0).wireSize,
+                PartitionOffsets.minWireSize
+            ),
+            (
+                "MetadataResponse.Topic", MetadataResponse.Topic(name: "", partitions: []).wireSize,
+                MetadataResponse.Topic.minWireSize
+            ),
+            (
+                "APIVersionsResponse.Entry",
+                APIVersionsResponse.Entry(apiKey: 0, minVersion: 0, maxVersion: 0).wireSize,
+                APIVersionsResponse.Entry.minWireSize
+            ),
+            (
+                "ProduceRequest.Partition", ProduceRequest.Partition(partition: 0, records: []).wireSize(version: 0),
+                ProduceRequest.Partition.minWireSize
+            ),
+            (
+                "ProduceResponse.Partition",
+                ProduceResponse.Partition(partition: 0, baseOffset: 0, logAppendTime: 0).wireSize,
+                ProduceResponse.Partition.minWireSize
+            ),
+            (
+                "FetchRequest.Partition",
+                FetchRequest.Partition(partition: 0, offset: 0, partitionMaxBytes: 0).wireSize,
+                FetchRequest.Partition.minWireSize
+            ),
+            (
+                "FetchResponse.Partition",
+                FetchResponse.Partition(partition: 0, logStartOffset: 0, highWatermark: 0, records: []).wireSize,
+                FetchResponse.Partition.minWireSize
+            ),
+            (
+                "ListOffsetsRequest.Partition", ListOffsetsRequest.Partition(partition: 0, spec: .latest).wireSize,
+                ListOffsetsRequest.Partition.minWireSize
+            ),
+            (
+                "ListOffsetsResponse.Partition",
+                ListOffsetsResponse.Partition(partition: 0, offset: 0, timestamp: 0).wireSize,
+                ListOffsetsResponse.Partition.minWireSize
+            ),
+            (
+                "CommitOffsetsRequest.Partition", CommitOffsetsRequest.Partition(partition: 0, offset: 0).wireSize,
+                CommitOffsetsRequest.Partition.minWireSize
+            ),
+            (
+                "CommitOffsetsResponse.Partition", CommitOffsetsResponse.Partition(partition: 0).wireSize,
+                CommitOffsetsResponse.Partition.minWireSize
+            ),
+            (
+                "FetchOffsetsResponse.Partition", FetchOffsetsResponse.Partition(partition: 0, offset: nil).wireSize,
+                FetchOffsetsResponse.Partition.minWireSize
+            ),
+            (
+                "DescribeTopicResponse.Partition",
+                DescribeTopicResponse.Partition(partition: 0, logStartOffset: 0, nextOffset: 0, sizeBytes: nil)
+                    .wireSize,
+                DescribeTopicResponse.Partition.minWireSize
+            ),
             ("TopicPartitions", empty.wireSize, TopicPartitions<Int32>.minWireSize),
-            ("DescribeGroupResponse.Member",
-             DescribeGroupResponse.Member(memberID: "", clientID: "", topics: [], owned: [], pending: []).wireSize,
-             DescribeGroupResponse.Member.minWireSize),
-            ("DescribeGroupResponse.Partition",
-             DescribeGroupResponse.Partition(partition: 0, owner: nil, committedOffset: nil, endOffset: 0, lag: nil)
-                .wireSize, DescribeGroupResponse.Partition.minWireSize),
-            ("ListGroupsResponse.Group", ListGroupsResponse.Group(name: "", state: .dead, memberCount: 0).wireSize,
-             ListGroupsResponse.Group.minWireSize),
-            ("ResetOffsetsResponse.Partition", ResetOffsetsResponse.Partition(partition: 0, offset: 0).wireSize,
-             ResetOffsetsResponse.Partition.minWireSize),
+            (
+                "DescribeGroupResponse.Member",
+                DescribeGroupResponse.Member(memberID: "", clientID: "", topics: [], owned: [], pending: []).wireSize,
+                DescribeGroupResponse.Member.minWireSize
+            ),
+            (
+                "DescribeGroupResponse.Partition",
+                DescribeGroupResponse.Partition(partition: 0, owner: nil, committedOffset: nil, endOffset: 0, lag: nil)
+                    .wireSize, DescribeGroupResponse.Partition.minWireSize
+            ),
+            (
+                "ListGroupsResponse.Group", ListGroupsResponse.Group(name: "", state: .dead, memberCount: 0).wireSize,
+                ListGroupsResponse.Group.minWireSize
+            ),
+            (
+                "ResetOffsetsResponse.Partition", ResetOffsetsResponse.Partition(partition: 0, offset: 0).wireSize,
+                ResetOffsetsResponse.Partition.minWireSize
+            ),
             ("GroupState", GroupState.dead.wireSize, GroupState.minWireSize),
         ]
         for (name, smallest, declared) in sizes {
@@ -311,7 +359,8 @@ import Testing
             case .malformedRequest: return .malformed
             case .unsupportedRequest, .unsupportedVersion: return .unsupported
             default:
-                Issue.record("case \(iteration): unexpected \(error.code.name): \(error)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "case \(iteration): unexpected \(error.code.name): \(error)", sourceLocation: sourceLocation)
                 return .malformed
             }
         }

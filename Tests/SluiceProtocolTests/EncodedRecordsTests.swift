@@ -6,8 +6,9 @@ import Testing
 @Suite struct EncodedRecordsTests {
     static let records = [
         Record(offset: 10, timestamp: 100, key: nil, value: []),
-        Record(offset: 11, timestamp: -5, key: [1, 2, 3], value: nil,
-               headers: [Header(name: "h", value: [9]), Header(name: "", value: nil)]),
+        Record(
+            offset: 11, timestamp: -5, key: [1, 2, 3], value: nil,
+            headers: [Header(name: "h", value: [9]), Header(name: "", value: nil)]),
         Record(offset: 13, timestamp: 1 << 40, key: [], value: Array(repeating: 0xab, count: 300)),
     ]
 
@@ -15,8 +16,9 @@ import Testing
         var encoded = EncodedRecords(capacity: 8)
         for record in records {
             let append = { (key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) in
-                encoded.append(offset: record.offset, timestamp: record.timestamp, key: key, value: value,
-                               headers: record.headers)
+                encoded.append(
+                    offset: record.offset, timestamp: record.timestamp, key: key, value: value,
+                    headers: record.headers)
             }
             switch (record.key, record.value) {
             case (nil, nil): append(nil, nil)
@@ -38,9 +40,16 @@ import Testing
     /// A response is sized before it is encoded: one over the limit throws and writes nothing, so no frame length
     /// can overflow.
     @Test func aResponseOverTheLimitIsRefusedBeforeItIsEncoded() throws {
-        let response = Response.fetch(FetchResponse(topics: [.init(name: "t", partitions: [
-            .init(partition: 0, logStartOffset: 0, highWatermark: 14, encodedRecords: Self.encoded(Self.records)),
-        ])]))
+        let response = Response.fetch(
+            FetchResponse(topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0, logStartOffset: 0, highWatermark: 14,
+                            encodedRecords: Self.encoded(Self.records))
+                    ])
+            ]))
         var buffer = ByteBuffer()
         #expect(throws: SluiceError.self) {
             try response.encodeFrame(correlationID: 7, maxBodySize: response.frameBodySize - 1, into: &buffer)
@@ -79,7 +88,8 @@ import Testing
     }
 
     @Test func emptyListIsAnEmptyArray() {
-        let frame = Self.frame(.init(partition: 0, logStartOffset: 5, highWatermark: 5, encodedRecords: EncodedRecords()))
+        let frame = Self.frame(
+            .init(partition: 0, logStartOffset: 5, highWatermark: 5, encodedRecords: EncodedRecords()))
         let plain = Self.frame(.init(partition: 0, logStartOffset: 5, highWatermark: 5, records: []))
         #expect(frame == plain)
     }

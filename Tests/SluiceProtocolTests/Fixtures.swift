@@ -141,12 +141,15 @@ enum Fixtures {
                     .init(
                         name: "orders",
                         partitions: [
-                            .init(partition: 0, records: producerRecords,
-                                  sequence: BatchSequence(producerID: 0, epoch: 0, baseSequence: 0)),
+                            .init(
+                                partition: 0, records: producerRecords,
+                                sequence: BatchSequence(producerID: 0, epoch: 0, baseSequence: 0)),
                             .init(partition: 1, records: []),
-                            .init(partition: 2, records: producerRecords,
-                                  sequence: BatchSequence(producerID: Int64.max, epoch: Int16.max,
-                                                          baseSequence: Int32.max)),
+                            .init(
+                                partition: 2, records: producerRecords,
+                                sequence: BatchSequence(
+                                    producerID: Int64.max, epoch: Int16.max,
+                                    baseSequence: Int32.max)),
                         ])
                 ])),
     ]
@@ -288,10 +291,13 @@ enum Fixtures {
         .initProducerID(InitProducerIDResponse(producerID: 0, epoch: 0)),
         .initProducerID(InitProducerIDResponse(producerID: Int64.max, epoch: Int16.max)),
         .backup(BackupResponse(createdMs: 1_700_000_000_000, catalogBytes: 32_768, topics: [])),
-        .backup(BackupResponse(createdMs: 0, catalogBytes: 0, topics: [
-            .init(name: "orders", partitions: 3, records: 1_000, bytes: 1 << 20),
-            .init(name: "a", partitions: Int32.max, records: Int64.max, bytes: Int64.max),
-        ])),
+        .backup(
+            BackupResponse(
+                createdMs: 0, catalogBytes: 0,
+                topics: [
+                    .init(name: "orders", partitions: 3, records: 1_000, bytes: 1 << 20),
+                    .init(name: "a", partitions: Int32.max, records: Int64.max, bytes: Int64.max),
+                ])),
     ]
 }
 

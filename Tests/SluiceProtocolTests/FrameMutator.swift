@@ -41,8 +41,9 @@ struct FrameMutator {
             bytes.removeLast(1 + Int(rng.next() % UInt64(bytes.count)))
         case .insert:
             let count = 1 + Int(rng.next() % 8)
-            bytes.insert(contentsOf: (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
-                         at: Int(rng.next() % UInt64(bytes.count + 1)))
+            bytes.insert(
+                contentsOf: (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
+                at: Int(rng.next() % UInt64(bytes.count + 1)))
         case .delete:
             guard !bytes.isEmpty else { return bytes }
             let start = position(in: bytes.count)

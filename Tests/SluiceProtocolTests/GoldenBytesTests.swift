@@ -55,10 +55,13 @@ import Testing
         ProduceRequest(
             acks: .afterCommit, timeoutMs: 1000,
             topics: [
-                .init(name: "t", partitions: [
-                    .init(partition: 0, records: [ProducerRecord(value: [0x61])],
-                          sequence: BatchSequence(producerID: 3, epoch: 0, baseSequence: 10))
-                ])
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0, records: [ProducerRecord(value: [0x61])],
+                            sequence: BatchSequence(producerID: 3, epoch: 0, baseSequence: 10))
+                    ])
             ]))
 
     static let idempotentProduceRequestFrame = ByteBuffer(
@@ -93,51 +96,72 @@ import Testing
 
     /// Version 1 with -1 in the three fields is a partition without sequence numbers.
     @Test func produceVersion1WithoutSequence() throws {
-        var body = ByteBuffer(hex: """
-            0006 0001 00000007 00 00000000 00000001 0001 74 00000001
-              00000002 ffffffffffffffff ffff ffffffff 00000000
-            """)
+        var body = ByteBuffer(
+            hex: """
+                0006 0001 00000007 00 00000000 00000001 0001 74 00000001
+                  00000002 ffffffffffffffff ffff ffffffff 00000000
+                """)
         let header = try RequestHeader.decode(from: &body)
         let request = try Request.decode(header: header, payload: &body)
-        #expect(request == .produce(ProduceRequest(acks: .noResponse, timeoutMs: 0, topics: [
-            .init(name: "t", partitions: [.init(partition: 2, records: [])])
-        ])))
+        #expect(
+            request
+                == .produce(
+                    ProduceRequest(
+                        acks: .noResponse, timeoutMs: 0,
+                        topics: [
+                            .init(name: "t", partitions: [.init(partition: 2, records: [])])
+                        ])))
     }
 
     @Test func initProducerIDFrames() throws {
-        #expect(Request.initProducerID(InitProducerIDRequest()).frame(correlationID: 42)
-            == ByteBuffer(hex: "00000008 0012 0000 0000002a  # api key 18, version 0, correlation 42, no payload"))
+        #expect(
+            Request.initProducerID(InitProducerIDRequest()).frame(correlationID: 42)
+                == ByteBuffer(hex: "00000008 0012 0000 0000002a  # api key 18, version 0, correlation 42, no payload"))
         var buffer = ByteBuffer()
-        Response.initProducerID(InitProducerIDResponse(producerID: 3, epoch: 0)).encodeFrame(correlationID: 42, into: &buffer)
-        #expect(buffer == ByteBuffer(hex: """
-            00000012                  # frame length: 18 bytes follow
-            0000002a 0000 ffff        # correlation id 42, no error
-            0000000000000003 0000     # producer id 3, epoch 0
-            """), "\(buffer.hexDump)")
+        Response.initProducerID(InitProducerIDResponse(producerID: 3, epoch: 0)).encodeFrame(
+            correlationID: 42, into: &buffer)
+        #expect(
+            buffer
+                == ByteBuffer(
+                    hex: """
+                        00000012                  # frame length: 18 bytes follow
+                        0000002a 0000 ffff        # correlation id 42, no error
+                        0000000000000003 0000     # producer id 3, epoch 0
+                        """), "\(buffer.hexDump)")
     }
 
     /// The backup example of PROTOCOL.md §6.19, byte for byte.
     @Test func backupFrames() throws {
-        #expect(Request.backup(BackupRequest(directory: "/b")).frame(correlationID: 9) == ByteBuffer(hex: """
-            0000000c                  # frame length: 12 bytes follow
-            0014 0000 00000009        # api key 20 (backup), version 0, correlation id 9
-            0002 2f62                 # directory "/b"
-            """))
+        #expect(
+            Request.backup(BackupRequest(directory: "/b")).frame(correlationID: 9)
+                == ByteBuffer(
+                    hex: """
+                        0000000c                  # frame length: 12 bytes follow
+                        0014 0000 00000009        # api key 20 (backup), version 0, correlation id 9
+                        0002 2f62                 # directory "/b"
+                        """))
         var buffer = ByteBuffer()
-        Response.backup(BackupResponse(createdMs: 1_700_000_000_000, catalogBytes: 32_768, topics: [
-            .init(name: "t", partitions: 1, records: 11, bytes: 8_192),
-        ])).encodeFrame(correlationID: 9, into: &buffer)
-        #expect(buffer == ByteBuffer(hex: """
-            00000033                  # frame length: 51 bytes follow
-            00000009 0000 ffff        # correlation id 9, no error
-            0000018bcfe56800          # created 1700000000000
-            0000000000008000          # catalog 32768 bytes
-            00000001                  # 1 topic
-              0001 74                   # name "t"
-              00000001                  # 1 partition
-              000000000000000b          # 11 records
-              0000000000002000          # 8192 bytes
-            """), "\(buffer.hexDump)")
+        Response.backup(
+            BackupResponse(
+                createdMs: 1_700_000_000_000, catalogBytes: 32_768,
+                topics: [
+                    .init(name: "t", partitions: 1, records: 11, bytes: 8_192)
+                ])
+        ).encodeFrame(correlationID: 9, into: &buffer)
+        #expect(
+            buffer
+                == ByteBuffer(
+                    hex: """
+                        00000033                  # frame length: 51 bytes follow
+                        00000009 0000 ffff        # correlation id 9, no error
+                        0000018bcfe56800          # created 1700000000000
+                        0000000000008000          # catalog 32768 bytes
+                        00000001                  # 1 topic
+                          0001 74                   # name "t"
+                          00000001                  # 1 partition
+                          000000000000000b          # 11 records
+                          0000000000002000          # 8192 bytes
+                        """), "\(buffer.hexDump)")
     }
 
     static let produceResponse = Response.produce(
@@ -267,12 +291,14 @@ import Testing
             """)
 
     @Test func heartbeatFramesAreVersion0WithoutMaxWaitAndVersion1WithIt() throws {
-        let v0 = HeartbeatRequest(group: "g", memberID: "m-1", generation: 2, owned: [.init(name: "t", partitions: [0])])
+        let v0 = HeartbeatRequest(
+            group: "g", memberID: "m-1", generation: 2, owned: [.init(name: "t", partitions: [0])])
         var v1 = v0
         v1.maxWaitMs = 3_000
         for (request, frame) in [(v0, Self.heartbeatV0Frame), (v1, Self.heartbeatV1Frame)] {
-            #expect(Request.heartbeat(request).frame(correlationID: 5) == frame,
-                    "\(Request.heartbeat(request).frame(correlationID: 5).hexDump)")
+            #expect(
+                Request.heartbeat(request).frame(correlationID: 5) == frame,
+                "\(Request.heartbeat(request).frame(correlationID: 5).hexDump)")
             var body = frame.getSlice(at: 4, length: frame.readableBytes - 4)!
             let header = try RequestHeader.decode(from: &body)
             #expect(try Request.decode(header: header, payload: &body) == .heartbeat(request))

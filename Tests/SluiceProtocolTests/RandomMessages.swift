@@ -30,16 +30,18 @@ struct RandomMessages {
         case .describeTopic: .describeTopic(DescribeTopicRequest(name: string()))
         case .alterTopic:
             .alterTopic(
-                AlterTopicRequest(name: string(), partitions: optional { $0.int32(except: -1) },
-                                  configs: array { $0.configEntry() }))
+                AlterTopicRequest(
+                    name: string(), partitions: optional { $0.int32(except: -1) },
+                    configs: array { $0.configEntry() }))
         case .produce:
             .produce(
                 ProduceRequest(
                     acks: chance(2) ? .afterCommit : .noResponse, timeoutMs: int32(),
                     topics: array {
                         $0.topic {
-                            .init(partition: $0.int32(), records: $0.array { $0.producerRecord() },
-                                  sequence: $0.optional { $0.batchSequence() })
+                            .init(
+                                partition: $0.int32(), records: $0.array { $0.producerRecord() },
+                                sequence: $0.optional { $0.batchSequence() })
                         }
                     }))
         case .fetch:
@@ -50,7 +52,8 @@ struct RandomMessages {
                         $0.topic { .init(partition: $0.int32(), offset: $0.int64(), partitionMaxBytes: $0.int32()) }
                     }))
         case .listOffsets:
-            .listOffsets(ListOffsetsRequest(topics: array { $0.topic { .init(partition: $0.int32(), spec: $0.offsetSpec()) } }))
+            .listOffsets(
+                ListOffsetsRequest(topics: array { $0.topic { .init(partition: $0.int32(), spec: $0.offsetSpec()) } }))
         case .commitOffsets:
             .commitOffsets(
                 CommitOffsetsRequest(
@@ -61,7 +64,8 @@ struct RandomMessages {
                         }
                     }))
         case .fetchOffsets:
-            .fetchOffsets(FetchOffsetsRequest(group: string(), topics: optional { $0.array { $0.topic { $0.int32() } } }))
+            .fetchOffsets(
+                FetchOffsetsRequest(group: string(), topics: optional { $0.array { $0.topic { $0.int32() } } }))
         case .joinGroup:
             .joinGroup(
                 JoinGroupRequest(
@@ -101,7 +105,8 @@ struct RandomMessages {
                         .init(
                             name: $0.string(), error: $0.error(),
                             partitions: $0.array {
-                                PartitionOffsets(partition: $0.int32(), logStartOffset: $0.int64(), nextOffset: $0.int64())
+                                PartitionOffsets(
+                                    partition: $0.int32(), logStartOffset: $0.int64(), nextOffset: $0.int64())
                             })
                     }))
         case .createTopic: .createTopic(CreateTopicResponse())
@@ -121,7 +126,9 @@ struct RandomMessages {
                 ProduceResponse(
                     topics: array {
                         $0.topic {
-                            .init(partition: $0.int32(), error: $0.error(), baseOffset: $0.int64(), logAppendTime: $0.int64())
+                            .init(
+                                partition: $0.int32(), error: $0.error(), baseOffset: $0.int64(),
+                                logAppendTime: $0.int64())
                         }
                     }))
         case .fetch:
@@ -138,10 +145,13 @@ struct RandomMessages {
             .listOffsets(
                 ListOffsetsResponse(
                     topics: array {
-                        $0.topic { .init(partition: $0.int32(), error: $0.error(), offset: $0.int64(), timestamp: $0.int64()) }
+                        $0.topic {
+                            .init(partition: $0.int32(), error: $0.error(), offset: $0.int64(), timestamp: $0.int64())
+                        }
                     }))
         case .commitOffsets:
-            .commitOffsets(CommitOffsetsResponse(topics: array { $0.topic { .init(partition: $0.int32(), error: $0.error()) } }))
+            .commitOffsets(
+                CommitOffsetsResponse(topics: array { $0.topic { .init(partition: $0.int32(), error: $0.error()) } }))
         case .fetchOffsets:
             .fetchOffsets(
                 FetchOffsetsResponse(
@@ -176,8 +186,9 @@ struct RandomMessages {
             .listGroups(
                 ListGroupsResponse(
                     groups: array {
-                        .init(name: $0.string(), state: GroupState.allCases.randomElement(using: &$0.rng)!,
-                              memberCount: $0.int32())
+                        .init(
+                            name: $0.string(), state: GroupState.allCases.randomElement(using: &$0.rng)!,
+                            memberCount: $0.int32())
                     }))
         case .deleteGroup: .deleteGroup(DeleteGroupResponse())
         case .resetOffsets:
@@ -185,9 +196,12 @@ struct RandomMessages {
         case .stats: .stats(StatsResponse(text: string()))
         case .initProducerID: .initProducerID(InitProducerIDResponse(producerID: int64(), epoch: int16()))
         case .backup:
-            .backup(BackupResponse(createdMs: int64(), catalogBytes: int64(), topics: array {
-                .init(name: $0.string(), partitions: $0.int32(), records: $0.int64(), bytes: $0.int64())
-            }))
+            .backup(
+                BackupResponse(
+                    createdMs: int64(), catalogBytes: int64(),
+                    topics: array {
+                        .init(name: $0.string(), partitions: $0.int32(), records: $0.int64(), bytes: $0.int64())
+                    }))
         }
     }
 
@@ -200,14 +214,16 @@ struct RandomMessages {
     }
 
     mutating func batchSequence() -> BatchSequence {
-        BatchSequence(producerID: Int64.random(in: 0...Int64.max, using: &rng),
-                      epoch: Int16.random(in: 0...Int16.max, using: &rng),
-                      baseSequence: Int32.random(in: 0...Int32.max, using: &rng))
+        BatchSequence(
+            producerID: Int64.random(in: 0...Int64.max, using: &rng),
+            epoch: Int16.random(in: 0...Int16.max, using: &rng),
+            baseSequence: Int32.random(in: 0...Int32.max, using: &rng))
     }
 
     mutating func record() -> Record {
-        Record(offset: int64(), timestamp: int64(), key: optional { $0.bytes() }, value: optional { $0.bytes() },
-               headers: array { $0.header() })
+        Record(
+            offset: int64(), timestamp: int64(), key: optional { $0.bytes() }, value: optional { $0.bytes() },
+            headers: array { $0.header() })
     }
 
     mutating func header() -> Header {
@@ -215,8 +231,9 @@ struct RandomMessages {
     }
 
     mutating func configEntry() -> ConfigEntry {
-        ConfigEntry(key: chance(2) ? TopicConfigKey.allCases.randomElement(using: &rng)!.rawValue : string(),
-                    value: optional { $0.string() })
+        ConfigEntry(
+            key: chance(2) ? TopicConfigKey.allCases.randomElement(using: &rng)!.rawValue : string(),
+            value: optional { $0.string() })
     }
 
     mutating func memberAssignment() -> MemberAssignment {
@@ -283,7 +300,8 @@ struct RandomMessages {
     }
 
     mutating func int32() -> Int32 {
-        chance(3) ? [0, 1, -1, Int32.max, Int32.min].randomElement(using: &rng)! : Int32(truncatingIfNeeded: rng.next())
+        chance(3)
+            ? [0, 1, -1, Int32.max, Int32.min].randomElement(using: &rng)! : Int32(truncatingIfNeeded: rng.next())
     }
 
     mutating func int32(except excluded: Int32) -> Int32 {

@@ -13,8 +13,11 @@ import Testing
         #expect(RequestHeader.size + request.payloadSize == frame.readableBytes, "size estimate is exact")
 
         let header = try RequestHeader.decode(from: &frame)
-        #expect(header == RequestHeader(apiKey: request.apiKey.rawValue, apiVersion: request.apiVersion,
-                                        correlationID: 0x0102_0304))
+        #expect(
+            header
+                == RequestHeader(
+                    apiKey: request.apiKey.rawValue, apiVersion: request.apiVersion,
+                    correlationID: 0x0102_0304))
         #expect(try Request.decode(header: header, payload: &frame) == request)
         #expect(frame.readableBytes == 0)
     }
@@ -111,6 +114,7 @@ import Testing
     @Test func apiVersionsListsEveryAPI() {
         let response = APIVersionsResponse(serverSoftware: "s")
         #expect(response.apis.map(\.apiKey) == Array(0...20))
-        #expect(response.apis.allSatisfy { $0.minVersion == 0 && $0.maxVersion == ([6, 12].contains($0.apiKey) ? 1 : 0) })
+        #expect(
+            response.apis.allSatisfy { $0.minVersion == 0 && $0.maxVersion == ([6, 12].contains($0.apiKey) ? 1 : 0) })
     }
 }

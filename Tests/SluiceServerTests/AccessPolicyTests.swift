@@ -36,11 +36,16 @@ import Testing
 
     @Test func requestsMapToOperations() {
         #expect(Request.metadata(MetadataRequest(topics: nil)).requiredAccess.isEmpty)
-        #expect(Request.createTopic(CreateTopicRequest(name: "t", partitions: 1, configs: [])).requiredAccess
-            == [RequiredAccess(operation: .admin, topic: "t")])
-        #expect(Request.joinGroup(JoinGroupRequest(group: "g", memberID: "", clientID: "c", sessionTimeoutMs: 10_000,
-                                                   topics: ["a", "b", "a"])).requiredAccess
-            == [RequiredAccess(operation: .consume, topic: "a"), RequiredAccess(operation: .consume, topic: "b")])
+        #expect(
+            Request.createTopic(CreateTopicRequest(name: "t", partitions: 1, configs: [])).requiredAccess
+                == [RequiredAccess(operation: .admin, topic: "t")])
+        #expect(
+            Request.joinGroup(
+                JoinGroupRequest(
+                    group: "g", memberID: "", clientID: "c", sessionTimeoutMs: 10_000,
+                    topics: ["a", "b", "a"])
+            ).requiredAccess
+                == [RequiredAccess(operation: .consume, topic: "a"), RequiredAccess(operation: .consume, topic: "b")])
         #expect(Request.stats(StatsRequest()).requiredAccess == [RequiredAccess(operation: .admin, topic: nil)])
     }
 
@@ -49,7 +54,9 @@ import Testing
         let need = Request.backup(BackupRequest(directory: "/b")).requiredAccess
         #expect(need == [RequiredAccess(operation: .admin, topic: "*")])
         let everything = AccessPolicy(rules: [AccessRule(uids: [1000], operations: [.admin])])
-        let some = AccessPolicy(rules: [AccessRule(uids: [1000], operations: [.admin], topics: ["orders", "sensors.*"])])
+        let some = AccessPolicy(rules: [
+            AccessRule(uids: [1000], operations: [.admin], topics: ["orders", "sensors.*"])
+        ])
         #expect(need.allSatisfy { everything.allows(alice, $0.operation, topic: $0.topic) })
         #expect(!need.allSatisfy { some.allows(alice, $0.operation, topic: $0.topic) })
         #expect(!need.allSatisfy { everything.allows(bob, $0.operation, topic: $0.topic) })

@@ -1,8 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import SluiceServer
 import Testing
+
+@testable import SluiceServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct LoopbackPeerTests {
     /// Lines as Linux prints them: 127.0.0.1:9092 ← 127.0.0.1:51234 (uid 1000), and the same peer over IPv6.
@@ -38,36 +40,40 @@ import Testing
 
     @Test func namesTheOwnerOfARealLoopbackConnection() throws {
         #if os(Linux)
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        address.sin_port = 0
-        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try #require(withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, size) }
-        } == 0)
-        try #require(listen(listener, 1) == 0)
-        var bound = sockaddr_in()
-        var length = size
-        _ = withUnsafeMutablePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(client) }
-        try #require(withUnsafePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, size) }
-        } == 0)
-        var clientEnd = sockaddr_in()
-        length = size
-        _ = withUnsafeMutablePointer(to: &clientEnd) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(client, $0, &length) }
-        }
-        let serverSide = LoopbackPeer.Endpoint(address: [127, 0, 0, 1], port: UInt16(bigEndian: bound.sin_port))
-        let clientSide = LoopbackPeer.Endpoint(address: [127, 0, 0, 1], port: UInt16(bigEndian: clientEnd.sin_port))
-        #expect(LoopbackPeer.uid(local: serverSide, remote: clientSide) == getuid())
-        #expect(LoopbackPeer.uid(local: serverSide, remote: LoopbackPeer.Endpoint(address: [127, 0, 0, 1], port: 1))
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+            address.sin_port = 0
+            let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+            try #require(
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, size) }
+                } == 0)
+            try #require(listen(listener, 1) == 0)
+            var bound = sockaddr_in()
+            var length = size
+            _ = withUnsafeMutablePointer(to: &bound) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+            }
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(client) }
+            try #require(
+                withUnsafePointer(to: &bound) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, size) }
+                } == 0)
+            var clientEnd = sockaddr_in()
+            length = size
+            _ = withUnsafeMutablePointer(to: &clientEnd) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(client, $0, &length) }
+            }
+            let serverSide = LoopbackPeer.Endpoint(address: [127, 0, 0, 1], port: UInt16(bigEndian: bound.sin_port))
+            let clientSide = LoopbackPeer.Endpoint(
+                address: [127, 0, 0, 1], port: UInt16(bigEndian: clientEnd.sin_port))
+            #expect(LoopbackPeer.uid(local: serverSide, remote: clientSide) == getuid())
+            #expect(
+                LoopbackPeer.uid(local: serverSide, remote: LoopbackPeer.Endpoint(address: [127, 0, 0, 1], port: 1))
                     == nil)
         #endif
     }

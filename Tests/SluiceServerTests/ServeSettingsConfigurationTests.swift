@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func aFlagWinsOverTheFile() throws {
-        let file = try ServeSettings.parse(Array(#"{"data_dir": "/file", "max_in_flight": 3, "log_level": "debug"}"#.utf8))
+        let file = try ServeSettings.parse(
+            Array(#"{"data_dir": "/file", "max_in_flight": 3, "log_level": "debug"}"#.utf8))
         var flags = ServeSettings()
         flags.maxInFlight = 9
         let merged = file.overlaid(by: flags)
@@ -58,7 +59,8 @@ import Testing
     }
 
     @Test func resolveReadsTheFileThenTheFlags() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).json")
+            .path
         try #"{"socket": "/file.sock", "shutdown_timeout": 4}"#.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var flags = ServeSettings()

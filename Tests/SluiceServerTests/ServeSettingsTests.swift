@@ -17,7 +17,8 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("docs/sluice.example.json").path
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"sluice\"", with: "\"0\"")
-            .replacingOccurrences(of: "\"sensors\"", with: "\"0\"").replacingOccurrences(of: "\"analytics\"", with: "\"0\"")
+            .replacingOccurrences(of: "\"sensors\"", with: "\"0\"").replacingOccurrences(
+                of: "\"analytics\"", with: "\"0\"")
         let settings = try parse(text)
         #expect(settings.dataDir == "/var/lib/sluice")
         #expect(settings.kafkaListen == nil && settings.kafkaAutoCreateTopics == false)
@@ -25,7 +26,8 @@ import Testing
     }
 
     @Test func everySettingIsRead() throws {
-        let settings = try parse("""
+        let settings = try parse(
+            """
             {"data_dir": "/var/lib/sluice", "socket": "/run/sluice/sluice.sock", "socket_mode": "660",
              "socket_owner": "0", "socket_group": "root", "default_durability": "normal",
              "max_connections": 64, "max_in_flight": 128, "max_frame_bytes": 2048, "max_response_bytes": 4096,
@@ -49,9 +51,11 @@ import Testing
         #expect(settings.kafkaListen == "127.0.0.1:9092")
         #expect(settings.kafkaAutoCreateTopics == true && settings.kafkaDefaultPartitions == 3)
         #expect(settings.kafkaListen == "127.0.0.1:9092")
-        #expect(settings.access == AccessPolicy(rules: [
-            AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"]),
-        ]))
+        #expect(
+            settings.access
+                == AccessPolicy(rules: [
+                    AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"])
+                ]))
     }
 
     @Test func anEmptyObjectSetsNothing() throws {

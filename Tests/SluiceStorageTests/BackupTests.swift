@@ -21,10 +21,12 @@ import Testing
         let audit = try store.openWriter("audit.log")
         try audit.append(partition: 0, records: records(300), now: t0)
         _ = try audit.truncate(partition: 0, before: 120, maxRecords: 1000)
-        try store.catalog.commitOffsets(group: "billing", [
-            CommittedOffset(topic: "orders", partition: 0, offset: 400),
-            CommittedOffset(topic: "orders", partition: 1, offset: 500, metadata: "m"),
-        ], now: t0)
+        try store.catalog.commitOffsets(
+            group: "billing",
+            [
+                CommittedOffset(topic: "orders", partition: 0, offset: 400),
+                CommittedOffset(topic: "orders", partition: 1, offset: 500, metadata: "m"),
+            ], now: t0)
         return store
     }
 
@@ -53,14 +55,18 @@ import Testing
             let orders = try store.openWriter("orders")
             let before = try store.openReader("orders").readAll(partition: 0)
             let backup = try store.pinBackup(now: t0)
-            try store.catalog.commitOffsets(group: "billing", [CommittedOffset(topic: "orders", partition: 0, offset: 600)],
-                                            now: t0)
+            try store.catalog.commitOffsets(
+                group: "billing", [CommittedOffset(topic: "orders", partition: 0, offset: 600)],
+                now: t0)
             var appendsDuringCopy = 0
-            let manifest = try backup.write(to: "\(dir)/backup", pacing: Backup.Pacing(pagesPerStep: 1, pause: .zero, restPerWork: 0),
-                                            software: "test") {
+            let manifest = try backup.write(
+                to: "\(dir)/backup", pacing: Backup.Pacing(pagesPerStep: 1, pause: .zero, restPerWork: 0),
+                software: "test"
+            ) {
                 // Between copy steps: the writer commits at once, never waiting for the backup.
                 let started = ContinuousClock.now
-                _ = try? orders.append(partition: 0, records: records(10, from: 5_000 + appendsDuringCopy * 10), now: t0)
+                _ = try? orders.append(
+                    partition: 0, records: records(10, from: 5_000 + appendsDuringCopy * 10), now: t0)
                 #expect(started.duration(to: .now) < .seconds(1))
                 appendsDuringCopy += 1
                 return false
@@ -95,11 +101,15 @@ import Testing
             let manifest = try store.pinBackup(now: t0).write(to: "\(dir)/backup", pacing: Self.fast, software: "test")
             #expect(manifest.format == "sluice-backup" && manifest.version == 1 && manifest.createdMs == t0)
             #expect(manifest.topics.map(\.name) == ["audit.log", "orders"])
-            #expect(manifest.topics[0].partitions == [.init(partition: 0, logStartOffset: 120, nextOffset: 300, records: 180)])
-            #expect(manifest.topics[1].partitions == [
-                .init(partition: 0, logStartOffset: 0, nextOffset: 500, records: 500),
-                .init(partition: 1, logStartOffset: 0, nextOffset: 500, records: 500),
-            ])
+            #expect(
+                manifest.topics[0].partitions == [
+                    .init(partition: 0, logStartOffset: 120, nextOffset: 300, records: 180)
+                ])
+            #expect(
+                manifest.topics[1].partitions == [
+                    .init(partition: 0, logStartOffset: 0, nextOffset: 500, records: 500),
+                    .init(partition: 1, logStartOffset: 0, nextOffset: 500, records: 500),
+                ])
             #expect(manifest.files.map(\.path) == ["catalog.db", "topics/audit.log.db", "topics/orders.db"])
             for file in manifest.files {
                 let path = "\(dir)/backup/\(file.path)"
@@ -154,11 +164,16 @@ import Testing
                 try damage(path)
                 return path
             }
-            func refused(_ backup: String, _ code: ErrorCode, saying words: String,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
+            func refused(
+                _ backup: String, _ code: ErrorCode, saying words: String,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) {
                 let target = "\(dir)/restored-\(UUID().uuidString.prefix(6))"
-                let error = expectError(code, sourceLocation: sourceLocation) { try Backup.restore(from: backup, into: target) }
-                #expect(error?.message.contains(words) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
+                let error = expectError(code, sourceLocation: sourceLocation) {
+                    try Backup.restore(from: backup, into: target)
+                }
+                #expect(
+                    error?.message.contains(words) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
                 #expect(!fileExists(target), sourceLocation: sourceLocation)
             }
             let flipped = try variant("flipped") { path in
@@ -179,7 +194,8 @@ import Testing
             let unfinished = try variant("unfinished") { try manager.removeItem(atPath: "\($0)/manifest.json") }
             refused(unfinished, .invalidArgument, saying: "manifest.json is missing")
             let garbled = try variant("garbled") { path in
-                try Data("{\"format\": \"sluice-backup\", \"version\": 1,".utf8).write(to: URL(fileURLWithPath: "\(path)/manifest.json"))
+                try Data("{\"format\": \"sluice-backup\", \"version\": 1,".utf8).write(
+                    to: URL(fileURLWithPath: "\(path)/manifest.json"))
             }
             refused(garbled, .invalidArgument, saying: "not a backup manifest that can be read")
             let escaping = try variant("escaping") { path in

@@ -11,7 +11,9 @@ import Testing
 
     /// 1 KiB values: about four records a page.
     static func large(_ count: Int, from first: Int) -> [ProducerRecord] {
-        (first..<first + count).map { ProducerRecord(value: Array(repeating: UInt8(truncatingIfNeeded: $0), count: 1024)) }
+        (first..<first + count).map {
+            ProducerRecord(value: Array(repeating: UInt8(truncatingIfNeeded: $0), count: 1024))
+        }
     }
 
     @Test func aWriterAloneKeepsItsWALBounded() throws {

@@ -141,7 +141,8 @@ import Testing
             #expect(try rawScalar(path, entries) == 0)
             try writer.compact(partition: 0, maxRecords: 100)
             #expect(try rawScalar(path, entries) == 3)  // a, b, c
-            #expect(try rawScalar(path, "SELECT count(*) FROM compaction_keys WHERE tombstone_timestamp IS NOT NULL") == 1)
+            #expect(
+                try rawScalar(path, "SELECT count(*) FROM compaction_keys WHERE tombstone_timestamp IS NOT NULL") == 1)
             try writer.truncate(partition: 0, before: 7, maxRecords: 100)  // takes b (4) and a (6) with it
             #expect(try rawScalar(path, entries) == 1)
         }
@@ -165,9 +166,11 @@ import Testing
             let (store, writer) = try openCompacted(dir)
             // 20,000 records over 100 keys: compaction keeps the last 100.
             for batch in 0..<20 {
-                try writer.append(partition: 0, records: (0..<1000).map { i in
-                    ProducerRecord(key: Array("key\(i % 100)".utf8), value: Array("\(batch)-\(i)".utf8))
-                }, now: t0)
+                try writer.append(
+                    partition: 0,
+                    records: (0..<1000).map { i in
+                        ProducerRecord(key: Array("key\(i % 100)".utf8), value: Array("\(batch)-\(i)".utf8))
+                    }, now: t0)
             }
             var deleted = 0
             while true {

@@ -4,9 +4,9 @@ import SluiceStorage
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Kills a process in the middle of appending (SIGKILL, no chance to clean up) and checks that every append it
@@ -67,16 +67,20 @@ import Darwin
             let reader = try store.openReader("crash")
             let bounds = try reader.offsets(partition: 0)
             #expect(bounds.logStartOffset == 0)
-            #expect(bounds.nextOffset >= acknowledgedEnd, "acknowledged through \(acknowledgedEnd), stored \(bounds.nextOffset)")
+            #expect(
+                bounds.nextOffset >= acknowledgedEnd,
+                "acknowledged through \(acknowledgedEnd), stored \(bounds.nextOffset)")
 
             // Every offset below the next one, in order, each once, each intact.
             var expected: Int64 = 0
             var damaged = 0
             while expected < bounds.nextOffset {
                 let chunk: [Record] = try reader.read(partition: 0, from: expected, maxRecords: 1000, maxBytes: .max)
-                try #require(!chunk.isEmpty, "nothing stored from \(expected) on, below the next offset \(bounds.nextOffset)")
+                try #require(
+                    !chunk.isEmpty, "nothing stored from \(expected) on, below the next offset \(bounds.nextOffset)")
                 for record in chunk {
-                    try #require(record.offset == expected, "offset \(expected) is missing: the next stored is \(record.offset)")
+                    try #require(
+                        record.offset == expected, "offset \(expected) is missing: the next stored is \(record.offset)")
                     if record != Self.expectedRecord(record) {
                         damaged += 1
                         if damaged <= 3 { Issue.record("record \(record.offset) is damaged: \(record)") }
@@ -87,16 +91,17 @@ import Darwin
             #expect(damaged == 0)
 
             // The log carries on where it stopped.
-            #expect(try store.openWriter("crash").append(partition: 0, records: [ProducerRecord(value: [1])], now: t0)
+            #expect(
+                try store.openWriter("crash").append(partition: 0, records: [ProducerRecord(value: [1])], now: t0)
                     == bounds.nextOffset)
         }
     }
 
     private static func lowerPriority(_ pid: Int32) {
         #if canImport(Glibc)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), 19)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), 19)
         #else
-        _ = setpriority(PRIO_PROCESS, id_t(pid), 19)
+            _ = setpriority(PRIO_PROCESS, id_t(pid), 19)
         #endif
     }
 
@@ -116,8 +121,9 @@ import Darwin
         for i in 0..<(16 + offset % 97) {
             value.append(UInt8(truncatingIfNeeded: offset &* 31 &+ i &* 7))
         }
-        return Record(offset: offset, timestamp: stored.timestamp, key: Array("k\(offset)".utf8), value: value,
-                      headers: [Header(name: "offset", value: Array("\(offset)".utf8))])
+        return Record(
+            offset: offset, timestamp: stored.timestamp, key: Array("k\(offset)".utf8), value: value,
+            headers: [Header(name: "offset", value: Array("\(offset)".utf8))])
     }
 
     static let missingBinaryMessage: Comment = """

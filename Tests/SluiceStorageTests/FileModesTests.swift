@@ -32,8 +32,10 @@ import Testing
                 let store = try Store(path: dir)
                 try store.createTopic("orders", config: TopicConfig(), now: t0)
             }
-            for (path, loose) in [(dir, 0o755), ("\(dir)/topics", 0o750), ("\(dir)/catalog.db", 0o644),
-                                  ("\(dir)/topics/orders.db", 0o640)] {
+            for (path, loose) in [
+                (dir, 0o755), ("\(dir)/topics", 0o750), ("\(dir)/catalog.db", 0o644),
+                ("\(dir)/topics/orders.db", 0o640),
+            ] {
                 try FileManager.default.setAttributes([.posixPermissions: loose], ofItemAtPath: path)
             }
             let reopened = try Store(path: dir)

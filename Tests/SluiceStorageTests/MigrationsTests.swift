@@ -19,7 +19,8 @@ import Testing
         #expect(migrations.map(\.name) == files)
         #expect(migrations.map(\.version) == Array(1...max(1, files.count)))
         for migration in migrations {
-            let expectedPrefix = "\(set)_" + String(repeating: "0", count: max(0, 4 - String(migration.version).count))
+            let expectedPrefix =
+                "\(set)_" + String(repeating: "0", count: max(0, 4 - String(migration.version).count))
                 + String(migration.version) + "_"
             #expect(migration.name.hasPrefix(expectedPrefix), "\(migration.name) is not numbered \(migration.version)")
             let text = try String(contentsOf: directory.appendingPathComponent(migration.name), encoding: .utf8)
@@ -31,7 +32,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try Store(path: dir)
             try store.createTopic("t", config: TopicConfig(), now: t0)
-            #expect(try rawScalar("\(dir)/catalog.db", "PRAGMA user_version") == Int64(Migrations.catalog.last!.version))
+            #expect(
+                try rawScalar("\(dir)/catalog.db", "PRAGMA user_version") == Int64(Migrations.catalog.last!.version))
             #expect(try rawScalar("\(dir)/topics/t.db", "PRAGMA user_version") == Int64(Migrations.topic.last!.version))
         }
     }
@@ -43,7 +45,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let path = "\(dir)/catalog.db"
             let newer = Migrations.catalog.last!.version + 1
-            try rawExecute(path, """
+            try rawExecute(
+                path,
+                """
                 PRAGMA journal_mode = \(journalMode);
                 CREATE TABLE from_the_future (x INTEGER) STRICT;
                 PRAGMA user_version = \(newer);

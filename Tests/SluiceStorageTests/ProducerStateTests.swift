@@ -1,6 +1,7 @@
 import SluiceCore
-@testable import SluiceStorage
 import Testing
+
+@testable import SluiceStorage
 
 /// Idempotent appends: `TopicWriter` checks and stores each producer's sequences in the records' transaction.
 @Suite struct ProducerStateTests {
@@ -20,15 +21,19 @@ import Testing
             try store.createTopic("t", config: TopicConfig(), now: t0)
             let writer = try store.openWriter("t")
             try writer.append(partition: 0, records: records(2), now: t0)  // offsets 0-1, no producer
-            #expect(try writer.append(partition: 0, records: records(3, from: 10), sequence: sequence(0), now: t0 + 1) == 2)
-            #expect(try writer.append(partition: 0, records: records(2, from: 13), sequence: sequence(3), now: t0 + 2) == 5)
+            #expect(
+                try writer.append(partition: 0, records: records(3, from: 10), sequence: sequence(0), now: t0 + 1) == 2)
+            #expect(
+                try writer.append(partition: 0, records: records(2, from: 13), sequence: sequence(3), now: t0 + 2) == 5)
 
-            let again = try outcomes(writer, [.init(partition: 0, records: records(3, from: 10), sequence: sequence(0))],
-                                     now: t0 + 9)
+            let again = try outcomes(
+                writer, [.init(partition: 0, records: records(3, from: 10), sequence: sequence(0))],
+                now: t0 + 9)
             let result = try again[0].get()
             #expect(result.duplicate)
             #expect(result.baseOffset == 2 && result.logAppendTime == t0 + 1)
-            let latest = try outcomes(writer, [.init(partition: 0, records: records(2, from: 13), sequence: sequence(3))])
+            let latest = try outcomes(
+                writer, [.init(partition: 0, records: records(2, from: 13), sequence: sequence(3))])
             #expect(try latest[0].get() == .init(baseOffset: 5, count: 2, logAppendTime: t0 + 2, duplicate: true))
             #expect(try writer.offsets(partition: 0).nextOffset == 7)
             #expect(try store.openReader("t").readAll(partition: 0).count == 7)
@@ -102,11 +107,13 @@ import Testing
             let store = try Store(path: dir)
             try store.createTopic("t", config: TopicConfig(), now: t0)
             let writer = try store.openWriter("t")
-            let results = try outcomes(writer, [
-                .init(partition: 0, records: records(3), sequence: sequence(0)),
-                .init(partition: 0, records: records(2, from: 3), sequence: sequence(3)),
-                .init(partition: 0, records: records(3), sequence: sequence(0)),  // the first one, resent at once
-            ])
+            let results = try outcomes(
+                writer,
+                [
+                    .init(partition: 0, records: records(3), sequence: sequence(0)),
+                    .init(partition: 0, records: records(2, from: 3), sequence: sequence(3)),
+                    .init(partition: 0, records: records(3), sequence: sequence(0)),  // the first one, resent at once
+                ])
             let appended = try results.map { try $0.get() }
             #expect(appended.map(\.baseOffset) == [0, 3, 0])
             #expect(appended.map(\.duplicate) == [false, false, true])
@@ -120,14 +127,18 @@ import Testing
             let store = try Store(path: dir)
             try store.createTopic("t", config: TopicConfig(partitions: 2), now: t0)
             let writer = try store.openWriter("t")
-            let results = try outcomes(writer, [
-                .init(partition: 0, records: records(2)),
-                .init(partition: 1, records: records(2), sequence: sequence(5)),  // a first batch must start at 0
-                .init(partition: 0, records: records(1), sequence: sequence(0, producer: 8)),
-                .init(partition: 1, records: records(1), sequence: sequence(0)),
-            ])
+            let results = try outcomes(
+                writer,
+                [
+                    .init(partition: 0, records: records(2)),
+                    .init(partition: 1, records: records(2), sequence: sequence(5)),  // a first batch must start at 0
+                    .init(partition: 0, records: records(1), sequence: sequence(0, producer: 8)),
+                    .init(partition: 1, records: records(1), sequence: sequence(0)),
+                ])
             #expect(try results[0].get().baseOffset == 0)
-            if case .failure(let error) = results[1] { #expect(error.code == .outOfOrderSequence) } else {
+            if case .failure(let error) = results[1] {
+                #expect(error.code == .outOfOrderSequence)
+            } else {
                 Issue.record("batch 1 was not refused")
             }
             #expect(try results[2].get().baseOffset == 2)
@@ -147,7 +158,8 @@ import Testing
             _ = try writer.truncate(partition: 0, before: 3, maxRecords: 100)
             let resent = try outcomes(writer, [.init(partition: 0, records: records(3), sequence: sequence(0))])
             #expect(try resent[0].get() == .init(baseOffset: 0, count: 3, logAppendTime: t0, duplicate: true))
-            #expect(try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 3, nextOffset: 3))
+            #expect(
+                try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 3, nextOffset: 3))
         }
     }
 

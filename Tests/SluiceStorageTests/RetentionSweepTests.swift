@@ -18,9 +18,12 @@ import Testing
                 steps.append(step)
                 #expect(try sweep.step(writer, config: config, writerIsIdle: true) == .progressed)
             }
-            #expect(steps == [.compact(partition: 0), .removeTombstones(partition: 0), .truncate(partition: 0),
-                              .compact(partition: 1), .removeTombstones(partition: 1), .truncate(partition: 1),
-                              .reclaimSpace, .checkpoint])
+            #expect(
+                steps == [
+                    .compact(partition: 0), .removeTombstones(partition: 0), .truncate(partition: 0),
+                    .compact(partition: 1), .removeTombstones(partition: 1), .truncate(partition: 1),
+                    .reclaimSpace, .checkpoint,
+                ])
             #expect(try sweep.step(writer, config: config, writerIsIdle: true) == .finished)
         }
     }
@@ -34,9 +37,11 @@ import Testing
             let writer = try store.openWriter("t")
             let value = [UInt8](repeating: 1, count: 1000)
             for batch in 0..<10 {
-                try writer.append(partition: 0, records: (0..<1000).map { _ in
-                    ProducerRecord(value: value, timestamp: t0 + Int64(batch))
-                }, now: t0)
+                try writer.append(
+                    partition: 0,
+                    records: (0..<1000).map { _ in
+                        ProducerRecord(value: value, timestamp: t0 + Int64(batch))
+                    }, now: t0)
             }
             var sweep = RetentionSweep(policy: .delete, partitions: 1, now: t0 + 60_005)
             var starts: [Int64] = []
@@ -109,8 +114,9 @@ import Testing
         // until the busy interval has passed since the last step.
         let justAppended = sweep.delayBeforeNextStep(writerIsIdle: true, lastAppend: after, now: after)
         let appendWaiting = sweep.delayBeforeNextStep(writerIsIdle: false, lastAppend: after, now: after)
-        let intervalPassed = sweep.delayBeforeNextStep(writerIsIdle: false, lastAppend: after,
-                                                       now: after + .milliseconds(300))
+        let intervalPassed = sweep.delayBeforeNextStep(
+            writerIsIdle: false, lastAppend: after,
+            now: after + .milliseconds(300))
         #expect(justAppended.map { $0 > .zero && $0 <= .milliseconds(1) } == true)
         #expect(appendWaiting.map { $0 > .zero && $0 <= .milliseconds(1) } == true)
         #expect(intervalPassed == nil)

@@ -7,14 +7,16 @@ import Testing
 @Suite struct RetentionTests {
     /// A record of exactly 10 bytes (2-byte key, 8-byte value) stamped `timestamp`.
     func tenBytes(_ i: Int, timestamp: Int64? = nil) -> ProducerRecord {
-        ProducerRecord(key: Array(String(format: "%02d", i % 100).utf8), value: Array(String(format: "v%07d", i).utf8),
-                       timestamp: timestamp)
+        ProducerRecord(
+            key: Array(String(format: "%02d", i % 100).utf8), value: Array(String(format: "v%07d", i).utf8),
+            timestamp: timestamp)
     }
 
     func openTopic(_ dir: String, partitions: Int32 = 1) throws -> (Store, TopicWriter) {
         let store = try Store(path: dir)
-        try store.createTopic("t", config: TopicConfig(partitions: partitions, retentionMs: nil, retentionBytes: nil),
-                              now: t0)
+        try store.createTopic(
+            "t", config: TopicConfig(partitions: partitions, retentionMs: nil, retentionBytes: nil),
+            now: t0)
         return (store, try store.openWriter("t"))
     }
 
@@ -29,7 +31,8 @@ import Testing
             #expect(result.deletedBytes == 40)
             #expect(result.logStartOffset == 4)
             #expect(!result.hasMore)
-            #expect(try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 4, nextOffset: 10))
+            #expect(
+                try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 4, nextOffset: 10))
             #expect(try writer.status(partition: 0).sizeBytes == 60)
 
             let reader = try store.openReader("t")
@@ -69,7 +72,8 @@ import Testing
             }
             let store = try Store(path: dir)
             let writer = try store.openWriter("t")
-            #expect(try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 10, nextOffset: 11))
+            #expect(
+                try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 10, nextOffset: 11))
             #expect(try writer.append(partition: 0, records: [tenBytes(11)], now: t0) == 11)
             #expect(try store.openReader("t").readAll(partition: 0, from: 10).map(\.offset) == [10, 11])
         }
@@ -79,8 +83,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let (store, writer) = try openTopic(dir)
             for batch in 0..<10 {
-                try writer.append(partition: 0, records: (0..<1000).map { tenBytes(batch * 1000 + $0, timestamp: t0 + Int64(batch)) },
-                                  now: t0)
+                try writer.append(
+                    partition: 0, records: (0..<1000).map { tenBytes(batch * 1000 + $0, timestamp: t0 + Int64(batch)) },
+                    now: t0)
             }
             let path = "\(dir)/topics/t.db"
             #expect(try rawScalar(path, "SELECT count(*) FROM time_index") == 2)  // after offsets 4999 and 9999
@@ -98,8 +103,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let (_, writer) = try openTopic(dir)
             let stamps: [Int64] = [0, 10, 20, 1_000_000, 5, 30]
-            try writer.append(partition: 0, records: stamps.enumerated().map { tenBytes($0.offset, timestamp: t0 + $0.element) },
-                              now: t0)
+            try writer.append(
+                partition: 0, records: stamps.enumerated().map { tenBytes($0.offset, timestamp: t0 + $0.element) },
+                now: t0)
             #expect(try writer.retentionCut(partition: 0, olderThan: t0) == 0)
             #expect(try writer.retentionCut(partition: 0, olderThan: t0 + 15) == 2)
             // Offset 4 (t0+5) is older, but waits behind offset 3's far-future timestamp.
@@ -115,9 +121,11 @@ import Testing
         try withTemporaryDirectory { dir in
             let (_, writer) = try openTopic(dir)
             for batch in 0..<20 {
-                try writer.append(partition: 0, records: (0..<1000).map { i in
-                    tenBytes(i, timestamp: t0 + Int64(batch * 1000 + i))
-                }, now: t0)
+                try writer.append(
+                    partition: 0,
+                    records: (0..<1000).map { i in
+                        tenBytes(i, timestamp: t0 + Int64(batch * 1000 + i))
+                    }, now: t0)
             }
             for cutoff in [0, 1, 4095, 4096, 4097, 12_345, 19_999] {
                 #expect(try writer.retentionCut(partition: 0, olderThan: t0 + Int64(cutoff)) == Int64(cutoff))
@@ -143,8 +151,10 @@ import Testing
         try withTemporaryDirectory { dir in
             let (_, writer) = try openTopic(dir)
             let records = (0..<20).map { i in
-                ProducerRecord(key: i % 3 == 0 ? nil : Array("key\(i)".utf8), value: i % 5 == 0 ? nil : Array(repeating: 7, count: i),
-                               headers: i % 2 == 0 ? [Header(name: "h\(i)", value: [1, 2]), Header(name: "n", value: nil)] : [])
+                ProducerRecord(
+                    key: i % 3 == 0 ? nil : Array("key\(i)".utf8),
+                    value: i % 5 == 0 ? nil : Array(repeating: 7, count: i),
+                    headers: i % 2 == 0 ? [Header(name: "h\(i)", value: [1, 2]), Header(name: "n", value: nil)] : [])
             }
             try writer.append(partition: 0, records: records, now: t0)
             let total = try writer.status(partition: 0).sizeBytes
@@ -170,7 +180,8 @@ import Testing
     @Test func combinedCutTakesTheFurthestPolicy() throws {
         try withTemporaryDirectory { dir in
             let (_, writer) = try openTopic(dir, partitions: 2)
-            try writer.append(partition: 1, records: (0..<10).map { tenBytes($0, timestamp: t0 + Int64($0) * 1000) }, now: t0)
+            try writer.append(
+                partition: 1, records: (0..<10).map { tenBytes($0, timestamp: t0 + Int64($0) * 1000) }, now: t0)
             let now = t0 + 10_000
             func cut(_ config: TopicConfig) throws -> Int64 {
                 try writer.retentionCut(partition: 1, config: config, now: now, scanLimit: 100)
@@ -182,7 +193,9 @@ import Testing
             #expect(try cut(TopicConfig(retentionMs: 1, retentionBytes: nil)) == 10)
             #expect(try cut(TopicConfig(retentionMs: 1, cleanupPolicy: .compact)) == 0)
             #expect(try cut(TopicConfig(retentionMs: .max, retentionBytes: nil)) == 0)
-            #expect(try writer.retentionCut(partition: 0, config: TopicConfig(retentionMs: 1), now: now, scanLimit: 100) == 0)
+            #expect(
+                try writer.retentionCut(partition: 0, config: TopicConfig(retentionMs: 1), now: now, scanLimit: 100)
+                    == 0)
         }
     }
 

@@ -12,9 +12,11 @@ import Testing
             let writer = try store.openWriter("t")
             let value = [UInt8](repeating: 0x5a, count: 2000)
             for batch in 0..<20 {
-                try writer.append(partition: 0, records: (0..<500).map { i in
-                    ProducerRecord(key: Array("\(batch)-\(i)".utf8), value: value)
-                }, now: t0)
+                try writer.append(
+                    partition: 0,
+                    records: (0..<500).map { i in
+                        ProducerRecord(key: Array("\(batch)-\(i)".utf8), value: value)
+                    }, now: t0)
             }
             let full = store.diskSize("t")
             #expect(full > 20_000_000)

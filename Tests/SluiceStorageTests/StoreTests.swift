@@ -1,7 +1,8 @@
 import Foundation
 import SluiceCore
-@testable import SluiceStorage
 import Testing
+
+@testable import SluiceStorage
 
 @Suite struct StoreTests {
     @Test func createListAndDescribeTopics() throws {
@@ -24,13 +25,17 @@ import Testing
 
             let reader = try store.openReader("orders")
             for partition: Int32 in 0..<3 {
-                #expect(try reader.offsets(partition: partition) == PartitionOffsets(partition: partition, logStartOffset: 0, nextOffset: 0))
+                #expect(
+                    try reader.offsets(partition: partition)
+                        == PartitionOffsets(partition: partition, logStartOffset: 0, nextOffset: 0))
             }
             expectError(.unknownPartition) { try reader.offsets(partition: 3) }
         }
     }
 
-    @Test(arguments: ["", ".", "..", "a/b", "../escape", "with space", "naïve", "tab\t", String(repeating: "x", count: 250)])
+    @Test(arguments: [
+        "", ".", "..", "a/b", "../escape", "with space", "naïve", "tab\t", String(repeating: "x", count: 250),
+    ])
     func invalidTopicNamesAreRefused(name: String) throws {
         try withTemporaryDirectory { dir in
             let store = try Store(path: dir)
@@ -44,7 +49,9 @@ import Testing
     @Test func legalTopicNamesAreAccepted() throws {
         try withTemporaryDirectory { dir in
             let long = String(repeating: "x", count: TopicName.maxLength - 1)
-            let names = ["a", "A.b_c-9", "...", long + "1", long + "2", String(long.prefix(244)), String(long.prefix(245))]
+            let names = [
+                "a", "A.b_c-9", "...", long + "1", long + "2", String(long.prefix(244)), String(long.prefix(245)),
+            ]
             do {
                 let store = try Store(path: dir)
                 for (index, name) in names.enumerated() {
@@ -81,7 +88,9 @@ import Testing
             let first = try store.createTopic("t", config: TopicConfig(partitions: 2), now: t0)
             try store.openWriter("t").append(partition: 1, records: records(3), now: t0)
 
-            expectError(.topicAlreadyExists) { try store.createTopic("t", config: TopicConfig(partitions: 5), now: t0 + 1) }
+            expectError(.topicAlreadyExists) {
+                try store.createTopic("t", config: TopicConfig(partitions: 5), now: t0 + 1)
+            }
             #expect(try store.topic("t") == first)
             #expect(try store.openReader("t").offsets(partition: 1).nextOffset == 3)
         }
@@ -188,8 +197,9 @@ import Testing
     @Test func reopeningKeepsEverything() throws {
         try withTemporaryDirectory { dir in
             let written = (0..<5).map {
-                ProducerRecord(key: [UInt8($0)], value: Array("value \($0)".utf8), headers: [Header(name: "h", value: [1])],
-                               timestamp: t0 + Int64($0))
+                ProducerRecord(
+                    key: [UInt8($0)], value: Array("value \($0)".utf8), headers: [Header(name: "h", value: [1])],
+                    timestamp: t0 + Int64($0))
             }
             do {
                 let store = try Store(path: dir)
@@ -198,21 +208,28 @@ import Testing
                 let writer = try store.openWriter("a")
                 try writer.append(partition: 0, records: written, now: t0)
                 try writer.append(partition: 1, records: Array(written.prefix(2)), now: t0)
-                try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "a", partition: 0, offset: 3)], now: t0)
+                try store.catalog.commitOffsets(
+                    group: "g", [CommittedOffset(topic: "a", partition: 0, offset: 3)], now: t0)
             }
             let store = try Store(path: dir)
             #expect(try store.topics().map(\.name) == ["a", "b"])
             #expect(try store.topic("a").config == TopicConfig(partitions: 2, durability: .normal))
             #expect(try store.topic("b").config.retentionRecords == 7)
-            #expect(try store.catalog.committedOffsets(group: "g") == [CommittedOffset(topic: "a", partition: 0, offset: 3)])
+            #expect(
+                try store.catalog.committedOffsets(group: "g") == [CommittedOffset(topic: "a", partition: 0, offset: 3)]
+            )
 
             let reader = try store.openReader("a")
             let stored = try reader.readAll(partition: 0)
-            #expect(stored == written.enumerated().map { index, record in
-                Record(offset: Int64(index), timestamp: record.timestamp!, key: record.key, value: record.value,
-                       headers: record.headers)
-            })
-            #expect(try reader.offsets(partition: 1) == PartitionOffsets(partition: 1, logStartOffset: 0, nextOffset: 2))
+            #expect(
+                stored
+                    == written.enumerated().map { index, record in
+                        Record(
+                            offset: Int64(index), timestamp: record.timestamp!, key: record.key, value: record.value,
+                            headers: record.headers)
+                    })
+            #expect(
+                try reader.offsets(partition: 1) == PartitionOffsets(partition: 1, logStartOffset: 0, nextOffset: 2))
             #expect(try store.openWriter("a").append(partition: 0, records: records(1), now: t0) == 5)
         }
     }
@@ -239,8 +256,9 @@ import Testing
                 try store.createTopic("interrupted", config: TopicConfig(), now: t0)
                 try store.createTopic("fine", config: TopicConfig(), now: t0)
                 try store.openWriter("interrupted").append(partition: 0, records: records(3), now: t0)
-                try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "interrupted", partition: 0, offset: 1)],
-                                                now: t0)
+                try store.catalog.commitOffsets(
+                    group: "g", [CommittedOffset(topic: "interrupted", partition: 0, offset: 1)],
+                    now: t0)
             }
             try rawExecute("\(dir)/catalog.db", "UPDATE topics SET state = '\(state)' WHERE name = 'interrupted'")
 
@@ -268,8 +286,9 @@ import Testing
                 try store.createTopic("interrupted", config: TopicConfig(), now: t0)
                 try store.createTopic("fine", config: TopicConfig(), now: t0)
                 try store.openWriter("interrupted").append(partition: 0, records: records(3), now: t0)
-                try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "interrupted", partition: 0, offset: 1)],
-                                                now: t0)
+                try store.catalog.commitOffsets(
+                    group: "g", [CommittedOffset(topic: "interrupted", partition: 0, offset: 1)],
+                    now: t0)
             }
             let tombstone = DataDirectory(path: dir).tombstonePath("interrupted")
             #expect(tombstone == "\(dir)/topics/interrupted.db-deleted")
@@ -302,7 +321,8 @@ import Testing
             try store.createTopic("gone", config: TopicConfig(), now: t0)
             try store.createTopic("kept", config: TopicConfig(), now: t0)
             try store.openWriter("gone").append(partition: 0, records: records(5), now: t0)
-            try store.catalog.commitOffsets(group: "g", [CommittedOffset(topic: "gone", partition: 0, offset: 2)], now: t0)
+            try store.catalog.commitOffsets(
+                group: "g", [CommittedOffset(topic: "gone", partition: 0, offset: 2)], now: t0)
 
             store.catalog.connection.setBusyTimeout(milliseconds: 0)
             let blocker = try Connection(path: "\(dir)/catalog.db")
@@ -314,8 +334,9 @@ import Testing
             expectError(.unknownTopic) { try store.openReader("gone") }
             expectError(.unknownTopic) { try store.deleteTopic("gone") }
             expectError(.topicBeingDeleted) { try store.createTopic("gone", config: TopicConfig(), now: t0) }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/topics").sorted()
-                == ["gone.db-deleted", "kept.db"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: "\(dir)/topics").sorted()
+                    == ["gone.db-deleted", "kept.db"])
             #expect(try rawScalar("\(dir)/catalog.db", "SELECT count(*) FROM topics WHERE name = 'gone'") == 1)
 
             blocker.rollback()

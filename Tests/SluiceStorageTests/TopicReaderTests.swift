@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct TopicReaderTests {
     /// A store with topic `t` (one partition) holding `count` records of `valueSize`-byte values and no key.
-    private func withRecords<T>(_ count: Int, valueSize: Int = 100, _ body: (Store, TopicReader) throws -> T) throws -> T {
+    private func withRecords<T>(_ count: Int, valueSize: Int = 100, _ body: (Store, TopicReader) throws -> T) throws
+        -> T
+    {
         try withTemporaryDirectory { dir in
             let store = try Store(path: dir)
             try store.createTopic("t", config: TopicConfig(), now: t0)
@@ -46,7 +48,8 @@ import Testing
 
     @Test func readingAtTheNextOffsetReturnsNothing() throws {
         try withRecords(0) { store, reader in
-            let empty = try reader.read(partition: 0, from: 0) { _ in Issue.record("an empty partition has no records") }
+            let empty = try reader.read(partition: 0, from: 0) { _ in Issue.record("an empty partition has no records")
+            }
             #expect(empty.logStartOffset == 0 && empty.highWatermark == 0)
             #expect(empty.recordCount == 0 && empty.bytes == 0)
 
@@ -65,12 +68,15 @@ import Testing
                 try store.openWriter("t").append(partition: 0, records: records(5), now: t0)
             }
             // What retention does: raise the log start and delete below it.
-            try rawExecute("\(dir)/topics/t.db", """
+            try rawExecute(
+                "\(dir)/topics/t.db",
+                """
                 UPDATE partition_state SET log_start_offset = 2 WHERE partition = 0;
                 DELETE FROM partition_0 WHERE offset < 2;
                 """)
             let reader = try Store(path: dir).openReader("t")
-            #expect(try reader.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 2, nextOffset: 5))
+            #expect(
+                try reader.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 2, nextOffset: 5))
             for offset: Int64 in [-1, 0, 1, 6, 1000] {
                 let error = expectError(.offsetOutOfRange) { try reader.read(partition: 0, from: offset) { _ in } }
                 #expect(error?.message.contains("\(offset)") == true)
@@ -104,16 +110,22 @@ import Testing
         try withRecords(0) { store, reader in
             #expect(try reader.sizeBytes(partition: 0) == 0)
             let writer = try store.openWriter("t")
-            try writer.append(partition: 0, records: [
-                ProducerRecord(key: [1, 2], value: [1, 2, 3]),
-                ProducerRecord(value: nil),
-                ProducerRecord(key: [], value: []),
-            ], now: t0)
+            try writer.append(
+                partition: 0,
+                records: [
+                    ProducerRecord(key: [1, 2], value: [1, 2, 3]),
+                    ProducerRecord(value: nil),
+                    ProducerRecord(key: [], value: []),
+                ], now: t0)
             #expect(try reader.sizeBytes(partition: 0) == 5)
 
-            try writer.append(partition: 0, records: [
-                ProducerRecord(key: [9], value: [9], headers: [Header(name: "name", value: [1, 2]), Header(name: "n", value: nil)]),
-            ], now: t0)
+            try writer.append(
+                partition: 0,
+                records: [
+                    ProducerRecord(
+                        key: [9], value: [9],
+                        headers: [Header(name: "name", value: [1, 2]), Header(name: "n", value: nil)])
+                ], now: t0)
             var viewed = 0
             try reader.read(partition: 0, from: 0) { viewed += $0.sizeInBytes }
             let size = try reader.sizeBytes(partition: 0)
@@ -130,19 +142,22 @@ import Testing
             ProducerRecord(key: [], value: [], timestamp: t0 + 1),
             ProducerRecord(key: [0], value: nil, timestamp: t0 + 2),
             ProducerRecord(key: [0, 0, 0], value: [0, 255, 0, 1, 0], timestamp: t0 + 3),
-            ProducerRecord(key: Array("ключ".utf8), value: Array("\u{0}text\u{0}".utf8), headers: [
-                Header(name: "b", value: [1]),
-                Header(name: "a", value: nil),
-                Header(name: "", value: []),
-                Header(name: "b", value: [0, 0]),
-                Header(name: "ünïcode", value: Array(repeating: 0xAB, count: 300)),
-            ], timestamp: t0 + 4),
+            ProducerRecord(
+                key: Array("ключ".utf8), value: Array("\u{0}text\u{0}".utf8),
+                headers: [
+                    Header(name: "b", value: [1]),
+                    Header(name: "a", value: nil),
+                    Header(name: "", value: []),
+                    Header(name: "b", value: [0, 0]),
+                    Header(name: "ünïcode", value: Array(repeating: 0xAB, count: 300)),
+                ], timestamp: t0 + 4),
             ProducerRecord(value: [42], headers: [Header(name: "only-nil", value: nil)], timestamp: t0 + 5),
         ]
         try withTemporaryDirectory { dir in
             let expected = sent.enumerated().map { index, record in
-                Record(offset: Int64(index), timestamp: record.timestamp!, key: record.key, value: record.value,
-                       headers: record.headers)
+                Record(
+                    offset: Int64(index), timestamp: record.timestamp!, key: record.key, value: record.value,
+                    headers: record.headers)
             }
             do {
                 let store = try Store(path: dir)

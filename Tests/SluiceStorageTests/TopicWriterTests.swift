@@ -12,7 +12,8 @@ import Testing
             #expect(try writer.append(partition: 0, records: records(3), now: t0) == 0)
             #expect(try writer.append(partition: 0, records: records(1, from: 3), now: t0) == 3)
             #expect(try writer.append(partition: 0, records: records(5, from: 4), now: t0) == 4)
-            #expect(try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 0, nextOffset: 9))
+            #expect(
+                try writer.offsets(partition: 0) == PartitionOffsets(partition: 0, logStartOffset: 0, nextOffset: 9))
 
             let reader = try store.openReader("t")
             #expect(try reader.offsets(partition: 0).nextOffset == 9)
@@ -29,12 +30,14 @@ import Testing
             let writer = try store.openWriter("t")
             try writer.append(partition: 1, records: records(2), now: t0)
 
-            let results = try writer.append([
-                .init(partition: 0, records: records(2, from: 100)),
-                .init(partition: 1, records: records(3, from: 200)),
-                .init(partition: 0, records: records(1, from: 102)),
-                .init(partition: 2, records: records(4, from: 300)),
-            ], now: t0 + 5).map { try $0.get() }
+            let results = try writer.append(
+                [
+                    .init(partition: 0, records: records(2, from: 100)),
+                    .init(partition: 1, records: records(3, from: 200)),
+                    .init(partition: 0, records: records(1, from: 102)),
+                    .init(partition: 2, records: records(4, from: 300)),
+                ], now: t0 + 5
+            ).map { try $0.get() }
             #expect(results.map(\.baseOffset) == [0, 2, 2, 0])
             #expect(results.map(\.count) == [2, 3, 1, 4])
             #expect(results.allSatisfy { $0.logAppendTime == t0 + 5 })
@@ -54,11 +57,12 @@ import Testing
             try writer.append(partition: 0, records: records(2), now: t0)
 
             expectError(.unknownPartition) {
-                try writer.append([
-                    .init(partition: 0, records: records(5)),
-                    .init(partition: 1, records: records(5)),
-                    .init(partition: 7, records: records(1)),
-                ], now: t0)
+                try writer.append(
+                    [
+                        .init(partition: 0, records: records(5)),
+                        .init(partition: 1, records: records(5)),
+                        .init(partition: 7, records: records(1)),
+                    ], now: t0)
             }
             let reader = try store.openReader("t")
             #expect(try reader.offsets(partition: 0).nextOffset == 2)
@@ -146,7 +150,8 @@ import Testing
             let writer = try store.openWriter("t")
             let value = [UInt8](repeating: 7, count: 1024)
             for _ in 0..<200 {  // about 20 MB of records, five times SQLite's automatic checkpoint threshold
-                try writer.append(partition: 0, records: Array(repeating: ProducerRecord(value: value), count: 100), now: t0)
+                try writer.append(
+                    partition: 0, records: Array(repeating: ProducerRecord(value: value), count: 100), now: t0)
             }
             let wal = try FileManager.default.attributesOfItem(atPath: "\(dir)/topics/t.db-wal")[.size] as? Int ?? 0
             let db = try FileManager.default.attributesOfItem(atPath: "\(dir)/topics/t.db")[.size] as? Int ?? 0

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import SluiceCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs backups one at a time, each on a thread of its own at a low CPU priority (nice 10): a backup copies for
 /// seconds or minutes, pausing between steps, so it may hold neither an event loop nor the broker's admin, writer
@@ -25,11 +26,13 @@ final class BackupRunner: Sendable {
         let result: Result<T, SluiceError> = await withCheckedContinuation { continuation in
             queue.async {
                 if self.isStopped {
-                    return continuation.resume(returning: .failure(SluiceError(.shuttingDown, "the server is shutting down")))
+                    return continuation.resume(
+                        returning: .failure(SluiceError(.shuttingDown, "the server is shutting down")))
                 }
-                continuation.resume(returning: Self.onLowPriorityThread {
-                    Result { () throws(SluiceError) in try body { self.isStopped } }
-                })
+                continuation.resume(
+                    returning: Self.onLowPriorityThread {
+                        Result { () throws(SluiceError) in try body { self.isStopped } }
+                    })
             }
         }
         return try result.get()
@@ -57,16 +60,20 @@ final class BackupRunner: Sendable {
         let box = Unmanaged.passRetained(Job { result = body() })
         var thread = pthread_t()
         #if canImport(Glibc)
-        let status = pthread_create(&thread, nil, { raw in
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, BackupRunner.niceness)
-            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box.toOpaque())
+            let status = pthread_create(
+                &thread, nil,
+                { raw in
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, BackupRunner.niceness)
+                    Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+                    return nil
+                }, box.toOpaque())
         #else
-        let status = pthread_create(&thread, nil, { raw in
-            Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, box.toOpaque())
+            let status = pthread_create(
+                &thread, nil,
+                { raw in
+                    Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
+                    return nil
+                }, box.toOpaque())
         #endif
         precondition(status == 0, "pthread_create failed: \(status)")
         pthread_join(thread, nil)

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import Logging
 import SluiceCore
 import SluiceStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What a backup holds, as the broker reports it (the full record is the backup's `manifest.json`).
 package struct BackupReport: Sendable, Equatable {
@@ -45,19 +46,23 @@ extension Broker {
             let pinned: Result<Backup, SluiceError> = adminQueue.sync {
                 Result { () throws(SluiceError) in try store.value.pinBackup(now: self.clocks.wall()) }
             }
-            return try pinned.get().write(to: directory, pacing: pacing,
-                                          software: "sluice \(SluiceVersion.current)", isCancelled: isCancelled)
+            return try pinned.get().write(
+                to: directory, pacing: pacing,
+                software: "sluice \(SluiceVersion.current)", isCancelled: isCancelled)
         }
         let report = BackupReport(
             createdMs: manifest.createdMs, catalogBytes: manifest.catalog.bytes,
             topics: manifest.topics.map {
-                BackupReport.Topic(name: $0.name, partitions: Int32($0.partitions.count),
-                                   records: $0.partitions.reduce(0) { $0 + $1.records }, bytes: $0.file.bytes)
+                BackupReport.Topic(
+                    name: $0.name, partitions: Int32($0.partitions.count),
+                    records: $0.partitions.reduce(0) { $0 + $1.records }, bytes: $0.file.bytes)
             })
-        logger.info("backup written", metadata: [
-            "directory": "\(directory)", "topics": "\(report.topics.count)", "bytes": "\(manifest.totalBytes)",
-            "seconds": "\(started.duration(to: .now))",
-        ])
+        logger.info(
+            "backup written",
+            metadata: [
+                "directory": "\(directory)", "topics": "\(report.topics.count)", "bytes": "\(manifest.totalBytes)",
+                "seconds": "\(started.duration(to: .now))",
+            ])
         return report
     }
 
@@ -66,8 +71,9 @@ extension Broker {
     static func backupPacing(logger: Logger) -> Backup.Pacing {
         let text = getenv("SLUICE_BACKUP_PACING").map { String(cString: $0) }
         guard let pacing = Backup.Pacing.parse(text) else {
-            logger.warning("SLUICE_BACKUP_PACING is not PAGES,REST_PER_WORK,STEPS_PER_SYNC: ignored",
-                           metadata: ["value": "\(text ?? "")"])
+            logger.warning(
+                "SLUICE_BACKUP_PACING is not PAGES,REST_PER_WORK,STEPS_PER_SYNC: ignored",
+                metadata: ["value": "\(text ?? "")"])
             return Backup.Pacing()
         }
         return pacing

@@ -24,7 +24,8 @@ extension Broker {
         completion reply: @escaping @Sendable ([FetchResult<Records>]) -> Void
     ) {
         let completion: @Sendable ([FetchResult<Records>]) -> Void = { results in
-            var records = 0, bytes = 0
+            var records = 0
+            var bytes = 0
             for result in results {
                 records += result.recordCount
                 bytes += result.bytes
@@ -107,7 +108,8 @@ extension Broker {
             do throws(SluiceError) {
                 let handle = try handle(target.topic)
                 guard let bounds = handle.watch.bounds(target.partition) else {
-                    throw SluiceError.unknownPartition(target.topic, target.partition, count: handle.watch.partitionCount)
+                    throw SluiceError.unknownPartition(
+                        target.topic, target.partition, count: handle.watch.partitionCount)
                 }
                 fetched.logStartOffset = bounds.logStart
                 fetched.highWatermark = bounds.highWatermark
@@ -129,30 +131,39 @@ extension Broker {
                     // At most what was committed past the offset (a fetch woken by a commit reads little).
                     let pending = bounds.highWatermark - target.offset
                     let expected = min(limit, wireBudget)
-                    var records = Records(expectedBytes: pending >= Int64(expected) ? expected
-                                          : min(expected, Int(pending) * 100))
-                    var count = 0, bytes = 0, cost = 0
+                    var records = Records(
+                        expectedBytes: pending >= Int64(expected)
+                            ? expected
+                            : min(expected, Int(pending) * 100))
+                    var count = 0
+                    var bytes = 0
+                    var cost = 0
                     var last: Int64?
                     var full = false
                     // The reader's snapshot may already hold a commit whose completion has not yet raised the
                     // published high watermark: return nothing past the watermark, or the consumer's next fetch
                     // would start beyond what the broker admits to and be refused as out of range.
-                    let summary = try reader.read(partition: target.partition, from: target.offset,
-                                                  maxRecords: maxRecords, maxBytes: limit) { view in
+                    let summary = try reader.read(
+                        partition: target.partition, from: target.offset,
+                        maxRecords: maxRecords, maxBytes: limit
+                    ) { view in
                         guard !full, view.offset < bounds.highWatermark else { return }
                         let headers = view.headers
                         let size = view.sizeInBytes
                         let counted = max(size, Self.recordOverheadBytes)
-                        let wire = Self.wireSize(keyBytes: view.key?.count ?? 0, valueBytes: view.value?.count ?? 0,
-                                                 headers: headers)
-                        let fits = counted <= budget && wire <= wireBudget
+                        let wire = Self.wireSize(
+                            keyBytes: view.key?.count ?? 0, valueBytes: view.value?.count ?? 0,
+                            headers: headers)
+                        let fits =
+                            counted <= budget && wire <= wireBudget
                             && (count == 0 || cost + counted <= target.maxBytes)
                         guard fits || !responseHasRecords else {
                             full = true
                             return
                         }
-                        records.append(offset: view.offset, timestamp: view.timestamp, key: view.key,
-                                       value: view.value, headers: headers)
+                        records.append(
+                            offset: view.offset, timestamp: view.timestamp, key: view.key,
+                            value: view.value, headers: headers)
                         responseHasRecords = true
                         count += 1
                         bytes += size

@@ -31,15 +31,18 @@ package enum OffsetReset: Sendable, Hashable {
 
 extension Broker {
     /// Joins (or rejoins, with its id) a member subscribed to `topics`; see `ConsumerGroup`.
-    package func joinGroup(_ group: String, memberID: String, clientID: String, topics: [String],
-                          sessionTimeoutMs: Int32) throws(SluiceError) -> GroupAssignment
-    {
+    package func joinGroup(
+        _ group: String, memberID: String, clientID: String, topics: [String],
+        sessionTimeoutMs: Int32
+    ) throws(SluiceError) -> GroupAssignment {
         if classicGroups.holds(group) {
-            throw SluiceError(.invalidArgument,
-                              "group '\(group)' is a Kafka consumer group (classic protocol); use another group id")
+            throw SluiceError(
+                .invalidArgument,
+                "group '\(group)' is a Kafka consumer group (classic protocol); use another group id")
         }
-        return try groups.join(group: group, memberID: memberID, clientID: clientID, topics: topics,
-                        sessionTimeoutMs: sessionTimeoutMs)
+        return try groups.join(
+            group: group, memberID: memberID, clientID: clientID, topics: topics,
+            sessionTimeoutMs: sessionTimeoutMs)
     }
 
     package func heartbeat(_ group: String, memberID: String, generation: Int32, owned: [TopicPartition])
@@ -50,12 +53,15 @@ extension Broker {
 
     /// A heartbeat that, with `maxWaitMs > 0`, the coordinator may hold until the member has news (a long poll;
     /// see `GroupCoordinator`). Its partitions left out are released on arrival either way.
-    package func heartbeat(_ group: String, memberID: String, generation: Int32, owned: [TopicPartition],
-                           maxWaitMs: Int32) async throws(SluiceError) -> GroupAssignment
-    {
+    package func heartbeat(
+        _ group: String, memberID: String, generation: Int32, owned: [TopicPartition],
+        maxWaitMs: Int32
+    ) async throws(SluiceError) -> GroupAssignment {
         let result: Result<GroupAssignment, SluiceError> = await withCheckedContinuation { continuation in
-            groups.heartbeat(group: group, memberID: memberID, generation: generation, owned: owned,
-                             maxWaitMs: maxWaitMs) { continuation.resume(returning: $0) }
+            groups.heartbeat(
+                group: group, memberID: memberID, generation: generation, owned: owned,
+                maxWaitMs: maxWaitMs
+            ) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
@@ -81,13 +87,16 @@ extension Broker {
                 let key = TopicPartition(topic: entry.name, partition: detail.partition)
                 let offset = committed.first { $0.topic == entry.name && $0.partition == detail.partition }?.offset
                 let from = max(offset ?? detail.logStartOffset, detail.logStartOffset)
-                partitions.append(.init(topic: entry.name, partition: detail.partition, owner: members?.owners[key],
-                                        committedOffset: offset ?? -1, endOffset: detail.nextOffset,
-                                        lag: max(0, detail.nextOffset - from)))
+                partitions.append(
+                    .init(
+                        topic: entry.name, partition: detail.partition, owner: members?.owners[key],
+                        committedOffset: offset ?? -1, endOffset: detail.nextOffset,
+                        lag: max(0, detail.nextOffset - from)))
             }
         }
-        return GroupDescription(group: group, state: members?.state ?? .empty, generation: members?.generation ?? 0,
-                                members: members?.members ?? [], partitions: partitions)
+        return GroupDescription(
+            group: group, state: members?.state ?? .empty, generation: members?.generation ?? 0,
+            members: members?.members ?? [], partitions: partitions)
     }
 
     /// Every group with members or committed offsets: name, state and member count.
@@ -131,20 +140,25 @@ extension Broker {
         case .offset(let offset):
             for partition in 0..<count {
                 let bounds = handle.watch.bounds(partition) ?? (0, 0)
-                offsets.append(CommittedOffset(topic: topic, partition: partition,
-                                               offset: min(max(offset, bounds.logStart), bounds.highWatermark)))
+                offsets.append(
+                    CommittedOffset(
+                        topic: topic, partition: partition,
+                        offset: min(max(offset, bounds.logStart), bounds.highWatermark)))
             }
         case .earliest, .latest, .timestamp:
-            let spec: OffsetSpec = switch reset {
-            case .earliest: .earliest
-            case .latest: .latest
-            case .timestamp(let time): .timestamp(time)
-            case .offset: .latest
-            }
+            let spec: OffsetSpec =
+                switch reset {
+                case .earliest: .earliest
+                case .latest: .latest
+                case .timestamp(let time): .timestamp(time)
+                case .offset: .latest
+                }
             let answers = await listOffsets((0..<count).map { (topic, $0, spec) })
             for answer in answers {
-                offsets.append(CommittedOffset(topic: topic, partition: answer.partition,
-                                               offset: try answer.result.get().offset))
+                offsets.append(
+                    CommittedOffset(
+                        topic: topic, partition: answer.partition,
+                        offset: try answer.result.get().offset))
             }
         }
         let results = try await commitOffsets(group: group, offsets)

@@ -21,7 +21,8 @@ extension Broker {
                 do throws(SluiceError) {
                     let handle = try self.handle(query.topic)
                     guard let bounds = handle.watch.bounds(query.partition) else {
-                        throw SluiceError.unknownPartition(query.topic, query.partition, count: handle.watch.partitionCount)
+                        throw SluiceError.unknownPartition(
+                            query.topic, query.partition, count: handle.watch.partitionCount)
                     }
                     switch query.spec {
                     case .earliest: result = .success((bounds.logStart, -1))
@@ -47,18 +48,21 @@ extension Broker {
     /// `generation` -1) is accepted only while the group is empty. For a Kafka classic group the coordinator holds,
     /// `ClassicGroup.checkCommit` decides (its refusals map to `.unknownMember`, `.staleGeneration` and
     /// `.rebalanceInProgress`; see `ClassicGroupError.sluiceError`).
-    package func commitOffsets(group: String, memberID: String = "", generation: Int32 = -1,
-                              _ offsets: [CommittedOffset]) async throws(SluiceError)
+    package func commitOffsets(
+        group: String, memberID: String = "", generation: Int32 = -1,
+        _ offsets: [CommittedOffset]
+    ) async throws(SluiceError)
         -> [(CommittedOffset, SluiceError?)]
     {
         try checkRunning()
         if group.isEmpty { throw SluiceError(.invalidArgument, "group id is empty") }
         let permissions: [SluiceError?]
         if let classic = classicGroups.permission(groupID: group, generation: generation, memberID: memberID) {
-            let refusal: SluiceError? = switch classic {
-            case .success: nil
-            case .failure(let error): error.sluiceError
-            }
+            let refusal: SluiceError? =
+                switch classic {
+                case .success: nil
+                case .failure(let error): error.sluiceError
+                }
             permissions = offsets.map { _ in refusal }
         } else {
             permissions = groups.checkCommit(
@@ -71,7 +75,8 @@ extension Broker {
                 if let permission { throw permission }
                 let handle = try handle(offset.topic)
                 guard offset.partition >= 0, offset.partition < handle.watch.partitionCount else {
-                    throw SluiceError.unknownPartition(offset.topic, offset.partition, count: handle.watch.partitionCount)
+                    throw SluiceError.unknownPartition(
+                        offset.topic, offset.partition, count: handle.watch.partitionCount)
                 }
                 if offset.offset < 0 { throw SluiceError(.invalidArgument, "offset \(offset.offset) is negative") }
                 checked.append((offset, nil))
@@ -89,7 +94,8 @@ extension Broker {
     }
 
     /// A group's committed offsets, for the given topics (every topic when `nil`).
-    package func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset] {
+    package func committedOffsets(group: String, topics: [String]? = nil) async throws(SluiceError) -> [CommittedOffset]
+    {
         try await admin { store throws(SluiceError) in
             let all = try store.catalog.committedOffsets(group: group)
             guard let topics else { return all }

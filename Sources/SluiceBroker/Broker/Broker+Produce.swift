@@ -13,7 +13,8 @@ extension Broker {
     package func produce(_ batches: [ProduceBatch], completion: @escaping @Sendable ([ProduceOutcome]) -> Void) {
         if batches.isEmpty { return completion([]) }
         // One batch (the common case) needs no collector: its outcome is the answer.
-        let collector = batches.count == 1
+        let collector =
+            batches.count == 1
             ? nil : Collector<ProduceOutcome>(count: batches.count, completion: completion)
         let stopping = registry.withLock { $0.shuttingDown }
         for (index, batch) in batches.enumerated() {
@@ -26,15 +27,19 @@ extension Broker {
                 continue
             }
             if let sequence = batch.sequence,
-               sequence.producerID < 0 || sequence.producerID > lastProducerID.load(ordering: .acquiring)
+                sequence.producerID < 0 || sequence.producerID > lastProducerID.load(ordering: .acquiring)
             {
-                report(.failure(SluiceError(
-                    .unknownProducerID, "producer id \(sequence.producerID) was never handed out by this broker")))
+                report(
+                    .failure(
+                        SluiceError(
+                            .unknownProducerID, "producer id \(sequence.producerID) was never handed out by this broker"
+                        )))
                 continue
             }
             do throws(SluiceError) {
-                try handle(batch.topic).produce(partition: batch.partition, records: batch.records,
-                                                sequence: batch.sequence, completion: report)
+                try handle(batch.topic).produce(
+                    partition: batch.partition, records: batch.records,
+                    sequence: batch.sequence, completion: report)
             } catch {
                 report(.failure(error))
             }

@@ -49,8 +49,9 @@ extension Broker {
                 // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.
                 // If the mark did land, the topic is no longer live and the next start finishes the deletion.
                 if let topic = try? store.topic(name),
-                   let reopened = try? Self.openTopic(name, config: topic.config, in: store, sweeper: sweeper,
-                                                      logger: logger)
+                    let reopened = try? Self.openTopic(
+                        name, config: topic.config, in: store, sweeper: sweeper,
+                        logger: logger)
                 {
                     self.registry.withLock { $0.topics[name] = reopened }
                 }
@@ -90,8 +91,9 @@ extension Broker {
         }
         let partitions = (0..<description.config.partitions).map { partition in
             let bounds = handle.watch.bounds(partition) ?? (0, 0)
-            return PartitionDetails(partition: partition, logStartOffset: bounds.logStart,
-                                    nextOffset: bounds.highWatermark, sizeBytes: sizes[Int(partition)])
+            return PartitionDetails(
+                partition: partition, logStartOffset: bounds.logStart,
+                nextOffset: bounds.highWatermark, sizeBytes: sizes[Int(partition)])
         }
         return TopicDetails(description: description, partitions: partitions)
     }
@@ -106,13 +108,13 @@ extension Broker {
             }
             let partitions = (0..<handle.watch.partitionCount).map { partition in
                 let bounds = handle.watch.bounds(partition) ?? (0, 0)
-                return PartitionDetails(partition: partition, logStartOffset: bounds.logStart,
-                                        nextOffset: bounds.highWatermark, sizeBytes: -1)
+                return PartitionDetails(
+                    partition: partition, logStartOffset: bounds.logStart,
+                    nextOffset: bounds.highWatermark, sizeBytes: -1)
             }
             return (name, .success(partitions))
         }
     }
-
 
     /// Sets every live topic's `sluice_topic_disk_bytes` gauge from its files' sizes (the sweeper also does after
     /// each sweep); call before exporting metrics.

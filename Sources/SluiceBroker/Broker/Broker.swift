@@ -60,8 +60,10 @@ package final class Broker: Sendable {
         let clocks = Clocks(wall: wallClock, monotonic: monotonicClock)
         self.clocks = clocks
         let shared = self.registry
-        let sweeper = Sweeper(settings: sweeperSettings, clock: clocks.wall,
-                              reserve: DiskReserve(path: "\(dataDirectory)/reserve")) { topic in
+        let sweeper = Sweeper(
+            settings: sweeperSettings, clock: clocks.wall,
+            reserve: DiskReserve(path: "\(dataDirectory)/reserve")
+        ) { topic in
             guard let handle = shared.withLock({ $0.topics[topic] }) else { return false }
             handle.sweep()
             return true
@@ -78,8 +80,9 @@ package final class Broker: Sendable {
         }
         self.groups = groups
         // A group id belongs to one kind of group at a time: a Kafka join is refused while native members exist.
-        self.classicGroups = ClassicGroupCoordinator(settings: classicSettings, logger: logger,
-                                                    clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
+        self.classicGroups = ClassicGroupCoordinator(
+            settings: classicSettings, logger: logger,
+            clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         self.lastProducerID = Atomic(try store.catalog.lastProducerID())
@@ -118,7 +121,8 @@ package final class Broker: Sendable {
     }
 
     /// Runs `body` with the store on the admin queue.
-    func admin<T: Sendable>(_ body: @escaping @Sendable (Store) throws(SluiceError) -> T) async throws(SluiceError) -> T {
+    func admin<T: Sendable>(_ body: @escaping @Sendable (Store) throws(SluiceError) -> T) async throws(SluiceError) -> T
+    {
         try await adminQueue.run { () throws(SluiceError) -> T in try body(self.store.value) }
     }
 
@@ -144,7 +148,9 @@ package final class Broker: Sendable {
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 
-    func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SluiceError) -> T) async throws(SluiceError) -> T {
+    func onReadQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SluiceError) -> T) async throws(SluiceError)
+        -> T
+    {
         try await readQueue.run(body)
     }
 

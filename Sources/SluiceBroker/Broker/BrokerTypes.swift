@@ -60,9 +60,10 @@ package struct FetchSpec: Sendable {
     /// read, so nothing past it is ever built.
     package var maxWireBytes: Int
 
-    package init(targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20,
-                 maxWireBytes: Int = .max)
-    {
+    package init(
+        targets: [FetchTarget], maxWaitMs: Int, minBytes: Int = 1, maxBytes: Int = 16 << 20,
+        maxWireBytes: Int = .max
+    ) {
         self.targets = targets
         self.maxWaitMs = maxWaitMs
         self.minBytes = minBytes
@@ -86,9 +87,10 @@ package struct FetchResult<Records: FetchRecordSink>: Sendable {
     /// The offset after the last record returned; `nil` when none was.
     package var nextOffset: Int64?
 
-    package init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
-                highWatermark: Int64 = -1, records: Records, recordCount: Int, bytes: Int, nextOffset: Int64?)
-    {
+    package init(
+        topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
+        highWatermark: Int64 = -1, records: Records, recordCount: Int, bytes: Int, nextOffset: Int64?
+    ) {
         self.topic = topic
         self.partition = partition
         self.error = error
@@ -105,12 +107,14 @@ package struct FetchResult<Records: FetchRecordSink>: Sendable {
 package typealias FetchedPartition = FetchResult<[Record]>
 
 extension FetchResult where Records == [Record] {
-    package init(topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
-                highWatermark: Int64 = -1, records: [Record] = [])
-    {
-        self.init(topic: topic, partition: partition, error: error, logStartOffset: logStartOffset,
-                  highWatermark: highWatermark, records: records, recordCount: records.count,
-                  bytes: records.reduce(0) { $0 + $1.sizeInBytes }, nextOffset: records.last.map { $0.offset + 1 })
+    package init(
+        topic: String, partition: Int32, error: SluiceError? = nil, logStartOffset: Int64 = -1,
+        highWatermark: Int64 = -1, records: [Record] = []
+    ) {
+        self.init(
+            topic: topic, partition: partition, error: error, logStartOffset: logStartOffset,
+            highWatermark: highWatermark, records: records, recordCount: records.count,
+            bytes: records.reduce(0) { $0 + $1.sizeInBytes }, nextOffset: records.last.map { $0.offset + 1 })
     }
 }
 

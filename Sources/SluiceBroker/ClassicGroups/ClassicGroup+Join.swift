@@ -28,9 +28,10 @@ extension ClassicGroup {
     /// pending and answered MEMBER_ID_REQUIRED; before v4 the member is added at once. A known member rejoining
     /// a Stable group with unchanged protocols (and not the leader) is answered at once with the current
     /// generation; anything else starts or joins a rebalance.
-    mutating func join(_ request: ClassicJoin, waiter: UInt64, now: Int64,
-                       makeMemberID: (String) -> String = { randomMemberID(clientID: $0) }) -> [ClassicGroupAction]
-    {
+    mutating func join(
+        _ request: ClassicJoin, waiter: UInt64, now: Int64,
+        makeMemberID: (String) -> String = { randomMemberID(clientID: $0) }
+    ) -> [ClassicGroupAction] {
         func fail(_ error: ClassicGroupError, _ id: String = request.memberID) -> [ClassicGroupAction] {
             [.join(waiter: waiter, .failure(error, memberID: id))]
         }
@@ -171,7 +172,9 @@ extension ClassicGroup {
         guard !candidates.isEmpty else { return leader.protocols.first?.name }
         var votes: [String: Int] = [:]
         for member in all {
-            if let vote = member.protocols.first(where: { candidates.contains($0.name) }) { votes[vote.name, default: 0] += 1 }
+            if let vote = member.protocols.first(where: { candidates.contains($0.name) }) {
+                votes[vote.name, default: 0] += 1
+            }
         }
         let most = votes.values.max() ?? 0
         return candidates.first { votes[$0] == most }
@@ -179,13 +182,16 @@ extension ClassicGroup {
 
     /// The current generation's JoinGroup answer for a member.
     func result(for id: String) -> ClassicJoinResult {
-        let everyone = id == leaderID
+        let everyone =
+            id == leaderID
             ? memberOrder.compactMap { members[$0] }.map {
-                ClassicJoinResult.Member(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID,
-                                         metadata: $0.metadata(for: protocolName))
+                ClassicJoinResult.Member(
+                    memberID: $0.memberID, groupInstanceID: $0.groupInstanceID,
+                    metadata: $0.metadata(for: protocolName))
             }
             : []
-        return ClassicJoinResult(error: .none, generation: generation, protocolType: protocolType,
-                                 protocolName: protocolName, leaderID: leaderID ?? "", memberID: id, members: everyone)
+        return ClassicJoinResult(
+            error: .none, generation: generation, protocolType: protocolType,
+            protocolName: protocolName, leaderID: leaderID ?? "", memberID: id, members: everyone)
     }
 }

@@ -5,9 +5,10 @@ extension ClassicGroup {
     /// answers every held sync. A follower's waits for the leader's (held: no action names `waiter`). A member the
     /// leader left out, or gave no bytes, is answered success with no bytes: what an empty assignment looks like is
     /// the protocol adapter's to say (Kafka's must never be zero bytes).
-    mutating func sync(memberID: String, generation: Int32, assignments: [ClassicAssignment], waiter: UInt64,
-                       now: Int64) -> [ClassicGroupAction]
-    {
+    mutating func sync(
+        memberID: String, generation: Int32, assignments: [ClassicAssignment], waiter: UInt64,
+        now: Int64
+    ) -> [ClassicGroupAction] {
         func answer(_ error: ClassicGroupError) -> [ClassicGroupAction] {
             [.sync(waiter: waiter, .failure(error))]
         }
@@ -50,8 +51,9 @@ extension ClassicGroup {
     }
 
     private func success(for id: String) -> ClassicSyncResult {
-        ClassicSyncResult(error: .none, protocolType: protocolType, protocolName: protocolName,
-                          assignment: members[id]?.assignment ?? [])
+        ClassicSyncResult(
+            error: .none, protocolType: protocolType, protocolName: protocolName,
+            assignment: members[id]?.assignment ?? [])
     }
 
     /// The group as Kafka's DescribeGroups reports it.
@@ -61,10 +63,11 @@ extension ClassicGroup {
             protocolName: protocolName ?? "", leaderID: leaderID,
             members: memberOrder.compactMap { members[$0] }.map {
                 let chosen = protocolName ?? $0.protocols.first?.name
-                return .init(memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
-                             clientHost: $0.clientHost, metadata: $0.metadata(for: chosen), assignment: $0.assignment,
-                             subscribedTopics: $0.subscribedTopics(for: chosen),
-                             assignedPartitions: $0.assignedPartitions)
+                return .init(
+                    memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, clientID: $0.clientID,
+                    clientHost: $0.clientHost, metadata: $0.metadata(for: chosen), assignment: $0.assignment,
+                    subscribedTopics: $0.subscribedTopics(for: chosen),
+                    assignedPartitions: $0.assignedPartitions)
             })
     }
 }

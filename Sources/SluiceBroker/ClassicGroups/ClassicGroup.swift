@@ -106,7 +106,8 @@ struct ClassicGroup {
     }
 
     /// Removes members (or pending ids); each unknown id gets UNKNOWN_MEMBER_ID. A removal starts a rebalance.
-    mutating func leave(memberIDs: [String], now: Int64) -> (result: ClassicLeaveResult, actions: [ClassicGroupAction]) {
+    mutating func leave(memberIDs: [String], now: Int64) -> (result: ClassicLeaveResult, actions: [ClassicGroupAction])
+    {
         var actions: [ClassicGroupAction] = []
         var errors: [ClassicLeaveResult.MemberError] = []
         for id in memberIDs {
@@ -159,7 +160,8 @@ struct ClassicGroup {
         }
         for id in memberOrder {
             guard let member = members[id], member.joinWaiter == nil, member.syncWaiter == nil,
-                  member.sessionDeadline <= now else { continue }
+                member.sessionDeadline <= now
+            else { continue }
             expired.append(id)
             actions += removeMember(id, now: now)
         }
@@ -189,7 +191,9 @@ struct ClassicGroup {
         memberOrder.removeAll { $0 == id }
         pendingSync.remove(id)
         var actions: [ClassicGroupAction] = []
-        if let waiter = member.joinWaiter { actions.append(.join(waiter: waiter, .failure(.unknownMemberID, memberID: id))) }
+        if let waiter = member.joinWaiter {
+            actions.append(.join(waiter: waiter, .failure(.unknownMemberID, memberID: id)))
+        }
         if let waiter = member.syncWaiter { actions.append(.sync(waiter: waiter, .failure(.unknownMemberID))) }
         if leaderID == id { leaderID = memberOrder.first }
         return actions + rebalance(now: now)

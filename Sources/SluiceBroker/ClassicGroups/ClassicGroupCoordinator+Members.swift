@@ -12,12 +12,14 @@ extension ClassicGroupCoordinator {
             let assigned = member.assignedPartitions
             for partition in assigned { owners[partition] = member.memberID }
             let topics = member.subscribedTopics ?? assigned.map(\.topic)
-            return GroupMembers.Member(memberID: member.memberID, clientID: member.clientID,
-                                       topics: Array(Set(topics)).sorted(), owned: assigned.sorted(), pending: [],
-                                       clientHost: member.clientHost)
+            return GroupMembers.Member(
+                memberID: member.memberID, clientID: member.clientID,
+                topics: Array(Set(topics)).sorted(), owned: assigned.sorted(), pending: [],
+                clientHost: member.clientHost)
         }
-        return GroupMembers(group: groupID, state: Self.state(description.state), generation: description.generation,
-                            members: members, owners: owners)
+        return GroupMembers(
+            group: groupID, state: Self.state(description.state), generation: description.generation,
+            members: members, owners: owners)
     }
 
     /// Apache's state names as the native groups' states.

@@ -54,19 +54,22 @@ package final class ClassicGroupCoordinator: Sendable {
         }
     }
 
-    package convenience init(settings: ClassicGroupSettings = ClassicGroupSettings(),
-                             logger: Logger = Logger(label: "sluice.classic-groups"),
-                             clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
-                             isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
-    {
-        self.init(settings: settings, logger: logger, clock: clock,
-                  scheduler: DispatchTimerScheduler(label: "sluice.classic-groups"), isForeign: isForeign)
+    package convenience init(
+        settings: ClassicGroupSettings = ClassicGroupSettings(),
+        logger: Logger = Logger(label: "sluice.classic-groups"),
+        clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
+        isForeign: @escaping @Sendable (String) -> Bool = { _ in false }
+    ) {
+        self.init(
+            settings: settings, logger: logger, clock: clock,
+            scheduler: DispatchTimerScheduler(label: "sluice.classic-groups"), isForeign: isForeign)
     }
 
     /// The same, with the timers' scheduler injected (tests fire it by hand).
-    init(settings: ClassicGroupSettings, logger: Logger, clock: @escaping @Sendable () -> Int64,
-         scheduler: any TimerScheduler, isForeign: @escaping @Sendable (String) -> Bool = { _ in false })
-    {
+    init(
+        settings: ClassicGroupSettings, logger: Logger, clock: @escaping @Sendable () -> Int64,
+        scheduler: any TimerScheduler, isForeign: @escaping @Sendable (String) -> Bool = { _ in false }
+    ) {
         self.settings = settings
         self.logger = logger
         self.shell = CoordinatorShell(State(), clock: clock, scheduler: scheduler)
@@ -85,30 +88,37 @@ package final class ClassicGroupCoordinator: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ClassicJoinResult, Never>) in
                 let now = clock()
-                run(request.groupID, waiter: id, as: .join(continuation),
-                    cancelled: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID))) {
+                run(
+                    request.groupID, waiter: id, as: .join(continuation),
+                    cancelled: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID))
+                ) {
                     $0.join(request, waiter: id, now: now)
                 }
             }
         } onCancel: {
-            cancel(id, group: request.groupID,
-                   answer: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID)))
+            cancel(
+                id, group: request.groupID,
+                answer: .join(waiter: id, .failure(.rebalanceInProgress, memberID: request.memberID)))
         }
     }
 
     /// SyncGroup: the member's assignment bytes, once the leader's SyncGroup has arrived.
-    package func sync(groupID: String, generation: Int32, memberID: String,
-                     assignments: [ClassicAssignment]) async -> ClassicSyncResult
-    {
+    package func sync(
+        groupID: String, generation: Int32, memberID: String,
+        assignments: [ClassicAssignment]
+    ) async -> ClassicSyncResult {
         if groupID.isEmpty { return .failure(.invalidGroupID) }
         let id = reserve()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ClassicSyncResult, Never>) in
                 let now = clock()
-                run(groupID, waiter: id, as: .sync(continuation),
-                    cancelled: .sync(waiter: id, .failure(.rebalanceInProgress))) { group in
-                    group.sync(memberID: memberID, generation: generation, assignments: assignments,
-                                      waiter: id, now: now)
+                run(
+                    groupID, waiter: id, as: .sync(continuation),
+                    cancelled: .sync(waiter: id, .failure(.rebalanceInProgress))
+                ) { group in
+                    group.sync(
+                        memberID: memberID, generation: generation, assignments: assignments,
+                        waiter: id, now: now)
                 }
             }
         } onCancel: {
@@ -181,8 +191,9 @@ package final class ClassicGroupCoordinator: Sendable {
     package func liveGroups() -> [ClassicGroupListing] {
         shell.read { state in
             state.groups.values.sorted { $0.groupID < $1.groupID }.map {
-                ClassicGroupListing(groupID: $0.groupID, protocolType: $0.protocolType ?? "",
-                                    state: $0.state.rawValue, members: $0.members.count)
+                ClassicGroupListing(
+                    groupID: $0.groupID, protocolType: $0.protocolType ?? "",
+                    state: $0.state.rawValue, members: $0.members.count)
             }
         }
     }
@@ -199,9 +210,10 @@ package final class ClassicGroupCoordinator: Sendable {
     }
 
     /// Stores the continuation of a held request, runs `body` on its group and resumes whatever it answered.
-    private func run(_ groupID: String, waiter id: UInt64, as waiter: Waiter, cancelled: ClassicGroupAction,
-                     _ body: (inout ClassicGroup) -> [ClassicGroupAction])
-    {
+    private func run(
+        _ groupID: String, waiter id: UInt64, as waiter: Waiter, cancelled: ClassicGroupAction,
+        _ body: (inout ClassicGroup) -> [ClassicGroupAction]
+    ) {
         shell.update { state, resumes in
             if case .cancelled = state.waiters[id] {
                 state.waiters[id] = nil
@@ -218,9 +230,11 @@ package final class ClassicGroupCoordinator: Sendable {
             let before = group.generation
             let actions = body(&group)
             if group.generation != before {
-                logger.info("classic group rebalanced", metadata: [
-                    "group": "\(groupID)", "generation": "\(group.generation)", "members": "\(group.members.count)",
-                ])
+                logger.info(
+                    "classic group rebalanced",
+                    metadata: [
+                        "group": "\(groupID)", "generation": "\(group.generation)", "members": "\(group.members.count)",
+                    ])
             }
             state.groups[groupID] = group.isRemovable ? nil : group
             resumes += Self.take(actions, from: &state)
@@ -276,12 +290,16 @@ package final class ClassicGroupCoordinator: Sendable {
                 let (done, expired) = group.expire(now: now)
                 actions += done
                 for member in expired {
-                    logger.info("classic group member expired", metadata: ["group": "\(groupID)", "member": "\(member)"])
+                    logger.info(
+                        "classic group member expired", metadata: ["group": "\(groupID)", "member": "\(member)"])
                 }
                 if group.generation != before {
-                    logger.info("classic group rebalanced", metadata: [
-                        "group": "\(groupID)", "generation": "\(group.generation)", "members": "\(group.members.count)",
-                    ])
+                    logger.info(
+                        "classic group rebalanced",
+                        metadata: [
+                            "group": "\(groupID)", "generation": "\(group.generation)",
+                            "members": "\(group.members.count)",
+                        ])
                 }
                 state.groups[groupID] = group.isRemovable ? nil : group
             }

@@ -36,9 +36,10 @@ package struct ClassicGroupSettings: Sendable, Hashable {
     package var minSessionTimeoutMs: Int32
     package var maxSessionTimeoutMs: Int32
 
-    package init(initialRebalanceDelayMs: Int64 = 3_000, minSessionTimeoutMs: Int32 = 6_000,
-                maxSessionTimeoutMs: Int32 = 1_800_000)
-    {
+    package init(
+        initialRebalanceDelayMs: Int64 = 3_000, minSessionTimeoutMs: Int32 = 6_000,
+        maxSessionTimeoutMs: Int32 = 1_800_000
+    ) {
         self.initialRebalanceDelayMs = initialRebalanceDelayMs
         self.minSessionTimeoutMs = minSessionTimeoutMs
         self.maxSessionTimeoutMs = maxSessionTimeoutMs
@@ -90,10 +91,11 @@ package struct ClassicJoin: Sendable, Hashable {
     /// JoinGroup v4+: an empty member id is answered MEMBER_ID_REQUIRED with a fresh id (KIP-394).
     package var requireKnownMemberID: Bool
 
-    package init(groupID: String, memberID: String, groupInstanceID: String? = nil, clientID: String,
-                clientHost: String, sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, protocolType: String,
-                protocols: [ClassicProtocol], requireKnownMemberID: Bool)
-    {
+    package init(
+        groupID: String, memberID: String, groupInstanceID: String? = nil, clientID: String,
+        clientHost: String, sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, protocolType: String,
+        protocols: [ClassicProtocol], requireKnownMemberID: Bool
+    ) {
         self.groupID = groupID
         self.memberID = memberID
         self.groupInstanceID = groupInstanceID
@@ -126,8 +128,9 @@ package struct ClassicJoinResult: Sendable, Hashable {
     package var members: [Member]
 
     static func failure(_ error: ClassicGroupError, memberID: String) -> ClassicJoinResult {
-        ClassicJoinResult(error: error, generation: -1, protocolType: nil, protocolName: nil, leaderID: "",
-                          memberID: memberID, members: [])
+        ClassicJoinResult(
+            error: error, generation: -1, protocolType: nil, protocolName: nil, leaderID: "",
+            memberID: memberID, members: [])
     }
 }
 

@@ -63,10 +63,11 @@ struct ConsumerGroup {
     /// Adds a member (or refreshes one rejoining with its id) and rebalances; `partitions` gives each subscribed
     /// topic's partition count. An empty or unknown `memberID` joins as a new member under a fresh id from
     /// `makeMemberID`: an id the group does not hold is never taken over.
-    mutating func join(memberID: String?, clientID: String, topics: Set<String>, sessionTimeoutMs: Int64, now: Int64,
-                       partitions: [String: Int32],
-                       makeMemberID: (String) -> String = { randomMemberID(clientID: $0) }) -> Assignment
-    {
+    mutating func join(
+        memberID: String?, clientID: String, topics: Set<String>, sessionTimeoutMs: Int64, now: Int64,
+        partitions: [String: Int32],
+        makeMemberID: (String) -> String = { randomMemberID(clientID: $0) }
+    ) -> Assignment {
         let id: String
         if let memberID, !memberID.isEmpty, members[memberID] != nil {
             id = memberID
@@ -77,8 +78,9 @@ struct ConsumerGroup {
             var fresh = makeMemberID(clientID)
             while members[fresh] != nil { fresh = makeMemberID(clientID) }
             id = fresh
-            members[id] = Member(id: id, topics: topics, sessionTimeoutMs: sessionTimeoutMs,
-                                 deadline: now + sessionTimeoutMs, clientID: clientID)
+            members[id] = Member(
+                id: id, topics: topics, sessionTimeoutMs: sessionTimeoutMs,
+                deadline: now + sessionTimeoutMs, clientID: clientID)
         }
         rebalance(partitions: partitions)
         return grant(to: id, owned: Set(owners.filter { $0.value == id }.keys))
@@ -98,7 +100,8 @@ struct ConsumerGroup {
         if generation != self.generation {
             throw SluiceError(
                 .staleGeneration,
-                "group '\(name)' is at generation \(self.generation), not \(generation); rejoin to get the new assignment")
+                "group '\(name)' is at generation \(self.generation), not \(generation); rejoin to get the new assignment"
+            )
         }
         return grant(to: memberID, owned: owned)
     }

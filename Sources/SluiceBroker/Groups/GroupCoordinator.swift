@@ -89,10 +89,11 @@ final class GroupCoordinator: Sendable {
         }
     }
 
-    init(logger: Logger, clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
-         scheduler: any TimerScheduler = DispatchTimerScheduler(label: "sluice.groups"),
-         partitionCounts: @escaping @Sendable ([String]) -> [String: Int32])
-    {
+    init(
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
+        scheduler: any TimerScheduler = DispatchTimerScheduler(label: "sluice.groups"),
+        partitionCounts: @escaping @Sendable ([String]) -> [String: Int32]
+    ) {
         self.logger = logger
         self.shell = CoordinatorShell(State(), clock: clock, scheduler: scheduler)
         self.partitionCounts = partitionCounts
@@ -106,7 +107,9 @@ final class GroupCoordinator: Sendable {
         if topics.isEmpty { throw SluiceError(.invalidArgument, "a member must subscribe to at least one topic") }
         let timeout = sessionTimeoutMs <= 0 ? Self.defaultSessionTimeoutMs : sessionTimeoutMs
         guard (Self.minSessionTimeoutMs...Self.maxSessionTimeoutMs).contains(timeout) else {
-            throw SluiceError(.invalidArgument, "session timeout \(timeout) ms is outside \(Self.minSessionTimeoutMs)...\(Self.maxSessionTimeoutMs) ms")
+            throw SluiceError(
+                .invalidArgument,
+                "session timeout \(timeout) ms is outside \(Self.minSessionTimeoutMs)...\(Self.maxSessionTimeoutMs) ms")
         }
         let counts = partitionCounts(topics)
         for topic in topics where counts[topic] == nil { throw SluiceError.unknownTopic(topic) }
@@ -114,11 +117,16 @@ final class GroupCoordinator: Sendable {
         // A rejoin answers the member's held heartbeat, if any, with what it is told now.
         let assignment = mutate(group, answering: memberID) { state throws(SluiceError) in
             let before = state.generation
-            let answer = state.join(memberID: memberID, clientID: clientID, topics: Set(topics),
-                                    sessionTimeoutMs: Int64(timeout), now: now, partitions: counts)
+            let answer = state.join(
+                memberID: memberID, clientID: clientID, topics: Set(topics),
+                sessionTimeoutMs: Int64(timeout), now: now, partitions: counts)
             if state.generation != before {
-                logger.info("group rebalanced", metadata: ["group": "\(group)", "generation": "\(state.generation)",
-                                                           "members": "\(state.members.count)"])
+                logger.info(
+                    "group rebalanced",
+                    metadata: [
+                        "group": "\(group)", "generation": "\(state.generation)",
+                        "members": "\(state.members.count)",
+                    ])
             }
             return answer
         }
@@ -140,9 +148,10 @@ final class GroupCoordinator: Sendable {
     /// A heartbeat, answered through `respond` at once or, with `maxWaitMs > 0` and nothing new for the member,
     /// once it has news or the wait is over (see the type's notes). Either way it counts as the member's sign of
     /// life on arrival, and the partitions it leaves out are released at once.
-    func heartbeat(group: String, memberID: String, generation: Int32, owned: [TopicPartition], maxWaitMs: Int32,
-                   respond: @escaping Respond)
-    {
+    func heartbeat(
+        group: String, memberID: String, generation: Int32, owned: [TopicPartition], maxWaitMs: Int32,
+        respond: @escaping Respond
+    ) {
         let now = clock()
         shell.update { state, effects in
             var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
@@ -151,8 +160,10 @@ final class GroupCoordinator: Sendable {
             let previous = state.held[group]?.removeValue(forKey: memberID)
             let result: Result<ConsumerGroup.Assignment, SluiceError>
             do throws(SluiceError) {
-                result = .success(try consumerGroup.heartbeat(memberID: memberID, generation: generation,
-                                                              owned: Set(owned), now: now))
+                result = .success(
+                    try consumerGroup.heartbeat(
+                        memberID: memberID, generation: generation,
+                        owned: Set(owned), now: now))
             } catch {
                 result = .failure(error)
             }
@@ -163,7 +174,7 @@ final class GroupCoordinator: Sendable {
             if let previous { effects.append(Answer(respond: previous.respond, result: answer)) }
             let hold = min(Int64(maxWaitMs), timeout / 3)
             if case .success(let assignment) = result, hold > 0, !state.isStopped,
-               previous != nil || assignment == last
+                previous != nil || assignment == last
             {
                 state.held[group, default: [:]][memberID] = HeldHeartbeat(deadline: now + hold, respond: respond)
             } else {
@@ -183,7 +194,8 @@ final class GroupCoordinator: Sendable {
     }
 
     /// Commit permission for each partition: `nil` where the member may commit.
-    func checkCommit(group: String, memberID: String, generation: Int32, partitions: [TopicPartition]) -> [SluiceError?] {
+    func checkCommit(group: String, memberID: String, generation: Int32, partitions: [TopicPartition]) -> [SluiceError?]
+    {
         shell.read { state in
             guard let consumerGroup = state.groups[group] else {
                 if memberID.isEmpty && generation < 0 { return partitions.map { _ in nil } }
@@ -209,11 +221,14 @@ final class GroupCoordinator: Sendable {
                 let owned = consumerGroup.owners.filter { $0.value == member.id }.keys.sorted()
                 let pending = member.target.filter { consumerGroup.owners[$0] != member.id }.sorted()
                 if !pending.isEmpty || Set(owned) != member.target { settled = false }
-                members.append(.init(memberID: member.id, clientID: member.clientID, topics: member.topics.sorted(),
-                                     owned: owned, pending: pending))
+                members.append(
+                    .init(
+                        memberID: member.id, clientID: member.clientID, topics: member.topics.sorted(),
+                        owned: owned, pending: pending))
             }
-            return GroupMembers(group: group, state: settled ? .stable : .rebalancing,
-                                generation: consumerGroup.generation, members: members, owners: consumerGroup.owners)
+            return GroupMembers(
+                group: group, state: settled ? .stable : .rebalancing,
+                generation: consumerGroup.generation, members: members, owners: consumerGroup.owners)
         }
     }
 
@@ -255,23 +270,29 @@ final class GroupCoordinator: Sendable {
     }
 
     private static func answer(_ assignment: ConsumerGroup.Assignment, timeout: Int64) -> GroupAssignment {
-        GroupAssignment(memberID: assignment.memberID, generation: assignment.generation,
-                        heartbeatIntervalMs: Int32(max(100, timeout / 3)), granted: assignment.granted,
-                        pending: assignment.pending)
+        GroupAssignment(
+            memberID: assignment.memberID, generation: assignment.generation,
+            heartbeatIntervalMs: Int32(max(100, timeout / 3)), granted: assignment.granted,
+            pending: assignment.pending)
     }
 
     /// Answers the group's held heartbeats whose member has news (or is gone) or whose hold is over by `now`.
-    private static func answerHeld(in group: String, state: inout State, now: Int64, answering: String? = nil,
-                                   effects: inout [Answer])
-    {
+    private static func answerHeld(
+        in group: String, state: inout State, now: Int64, answering: String? = nil,
+        effects: inout [Answer]
+    ) {
         guard var held = state.held[group], !held.isEmpty else { return }
         var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)
         for (memberID, waiting) in held.sorted(by: { $0.key < $1.key }) {
             let last = consumerGroup.lastAnswer(of: memberID)
             guard let current = consumerGroup.currentAssignment(of: memberID) else {
                 held[memberID] = nil
-                effects.append(Answer(respond: waiting.respond, result: .failure(SluiceError(
-                    .unknownMember, "member '\(memberID)' is not in group '\(group)'; join again"))))
+                effects.append(
+                    Answer(
+                        respond: waiting.respond,
+                        result: .failure(
+                            SluiceError(
+                                .unknownMember, "member '\(memberID)' is not in group '\(group)'; join again"))))
                 continue
             }
             guard current != last || waiting.deadline <= now || memberID == answering else { continue }
@@ -285,9 +306,10 @@ final class GroupCoordinator: Sendable {
 
     /// Runs `body` on the group's state (creating it), drops the group once empty, then answers the held
     /// heartbeats the change gave news to; the shell re-arms the timer.
-    private func mutate<T>(_ group: String, answering memberID: String? = nil,
-                           _ body: (inout ConsumerGroup) throws(SluiceError) -> T) -> Result<T, SluiceError>
-    {
+    private func mutate<T>(
+        _ group: String, answering memberID: String? = nil,
+        _ body: (inout ConsumerGroup) throws(SluiceError) -> T
+    ) -> Result<T, SluiceError> {
         let now = clock()
         return shell.update { state, effects in
             var consumerGroup = state.groups[group] ?? ConsumerGroup(name: group)

@@ -20,9 +20,10 @@ enum RetentionDue {
         /// Timestamp of the oldest tombstone, if the topic is compacted and has any (read after a sweep).
         var oldestTombstone: Int64?
 
-        init(offsetCount: Int64 = 0, sizeBytes: Int64 = 0, compactionBacklog: Int64 = 0, firstTimestamp: Int64? = nil,
-             oldestTombstone: Int64? = nil)
-        {
+        init(
+            offsetCount: Int64 = 0, sizeBytes: Int64 = 0, compactionBacklog: Int64 = 0, firstTimestamp: Int64? = nil,
+            oldestTombstone: Int64? = nil
+        ) {
             self.offsetCount = offsetCount
             self.sizeBytes = sizeBytes
             self.compactionBacklog = compactionBacklog
@@ -31,9 +32,10 @@ enum RetentionDue {
         }
 
         init(_ status: PartitionStatus, firstTimestamp: Int64? = nil, oldestTombstone: Int64? = nil) {
-            self.init(offsetCount: status.offsetCount, sizeBytes: status.sizeBytes,
-                      compactionBacklog: status.compactionBacklog, firstTimestamp: firstTimestamp,
-                      oldestTombstone: oldestTombstone)
+            self.init(
+                offsetCount: status.offsetCount, sizeBytes: status.sizeBytes,
+                compactionBacklog: status.compactionBacklog, firstTimestamp: firstTimestamp,
+                oldestTombstone: oldestTombstone)
         }
     }
 
@@ -72,9 +74,10 @@ enum RetentionDue {
     /// When the partition needs a sweep, from a commit just made at `now` whose first record for the partition
     /// has `firstAppended` as its timestamp. Only ever an upper bound: the caller keeps the earlier of this and
     /// what it knew (a partition with older records is due sooner, and its sweep says when).
-    static func afterCommit(_ status: Facts, firstAppended: Int64, config: TopicConfig,
-                            settings: SweeperSettings, now: Int64) -> Int64?
-    {
+    static func afterCommit(
+        _ status: Facts, firstAppended: Int64, config: TopicConfig,
+        settings: SweeperSettings, now: Int64
+    ) -> Int64? {
         if overLimit(status, config) { return now }
         var due: Int64?
         if config.cleanupPolicy.contains(.delete), let millis = config.retentionMs {
@@ -102,9 +105,9 @@ enum RetentionDue {
 
     static func earliest(_ a: Int64?, _ b: Int64?) -> Int64? {
         switch (a, b) {
-        case let (a?, b?): min(a, b)
-        case let (a?, nil): a
-        case let (nil, b): b
+        case (let a?, let b?): min(a, b)
+        case (let a?, nil): a
+        case (nil, let b): b
         }
     }
 }

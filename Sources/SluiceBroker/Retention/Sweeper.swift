@@ -21,9 +21,10 @@ final class Sweeper: Sendable {
     /// Room for sweeps to run in on a full disk; nil without one.
     let reserve: DiskReserve?
 
-    init(settings: SweeperSettings, clock: @escaping @Sendable () -> Int64, reserve: DiskReserve? = nil,
-         start: @escaping @Sendable (String) -> Bool)
-    {
+    init(
+        settings: SweeperSettings, clock: @escaping @Sendable () -> Int64, reserve: DiskReserve? = nil,
+        start: @escaping @Sendable (String) -> Bool
+    ) {
         self.settings = settings
         self.clock = clock
         self.reserve = reserve

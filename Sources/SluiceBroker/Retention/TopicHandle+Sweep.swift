@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CoreMetrics
 import Dispatch
 import Logging
@@ -10,13 +5,20 @@ import SluiceCore
 import SluiceStorage
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Retention and compaction for one topic, run on its writer queue one bounded step per turn (`SweepHost`), so
 /// that a produce queued behind a sweep waits for at most one step.
 extension TopicHandle: SweepHost {
     /// Starts a sweep (the sweeper calls this; one runs at a time per topic). Reports its end to `retention`.
     func sweep() {
-        let sweep = RetentionSweep(policy: config.cleanupPolicy, partitions: watch.partitionCount,
-                                   now: retention.clock(), settings: retention.settings.steps)
+        let sweep = RetentionSweep(
+            policy: config.cleanupPolicy, partitions: watch.partitionCount,
+            now: retention.clock(), settings: retention.settings.steps)
         writerQueue.async { self.roomMadeAt.withLock { $0 = nil } }
         runSweep(sweep)
     }
@@ -89,12 +91,14 @@ extension TopicHandle: SweepHost {
         }
         // Free space left because produces kept the writer busy: look again later, hopefully when it is idle.
         let reclaimDue = sweep.spaceLeftToReclaim ? now.addingSaturating(retention.settings.maxIntervalMs) : nil
-        logger.debug("swept", metadata: [
-            "topic": "\(name)", "records": "\(sweep.deletedRecords)", "bytes": "\(sweep.deletedBytes)",
-            "pages_reclaimed": "\(sweep.reclaimedPages)", "steps": "\(sweep.stepCount)",
-            "duration": "\(started.duration(to: .now))",
-            "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
-        ])
+        logger.debug(
+            "swept",
+            metadata: [
+                "topic": "\(name)", "records": "\(sweep.deletedRecords)", "bytes": "\(sweep.deletedBytes)",
+                "pages_reclaimed": "\(sweep.reclaimedPages)", "steps": "\(sweep.stepCount)",
+                "duration": "\(started.duration(to: .now))",
+                "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
+            ])
         metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
         metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
         metrics.updateDiskBytes(path: path)
@@ -112,8 +116,9 @@ extension TopicHandle: SweepHost {
         var dues: [(partition: Int32, due: Int64)] = []
         for (partition, timestamp) in firstAppended {
             guard let status = try? writer.value.status(partition: partition) else { continue }
-            if let due = RetentionDue.afterCommit(.init(status), firstAppended: timestamp, config: config,
-                                                  settings: retention.settings, now: now)
+            if let due = RetentionDue.afterCommit(
+                .init(status), firstAppended: timestamp, config: config,
+                settings: retention.settings, now: now)
             {
                 dues.append((partition, due))
             }

@@ -12,8 +12,9 @@ package protocol FetchRecordSink: Sendable {
     /// An empty sink; `expectedBytes` is about how much record data (key, value, headers) will be appended.
     init(expectedBytes: Int)
 
-    mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
-                         value: UnsafeRawBufferPointer?, headers: [Header])
+    mutating func append(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headers: [Header])
 
     /// Completes what was appended (a wire format may have a header to fill in once the records are known).
     mutating func finish()
@@ -28,10 +29,13 @@ extension Array: FetchRecordSink where Element == Record {
         self.init()
     }
 
-    package mutating func append(offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
-                                value: UnsafeRawBufferPointer?, headers: [Header])
-    {
-        append(Record(offset: offset, timestamp: timestamp, key: key.map { [UInt8]($0) },
-                      value: value.map { [UInt8]($0) }, headers: headers))
+    package mutating func append(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headers: [Header]
+    ) {
+        append(
+            Record(
+                offset: offset, timestamp: timestamp, key: key.map { [UInt8]($0) },
+                value: value.map { [UInt8]($0) }, headers: headers))
     }
 }

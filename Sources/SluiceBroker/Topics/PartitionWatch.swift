@@ -67,8 +67,10 @@ final class PartitionWatch: Sendable {
     private let state: Mutex<State>
 
     init(bounds: [(logStart: Int64, next: Int64)]) {
-        state = Mutex(State(logStart: bounds.map(\.logStart), highWatermark: bounds.map(\.next),
-                            waiting: Array(repeating: [], count: bounds.count)))
+        state = Mutex(
+            State(
+                logStart: bounds.map(\.logStart), highWatermark: bounds.map(\.next),
+                waiting: Array(repeating: [], count: bounds.count)))
     }
 
     var partitionCount: Int32 { state.withLock { Int32($0.highWatermark.count) } }

@@ -50,9 +50,10 @@ final class TopicHandle: Sendable {
         var drainScheduled = false
     }
 
-    init(name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
-         logger: Logger) throws(SluiceError)
-    {
+    init(
+        name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
+        logger: Logger
+    ) throws(SluiceError) {
         self.name = name
         self.path = path
         self.settings = Mutex(config)
@@ -67,7 +68,8 @@ final class TopicHandle: Sendable {
         self.watch = PartitionWatch(bounds: bounds)
         self.writer = Owned(writer)
         self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
-        self.checkpoint = BackgroundCheckpoint(path: path, queue: DispatchQueue(label: "sluice.checkpoint.\(name)")) { error in
+        self.checkpoint = BackgroundCheckpoint(path: path, queue: DispatchQueue(label: "sluice.checkpoint.\(name)")) {
+            error in
             logger.debug("background checkpoint failed", metadata: ["topic": "\(name)", "error": "\(error)"])
         }
     }
@@ -82,24 +84,29 @@ final class TopicHandle: Sendable {
     // MARK: - Produce
 
     /// Queues records for the next group commit; `completion` runs after COMMIT (or with the error that stopped it).
-    func produce(partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil,
-                 completion: @escaping @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void)
-    {
+    func produce(
+        partition: Int32, records: [ProducerRecord], sequence: BatchSequence? = nil,
+        completion: @escaping @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void
+    ) {
         let config = self.config
         guard partition >= 0, partition < watch.partitionCount else {
             completion(.failure(.unknownPartition(name, partition, count: watch.partitionCount)))
             return
         }
         for record in records where record.sizeInBytes > config.maxMessageBytes {
-            completion(.failure(SluiceError(
-                .messageTooLarge,
-                "a record of \(record.sizeInBytes) bytes exceeds topic '\(name)' max.message.bytes of \(config.maxMessageBytes)"
-            )))
+            completion(
+                .failure(
+                    SluiceError(
+                        .messageTooLarge,
+                        "a record of \(record.sizeInBytes) bytes exceeds topic '\(name)' max.message.bytes of \(config.maxMessageBytes)"
+                    )))
             return
         }
         let schedule = pending.withLock { state -> Bool in
-            state.requests.append(Produce(partition: partition, records: records, sequence: sequence,
-                                          completion: completion))
+            state.requests.append(
+                Produce(
+                    partition: partition, records: records, sequence: sequence,
+                    completion: completion))
             if state.drainScheduled { return false }
             state.drainScheduled = true
             return true
@@ -127,7 +134,8 @@ final class TopicHandle: Sendable {
 
     private func commit(_ batch: [Produce]) {
         if isClosed {
-            let error = stopping.load(ordering: .acquiring)
+            let error =
+                stopping.load(ordering: .acquiring)
                 ? SluiceError(.shuttingDown, "the server is shutting down") : SluiceError.unknownTopic(name)
             for request in batch { request.completion(.failure(error)) }
             return
@@ -142,7 +150,8 @@ final class TopicHandle: Sendable {
             let elapsed = started.duration(to: .now)
             BrokerMetrics.commitDuration.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-            var records = 0, bytes = 0
+            var records = 0
+            var bytes = 0
             for request in batch {
                 records += request.records.count
                 for record in request.records { bytes += record.sizeInBytes }
@@ -154,15 +163,18 @@ final class TopicHandle: Sendable {
             for (request, result) in zip(batch, results) {
                 guard case .success(let appended) = result, !appended.duplicate else { continue }
                 let before = touched[request.partition] ?? (0, 0)
-                touched[request.partition] = (max(before.next, appended.baseOffset + Int64(appended.count)),
-                                              before.bytes + request.records.reduce(0) { $0 + $1.sizeInBytes })
+                touched[request.partition] = (
+                    max(before.next, appended.baseOffset + Int64(appended.count)),
+                    before.bytes + request.records.reduce(0) { $0 + $1.sizeInBytes }
+                )
             }
             var woken: [FetchWaiter] = []
             for (partition, moved) in touched { woken += watch.advance(partition, to: moved.next, bytes: moved.bytes) }
             for (request, result) in zip(batch, results) {
-                request.completion(result.map {
-                    .init(baseOffset: $0.baseOffset, logAppendTime: $0.logAppendTime, duplicate: $0.duplicate)
-                })
+                request.completion(
+                    result.map {
+                        .init(baseOffset: $0.baseOffset, logAppendTime: $0.logAppendTime, duplicate: $0.duplicate)
+                    })
             }
             // Fetches waiting for these records are read here, once the produces are answered: no hop to the read
             // queue between the commit and the consumer's answer.
@@ -176,7 +188,9 @@ final class TopicHandle: Sendable {
     }
 
     /// Runs `body` with the writer on the writer queue, after every produce queued before it.
-    func withWriter<T: Sendable>(_ body: @escaping @Sendable (TopicWriter) throws(SluiceError) -> T) async throws(SluiceError) -> T {
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (TopicWriter) throws(SluiceError) -> T)
+        async throws(SluiceError) -> T
+    {
         try await writerQueue.run { () throws(SluiceError) -> T in try body(self.writer.value) }
     }
 

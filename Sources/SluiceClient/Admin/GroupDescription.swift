@@ -37,8 +37,10 @@ public struct GroupDescription: Sendable, Hashable {
         /// The partitions assigned to the member but still held by another one.
         public var pending: [TopicPartitions]
 
-        public init(memberID: String, clientID: String, topics: [String], owned: [TopicPartitions],
-                    pending: [TopicPartitions]) {
+        public init(
+            memberID: String, clientID: String, topics: [String], owned: [TopicPartitions],
+            pending: [TopicPartitions]
+        ) {
             self.memberID = memberID
             self.clientID = clientID
             self.topics = topics

@@ -8,8 +8,9 @@ extension TopicDescription {
         self.init(
             name: response.name, partitionCount: response.partitionCount, configs: response.configs,
             partitions: response.partitions.map {
-                Partition(partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
-                          sizeBytes: $0.sizeBytes)
+                Partition(
+                    partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
+                    sizeBytes: $0.sizeBytes)
             })
     }
 }
@@ -28,14 +29,18 @@ extension GroupDescription {
         self.init(
             group: response.group, state: State(response.state), generation: response.generation,
             members: response.members.map {
-                Member(memberID: $0.memberID, clientID: $0.clientID, topics: $0.topics, owned: partitions($0.owned),
-                       pending: partitions($0.pending))
+                Member(
+                    memberID: $0.memberID, clientID: $0.clientID, topics: $0.topics, owned: partitions($0.owned),
+                    pending: partitions($0.pending))
             },
             topics: response.topics.map { topic in
-                Topic(name: topic.name, partitions: topic.partitions.map {
-                    Partition(partition: $0.partition, owner: $0.owner, committedOffset: $0.committedOffset,
-                              endOffset: $0.endOffset, lag: $0.lag)
-                })
+                Topic(
+                    name: topic.name,
+                    partitions: topic.partitions.map {
+                        Partition(
+                            partition: $0.partition, owner: $0.owner, committedOffset: $0.committedOffset,
+                            endOffset: $0.endOffset, lag: $0.lag)
+                    })
             })
     }
 }

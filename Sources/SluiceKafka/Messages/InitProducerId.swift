@@ -30,7 +30,8 @@ package struct KafkaInitProducerIdResponse: KafkaResponse, Hashable {
     package var producerId: Int64
     package var producerEpoch: Int16
 
-    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, producerId: Int64, producerEpoch: Int16) {
+    package init(throttleTimeMs: Int32 = 0, errorCode: KafkaErrorCode = .none, producerId: Int64, producerEpoch: Int16)
+    {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
         self.producerId = producerId

@@ -67,7 +67,8 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
         package var name: String
         package var isInternal: Bool
         package var partitions: [Partition]
-        package init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition]) {
+        package init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition])
+        {
             self.errorCode = errorCode
             self.name = name
             self.isInternal = isInternal

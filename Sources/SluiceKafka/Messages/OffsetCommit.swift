@@ -8,7 +8,9 @@ package struct KafkaOffsetCommitRequest: Sendable, Hashable {
         /// v6+; -1 below.
         package var committedLeaderEpoch: Int32
         package var committedMetadata: String?
-        package init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String?) {
+        package init(
+            partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String?
+        ) {
             self.partitionIndex = partitionIndex
             self.committedOffset = committedOffset
             self.committedLeaderEpoch = committedLeaderEpoch

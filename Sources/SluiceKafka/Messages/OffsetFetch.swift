@@ -23,7 +23,9 @@ package struct KafkaOffsetFetchRequest: Sendable, Hashable {
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
         let groupId = try buffer.readKafkaString("group_id")
         let topics = try buffer.readKafkaNullableArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
-            Topic(name: try buffer.readKafkaString("topic"), partitionIndexes: try buffer.readKafkaInt32Array("partition_indexes"))
+            Topic(
+                name: try buffer.readKafkaString("topic"),
+                partitionIndexes: try buffer.readKafkaInt32Array("partition_indexes"))
         }
         if topics == nil && version < 2 { throw .invalid("topics: null before v2") }
         return Self(groupId: groupId, topics: topics)

@@ -37,7 +37,9 @@ package struct KafkaProduceRequest: Sendable, Hashable {
             let name = try buffer.readKafkaString("topic")
             let partitions = try buffer.readKafkaArray(minElementSize: 8, "partitions") {
                 buffer throws(KafkaDecodeError) in
-                Partition(index: try buffer.readKafkaInt32("partition"), records: try buffer.readKafkaNullableBytes("records"))
+                Partition(
+                    index: try buffer.readKafkaInt32("partition"), records: try buffer.readKafkaNullableBytes("records")
+                )
             }
             return Topic(name: name, partitions: partitions)
         }

@@ -37,7 +37,9 @@ package struct KafkaSyncGroupRequest: Sendable, Hashable {
         let instance = version >= 3 ? try buffer.readKafkaNullableString("group_instance_id") : nil
         let assignments = try buffer.readKafkaArray(minElementSize: 6, "assignments") {
             buffer throws(KafkaDecodeError) in
-            Assignment(memberId: try buffer.readKafkaString("member_id"), assignment: try buffer.readKafkaByteArray("assignment"))
+            Assignment(
+                memberId: try buffer.readKafkaString("member_id"),
+                assignment: try buffer.readKafkaByteArray("assignment"))
         }
         return Self(
             groupId: groupId, generationId: generation, memberId: memberId, groupInstanceId: instance,

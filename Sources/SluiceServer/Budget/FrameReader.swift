@@ -146,9 +146,11 @@ final class FrameReader: ChannelDuplexHandler {
         }
         failed = true
         let seconds = Double(partialFrameTimeout.nanoseconds) / 1e9
-        logger.warning("closing a connection whose frame did not arrive in time", metadata: [
-            "bytes": "\(buffer.readableBytes)", "timeout_s": "\(seconds)",
-        ])
+        logger.warning(
+            "closing a connection whose frame did not arrive in time",
+            metadata: [
+                "bytes": "\(buffer.readableBytes)", "timeout_s": "\(seconds)",
+            ])
         dropBuffer()
         let error = SluiceError(.timeout, "a frame did not arrive whole within \(seconds) s")
         var frame = context.channel.allocator.buffer(capacity: 96)

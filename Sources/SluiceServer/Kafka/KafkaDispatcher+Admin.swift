@@ -15,10 +15,13 @@ extension KafkaDispatcher {
         let topics = broker.metadata(request.topics).map { name, result -> KafkaMetadataResponse.Topic in
             switch result {
             case .success(let partitions):
-                return .init(name: name, partitions: partitions.map { partition in
-                    .init(partitionIndex: partition.partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
-                          isrNodes: [Self.nodeID])
-                })
+                return .init(
+                    name: name,
+                    partitions: partitions.map { partition in
+                        .init(
+                            partitionIndex: partition.partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
+                            isrNodes: [Self.nodeID])
+                    })
             case .failure(let error):
                 return .init(errorCode: KafkaErrorCode(error), name: name, partitions: [])
             }
@@ -41,8 +44,9 @@ extension KafkaDispatcher {
     func findCoordinator(_ request: KafkaFindCoordinatorRequest) -> KafkaFindCoordinatorResponse {
         // Key type 1 asks for a transaction coordinator; Sluice has no transactions.
         guard request.keyType == 0 else {
-            return .init(errorCode: .coordinatorNotAvailable, errorMessage: "transactions are not supported",
-                         nodeId: -1, host: "", port: -1)
+            return .init(
+                errorCode: .coordinatorNotAvailable, errorMessage: "transactions are not supported",
+                nodeId: -1, host: "", port: -1)
         }
         return .init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)
     }
@@ -51,11 +55,12 @@ extension KafkaDispatcher {
         var queries: [(topic: String, partition: Int32, spec: OffsetSpec)] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                let spec: OffsetSpec = switch partition.timestamp {
-                case -2: .earliest
-                case -1: .latest
-                default: .timestamp(partition.timestamp)
-                }
+                let spec: OffsetSpec =
+                    switch partition.timestamp {
+                    case -2: .earliest
+                    case -1: .latest
+                    default: .timestamp(partition.timestamp)
+                    }
                 queries.append((topic.name, partition.partitionIndex, spec))
             }
         }
@@ -69,8 +74,9 @@ extension KafkaDispatcher {
                     // No record at or after the time: Kafka answers offset -1.
                     partition = .init(partitionIndex: query.partition, offset: -1)
                 } else {
-                    partition = .init(partitionIndex: query.partition, timestamp: found.timestamp,
-                                      offset: found.offset, leaderEpoch: 0)
+                    partition = .init(
+                        partitionIndex: query.partition, timestamp: found.timestamp,
+                        offset: found.offset, leaderEpoch: 0)
                 }
             case .failure(let error):
                 partition = .init(partitionIndex: query.partition, errorCode: KafkaErrorCode(error), offset: -1)
@@ -91,22 +97,26 @@ extension KafkaDispatcher {
     private func createTopic(_ topic: KafkaCreateTopicsRequest.Topic, validateOnly: Bool) async -> KafkaTopicResult {
         // One host, one copy: a replication factor is accepted only when it asks for no more than that.
         guard topic.replicationFactor == -1 || topic.replicationFactor == 1 else {
-            return .init(name: topic.name, errorCode: .invalidReplicationFactor,
-                         errorMessage: "Sluice keeps one copy of each partition: replication factor must be 1")
+            return .init(
+                name: topic.name, errorCode: .invalidReplicationFactor,
+                errorMessage: "Sluice keeps one copy of each partition: replication factor must be 1")
         }
         guard topic.assignments.isEmpty else {
-            return .init(name: topic.name, errorCode: .invalidRequest,
-                         errorMessage: "manual replica assignment is not supported")
+            return .init(
+                name: topic.name, errorCode: .invalidRequest,
+                errorMessage: "manual replica assignment is not supported")
         }
         let partitions = topic.numPartitions == -1 ? settings.defaultPartitions : topic.numPartitions
         guard partitions >= 1 && partitions <= TopicConfig.maxPartitions else {
-            return .init(name: topic.name, errorCode: .invalidPartitions,
-                         errorMessage: "partitions must be between 1 and \(TopicConfig.maxPartitions)")
+            return .init(
+                name: topic.name, errorCode: .invalidPartitions,
+                errorMessage: "partitions must be between 1 and \(TopicConfig.maxPartitions)")
         }
         let config: TopicConfig
         do throws(SluiceError) {
-            config = try TopicConfig(partitions: partitions,
-                                     configEntries: topic.configs.map { ConfigEntry(key: $0.name, value: $0.value) })
+            config = try TopicConfig(
+                partitions: partitions,
+                configEntries: topic.configs.map { ConfigEntry(key: $0.name, value: $0.value) })
         } catch {
             return .init(name: topic.name, errorCode: .invalidConfig, errorMessage: error.message)
         }

@@ -15,8 +15,9 @@ extension KafkaDispatcher {
             rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
             protocolType: request.protocolType,
             protocols: request.protocols.map { offered in
-                ClassicProtocol(name: offered.name, metadata: offered.metadata,
-                                subscribedTopics: Self.subscribedTopics(offered.metadata, type: request.protocolType))
+                ClassicProtocol(
+                    name: offered.name, metadata: offered.metadata,
+                    subscribedTopics: Self.subscribedTopics(offered.metadata, type: request.protocolType))
             },
             requireKnownMemberID: version >= 4)
         let result = await broker.classicGroups.join(join)
@@ -32,12 +33,14 @@ extension KafkaDispatcher {
         let result = await broker.classicGroups.sync(
             groupID: request.groupId, generation: request.generationId, memberID: request.memberId,
             assignments: request.assignments.map { given in
-                ClassicAssignment(memberID: given.memberId, bytes: given.assignment,
-                                  partitions: Self.assignedPartitions(given.assignment))
+                ClassicAssignment(
+                    memberID: given.memberId, bytes: given.assignment,
+                    partitions: Self.assignedPartitions(given.assignment))
             })
         // A member the leader gave nothing gets a valid empty assignment, never zero bytes: kafka-python fails on
         // them (KAFKA-COMPAT §3).
-        let assignment = result.error == .none && result.assignment.isEmpty
+        let assignment =
+            result.error == .none && result.assignment.isEmpty
             ? KafkaConsumerProtocol.emptyAssignment : result.assignment
         return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: assignment)
     }
@@ -72,15 +75,18 @@ extension KafkaDispatcher {
         var offsets: [CommittedOffset] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                offsets.append(CommittedOffset(topic: topic.name, partition: partition.partitionIndex,
-                                               offset: partition.committedOffset,
-                                               metadata: partition.committedMetadata))
+                offsets.append(
+                    CommittedOffset(
+                        topic: topic.name, partition: partition.partitionIndex,
+                        offset: partition.committedOffset,
+                        metadata: partition.committedMetadata))
             }
         }
         var errors: [KafkaErrorCode]
         do throws(SluiceError) {
-            let checked = try await broker.commitOffsets(group: request.groupId, memberID: request.memberId,
-                                                         generation: request.generationId, offsets)
+            let checked = try await broker.commitOffsets(
+                group: request.groupId, memberID: request.memberId,
+                generation: request.generationId, offsets)
             errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
         } catch {
             let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
@@ -97,23 +103,31 @@ extension KafkaDispatcher {
     func offsetFetch(_ request: KafkaOffsetFetchRequest) async -> KafkaOffsetFetchResponse {
         let committed: [CommittedOffset]
         do throws(SluiceError) {
-            committed = try await broker.committedOffsets(group: request.groupId,
-                                                          topics: request.topics?.map(\.name))
+            committed = try await broker.committedOffsets(
+                group: request.groupId,
+                topics: request.topics?.map(\.name))
         } catch {
             return KafkaOffsetFetchResponse(topics: [], errorCode: KafkaErrorCode(error))
         }
         var byPartition: [TopicPartition: CommittedOffset] = [:]
-        for offset in committed { byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset }
-        let wanted: [KafkaOffsetFetchRequest.Topic] = request.topics ?? Dictionary(grouping: committed, by: \.topic)
+        for offset in committed {
+            byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset
+        }
+        let wanted: [KafkaOffsetFetchRequest.Topic] =
+            request.topics
+            ?? Dictionary(grouping: committed, by: \.topic)
             .sorted { $0.key < $1.key }
             .map { .init(name: $0.key, partitionIndexes: $0.value.map(\.partition).sorted()) }
         let topics = wanted.map { topic in
-            KafkaOffsetFetchResponse.Topic(name: topic.name, partitions: topic.partitionIndexes.map { partition in
-                // A partition the group has not committed is answered offset -1 and no error.
-                let offset = byPartition[TopicPartition(topic: topic.name, partition: partition)]
-                return .init(partitionIndex: partition, committedOffset: offset?.offset ?? -1,
-                             metadata: offset?.metadata ?? "")
-            })
+            KafkaOffsetFetchResponse.Topic(
+                name: topic.name,
+                partitions: topic.partitionIndexes.map { partition in
+                    // A partition the group has not committed is answered offset -1 and no error.
+                    let offset = byPartition[TopicPartition(topic: topic.name, partition: partition)]
+                    return .init(
+                        partitionIndex: partition, committedOffset: offset?.offset ?? -1,
+                        metadata: offset?.metadata ?? "")
+                })
         }
         return KafkaOffsetFetchResponse(topics: topics)
     }

@@ -33,9 +33,10 @@ struct KafkaDispatcher: Sendable {
     }
 
     /// Answers one request; `completion` runs once, on any thread.
-    func handle(header: KafkaRequestHeader, request: KafkaRequest?, peer: Peer, allocator: ByteBufferAllocator,
-                completion: @escaping @Sendable (KafkaAnswer) -> Void)
-    {
+    func handle(
+        header: KafkaRequestHeader, request: KafkaRequest?, peer: Peer, allocator: ByteBufferAllocator,
+        completion: @escaping @Sendable (KafkaAnswer) -> Void
+    ) {
         let version = header.apiVersion
         let correlationID = header.correlationId
         let respond: @Sendable (any KafkaResponse) -> Void = { response in
@@ -47,14 +48,17 @@ struct KafkaDispatcher: Sendable {
             // KIP-511: an ApiVersions the server cannot read is answered at version 0 with the versions it can.
             if header.apiKey == KafkaAPIKey.apiVersions.rawValue {
                 var buffer = allocator.buffer(capacity: 256)
-                KafkaResponseFrame.write(KafkaApiVersionsResponse.unsupportedVersion, version: 0,
-                                         correlationId: correlationID, into: &buffer)
+                KafkaResponseFrame.write(
+                    KafkaApiVersionsResponse.unsupportedVersion, version: 0,
+                    correlationId: correlationID, into: &buffer)
                 return completion(.response(buffer))
             }
-            logger.debug("kafka request not supported", metadata: [
-                "api_key": "\(header.apiKey)", "api_version": "\(header.apiVersion)",
-                "client_id": "\(header.clientId ?? "")",
-            ])
+            logger.debug(
+                "kafka request not supported",
+                metadata: [
+                    "api_key": "\(header.apiKey)", "api_version": "\(header.apiVersion)",
+                    "client_id": "\(header.clientId ?? "")",
+                ])
             return completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
         }
         switch request {
@@ -96,9 +100,10 @@ struct KafkaDispatcher: Sendable {
     // MARK: - Produce
 
     /// Decodes and appends each partition's batches. `completion` gets the response, or `nil` for acks=0.
-    private func produce(_ request: KafkaProduceRequest, version: Int16,
-                         completion: @escaping @Sendable (KafkaProduceResponse?) -> Void)
-    {
+    private func produce(
+        _ request: KafkaProduceRequest, version: Int16,
+        completion: @escaping @Sendable (KafkaProduceResponse?) -> Void
+    ) {
         let acks = request.acks
         var answers: [KafkaProduceResponse.Topic] = request.topics.map { .init(name: $0.name, partitions: []) }
         // Where each partition's answer goes, and the batches appended for it.
@@ -129,9 +134,11 @@ struct KafkaDispatcher: Sendable {
                     batches += Self.produceBatches(decoded, topic: topic.name, partition: partition.index)
                     slots.append((topicIndex, partition.index, first..<batches.count))
                 } catch {
-                    logger.debug("kafka produce refused", metadata: [
-                        "topic": "\(topic.name)", "partition": "\(partition.index)", "error": "\(error)",
-                    ])
+                    logger.debug(
+                        "kafka produce refused",
+                        metadata: [
+                            "topic": "\(topic.name)", "partition": "\(partition.index)", "error": "\(error)",
+                        ])
                     answers[topicIndex].partitions.append(
                         .init(index: partition.index, errorCode: error.code, baseOffset: -1, logStartOffset: -1))
                 }
@@ -170,10 +177,13 @@ struct KafkaDispatcher: Sendable {
                     batches.append(ProduceBatch(topic: topic, partition: partition, records: plain))
                     plain = []
                 }
-                let sequence = BatchSequence(producerID: batch.producerId, epoch: batch.producerEpoch,
-                                             baseSequence: batch.baseSequence)
-                batches.append(ProduceBatch(topic: topic, partition: partition, records: batch.records,
-                                            sequence: sequence))
+                let sequence = BatchSequence(
+                    producerID: batch.producerId, epoch: batch.producerEpoch,
+                    baseSequence: batch.baseSequence)
+                batches.append(
+                    ProduceBatch(
+                        topic: topic, partition: partition, records: batch.records,
+                        sequence: sequence))
             } else {
                 plain += batch.records
             }
@@ -189,13 +199,16 @@ struct KafkaDispatcher: Sendable {
         var targets: [FetchTarget] = []
         for topic in request.topics {
             for partition in topic.partitions {
-                targets.append(FetchTarget(topic: topic.name, partition: partition.partition,
-                                           offset: partition.fetchOffset,
-                                           maxBytes: max(1, Int(partition.partitionMaxBytes))))
+                targets.append(
+                    FetchTarget(
+                        topic: topic.name, partition: partition.partition,
+                        offset: partition.fetchOffset,
+                        maxBytes: max(1, Int(partition.partitionMaxBytes))))
             }
         }
-        let spec = FetchSpec(targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
-                             minBytes: max(0, Int(request.minBytes)), maxBytes: max(1, Int(request.maxBytes)))
+        let spec = FetchSpec(
+            targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
+            minBytes: max(0, Int(request.minBytes)), maxBytes: max(1, Int(request.maxBytes)))
         broker.fetch(spec, into: KafkaRecordBatchWriter.self) { fetched in
             // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
             // whole sessionless response that does not hold exactly the partitions it asked for.

@@ -28,8 +28,9 @@ extension SluiceServer {
                     try channel.pipeline.syncOperations.addHandlers(
                         ConnectionLimitHandler(registry: connections, limit: limit, gauge: gauge, silent: true),
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: settings.maxFrameBytes)),
-                        KafkaConnectionHandler(dispatcher: dispatcher, maxQueued: settings.maxQueuedPerConnection,
-                                               logger: logger)
+                        KafkaConnectionHandler(
+                            dispatcher: dispatcher, maxQueued: settings.maxQueuedPerConnection,
+                            logger: logger)
                     )
                 }
             }
@@ -37,14 +38,16 @@ extension SluiceServer {
         do {
             channel = try await bootstrap.bind(host: settings.host, port: settings.port).get()
         } catch {
-            throw SluiceError(.invalidArgument, "cannot listen for Kafka clients on \(settings.host):\(settings.port): \(error)")
+            throw SluiceError(
+                .invalidArgument, "cannot listen for Kafka clients on \(settings.host):\(settings.port): \(error)")
         }
         let port = channel.localAddress?.port ?? settings.port
         advertised.set(host: settings.host, port: port)
         kafkaChannel.withLock { $0 = channel }
         logger.info("kafka listening", metadata: ["address": "\(settings.host):\(port)"])
         if configuration.access != nil {
-            logger.warning("""
+            logger.warning(
+                """
                 the access policy does not cover the Kafka listener: any process that can reach \
                 \(settings.host):\(port) may produce, consume and administer
                 """)
@@ -54,7 +57,8 @@ extension SluiceServer {
     /// `HOST:PORT` the Kafka listener is bound to, once started; nil without one.
     package var kafkaAddress: String? {
         guard let channel = kafkaChannel.withLock({ $0 }), let address = channel.localAddress,
-              let port = address.port else { return nil }
+            let port = address.port
+        else { return nil }
         let host = configuration.kafka?.host ?? address.ipAddress ?? "127.0.0.1"
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SluiceCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 extension Backup {
     /// The largest manifest read: a backup of tens of thousands of topics stays far below it.
@@ -24,8 +25,9 @@ extension Backup {
         }
         let manifestPath = "\(source)/\(BackupManifest.fileName)"
         guard FileSystem.exists(manifestPath) else {
-            throw SluiceError(.invalidArgument,
-                              "\(manifestPath) is missing: \(source) is not a Sluice backup, or one that did not finish")
+            throw SluiceError(
+                .invalidArgument,
+                "\(manifestPath) is missing: \(source) is not a Sluice backup, or one that did not finish")
         }
         let manifest = try BackupManifest.parse(try readFile(manifestPath), source: manifestPath)
         for file in manifest.files {
@@ -38,8 +40,9 @@ extension Backup {
         let folder = try BackupFolder(creating: dataDirectory)
         do throws(SluiceError) {
             for file in manifest.files {
-                try check(file, path: "\(source)/\(file.path)",
-                          found: try folder.copyFile(from: "\(source)/\(file.path)", to: file.path))
+                try check(
+                    file, path: "\(source)/\(file.path)",
+                    found: try folder.copyFile(from: "\(source)/\(file.path)", to: file.path))
             }
             folder.syncFolders()
             try verify(manifest, in: DataDirectory(path: folder.path))
@@ -52,7 +55,9 @@ extension Backup {
 
     private static func check(_ file: BackupManifest.File, path: String, found: (Int64, String)) throws(SluiceError) {
         guard found.0 == file.bytes, found.1 == file.sha256 else {
-            throw SluiceError(.corruptDatabase, """
+            throw SluiceError(
+                .corruptDatabase,
+                """
                 the backup is damaged: \(path) has \(found.0) bytes and SHA-256 \(found.1); the manifest says \
                 \(file.bytes) bytes and \(file.sha256)
                 """)
@@ -68,10 +73,13 @@ extension Backup {
             let select = try catalog.statement(selectLiveTopics)
             while try select.step() { listed[select.text(0) ?? ""] = Int32(select.int64(1)) }
             select.reset()
-            let expected = Dictionary(uniqueKeysWithValues: manifest.topics.map { ($0.name, Int32($0.partitions.count)) })
+            let expected = Dictionary(
+                uniqueKeysWithValues: manifest.topics.map { ($0.name, Int32($0.partitions.count)) })
             guard listed == expected else {
-                throw SluiceError(.corruptDatabase, "the backup's catalog lists topics \(listed.sorted { $0.key < $1.key }), "
-                    + "its manifest \(expected.sorted { $0.key < $1.key })")
+                throw SluiceError(
+                    .corruptDatabase,
+                    "the backup's catalog lists topics \(listed.sorted { $0.key < $1.key }), "
+                        + "its manifest \(expected.sorted { $0.key < $1.key })")
             }
             for topic in manifest.topics {
                 let database = try Connection(path: directory.topicPath(topic.name), flags: [.readOnly])
@@ -79,18 +87,25 @@ extension Backup {
                 state.bind(1, Int64(topic.partitions.count))
                 var found: [BackupManifest.Partition] = []
                 while try state.step() {
-                    found.append(BackupManifest.Partition(partition: Int32(state.int64(0)), logStartOffset: state.int64(1),
-                                                          nextOffset: state.int64(2), records: 0))
+                    found.append(
+                        BackupManifest.Partition(
+                            partition: Int32(state.int64(0)), logStartOffset: state.int64(1),
+                            nextOffset: state.int64(2), records: 0))
                 }
                 state.reset()
-                let recorded = topic.partitions.map { BackupManifest.Partition(
-                    partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset, records: 0) }
+                let recorded = topic.partitions.map {
+                    BackupManifest.Partition(
+                        partition: $0.partition, logStartOffset: $0.logStartOffset, nextOffset: $0.nextOffset,
+                        records: 0)
+                }
                 guard found == recorded else {
-                    throw SluiceError(.corruptDatabase, "topic '\(topic.name)' does not hold the offsets its manifest lists")
+                    throw SluiceError(
+                        .corruptDatabase, "topic '\(topic.name)' does not hold the offsets its manifest lists")
                 }
             }
         } catch {
-            throw SluiceError(error.sluiceError.code, "the restored data does not match the backup: \(error.sluiceError.message)")
+            throw SluiceError(
+                error.sluiceError.code, "the restored data does not match the backup: \(error.sluiceError.message)")
         }
     }
 
@@ -103,11 +118,14 @@ extension Backup {
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw SluiceError(.invalidArgument, "cannot read \(path): \(FileSystem.errorText())") }
+            guard count >= 0 else {
+                throw SluiceError(.invalidArgument, "cannot read \(path): \(FileSystem.errorText())")
+            }
             if count == 0 { return bytes }
             bytes += chunk[0..<count]
             guard bytes.count <= maxManifestBytes else {
-                throw SluiceError(.invalidArgument, "\(path) is larger than \(maxManifestBytes) bytes: not a backup manifest")
+                throw SluiceError(
+                    .invalidArgument, "\(path) is larger than \(maxManifestBytes) bytes: not a backup manifest")
             }
         }
     }

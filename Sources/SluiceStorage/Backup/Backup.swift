@@ -46,8 +46,10 @@ package final class Backup {
         /// 1 MiB per step (at SQLite's default 4 KiB pages), rest as long as the step took and at least 1 ms, and
         /// no wait for the disk before the end: an `fdatasync` every 16 MiB made the disk flush its cache while the
         /// producers' commits waited, which raised their p99 (docs/HARDENING.md has the figures).
-        package init(pagesPerStep: Int32 = 256, pause: Duration = .milliseconds(1), restPerWork: Double = 1,
-                     stepsPerSync: Int = 0) {
+        package init(
+            pagesPerStep: Int32 = 256, pause: Duration = .milliseconds(1), restPerWork: Double = 1,
+            stepsPerSync: Int = 0
+        ) {
             precondition(pagesPerStep > 0 && stepsPerSync >= 0 && restPerWork >= 0, "a step copies at least one page")
             self.pagesPerStep = pagesPerStep
             self.pause = pause
@@ -61,7 +63,8 @@ package final class Backup {
             guard let text else { return Pacing() }
             let fields = text.split(separator: ",")
             guard fields.count == 3, let pages = Int32(fields[0]), pages > 0, let rest = Double(fields[1]), rest >= 0,
-                  let sync = Int(fields[2]), sync >= 0 else { return nil }
+                let sync = Int(fields[2]), sync >= 0
+            else { return nil }
             return Pacing(pagesPerStep: pages, restPerWork: rest, stepsPerSync: sync)
         }
 
@@ -82,7 +85,9 @@ package final class Backup {
             var listed: [(String, Int32)] = []
             let select = try catalog.statement(Self.selectLiveTopics)
             while try select.step() {
-                if let name = select.text(0), !excluding.contains(name) { listed.append((name, Int32(select.int64(1)))) }
+                if let name = select.text(0), !excluding.contains(name) {
+                    listed.append((name, Int32(select.int64(1))))
+                }
             }
             select.reset()
             for (name, partitionCount) in listed {
@@ -111,12 +116,15 @@ package final class Backup {
         select.bind(1, Int64(partitionCount))
         var partitions: [BackupManifest.Partition] = []
         while try select.step() {
-            partitions.append(BackupManifest.Partition(partition: Int32(select.int64(0)), logStartOffset: select.int64(1),
-                                                       nextOffset: select.int64(2), records: 0))
+            partitions.append(
+                BackupManifest.Partition(
+                    partition: Int32(select.int64(0)), logStartOffset: select.int64(1),
+                    nextOffset: select.int64(2), records: 0))
         }
         select.reset()
         guard partitions.map(\.partition) == Array(0..<partitionCount) else {
-            throw SluiceError(.corruptDatabase, "topic '\(name)' (\(path)) does not hold its \(partitionCount) partitions")
+            throw SluiceError(
+                .corruptDatabase, "topic '\(name)' (\(path)) does not hold its \(partitionCount) partitions")
         }
         return PinnedTopic(name: name, connection: connection, partitions: partitions)
     }
@@ -131,9 +139,10 @@ package final class Backup {
     /// manifest last, so a folder without `manifest.json` is a backup that did not finish. Files get mode 0600 and
     /// are synced before the manifest is written. Checks `isCancelled` between steps. On any failure, or when
     /// cancelled (`.shuttingDown`), removes what it wrote and throws.
-    package func write(to target: String, pacing: Pacing = Pacing(), software: String,
-                      isCancelled: () -> Bool = { false }) throws(SluiceError) -> BackupManifest
-    {
+    package func write(
+        to target: String, pacing: Pacing = Pacing(), software: String,
+        isCancelled: () -> Bool = { false }
+    ) throws(SluiceError) -> BackupManifest {
         let folder = try BackupFolder(creating: target)
         do throws(SluiceError) {
             let catalogFile = try copyCatalog(into: folder, pacing: pacing, isCancelled: isCancelled)
@@ -141,9 +150,10 @@ package final class Backup {
             for index in topics.indices {
                 entries.append(try copyTopic(at: index, into: folder, pacing: pacing, isCancelled: isCancelled))
             }
-            let manifest = BackupManifest(format: BackupManifest.formatName, version: BackupManifest.currentVersion,
-                                          createdMs: createdMs, software: software, catalog: catalogFile,
-                                          topics: entries)
+            let manifest = BackupManifest(
+                format: BackupManifest.formatName, version: BackupManifest.currentVersion,
+                createdMs: createdMs, software: software, catalog: catalogFile,
+                topics: entries)
             try folder.writeAtomically(BackupManifest.fileName, manifest.json())
             return manifest
         } catch {
@@ -184,7 +194,8 @@ package final class Backup {
                     insert.bind(1, topic.name)
                     try insert.run()
                 }
-                try copy.execute("""
+                try copy.execute(
+                    """
                     DELETE FROM topics WHERE state != 'live' OR name NOT IN (SELECT name FROM backed_up);
                     DELETE FROM group_offsets WHERE topic NOT IN (SELECT name FROM topics);
                     DROP TABLE backed_up;
@@ -211,7 +222,8 @@ package final class Backup {
             for slot in partitions.indices {
                 // In ranges of offsets, resting between them: a whole-table count would scan a large topic at once.
                 let count = try copy.statement(
-                    "SELECT count(*) FROM \(TopicWriter.tableName(partitions[slot].partition)) WHERE offset >= ? AND offset < ?")
+                    "SELECT count(*) FROM \(TopicWriter.tableName(partitions[slot].partition)) WHERE offset >= ? AND offset < ?"
+                )
                 var from = partitions[slot].logStartOffset
                 while from < partitions[slot].nextOffset {
                     let started = ContinuousClock.now
@@ -227,8 +239,9 @@ package final class Backup {
         } catch {
             throw SluiceError(error.sluiceError.code, "backup of topic '\(name)': \(error.sluiceError.message)")
         }
-        return BackupManifest.Topic(name: name, file: try folder.describe(Self.topicFile(name), pacing: pacing),
-                                    partitions: partitions)
+        return BackupManifest.Topic(
+            name: name, file: try folder.describe(Self.topicFile(name), pacing: pacing),
+            partitions: partitions)
     }
 }
 

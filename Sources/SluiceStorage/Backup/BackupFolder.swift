@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SluiceCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The folder a backup is written into, or a data directory a restore fills: files and folders this process
 /// created there, with modes 0600 and 0700, removed again when the work fails.
@@ -29,7 +30,8 @@ struct BackupFolder {
             throw SluiceError(.invalidArgument, "cannot create \(self.path): \(FileSystem.errorText())")
         }
         if mkdir("\(self.path)/\(Backup.topicsFolder)", Self.folderMode) != 0 {
-            let error = SluiceError(.storageError, "cannot create \(self.path)/\(Backup.topicsFolder): \(FileSystem.errorText())")
+            let error = SluiceError(
+                .storageError, "cannot create \(self.path)/\(Backup.topicsFolder): \(FileSystem.errorText())")
             removeEverything()
             throw error
         }
@@ -71,7 +73,9 @@ struct BackupFolder {
             var flushed: Int64 = 0
             var started = ContinuousClock.now
             while try !copy.step(pages: pacing.pagesPerStep) {
-                if isCancelled() { throw SluiceError(.shuttingDown, "the backup was cancelled: the server is stopping") }
+                if isCancelled() {
+                    throw SluiceError(.shuttingDown, "the backup was cancelled: the server is stopping")
+                }
                 steps += 1
                 flushed = Self.startWriteback(fd, from: flushed)
                 if pacing.stepsPerSync > 0 && steps % pacing.stepsPerSync == 0 { _ = fdatasync(fd) }
@@ -80,7 +84,8 @@ struct BackupFolder {
             }
             copy.finish()
         } catch {
-            throw SluiceError(error.sluiceError.code, "cannot copy \(source.path) to \(target): \(error.sluiceError.message)")
+            throw SluiceError(
+                error.sluiceError.code, "cannot copy \(source.path) to \(target): \(error.sluiceError.message)")
         }
         if fsync(fd) != 0 { throw SluiceError(.storageError, "cannot sync \(target): \(FileSystem.errorText())") }
         return target
@@ -94,7 +99,7 @@ struct BackupFolder {
         var info = stat()
         guard fstat(fd, &info) == 0, Int64(info.st_size) > offset else { return offset }
         #if os(Linux)
-        _ = posix_fadvise(fd, off_t(offset), off_t(Int64(info.st_size) - offset), POSIX_FADV_DONTNEED)
+            _ = posix_fadvise(fd, off_t(offset), off_t(Int64(info.st_size) - offset), POSIX_FADV_DONTNEED)
         #endif
         return Int64(info.st_size)
     }
@@ -138,8 +143,9 @@ struct BackupFolder {
             let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw SluiceError(errno == ENOSPC ? .diskFull : .storageError,
-                                  "cannot write the copy of \(path): \(FileSystem.errorText())")
+                throw SluiceError(
+                    errno == ENOSPC ? .diskFull : .storageError,
+                    "cannot write the copy of \(path): \(FileSystem.errorText())")
             }
             offset += written
         }
@@ -151,7 +157,9 @@ struct BackupFolder {
         let fd = try createFile(temporary)
         do throws(SluiceError) {
             try Self.writeAll(fd, bytes, count: bytes.count, path: absolute(temporary))
-            if fsync(fd) != 0 { throw SluiceError(.storageError, "cannot sync \(absolute(temporary)): \(FileSystem.errorText())") }
+            if fsync(fd) != 0 {
+                throw SluiceError(.storageError, "cannot sync \(absolute(temporary)): \(FileSystem.errorText())")
+            }
             close(fd)
         } catch {
             close(fd)
@@ -169,7 +177,9 @@ struct BackupFolder {
         let fd = try createFile(relative)
         defer { close(fd) }
         let result = try Self.checksum(source, copyTo: fd)
-        if fsync(fd) != 0 { throw SluiceError(.storageError, "cannot sync \(absolute(relative)): \(FileSystem.errorText())") }
+        if fsync(fd) != 0 {
+            throw SluiceError(.storageError, "cannot sync \(absolute(relative)): \(FileSystem.errorText())")
+        }
         return result
     }
 

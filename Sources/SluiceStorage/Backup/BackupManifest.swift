@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import SluiceCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What a backup holds, written last as `manifest.json` in the backup's folder: a backup without one is incomplete.
 ///
@@ -78,10 +79,13 @@ package struct BackupManifest: Sendable, Equatable, Codable {
             throw SluiceError(.invalidArgument, "\(source) is not a backup manifest that can be read: \(error)")
         }
         guard manifest.format == formatName else {
-            throw SluiceError(.invalidArgument, "\(source) is not a Sluice backup manifest (format '\(manifest.format)')")
+            throw SluiceError(
+                .invalidArgument, "\(source) is not a Sluice backup manifest (format '\(manifest.format)')")
         }
         guard manifest.version <= currentVersion else {
-            throw SluiceError(.schemaTooNew, """
+            throw SluiceError(
+                .schemaTooNew,
+                """
                 \(source) is backup format \(manifest.version); this Sluice reads formats up to \(currentVersion)
                 """)
         }
@@ -103,12 +107,13 @@ package struct BackupManifest: Sendable, Equatable, Codable {
             }
             guard names.insert(topic.name).inserted else { throw refuse("topic '\(topic.name)' is listed twice") }
             guard topic.file.path == Backup.topicFile(topic.name) else {
-                throw refuse("topic '\(topic.name)' must be in '\(Backup.topicFile(topic.name))', not '\(topic.file.path)'")
+                throw refuse(
+                    "topic '\(topic.name)' must be in '\(Backup.topicFile(topic.name))', not '\(topic.file.path)'")
             }
             for (index, partition) in topic.partitions.enumerated() {
                 guard partition.partition == Int32(index), partition.logStartOffset >= 0,
-                      partition.logStartOffset <= partition.nextOffset, partition.records >= 0,
-                      partition.records <= partition.nextOffset - partition.logStartOffset
+                    partition.logStartOffset <= partition.nextOffset, partition.records >= 0,
+                    partition.records <= partition.nextOffset - partition.logStartOffset
                 else { throw refuse("topic '\(topic.name)' partition \(partition.partition) is inconsistent") }
             }
         }

@@ -20,7 +20,9 @@ struct SHA256 {
         length &+= UInt64(count)
         if pendingCount > 0 {
             let take = min(64 - pendingCount, count)
-            pending.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: pendingCount).copyMemory(from: base, byteCount: take) }
+            pending.withUnsafeMutableBytes {
+                $0.baseAddress!.advanced(by: pendingCount).copyMemory(from: base, byteCount: take)
+            }
             pendingCount += take
             base += take
             count -= take
@@ -47,7 +49,9 @@ struct SHA256 {
     mutating func finishHex() -> String {
         let bitLength = length &* 8
         var padding: [UInt8] = [0x80] + [UInt8](repeating: 0, count: (119 - pendingCount) % 64)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            padding.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+        }
         padding.withUnsafeBytes { update($0) }
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         return words.map { word in
@@ -89,8 +93,10 @@ struct SHA256 {
                     (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
                 }
             }
-            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
-                     state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+            state = (
+                state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
+                state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h
+            )
         }
     }
 }

@@ -53,7 +53,8 @@ package final class Connection {
         if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(error)
-            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: message, operation: "exec \(sql.prefix(80))")
+            throw SQLiteError(
+                extendedCode: sqlite3_extended_errcode(handle), message: message, operation: "exec \(sql.prefix(80))")
         }
     }
 

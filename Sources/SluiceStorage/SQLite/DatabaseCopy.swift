@@ -29,8 +29,9 @@ final class DatabaseCopy {
         case SQLITE_DONE: return true
         case SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED: return false
         default:
-            let error = SQLiteError(extendedCode: rc, message: String(cString: sqlite3_errstr(rc)),
-                                    operation: "backup step into \(destination.path)")
+            let error = SQLiteError(
+                extendedCode: rc, message: String(cString: sqlite3_errstr(rc)),
+                operation: "backup step into \(destination.path)")
             finish()
             throw error
         }
