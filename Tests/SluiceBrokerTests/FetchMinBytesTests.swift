@@ -35,7 +35,7 @@ import Testing
                 FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 1 << 20),
                 FetchTarget(topic: "t", partition: 1, offset: 0, maxBytes: 1 << 20),
             ],
-            maxWaitMs: 20_000, minBytes: 100)
+            maxWaitMs: 120_000, minBytes: 100)
         let started = ContinuousClock.now
         broker.fetch(spec) { results in answered.withLock { $0 = results } }
         // 40 bytes on one partition, then 50 on the other: 90 in all, still short.
@@ -45,14 +45,16 @@ import Testing
         #expect(answered.withLock { $0 } == nil)
         // 10 more: 100.
         await produce(0, count: 1)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while answered.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
         let results = try #require(answered.withLock { $0 })
         #expect(results.map(\.recordCount) == [5, 5])
         #expect(results.reduce(0) { $0 + $1.bytes } == 100)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Answered by the commit that completed minBytes, not at maxWaitMs (120 s); the bound leaves a loaded
+        // machine's commits room.
+        #expect(ContinuousClock.now - started < .seconds(60))
         await cleanUp()
     }
 
@@ -79,10 +81,10 @@ import Testing
         // answer cannot grow, so it comes at once.
         let results = await broker.fetch(
             FetchSpec(
-                targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 20)], maxWaitMs: 10_000,
+                targets: [FetchTarget(topic: "t", partition: 0, offset: 0, maxBytes: 20)], maxWaitMs: 120_000,
                 minBytes: 50))
         #expect(results[0].recordCount >= 1)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(60))  // not at maxWaitMs (120 s)
         await cleanUp()
     }
 }
