@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sluice_client import (  # noqa: E402
-    COMMIT_OFFSETS, FETCH, METADATA, Connection, Reader, Record, SluiceError, Writer, partition_for)
+    METADATA, PRODUCE, Connection, Reader, Record, SluiceError, Writer, encode_record, partition_for)
 
 
 def fail(message):
@@ -154,6 +154,15 @@ def scenario_protocol(path, _binary=None):
     check(conn.describe_topic("orders")[0] == 3, "the connection goes on after acks = 0")
     eventually("the acks = 0 record", lambda: any(
         r.value == b"fire-and-forget" for r in conn.fetch([("orders", 2, 0)])[("orders", 2)].records))
+
+    # A topic named in two consecutive entries is answered in one entry holding both.
+    w = Writer().int8(1).int32(30000)
+    w.array(["a", "b"], lambda w, v: w.string("times").array([0], lambda w, p: w.int32(p).array(
+        [Record(None, v.encode())], encode_record)))
+    r = conn.call(PRODUCE, w.bytes())
+    entries = r.array(lambda r: (r.string(), r.array(lambda r: (r.int32(), *r.error(), r.int64(), r.int64()))))
+    check([(t, [(p, base) for p, _, _, base, _ in parts]) for t, parts in entries] == [("times", [(0, 2), (0, 3)])],
+          f"consecutive entries of a topic answered as one: {entries}")
 
     conn.delete_topic("sized")
     check(conn.metadata(["sized"])["sized"][0] == 5, "a deleted topic is unknown_topic")
