@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sluice_client import (  # noqa: E402
     METADATA, PRODUCE, Connection, Reader, Record, SluiceError, Writer, encode_record, partition_for)
