@@ -239,7 +239,11 @@ class Connection:
             raise self.broken
         correlation_id, self.next_id = self.next_id, (self.next_id + 1) & 0x7FFFFFFF
         body = struct.pack(">hhi", api_key, version, correlation_id) + payload
-        self.sock.sendall(struct.pack(">I", len(body)) + body)
+        try:
+            self.sock.sendall(struct.pack(">I", len(body)) + body)
+        except OSError as error:
+            self.broken = SluiceError(28, f"sending failed: {error}")
+            raise self.broken from error
         if expect_response:
             self.pending[correlation_id] = api_key
         return correlation_id
@@ -254,7 +258,10 @@ class Connection:
                     body = bytes(self.buffer[4:4 + length])
                     del self.buffer[:4 + length]
                     return body
-            chunk = self.sock.recv(1 << 20)
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except ConnectionError:
+                return None
             if not chunk:
                 return None
             self.buffer += chunk
@@ -283,6 +290,8 @@ class Connection:
         code, message = r.error()
         if code != 0:
             r.end()
+            if code == 2:  # the server closes the connection after a malformed request (§4)
+                self.broken = SluiceError(28, "the server closed the connection after a malformed request")
             raise SluiceError(code, message)
         return r
 

@@ -285,6 +285,11 @@ def scenario_errors(path, _binary=None):
     # A frame longer than the server's limit: connection-level frame_too_large, without reading the body.
     bodies, closed = raw_exchange(path, struct.pack(">I", 0x7FFFFFF0) + struct.pack(">hhi", METADATA, 0, 1))
     check([decode_error(b)[:2] for b in bodies] == [(-1, 11)] and closed, f"frame too large: {bodies} {closed}")
+    # Through the client: after a malformed request the connection is gone, and the client says so.
+    conn = Connection(path)
+    expect_error("malformed_request", lambda: conn.list_offsets([("e", 0, -3)]))  # only -2, -1 and >= 0
+    expect_error("connection_closed", lambda: conn.metadata())
+    conn.close()
     # Through the client: the connection-level error fails every outstanding request.
     conn = Connection(path)
     waiting = conn.send_fetch([("e", 0, 0)], max_wait_ms=30000, min_bytes=1 << 30)
