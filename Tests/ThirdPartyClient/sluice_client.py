@@ -1,4 +1,4 @@
-"""A small client for Sluice's native protocol, written from docs/PROTOCOL.md alone (Python 3, standard library).
+"""A small client for Sluice's native protocol, written from docs/PROTOCOL.md alone (Python 3.10+, stdlib).
 
 It is a reference for third parties, not a product: one blocking connection, requests that can be pipelined, and
 responses matched by correlation id (§1), so a long-polling fetch does not hold back other answers.
