@@ -25,6 +25,13 @@ struct ThirdPartyClientTests {
         #expect(outcome.status == 0, "\(report)", sourceLocation: sourceLocation)
     }
 
+    /// No server: the client encodes the example requests of `docs/PROTOCOL.md` §7 and decodes its example
+    /// responses, byte for byte, read from the document itself.
+    @Test func theDocumentsExamplesMatchTheClientByteForByte() async throws {
+        let outcome = await ProcessRun.run(["python3", Self.driver, "examples", "-"], timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stderr.suffix(4000))")
+    }
+
     @Test func apiVersionsAdminProduceFetchAndOffsets() async throws {
         try await scenario("protocol")
     }

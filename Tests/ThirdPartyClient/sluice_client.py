@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 API_VERSIONS, METADATA, CREATE_TOPIC, DELETE_TOPIC, DESCRIBE_TOPIC, ALTER_TOPIC = 0, 1, 2, 3, 4, 5
 PRODUCE, FETCH, LIST_OFFSETS, COMMIT_OFFSETS, FETCH_OFFSETS = 6, 7, 8, 9, 10
 JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, DESCRIBE_GROUP, LIST_GROUPS = 11, 12, 13, 14, 15
-DELETE_GROUP, RESET_OFFSETS, INIT_PRODUCER_ID = 16, 17, 18
+DELETE_GROUP, RESET_OFFSETS, INIT_PRODUCER_ID, STATS, BACKUP = 16, 17, 18, 19, 20
 
 # Error codes (§4); a code not listed here is treated as `unknown`.
 ERROR_NAMES = [
@@ -207,6 +207,98 @@ def partition_for(key, partitions):
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
+# ---------------------------------------------------------------------------- frames, requests, responses
+
+def encode_frame(api_key, version, correlation_id, payload=b""):
+    """A request frame (§1, §3): length, then apiKey, apiVersion, correlationId and the payload."""
+    body = struct.pack(">hhi", api_key, version, correlation_id) + payload
+    return struct.pack(">I", len(body)) + body
+
+
+def open_response(body):
+    """A response body's header (§3): (correlationId, errorCode, errorMessage, a Reader at the payload)."""
+    r = Reader(body)
+    correlation_id = r.int32()
+    return (correlation_id, *r.error(), r)
+
+
+def by_topic(entries):
+    """[(topic, item), ...] grouped as [(topic, [items])], topics in their first order."""
+    grouped = {}
+    for topic, item in entries:
+        grouped.setdefault(topic, []).append(item)
+    return list(grouped.items())
+
+
+def produce_payload(batches, acks=1, timeout_ms=30000, idempotent=False):
+    """§6.6. `batches` is {(topic, partition): records} or, `idempotent` (version 1),
+    {(topic, partition): (producerId, epoch, baseSequence, records)}."""
+    def encode_partition(w, item):
+        partition, batch = item
+        w.int32(partition)
+        if idempotent:
+            producer_id, epoch, base_sequence, batch = batch
+            w.int64(producer_id).int16(epoch).int32(base_sequence)
+        w.array(batch, encode_record)
+
+    entries = by_topic((topic, (partition, batch)) for (topic, partition), batch in batches.items())
+    w = Writer().int8(acks).int32(timeout_ms)
+    return w.array(entries, lambda w, t: w.string(t[0]).array(t[1], encode_partition)).bytes()
+
+
+def decode_produce(r):
+    """{(topic, partition): (error code, message, baseOffset, logAppendTime)}."""
+    out = {}
+    for topic, parts in r.array(lambda r: (r.string(), r.array(
+            lambda r: (r.int32(), *r.error(), r.int64(), r.int64())))):
+        for partition, *rest in parts:
+            out[(topic, partition)] = tuple(rest)
+    r.end()
+    return out
+
+
+def fetch_payload(positions, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, partition_max_bytes=1 << 20):
+    """§6.7, for `positions` [(topic, partition, offset)]."""
+    entries = by_topic((topic, (partition, offset)) for topic, partition, offset in positions)
+    w = Writer().int32(max_wait_ms).int32(min_bytes).int32(max_bytes)
+    return w.array(entries, lambda w, t: w.string(t[0]).array(
+        t[1], lambda w, p: w.int32(p[0]).int64(p[1]).int32(partition_max_bytes))).bytes()
+
+
+def decode_fetch(r):
+    """{(topic, partition): FetchedPartition}."""
+    out = {}
+    for topic, parts in r.array(lambda r: (r.string(), r.array(lambda r: FetchedPartition(
+            r.int32(), *r.error(), r.int64(), r.int64(), r.array(decode_stored_record))))):
+        for part in parts:
+            out[(topic, part.partition)] = part
+    r.end()
+    return out
+
+
+def heartbeat_payload(group, member_id, generation, owned, max_wait_ms=None):
+    """§6.12; `owned` {topic: [partitions]}; `max_wait_ms` only at version 1."""
+    w = Writer().string(group).string(member_id).int32(generation)
+    encode_assignment(w, owned)
+    if max_wait_ms is not None:
+        w.int32(max_wait_ms)
+    return w.bytes()
+
+
+def decode_membership(r):
+    """The answer to a join or heartbeat (§6.11)."""
+    out = Membership(r.string(), r.int32(), r.int32(), decode_assignment(r), decode_assignment(r))
+    r.end()
+    return out
+
+
+def decode_backup(r):
+    """§6.19: (createdMs, catalogBytes, [(name, partitions, records, bytes)])."""
+    out = (r.int64(), r.int64(), r.array(lambda r: (r.string(), r.int32(), r.int64(), r.int64())))
+    r.end()
+    return out
+
+
 # ---------------------------------------------------------------------------- the connection (§1, §3)
 
 class Connection:
@@ -238,9 +330,8 @@ class Connection:
         if self.broken:
             raise self.broken
         correlation_id, self.next_id = self.next_id, (self.next_id + 1) & 0x7FFFFFFF
-        body = struct.pack(">hhi", api_key, version, correlation_id) + payload
         try:
-            self.sock.sendall(struct.pack(">I", len(body)) + body)
+            self.sock.sendall(encode_frame(api_key, version, correlation_id, payload))
         except OSError as error:
             self.broken = SluiceError(28, f"sending failed: {error}")
             raise self.broken from error
@@ -277,17 +368,15 @@ class Connection:
             if body is None:
                 self.broken = SluiceError(28, "the server closed the connection")
                 continue
-            (answered,) = struct.unpack(">i", body[:4])
+            answered, code, message, _ = open_response(body)
             if answered == -1:  # a connection-level error: every outstanding request fails with it
-                r = Reader(body[4:])
-                self.broken = SluiceError(*r.error())
+                self.broken = SluiceError(code, message)
                 continue
             if answered in self.pending:
                 self.arrived[answered] = body
             # else: a response to nothing we wait for; ignored (§1)
         self.pending.pop(correlation_id)
-        r = Reader(self.arrived.pop(correlation_id)[4:])
-        code, message = r.error()
+        _, code, message, r = open_response(self.arrived.pop(correlation_id))
         if code != 0:
             r.end()
             if code == 2:  # the server closes the connection after a malformed request (§4)
@@ -343,35 +432,13 @@ class Connection:
     # -- produce and fetch (§6.6 - §6.8)
 
     def send_produce(self, batches, acks=1, timeout_ms=30000, idempotent=False):
-        """Sends one produce request; `batches` is {(topic, partition): records} or, with `idempotent`,
-        {(topic, partition): (producerId, epoch, baseSequence, records)}. Returns the correlation id (None for
-        acks = 0, which gets no response)."""
-        by_topic = {}
-        for (topic, partition), batch in batches.items():
-            by_topic.setdefault(topic, []).append((partition, batch))
-
-        def encode_partition(w, item):
-            partition, batch = item
-            w.int32(partition)
-            if idempotent:
-                producer_id, epoch, base_sequence, batch = batch
-                w.int64(producer_id).int16(epoch).int32(base_sequence)
-            w.array(batch, encode_record)
-
-        w = Writer().int8(acks).int32(timeout_ms)
-        w.array(list(by_topic.items()), lambda w, t: w.string(t[0]).array(t[1], encode_partition))
-        return self.send(PRODUCE, w.bytes(), version=1 if idempotent else 0, expect_response=acks != 0)
+        """Sends one produce request (see produce_payload); returns the correlation id, to pass to produce_result
+        (there is none to wait for with acks = 0, which gets no response)."""
+        payload = produce_payload(batches, acks, timeout_ms, idempotent)
+        return self.send(PRODUCE, payload, version=1 if idempotent else 0, expect_response=acks != 0)
 
     def produce_result(self, correlation_id):
-        """{(topic, partition): (error code, message, baseOffset, logAppendTime)}."""
-        r = self.wait(correlation_id)
-        out = {}
-        for topic, parts in r.array(lambda r: (r.string(), r.array(
-                lambda r: (r.int32(), *r.error(), r.int64(), r.int64())))):
-            for partition, *rest in parts:
-                out[(topic, partition)] = tuple(rest)
-        r.end()
-        return out
+        return decode_produce(self.wait(correlation_id))
 
     def produce(self, topic, records, partition=None, partitions=None):
         """Produces `records`, each to `partition`, else by key (murmur2) over the topic's `partitions` (looked up
@@ -395,26 +462,12 @@ class Connection:
         r.end()
         return producer_id, epoch
 
-    def send_fetch(self, positions, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, partition_max_bytes=1 << 20):
-        """Sends a fetch of `positions`, [(topic, partition, offset)] in that order; returns the correlation id."""
-        by_topic = {}
-        for topic, partition, offset in positions:
-            by_topic.setdefault(topic, []).append((partition, offset))
-        w = Writer().int32(max_wait_ms).int32(min_bytes).int32(max_bytes)
-        w.array(list(by_topic.items()), lambda w, t: w.string(t[0]).array(
-            t[1], lambda w, p: w.int32(p[0]).int64(p[1]).int32(partition_max_bytes)))
-        return self.send(FETCH, w.bytes())
+    def send_fetch(self, positions, **options):
+        """Sends a fetch (see fetch_payload); returns the correlation id, to pass to fetch_result."""
+        return self.send(FETCH, fetch_payload(positions, **options))
 
     def fetch_result(self, correlation_id):
-        """{(topic, partition): FetchedPartition}."""
-        r = self.wait(correlation_id)
-        out = {}
-        for topic, parts in r.array(lambda r: (r.string(), r.array(lambda r: FetchedPartition(
-                r.int32(), *r.error(), r.int64(), r.int64(), r.array(decode_stored_record))))):
-            for part in parts:
-                out[(topic, part.partition)] = part
-        r.end()
-        return out
+        return decode_fetch(self.wait(correlation_id))
 
     def fetch(self, positions, **options):
         return self.fetch_result(self.send_fetch(positions, **options))
@@ -422,10 +475,8 @@ class Connection:
     def list_offsets(self, queries):
         """queries [(topic, partition, timestamp)], timestamp -2 earliest, -1 latest;
         returns {(topic, partition): (error code, message, offset, timestamp)}."""
-        by_topic = {}
-        for topic, partition, timestamp in queries:
-            by_topic.setdefault(topic, []).append((partition, timestamp))
-        w = Writer().array(list(by_topic.items()), lambda w, t: w.string(t[0]).array(
+        entries = by_topic((topic, (partition, timestamp)) for topic, partition, timestamp in queries)
+        w = Writer().array(entries, lambda w, t: w.string(t[0]).array(
             t[1], lambda w, p: w.int32(p[0]).int64(p[1])))
         r = self.call(LIST_OFFSETS, w.bytes())
         out = {}
@@ -440,11 +491,9 @@ class Connection:
 
     def commit_offsets(self, group, offsets, member_id="", generation=-1):
         """offsets {(topic, partition): offset}; returns {(topic, partition): (error code, message)}."""
-        by_topic = {}
-        for (topic, partition), offset in offsets.items():
-            by_topic.setdefault(topic, []).append((partition, offset))
+        entries = by_topic((topic, (partition, offset)) for (topic, partition), offset in offsets.items())
         w = Writer().string(group).int32(generation).string(member_id)
-        w.array(list(by_topic.items()), lambda w, t: w.string(t[0]).array(
+        w.array(entries, lambda w, t: w.string(t[0]).array(
             t[1], lambda w, p: w.int32(p[0]).int64(p[1]).nullable_string(None)))
         r = self.call(COMMIT_OFFSETS, w.bytes())
         out = {}
@@ -476,19 +525,13 @@ class Connection:
         return self.send(JOIN_GROUP, w.array(topics, Writer.string).bytes())
 
     def send_heartbeat(self, group, member_id, generation, owned, max_wait_ms=None):
-        """`owned` {topic: [partitions]}; `max_wait_ms` given sends version 1 (a heartbeat the server may hold)."""
-        w = Writer().string(group).string(member_id).int32(generation)
-        encode_assignment(w, owned)
-        if max_wait_ms is not None:
-            w.int32(max_wait_ms)
-        return self.send(HEARTBEAT, w.bytes(), version=0 if max_wait_ms is None else 1)
+        """`max_wait_ms` given sends version 1: a heartbeat the server may hold (§6.12)."""
+        payload = heartbeat_payload(group, member_id, generation, owned, max_wait_ms)
+        return self.send(HEARTBEAT, payload, version=0 if max_wait_ms is None else 1)
 
     def membership(self, correlation_id):
-        """The answer to a join or heartbeat."""
-        r = self.wait(correlation_id)
-        out = Membership(r.string(), r.int32(), r.int32(), decode_assignment(r), decode_assignment(r))
-        r.end()
-        return out
+        """The answer to a join or heartbeat sent with send_join or send_heartbeat."""
+        return decode_membership(self.wait(correlation_id))
 
     def join_group(self, group, topics, **options):
         return self.membership(self.send_join(group, topics, **options))
@@ -529,6 +572,19 @@ class Connection:
         out = dict(r.array(lambda r: (r.int32(), r.int64())))
         r.end()
         return out
+
+    # -- the server (§6)
+
+    def stats(self):
+        """The server's metrics, Prometheus text."""
+        r = self.call(STATS)
+        text = r.nullable_bytes().decode("utf-8")
+        r.end()
+        return text
+
+    def backup(self, directory):
+        """Writes a backup into `directory` (absolute, on the server's host); see decode_backup."""
+        return decode_backup(self.call(BACKUP, Writer().string(directory).bytes()))
 
 
 @dataclass

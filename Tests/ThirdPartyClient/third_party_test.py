@@ -8,6 +8,7 @@ tests (ThirdPartyClientTests) start the server and run one scenario per test.
 """
 
 import os
+import re
 import signal
 import socket
 import struct
@@ -16,9 +17,12 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 from sluice_client import (  # noqa: E402
-    METADATA, PRODUCE, Connection, Reader, Record, SluiceError, Writer, encode_record, partition_for)
+    BACKUP, HEARTBEAT, METADATA, PRODUCE, Connection, Membership, Reader, Record, SluiceError, Writer, decode_backup,
+    decode_fetch, decode_membership, decode_produce, encode_frame, encode_record, heartbeat_payload, open_response,
+    partition_for, produce_payload)
 
 
 def fail(message):
@@ -49,6 +53,59 @@ def eventually(what, condition, timeout=30.0):
             return value
         time.sleep(0.05)
     fail(f"timed out after {timeout} s waiting for {what}")
+
+
+# ---------------------------------------------------------------------------- the document's examples
+
+def doc_examples():
+    """The hex examples of docs/PROTOCOL.md §7, as {first line's comment: bytes}."""
+    with open(os.path.join(HERE, "..", "..", "docs", "PROTOCOL.md"), encoding="utf-8") as f:
+        doc = f.read()
+    section = doc[doc.index("## 7. Examples"):doc.index("## 8. ")]
+    examples = {}
+    for block in re.findall(r"```\n(.*?)```", section, re.S):
+        lines = block.splitlines()
+        hexes = []
+        for line in lines:
+            first = re.split(r"\s{2,}", line.strip())[0]
+            if re.fullmatch(r"(?:[0-9a-f]{2})+(?: (?:[0-9a-f]{2})+)*", first):
+                hexes.append(first.replace(" ", ""))
+        examples[re.split(r"\s{2,}", lines[0].strip(), maxsplit=1)[1]] = bytes.fromhex("".join(hexes))
+    return examples
+
+
+def example(examples, title):
+    check(title in examples, f"PROTOCOL.md §7 has no example starting '{title}': {list(examples)}")
+    frame = examples[title]
+    check(struct.unpack(">I", frame[:4])[0] == len(frame) - 4, f"the frame length of '{title}' is not its size")
+    return frame
+
+
+def scenario_examples(_path=None, _binary=None):
+    """This client encodes the document's example requests byte for byte and decodes its example responses."""
+    examples = doc_examples()
+    produce = produce_payload({("t", 0): [Record(b"k", b"\x00\x01", [("h", None)])]}, acks=1, timeout_ms=1000)
+    check(encode_frame(PRODUCE, 0, 42, produce) == example(examples, "frame length: 62 bytes follow"),
+          "the produce request differs from the example")
+    answered, code, message, r = open_response(example(examples, "frame length: 43 bytes follow")[4:])
+    check((answered, code, message) == (42, 0, None), "produce response header")
+    check(decode_produce(r) == {("t", 0): (0, None, 5, 1_700_000_000_000)}, "produce response")
+    answered, code, _, r = open_response(example(examples, "frame length: 75 bytes follow")[4:])
+    part = decode_fetch(r)[("t", 3)]
+    check((answered, code, part.error, part.log_start_offset, part.high_watermark) == (7, 0, 0, 0, 11), f"{part}")
+    check(part.records == [Record(None, b"", [], 100, 10)], f"fetched record: {part.records}")
+    answered, code, _, r = open_response(example(examples, "frame length: 55 bytes follow")[4:])
+    check(answered == 3 and decode_membership(r) == Membership("m-1", 2, 3333, {"t": [0, 1]}, {"t": [2]}), "join")
+    heartbeat = encode_frame(HEARTBEAT, 1, 5, heartbeat_payload("g", "m-1", 2, {"t": [0]}, 3000))
+    check(heartbeat == example(examples, "frame length: 39 bytes follow"), "the heartbeat v1 request differs")
+    check(len(encode_frame(HEARTBEAT, 0, 5, heartbeat_payload("g", "m-1", 2, {"t": [0]}))) == 4 + 35, "heartbeat v0")
+    backup = encode_frame(BACKUP, 0, 9, Writer().string("/b").bytes())
+    check(backup == example(examples, "frame length: 12 bytes follow"), "the backup request differs")
+    answered, code, _, r = open_response(example(examples, "frame length: 51 bytes follow")[4:])
+    check(answered == 9 and decode_backup(r) == (1_700_000_000_000, 32768, [("t", 1, 11, 8192)]), "backup answer")
+    answered, code, message, r = open_response(example(examples, "frame length: 25 bytes follow")[4:])
+    check((answered, code, message) == (7, 5, "unknown topic 'x'"), f"error response: {code} {message}")
+    r.end()  # no payload after a top-level error
 
 
 # ---------------------------------------------------------------------------- admin, produce, fetch, offsets
@@ -545,6 +602,7 @@ def scenario_group_interop(path, binary):
 
 
 SCENARIOS = {
+    "examples": scenario_examples,
     "protocol": scenario_protocol,
     "pipelining": scenario_pipelining,
     "errors": scenario_errors,
