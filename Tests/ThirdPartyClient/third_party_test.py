@@ -349,7 +349,7 @@ def scenario_errors(path, _binary=None):
     conn.close()
     # Through the client: the connection-level error fails every outstanding request.
     conn = Connection(path)
-    waiting = conn.send_fetch([("e", 0, 0)], max_wait_ms=30000, min_bytes=1 << 30)
+    waiting = conn.send_fetch([("e", 0, 0)], max_wait_ms=30000, min_bytes=1)  # nothing comes: it waits
     conn.sock.sendall(struct.pack(">I", 0x7FFFFFF0))
     error = expect_error("frame_too_large", lambda: conn.wait(waiting))
     check(error.name == "frame_too_large", "the outstanding fetch failed with the connection's error")
