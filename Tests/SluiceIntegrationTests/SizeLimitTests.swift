@@ -135,23 +135,3 @@ import Testing
         #expect(partition.records.first?.value?.count == value.count)
     }
 }
-
-/// The same promise through the Kafka listener: a Kafka Fetch returns its first batch even when it is larger than
-/// `max_bytes` and `partition_max_bytes`, as Kafka does (KIP-74).
-@Suite(.serialized, .enabled(if: KafkaTools.installed, "needs kcat, confluent-kafka and kafka-python"))
-struct KafkaSizeLimitTests {
-    @Test func aRecordAtTheSizeLimitIsFetchedWithSmallFetchLimits() async throws {
-        let server = try ServerProcess().start(extraArguments: ["--kafka-listen", "127.0.0.1:0"])
-        defer { server.cleanUp() }
-        let connection = try RawConnection(path: server.socketPath)
-        try connection.createTopic("large")
-        // The default max.message.bytes: a record of exactly that many bytes.
-        let size = 1_048_576
-        #expect(try connection.produce("large", values: [[UInt8](repeating: 0x78, count: size)]).error == nil)
-        #expect(try connection.produce("large", strings: ["after"]).error == nil)
-        let outcome = await ProcessRun.run(
-            ["python3", KafkaClientTests.script, "large-record", server.kafkaAddress, "large", "\(size)"],
-            timeout: 120)
-        #expect(outcome.status == 0, "large-record failed: \(outcome.stderr.suffix(3000))")
-    }
-}
