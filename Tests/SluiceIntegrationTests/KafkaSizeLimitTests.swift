@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceProtocol
 import Testing
 
 /// A record the server accepted can always be fetched through the Kafka listener (`SizeLimitTests` for the native
