@@ -13,11 +13,12 @@ public struct ConsumerConfiguration: Sendable, Hashable {
     /// Where a partition starts when it was not sought and the group has no committed offset for it, and where it
     /// goes when its position is out of range (e.g. deleted by retention).
     public var autoOffsetReset: OffsetReset = .latest
-    /// The most record bytes one poll returns (one record more when a single record is larger).
+    /// The most record bytes one poll returns (one record more when a single record is larger); at least 1, or
+    /// the server refuses the poll's fetch with `.invalidArgument`.
     public var maxBytes: Int32 = 4 << 20
-    /// The most record bytes one poll returns per partition.
+    /// The most record bytes one poll returns per partition; at least 1.
     public var partitionMaxBytes: Int32 = 1 << 20
-    /// The record bytes a poll waits for, up to its `maxWaitMs`.
+    /// The record bytes a poll waits for, up to its `maxWaitMs`; 0 or more.
     public var minBytes: Int32 = 1
     /// With `subscribe`: how long the server waits without a heartbeat before it removes this member and gives its
     /// partitions to others (the server accepts 1 s to 5 min). See `heartbeatIntervalMs`.

@@ -34,7 +34,9 @@ public struct ProducerConfiguration: Sendable, Hashable {
     /// The most batches of one partition waiting for an answer at once (with `idempotent`; without, one, so that a
     /// retry cannot reorder records). Order is kept: the server appends one connection's batches in order.
     public var maxInFlightPerPartition: Int
-    /// How long the server may take to commit a produce before answering `.timeout`, in milliseconds.
+    /// The `timeoutMs` of produce requests, in milliseconds: 1 or more (the server refuses other values with
+    /// `.invalidArgument`). The server of this version waits for every commit, however long, and never answers
+    /// `.timeout`.
     public var requestTimeoutMs: Int
     /// `waitForCapacity()` suspends while this many records or more are enqueued and not yet acknowledged.
     public var maxBufferedRecords: Int

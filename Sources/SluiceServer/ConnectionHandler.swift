@@ -132,7 +132,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-        let maxResponseBytes = self.maxResponseBytes
+        // A fetch is sized by the broker within the limit, except that its first record is always returned (so a
+        // record larger than the limit can still be fetched): its answer is not refused for its size.
+        let maxResponseBytes: Int
+        if case .fetch = request { maxResponseBytes = Int(Int32.max) } else { maxResponseBytes = self.maxResponseBytes }
         let apiName = request.apiKey.name
         dispatcher.handle(request, peer: peer) { result in
             let buffer: ByteBuffer? =

@@ -33,7 +33,7 @@ struct RequestDispatcher: Sendable {
             metrics.error(request.apiKey)
             return completion(.failure(denied))
         }
-        if let refused = limits.check(request) {
+        if let refused = limits.check(request) ?? RequestRanges.check(request) {
             metrics.error(request.apiKey)
             return completion(.failure(refused))
         }
@@ -280,7 +280,7 @@ struct RequestDispatcher: Sendable {
             }
             let results = try await broker.commitOffsets(
                 group: commit.group, memberID: commit.memberID,
-                generation: commit.generation ?? -1, offsets)
+                generation: commit.generation ?? -1, offsets, refusingPastLogEnd: true)
             var topics: [CommitOffsetsResponse.Topic] = []
             for (offset, error) in results {
                 let partition = CommitOffsetsResponse.Partition(partition: offset.partition, error: error)

@@ -34,14 +34,14 @@ import Testing
         }
     }
 
-    /// The partition error of a commit of offset 5 on partition 0, `nil` when it was stored.
+    /// The partition error of a commit of offset 0 on partition 0, `nil` when it was stored.
     func commit(_ connection: RawConnection, _ member: MemberAssignment) throws -> ErrorCode? {
         guard
             case .commitOffsets(let answer) = try connection.call(
                 .commitOffsets(
                     CommitOffsetsRequest(
                         group: "g", generation: member.generation, memberID: member.memberID,
-                        topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 5)])])))
+                        topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 0)])])))
         else { throw SluiceError(.unknown, "bad response") }
         return answer.topics[0].partitions[0].error?.code
     }

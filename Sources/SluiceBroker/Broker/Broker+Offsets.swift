@@ -47,10 +47,12 @@ extension Broker {
     /// in the group at its current generation and own the partition; a commit from outside (`memberID` empty,
     /// `generation` -1) is accepted only while the group is empty. For a Kafka classic group the coordinator holds,
     /// `ClassicGroup.checkCommit` decides (its refusals map to `.unknownMember`, `.staleGeneration` and
-    /// `.rebalanceInProgress`; see `ClassicGroupError.sluiceError`).
+    /// `.rebalanceInProgress`; see `ClassicGroupError.sluiceError`). With `refusingPastLogEnd` (the native
+    /// protocol) an offset past the partition's next offset is refused with `.offsetOutOfRange`; Kafka's
+    /// OffsetCommit accepts any offset that is not negative.
     package func commitOffsets(
         group: String, memberID: String = "", generation: Int32 = -1,
-        _ offsets: [CommittedOffset]
+        _ offsets: [CommittedOffset], refusingPastLogEnd: Bool = false
     ) async throws(SluiceError)
         -> [(CommittedOffset, SluiceError?)]
     {
@@ -79,6 +81,14 @@ extension Broker {
                         offset.topic, offset.partition, count: handle.watch.partitionCount)
                 }
                 if offset.offset < 0 { throw SluiceError(.invalidArgument, "offset \(offset.offset) is negative") }
+                if refusingPastLogEnd, let bounds = handle.watch.bounds(offset.partition),
+                    offset.offset > bounds.highWatermark
+                {
+                    throw SluiceError(
+                        .offsetOutOfRange,
+                        "offset \(offset.offset) is past the end of \(offset.topic)[\(offset.partition)], whose next "
+                            + "offset is \(bounds.highWatermark)")
+                }
                 checked.append((offset, nil))
             } catch {
                 checked.append((offset, error))

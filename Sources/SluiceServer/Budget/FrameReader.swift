@@ -11,6 +11,12 @@ import SluiceProtocol
 /// unfinished, and none while the connection is idle. Time the server itself holds the connection unread (its
 /// answers not being read, too many requests in flight) does not count. An expired frame closes the connection
 /// with a warning and a connection-level `timeout` error.
+///
+/// A frame longer than the decoder's limit is answered with a connection-level `frame_too_large` error, then the
+/// server closes its side for writing and goes on reading, dropping what it reads, until the refused frame has been
+/// read, the client closes, `maxDiscardBytes` were dropped or `partialFrameTimeout` passed; then it closes. A client
+/// still writing the frame thus finishes its write instead of failing with `EPIPE`, and reads the answer followed
+/// by end of stream (the lingering close of HTTP servers).
 final class FrameReader: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -30,6 +36,11 @@ final class FrameReader: ChannelDuplexHandler {
     private var readPending = false
     private var waitingForBudget = false
     private var failed = false
+    /// Bytes of a refused frame still to be read and dropped before the connection closes; nil while not refusing.
+    private var discarding: Int?
+
+    /// The most bytes of a refused frame read and dropped before closing.
+    static let maxDiscardBytes = 256 << 20
 
     init(decoder: FrameDecoder, bytes: ConnectionBytes, partialFrameTimeout: TimeAmount, logger: Logger) {
         self.decoder = decoder
@@ -48,6 +59,7 @@ final class FrameReader: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = unwrapInboundIn(data)
+        if discarding != nil { return discard(input.readableBytes, context: context) }
         guard !failed else { return }
         if buffer == nil { buffer = input } else { buffer!.writeBuffer(&input) }
         var completed = false
@@ -59,6 +71,13 @@ final class FrameReader: ChannelDuplexHandler {
             }
         } catch {
             failed = true
+            if let refused = error as? SluiceError, refused.code == .frameTooLarge, let buffer,
+                let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self)
+            {
+                let received = buffer.readableBytes - 4
+                dropBuffer()
+                return refuse(refused, unread: Int(length) - received, context: context)
+            }
             dropBuffer()
             context.fireErrorCaught(error)
             return
@@ -95,6 +114,8 @@ final class FrameReader: ChannelDuplexHandler {
     // MARK: - Reading within the budget
 
     func read(context: ChannelHandlerContext) {
+        // What a refused frame still sends is dropped as it arrives: it holds no memory.
+        if discarding != nil { return context.read() }
         readHeld = true
         resumeReading(context: context)
     }
@@ -157,6 +178,40 @@ final class FrameReader: ChannelDuplexHandler {
         Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &frame)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    // MARK: - Refusing a frame
+
+    /// Answers a frame over the limit, closes the connection for writing and drops the frame's `unread` bytes as
+    /// they arrive (at most `maxDiscardBytes`, within `partialFrameTimeout`) before closing.
+    private func refuse(_ error: SluiceError, unread: Int, context: ChannelHandlerContext) {
+        logger.debug("refusing a frame over the limit", metadata: ["message": "\(error.message)"])
+        var frame = context.channel.allocator.buffer(capacity: 64 + error.message.utf8.count)
+        Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &frame)
+        let left = min(unread, Self.maxDiscardBytes)
+        let channel = context.channel
+        guard left > 0 else {
+            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        discarding = left
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { result in
+            guard case .success = result else { return channel.close(promise: nil) }
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+        }
+        deadline = context.eventLoop.scheduleTask(in: partialFrameTimeout) {
+            channel.close(promise: nil)
+        }
+        context.read()
+    }
+
+    private func discard(_ count: Int, context: ChannelHandlerContext) {
+        discarding! -= count
+        if discarding! <= 0 {
+            deadline?.cancel()
+            deadline = nil
+            context.close(promise: nil)
+        }
     }
 
     private func dropBuffer() {

@@ -222,6 +222,36 @@ def scenario_consume(bootstrap, client, topic, partitions, expected):
     print(json.dumps({"records": out}))
 
 
+def scenario_large_record(bootstrap, topic, size):
+    """Partition 0 holds a record of `size` value bytes, then one of value `after`: both clients fetch them with
+    fetch and partition limits of 1 KiB, since the first batch of a fetch is returned whatever its size (KIP-74)."""
+    size = int(size)
+    kp = kafka.KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                             fetch_max_bytes=1024, max_partition_fetch_bytes=1024)
+    kp.assign([kafka.TopicPartition(topic, 0)])
+    kp.seek_to_beginning()
+    got = []
+    deadline = time.time() + 30
+    while len(got) < 2 and time.time() < deadline:
+        for _, batch in kp.poll(timeout_ms=500).items():
+            got += [message.value for message in batch]
+    kp.close()
+    check([len(v) for v in got] == [size, 5] and got[1] == b"after", f"kafka-python got {[len(v) for v in got]}")
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "large", "enable.auto.commit": False,
+                         "fetch.max.bytes": 1024, "message.max.bytes": 1024, "max.partition.fetch.bytes": 1024})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.time() + 30
+    while len(got) < 2 and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        check(message.error() is None, f"consume error: {message.error()}")
+        got.append(message.value())
+    consumer.close()
+    check([len(v) for v in got] == [size, 5], f"confluent got {[len(v) for v in got]}")
+
+
 # ---------------------------------------------------------------------------- offsets
 
 def scenario_offsets_for_times(bootstrap, topic):
@@ -434,6 +464,7 @@ SCENARIOS = {
     "admin-kafka-python": scenario_admin_kafka_python,
     "produce": scenario_produce,
     "consume": scenario_consume,
+    "large-record": scenario_large_record,
     "produce-through-restart": scenario_produce_through_restart,
     "offsets-for-times": scenario_offsets_for_times,
     "out-of-range": scenario_out_of_range,
