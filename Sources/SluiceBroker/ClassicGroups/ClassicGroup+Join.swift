@@ -81,7 +81,8 @@ extension ClassicGroup {
             memberID: id, groupInstanceID: request.groupInstanceID, clientID: request.clientID,
             clientHost: request.clientHost, sessionTimeoutMs: request.sessionTimeoutMs,
             rebalanceTimeoutMs: request.rebalanceTimeoutMs, protocolType: request.protocolType,
-            protocols: request.protocols, sessionDeadline: now + Int64(request.sessionTimeoutMs), joinWaiter: waiter)
+            protocols: request.protocols, sessionDeadline: now + Int64(request.sessionTimeoutMs), joinWaiter: waiter,
+            connection: request.connection)
         memberOrder.append(id)
         if leaderID == nil { leaderID = id }
         // A member arriving during the initial delay extends it (once per delay, within the rebalance timeout).
@@ -101,6 +102,7 @@ extension ClassicGroup {
         members[id]!.sessionTimeoutMs = request.sessionTimeoutMs
         members[id]!.rebalanceTimeoutMs = request.rebalanceTimeoutMs
         members[id]!.protocols = request.protocols
+        members[id]!.connection = request.connection
         members[id]!.sessionDeadline = now + Int64(request.sessionTimeoutMs)
         members[id]!.joinWaiter = waiter
         return actions + rebalance(now: now)

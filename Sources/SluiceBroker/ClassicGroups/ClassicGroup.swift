@@ -35,6 +35,8 @@ struct ClassicGroup {
         var sessionDeadline: Int64
         var joinWaiter: UInt64?
         var syncWaiter: UInt64?
+        /// The connection it last joined over (0: none known).
+        var connection: UInt64 = 0
 
         func metadata(for name: String?) -> [UInt8] {
             protocols.first { $0.name == name }?.metadata ?? []
@@ -184,6 +186,24 @@ struct ClassicGroup {
     }
 
     // MARK: - Membership changes
+
+    /// Drops the protocol metadata of the members that joined over `connection`, which closed: they stay members
+    /// until they leave or their session expires (Kafka ties membership to the session, not to a connection, so a
+    /// consumer that reconnects keeps its partitions), but no longer hold the bytes they sent. The protocol names
+    /// and subscribed topics stay, for choosing a protocol and describing the group; a member that rejoins sends
+    /// its metadata again. Returns whether any member was changed.
+    mutating func forgetMetadata(connection: UInt64) -> Bool {
+        guard connection != 0 else { return false }
+        var changed = false
+        for id in memberOrder where members[id]?.connection == connection {
+            for index in members[id]!.protocols.indices {
+                members[id]!.protocols[index].metadata = []
+            }
+            members[id]!.connection = 0
+            changed = true
+        }
+        return changed
+    }
 
     /// Removes a member, answering anything it had held with UNKNOWN_MEMBER_ID, and rebalances the rest.
     mutating func removeMember(_ id: String, now: Int64) -> [ClassicGroupAction] {

@@ -147,6 +147,17 @@ package final class ClassicGroupCoordinator: Sendable {
         }
     }
 
+    /// A client connection closed: every member that joined over it keeps its membership (until it leaves or its
+    /// session expires) but not its protocol metadata (`ClassicGroup.forgetMetadata`).
+    package func connectionClosed(_ connection: UInt64) {
+        guard connection != 0 else { return }
+        shell.update { state, _ in
+            for groupID in Array(state.groups.keys) {
+                _ = state.groups[groupID]!.forgetMetadata(connection: connection)
+            }
+        }
+    }
+
     /// Whether an OffsetCommit may store offsets (`nil`: yes); see `ClassicGroup.checkCommit`. A group this
     /// coordinator does not hold accepts commits with generation < 0 and refuses the others ILLEGAL_GENERATION
     /// (Apache's answer before OffsetCommit v9).

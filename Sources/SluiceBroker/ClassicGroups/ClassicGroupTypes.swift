@@ -90,12 +90,16 @@ package struct ClassicJoin: Sendable, Hashable {
     package var protocols: [ClassicProtocol]
     /// JoinGroup v4+: an empty member id is answered MEMBER_ID_REQUIRED with a fresh id (KIP-394).
     package var requireKnownMemberID: Bool
+    /// The connection the join came over (0: none known): when it closes, `connectionClosed` drops the metadata
+    /// of the members it joined.
+    package var connection: UInt64
 
     package init(
         groupID: String, memberID: String, groupInstanceID: String? = nil, clientID: String,
         clientHost: String, sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, protocolType: String,
-        protocols: [ClassicProtocol], requireKnownMemberID: Bool
+        protocols: [ClassicProtocol], requireKnownMemberID: Bool, connection: UInt64 = 0
     ) {
+        self.connection = connection
         self.groupID = groupID
         self.memberID = memberID
         self.groupInstanceID = groupInstanceID
