@@ -73,13 +73,30 @@ package struct KafkaRecordBatchDecoder: Sendable {
         self.maxDecompressedBytes = maxDecompressedBytes ?? max(maxBatchBytes, 1 << 20) * 16
     }
 
+    /// Bytes a decoded record costs in memory besides its key and value (the record, its arrays' headers and
+    /// allocation), and each of its headers besides its name and value: what `decodePayload(_:allowance:)` counts.
+    package static let decodedRecordBytes = 128
+    package static let decodedHeaderBytes = 64
+
     /// Decodes every batch of a Produce partition payload (the `records` bytes of the request).
     package func decodePayload(_ payload: ByteBuffer) throws(KafkaRecordError) -> [KafkaRecordBatch] {
+        var allowance = Int.max
+        return try decodePayload(payload, allowance: &allowance)
+    }
+
+    /// Decodes every batch of a payload within `allowance`, the bytes the records may take once expanded (what
+    /// is left of a whole request's allowance, shared by its partitions): decompressed bytes, then the records'
+    /// keys, values and headers with `decodedRecordBytes` and `decodedHeaderBytes` each. Decompression stops as
+    /// soon as the output passes what is left; a payload past it is refused MESSAGE_TOO_LARGE. What the records
+    /// took is subtracted from `allowance`, whether or not they could be decoded.
+    package func decodePayload(_ payload: ByteBuffer, allowance: inout Int) throws(KafkaRecordError)
+        -> [KafkaRecordBatch]
+    {
         var rest = payload
         var batches: [KafkaRecordBatch] = []
         if rest.readableBytes == 0 { throw .corrupt("empty record set") }
         while rest.readableBytes > 0 {
-            let batch = try decodeBatch(&rest)
+            let batch = try decodeBatch(&rest, allowance: &allowance)
             batches.append(batch)
         }
         if batches.count > 1, batches.contains(where: { $0.compression != .uncompressed }) {
@@ -90,6 +107,12 @@ package struct KafkaRecordBatchDecoder: Sendable {
 
     /// Reads one batch from the front of `buffer`.
     func decodeBatch(_ buffer: inout ByteBuffer) throws(KafkaRecordError) -> KafkaRecordBatch {
+        var allowance = Int.max
+        return try decodeBatch(&buffer, allowance: &allowance)
+    }
+
+    /// Reads one batch from the front of `buffer` within `allowance` (see `decodePayload(_:allowance:)`).
+    func decodeBatch(_ buffer: inout ByteBuffer, allowance: inout Int) throws(KafkaRecordError) -> KafkaRecordBatch {
         let start = buffer.readerIndex
         guard buffer.readableBytes >= Self.headerSize else {
             throw .corrupt("batch of \(buffer.readableBytes) bytes is shorter than the 61-byte header")
@@ -113,7 +136,7 @@ package struct KafkaRecordBatchDecoder: Sendable {
         guard crc == computed else { throw .corrupt("CRC mismatch") }
 
         do {
-            return try decodeValidated(&batch, size: size)
+            return try decodeValidated(&batch, size: size, allowance: &allowance)
         } catch let error as KafkaRecordError {
             throw error
         } catch let error as KafkaDecodeError {
@@ -124,8 +147,10 @@ package struct KafkaRecordBatchDecoder: Sendable {
     }
 
     /// The records of a compressed batch, expanded within `maxDecompressedBytes`.
-    private func decompress(_ batch: ByteBuffer, _ codec: KafkaCompression) throws(KafkaRecordError) -> ByteBuffer {
-        let limit = maxDecompressedBytes
+    private func decompress(_ batch: ByteBuffer, _ codec: KafkaCompression, allowance: Int) throws(KafkaRecordError)
+        -> ByteBuffer
+    {
+        let limit = max(0, min(maxDecompressedBytes, allowance))
         let libraries = codecs
         let result = batch.withUnsafeReadableBytes { compressed in
             Result { () throws(DecompressionError) in
@@ -150,7 +175,8 @@ package struct KafkaRecordBatchDecoder: Sendable {
         }
     }
 
-    private func decodeValidated(_ batch: inout ByteBuffer, size: Int) throws -> KafkaRecordBatch {
+    private func decodeValidated(_ batch: inout ByteBuffer, size: Int, allowance: inout Int) throws -> KafkaRecordBatch
+    {
         let baseOffset = try batch.readKafkaInt64()
         _ = try batch.readKafkaInt32()  // batch length, checked
         let leaderEpoch = try batch.readKafkaInt32()
@@ -175,17 +201,44 @@ package struct KafkaRecordBatchDecoder: Sendable {
         guard let codec = KafkaCompression(rawValue: attributes & 0x07) else {
             throw KafkaRecordError(.unsupportedCompressionType, "compression codec \(attributes & 0x07)")
         }
-        var records = codec == .uncompressed ? batch : try decompress(batch, codec)
+        var records = batch
+        if codec != .uncompressed {
+            do throws(KafkaRecordError) {
+                records = try decompress(batch, codec, allowance: allowance)
+            } catch {
+                guard error.code == .messageTooLarge else { throw error }
+                // What was expanded before the limit was reached is spent: later partitions get nothing more.
+                allowance = 0
+                throw error
+            }
+            allowance -= records.readableBytes
+        }
 
         // Each record takes at least 7 bytes, so a hostile count cannot drive the reservation.
         guard Int(recordsCount) <= records.readableBytes / 7 else {
             throw KafkaRecordError.corrupt("\(recordsCount) records cannot fit in \(records.readableBytes) bytes")
         }
+        // The decoded records copy their keys, values and headers out of the batch: count them before any is made.
+        let decodedCost = Int(recordsCount) * Self.decodedRecordBytes + records.readableBytes
+        guard decodedCost <= allowance else {
+            allowance = 0
+            throw KafkaRecordError(
+                .messageTooLarge, "the request's records take more memory once decoded than a request may use")
+        }
+        allowance -= decodedCost
         var decoded: [ProducerRecord] = []
         decoded.reserveCapacity(Int(recordsCount))
         for expectedDelta in 0..<recordsCount {
-            decoded.append(
-                try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta).record)
+            let record = try Self.decodeRecord(&records, baseTimestamp: baseTimestamp, expectedDelta: expectedDelta)
+            if !record.record.headers.isEmpty {
+                allowance -= record.record.headers.count * Self.decodedHeaderBytes
+                guard allowance >= 0 else {
+                    allowance = 0
+                    throw KafkaRecordError(
+                        .messageTooLarge, "the request's record headers take more memory than a request may use")
+                }
+            }
+            decoded.append(record.record)
         }
         guard records.readableBytes == 0 else {
             throw KafkaRecordError.corrupt("\(records.readableBytes) bytes after the last record")

@@ -33,6 +33,9 @@ extension ServeSettings {
         if let value = overrides.kafkaListen { merged.kafkaListen = value }
         if let value = overrides.kafkaAutoCreateTopics { merged.kafkaAutoCreateTopics = value }
         if let value = overrides.kafkaDefaultPartitions { merged.kafkaDefaultPartitions = value }
+        if let value = overrides.kafkaMaxConnections { merged.kafkaMaxConnections = value }
+        if let value = overrides.kafkaConnectionsMaxIdleMs { merged.kafkaConnectionsMaxIdleMs = value }
+        if let value = overrides.reservedAdminConnections { merged.reservedAdminConnections = value }
         if let value = overrides.access { merged.access = value }
         return merged
     }
@@ -50,6 +53,7 @@ extension ServeSettings {
         configuration.socketGroup = socketGroup
         if let durability = defaultDurability { configuration.defaultDurability = durability }
         if let value = maxConnections { configuration.maxConnections = value }
+        if let value = reservedAdminConnections { configuration.reservedAdminConnections = value }
         if let value = maxInFlight { configuration.maxInFlightPerConnection = value }
         if let value = maxFrameBytes { configuration.maxFrameBytes = value }
         if let value = maxResponseBytes { configuration.maxResponseBytes = value }
@@ -71,6 +75,11 @@ extension ServeSettings {
             if let partitions = kafkaDefaultPartitions { kafka.defaultPartitions = partitions }
             if let value = maxFrameBytes { kafka.maxFrameBytes = max(value, kafka.maxFrameBytes) }
             if let value = maxInFlight { kafka.maxQueuedPerConnection = value }
+            if let value = maxResponseBytes { kafka.maxResponseBytes = value }
+            if let value = kafkaMaxConnections { kafka.maxConnections = value }
+            if let value = kafkaConnectionsMaxIdleMs {
+                kafka.connectionsMaxIdle = value == 0 ? nil : .milliseconds(Int64(value))
+            }
             configuration.kafka = kafka
         }
         return configuration

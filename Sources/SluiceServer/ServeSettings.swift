@@ -47,6 +47,12 @@ package struct ServeSettings: Sendable, Equatable {
     package var kafkaAutoCreateTopics: Bool?
     /// Partitions of topics Kafka clients create without saying how many (1 when nil).
     package var kafkaDefaultPartitions: Int32?
+    /// Connections the Kafka listener serves at once, counted apart from the Unix socket's `maxConnections`.
+    package var kafkaMaxConnections: Int?
+    /// How long a Kafka connection may stay idle before it is closed, in milliseconds; 0 never closes one.
+    package var kafkaConnectionsMaxIdleMs: Int?
+    /// The last of the Unix socket's `maxConnections` kept for administrators.
+    package var reservedAdminConnections: Int?
     /// Who may do what; nil allows every connection everything.
     package var access: AccessPolicy?
 
@@ -139,6 +145,9 @@ struct SettingsFile: Decodable {
     var kafkaListen: String?
     var kafkaAutoCreateTopics: Bool?
     var kafkaDefaultPartitions: Int32?
+    var kafkaMaxConnections: Int?
+    var kafkaConnectionsMaxIdleMs: Int?
+    var reservedAdminConnections: Int?
     var access: [RuleFile]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -162,6 +171,9 @@ struct SettingsFile: Decodable {
         case maxBufferedBytesPerConnection = "max_buffered_bytes_per_connection"
         case maxBufferedBytes = "max_buffered_bytes"
         case partialFrameTimeoutMs = "partial_frame_timeout_ms"
+        case kafkaMaxConnections = "kafka_max_connections"
+        case kafkaConnectionsMaxIdleMs = "kafka_connections_max_idle_ms"
+        case reservedAdminConnections = "reserved_admin_connections"
     }
 
     init(from decoder: any Decoder) throws {
@@ -186,6 +198,9 @@ struct SettingsFile: Decodable {
         kafkaListen = try c.decodeIfPresent(String.self, forKey: .kafkaListen)
         kafkaAutoCreateTopics = try c.decodeIfPresent(Bool.self, forKey: .kafkaAutoCreateTopics)
         kafkaDefaultPartitions = try c.decodeIfPresent(Int32.self, forKey: .kafkaDefaultPartitions)
+        kafkaMaxConnections = try c.decodeIfPresent(Int.self, forKey: .kafkaMaxConnections)
+        kafkaConnectionsMaxIdleMs = try c.decodeIfPresent(Int.self, forKey: .kafkaConnectionsMaxIdleMs)
+        reservedAdminConnections = try c.decodeIfPresent(Int.self, forKey: .reservedAdminConnections)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
     }
 
@@ -215,6 +230,9 @@ struct SettingsFile: Decodable {
             ("max_buffered_bytes_per_connection", maxBufferedBytesPerConnection, 1024),
             ("max_buffered_bytes", maxBufferedBytes, 1024),
             ("partial_frame_timeout_ms", partialFrameTimeoutMs, 1),
+            ("kafka_max_connections", kafkaMaxConnections, 1),
+            ("kafka_connections_max_idle_ms", kafkaConnectionsMaxIdleMs, 0),
+            ("reserved_admin_connections", reservedAdminConnections, 0),
         ] {
             if let value, value < minimum {
                 throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
@@ -227,6 +245,15 @@ struct SettingsFile: Decodable {
         settings.maxBufferedBytesPerConnection = maxBufferedBytesPerConnection
         settings.maxBufferedBytes = maxBufferedBytes
         settings.partialFrameTimeoutMs = partialFrameTimeoutMs
+        if let reservedAdminConnections, reservedAdminConnections >= (maxConnections ?? 1024) {
+            throw SluiceError(
+                .invalidArgument,
+                "reserved_admin_connections (\(reservedAdminConnections)) must be below max_connections "
+                    + "(\(maxConnections ?? 1024))")
+        }
+        settings.kafkaMaxConnections = kafkaMaxConnections
+        settings.kafkaConnectionsMaxIdleMs = kafkaConnectionsMaxIdleMs
+        settings.reservedAdminConnections = reservedAdminConnections
         if let shutdownTimeout, !(shutdownTimeout >= 0 && shutdownTimeout <= 3600) {
             throw SluiceError(.invalidArgument, "shutdown_timeout must be between 0 and 3600 seconds")
         }

@@ -25,8 +25,13 @@ package struct ServerConfiguration: Sendable {
     package var maxFrameBytes: Int = FrameDecoder.defaultMaxFrameSize
     /// Requests a connection may have waiting for an answer; at the limit the server stops reading it until it drains.
     package var maxInFlightPerConnection: Int = 1024
-    /// Connections served at once; more are answered `tooManyRequests` and closed.
+    /// Connections served at once on the Unix socket; more are answered `tooManyRequests` and closed. The Kafka
+    /// listener counts its own (`KafkaListenerSettings.maxConnections`).
     package var maxConnections: Int = 1024
+    /// The last of `maxConnections` that only an administrator may take: root, the server's own user, or a peer
+    /// the access policy grants `admin` on some topic (at most half of `maxConnections`). So a crowd of clients
+    /// cannot lock out the one who would stop them.
+    package var reservedAdminConnections: Int = 8
     package var eventLoopThreads: Int = 1
     /// Owner and group given to the socket file after it is bound; nil leaves the server's own.
     package var socketOwner: UInt32?
@@ -71,6 +76,8 @@ package final class SluiceServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     private let state = Mutex<State>(.idle)
     let connections = ConnectionRegistry()
+    /// The Kafka listener's connections, counted apart from the Unix socket's.
+    let kafkaConnections = ConnectionRegistry()
     private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
     private let signalSources = Mutex<[SignalSource]>([])
     private let metricsChannel = Mutex<(any Channel)?>(nil)
@@ -127,7 +134,11 @@ package final class SluiceServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         ConnectionLimitHandler(
                             registry: connections, limit: configuration.maxConnections,
-                            gauge: serverMetrics.connections),
+                            gauge: serverMetrics.connections,
+                            reserved: min(configuration.reservedAdminConnections, configuration.maxConnections / 2),
+                            mayUseReserve: { channel in
+                                Self.isAdministrator(PeerCredentials.read(channel), access: configuration.access)
+                            }),
                         FrameReader(
                             decoder: FrameDecoder(maxFrameSize: configuration.maxFrameBytes), bytes: bytes,
                             partialFrameTimeout: partialFrameTimeout, logger: logger),
@@ -208,6 +219,7 @@ package final class SluiceServer: Sendable {
                 metadata: ["timeout": "\(configuration.shutdownTimeout)"])
         }
         await connections.closeAll()
+        await kafkaConnections.closeAll()
         try? await group.shutdownGracefully()
         unlink(configuration.socketPath)
         state.withLock { $0 = .stopped }
@@ -300,7 +312,20 @@ final class ConnectionRegistry: Sendable {
     }
 }
 
+extension SluiceServer {
+    /// Whether a Unix socket peer may take a connection reserved for administrators: root, the server's own
+    /// user, or one the access policy grants `admin` on some topic. Unknown peers may not.
+    static func isAdministrator(_ peer: PeerIdentity?, access: AccessPolicy?) -> Bool {
+        guard let peer else { return false }
+        if peer.uid == 0 || peer.uid == UInt32(getuid()) { return true }
+        return access?.allows(peer, .admin, topic: nil) ?? false
+    }
+}
+
 /// Refuses connections past the limit with a `tooManyRequests` error frame.
+///
+/// With `reserved` slots, a connection that finds fewer than `reserved` free is served only when
+/// `mayUseReserve` says so (asked at accept, on the channel's event loop).
 final class ConnectionLimitHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -313,15 +338,27 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
     /// Close a connection past the limit without an error frame (for protocols that have none, such as Kafka's).
     private let silent: Bool
 
-    init(registry: ConnectionRegistry, limit: Int, gauge: Meter? = nil, silent: Bool = false) {
+    private let reserved: Int
+    private let mayUseReserve: ((any Channel) -> Bool)?
+
+    init(
+        registry: ConnectionRegistry, limit: Int, gauge: Meter? = nil, silent: Bool = false, reserved: Int = 0,
+        mayUseReserve: ((any Channel) -> Bool)? = nil
+    ) {
         self.registry = registry
         self.limit = limit
         self.gauge = gauge
         self.silent = silent
+        self.reserved = max(0, reserved)
+        self.mayUseReserve = mayUseReserve
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if registry.add(context.channel, limit: limit) {
+        let channel = context.channel
+        let admitted =
+            registry.add(channel, limit: limit - reserved)
+            || (reserved > 0 && (mayUseReserve?(channel) ?? false) && registry.add(channel, limit: limit))
+        if admitted {
             counted = true
             gauge?.increment()
             context.fireChannelActive()
@@ -329,9 +366,12 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
         }
         if silent { return context.close(promise: nil) }
         var buffer = context.channel.allocator.buffer(capacity: 96)
-        let error = SluiceError(.tooManyRequests, "the server already serves \(limit) connections")
+        let error = SluiceError(
+            .tooManyRequests,
+            reserved > 0
+                ? "the server already serves \(limit - reserved) connections (\(reserved) more are kept for administrators)"
+                : "the server already serves \(limit) connections")
         Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &buffer)
-        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 

@@ -1,32 +1,50 @@
 import Logging
 import NIOCore
 import SluiceCore
+import SluiceKafka
 import SluiceProtocol
 
-/// Cuts a connection's bytes into frames (with `FrameDecoder`) within the memory budget and a time limit.
+/// Cuts the frames of one protocol out of a byte stream: the next whole frame body, or nil until more bytes came.
+/// Throws when the stream cannot be framed (a size over the limit); the connection is then closed.
+protocol FrameCutting {
+    mutating func nextFrame(_ buffer: inout ByteBuffer) throws -> ByteBuffer?
+}
+
+extension FrameDecoder: FrameCutting {
+    mutating func nextFrame(_ buffer: inout ByteBuffer) throws -> ByteBuffer? { try decode(buffer: &buffer) }
+}
+
+extension KafkaFrameDecoder: FrameCutting {}
+
+/// Cuts a connection's bytes into frames (with `FrameDecoder` on the native socket, `KafkaFrameDecoder` on the
+/// Kafka listener) within the memory budget and a time limit.
 ///
 /// In place of NIO's `ByteToMessageHandler`: the bytes of the frame being received count against the connection's
 /// share of the `MemoryBudget`, and the connection is not read while the budget says so (`ConnectionBytes.mayRead`).
 /// A frame must arrive whole within `partialFrameTimeout` of its first byte: one timer runs while a frame is
 /// unfinished, and none while the connection is idle. Time the server itself holds the connection unread (its
 /// answers not being read, too many requests in flight) does not count. An expired frame closes the connection
-/// with a warning and a connection-level `timeout` error.
+/// with a warning and, where the protocol has one (`timeoutNotice`), an error frame: a connection-level `timeout`
+/// error on the native socket; Kafka has none.
 ///
-/// A frame longer than the decoder's limit is answered with a connection-level `frame_too_large` error, then the
-/// server closes its side for writing and goes on reading, dropping what it reads, until the refused frame has been
-/// read, the client closes, `maxDiscardBytes` were dropped or `partialFrameTimeout` passed; then it closes. A client
-/// still writing the frame thus finishes its write instead of failing with `EPIPE`, and reads the answer followed
-/// by end of stream (the lingering close of HTTP servers).
+/// A native frame longer than the decoder's limit is answered with a connection-level `frame_too_large` error, then
+/// the server closes its side for writing and goes on reading, dropping what it reads, until the refused frame has
+/// been read, the client closes, `maxDiscardBytes` were dropped or `partialFrameTimeout` passed; then it closes. A
+/// client still writing the frame thus finishes its write instead of failing with `EPIPE`, and reads the answer
+/// followed by end of stream (the lingering close of HTTP servers). A Kafka frame over the limit (Kafka has no
+/// error frame) closes the connection at once, as a Kafka broker does.
 final class FrameReader: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var decoder: FrameDecoder
+    private var decoder: any FrameCutting
     private let bytes: ConnectionBytes
     private let partialFrameTimeout: TimeAmount
     private let logger: Logger
+    /// Writes what the peer is told before a connection whose frame is late is closed; nil tells it nothing.
+    private let timeoutNotice: ((SluiceError, inout ByteBuffer) -> Void)?
     /// Received bytes not yet passed on: at most one unfinished frame between reads.
     private var buffer: ByteBuffer?
     private var deadline: Scheduled<Void>?
@@ -42,8 +60,14 @@ final class FrameReader: ChannelDuplexHandler {
     /// The most bytes of a refused frame read and dropped before closing.
     static let maxDiscardBytes = 256 << 20
 
-    init(decoder: FrameDecoder, bytes: ConnectionBytes, partialFrameTimeout: TimeAmount, logger: Logger) {
+    init(
+        decoder: any FrameCutting, bytes: ConnectionBytes, partialFrameTimeout: TimeAmount, logger: Logger,
+        timeoutNotice: ((SluiceError, inout ByteBuffer) -> Void)? = { error, frame in
+            Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &frame)
+        }
+    ) {
         self.decoder = decoder
+        self.timeoutNotice = timeoutNotice
         self.bytes = bytes
         self.partialFrameTimeout = partialFrameTimeout
         self.logger = logger
@@ -64,7 +88,7 @@ final class FrameReader: ChannelDuplexHandler {
         if buffer == nil { buffer = input } else { buffer!.writeBuffer(&input) }
         var completed = false
         do {
-            while let frame = try decoder.decode(buffer: &buffer!) {
+            while let frame = try decoder.nextFrame(&buffer!) {
                 completed = true
                 context.fireChannelRead(wrapInboundOut(frame))
                 if failed || buffer == nil { return }
@@ -174,8 +198,9 @@ final class FrameReader: ChannelDuplexHandler {
             ])
         dropBuffer()
         let error = SluiceError(.timeout, "a frame did not arrive whole within \(seconds) s")
+        guard let timeoutNotice else { return context.close(promise: nil) }
         var frame = context.channel.allocator.buffer(capacity: 96)
-        Response.encodeErrorFrame(correlationID: Response.connectionErrorCorrelationID, error: error, into: &frame)
+        timeoutNotice(error, &frame)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
     }

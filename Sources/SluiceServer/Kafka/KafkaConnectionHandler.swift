@@ -1,13 +1,16 @@
 import Logging
 import NIOCore
 import SluiceKafka
+import Synchronization
 
 /// One Kafka client connection: decodes each frame's header, hands the request to the dispatcher in the order
 /// `KafkaRequestQueue` allows, and writes the answers in request order.
 ///
 /// Runs on the connection's event loop; dispatcher completions hop back to it. The connection is not read while
 /// `maxQueued` requests wait for an answer or the socket is not writable, so a client that never reads its responses
-/// cannot make the server's memory grow.
+/// cannot make the server's memory grow. Every request holds its frame's bytes in the connection's share of the
+/// memory budget (`ConnectionBytes`) until it is answered, and a produce its expanded batches too, so a connection
+/// that sends requests faster than they are answered stops being read.
 final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -17,26 +20,44 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let maxQueued: Int
     private let logger: Logger
     private var queue = KafkaRequestQueue<ByteBuffer>()
-    private var waiting: [Int: (header: KafkaRequestHeader, request: KafkaRequest?)] = [:]
+    private var waiting: [Int: (header: KafkaRequestHeader, request: KafkaRequest?, frameBytes: Int)] = [:]
     private var peer = KafkaDispatcher.Peer(host: "")
     private var readHeld = false
     private var flushScheduled = false
+    /// The connection's share of the server's memory budget (nil: not counted).
+    private let bytes: ConnectionBytes?
+    /// Bytes each started request holds until it is answered: its frame, and what a produce expanded.
+    private var holding: [Int: Int] = [:]
+    /// Whether a JoinGroup came over this connection (its members' metadata is dropped when it closes).
+    private var joined = false
 
-    init(dispatcher: KafkaDispatcher, maxQueued: Int, logger: Logger) {
+    /// Numbers connections for the group coordinator, never reused.
+    private static let connectionNumbers = Atomic<UInt64>(0)
+
+    init(dispatcher: KafkaDispatcher, maxQueued: Int, logger: Logger, bytes: ConnectionBytes? = nil) {
         self.dispatcher = dispatcher
         self.maxQueued = maxQueued
         self.logger = logger
+        self.bytes = bytes
     }
 
     func channelActive(context: ChannelHandlerContext) {
         peer.host = context.channel.remoteAddress?.ipAddress ?? ""
+        peer.connection = Self.connectionNumbers.wrappingAdd(1, ordering: .relaxed).newValue
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        releaseWaiting()
+        if joined { dispatcher.connectionClosed(peer) }
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
         let decoded: (header: KafkaRequestHeader, request: KafkaRequest?)
         do {
-            decoded = try KafkaRequest.decode(frame: unwrapInboundIn(data))
+            decoded = try KafkaRequest.decode(frame: frame)
         } catch {
             // A request that cannot be read leaves the stream in doubt, and Kafka has no error frame for it:
             // close the connection, as a Kafka broker does.
@@ -45,7 +66,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             return
         }
         let id = queue.enqueue(overlaps: dispatcher.mayOverlap(decoded.request))
-        waiting[id] = decoded
+        let frameBytes = 4 + frame.readableBytes
+        waiting[id] = (decoded.header, decoded.request, frameBytes)
+        bytes?.addInFlight(frameBytes)
+        if case .joinGroup = decoded.request { joined = true }
         startReady(context: context)
     }
 
@@ -56,18 +80,34 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         for id in queue.startable() {
-            guard let (header, request) = waiting.removeValue(forKey: id) else { continue }
+            guard let (header, request, frameBytes) = waiting.removeValue(forKey: id) else { continue }
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-            dispatcher.handle(header: header, request: request, peer: peer, allocator: allocator) { answer in
+            holding[id] = frameBytes
+            let expanded = dispatcher.handle(
+                header: header, request: request, peer: peer, allocator: allocator, frameBytes: frameBytes
+            ) { answer in
                 eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.finished(id, answer: answer, context: context)
                 }
             }
+            // The completion cannot have run yet: it hops back to this event loop.
+            if expanded > 0 {
+                holding[id, default: 0] += expanded
+                bytes?.addInFlight(expanded)
+            }
         }
     }
 
+    /// Gives back what requests never started hold (the connection closed); started ones give theirs back when
+    /// they are answered.
+    private func releaseWaiting() {
+        for entry in waiting.values { bytes?.removeInFlight(entry.frameBytes) }
+        waiting.removeAll()
+    }
+
     private func finished(_ id: Int, answer: KafkaAnswer, context: ChannelHandlerContext) {
+        if let held = holding.removeValue(forKey: id) { bytes?.removeInFlight(held) }
         switch answer {
         case .response(let buffer):
             for due in queue.complete(id, answer: buffer) { send(context: context, due) }

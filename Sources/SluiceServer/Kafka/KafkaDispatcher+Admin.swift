@@ -5,7 +5,13 @@ import SluiceKafka
 
 /// Metadata, offsets by time, topic administration and producer ids.
 extension KafkaDispatcher {
+    /// Answers each named topic once, however often the request names it (as Apache Kafka does).
     func metadata(_ request: KafkaMetadataRequest) async -> KafkaMetadataResponse {
+        var request = request
+        if let names = request.topics {
+            var repeated = RepeatedEntries<String>()
+            request.topics = names.filter { repeated.isFirst($0) }
+        }
         if let names = request.topics, settings.autoCreateTopics, request.allowAutoTopicCreation {
             for (name, result) in broker.metadata(names) {
                 guard case .failure(let error) = result, error.code == .unknownTopic else { continue }
@@ -51,10 +57,17 @@ extension KafkaDispatcher {
         return .init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)
     }
 
+    /// A partition named twice is answered INVALID_REQUEST each time after the first, as Apache Kafka does.
     func listOffsets(_ request: KafkaListOffsetsRequest) async -> KafkaListOffsetsResponse {
         var queries: [(topic: String, partition: Int32, spec: OffsetSpec)] = []
+        var repeats: [(topic: String, partition: Int32)] = []
+        var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
+                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partitionIndex)) else {
+                    repeats.append((topic.name, partition.partitionIndex))
+                    continue
+                }
                 let spec: OffsetSpec =
                     switch partition.timestamp {
                     case -2: .earliest
@@ -82,6 +95,11 @@ extension KafkaDispatcher {
                 partition = .init(partitionIndex: query.partition, errorCode: KafkaErrorCode(error), offset: -1)
             }
             topics.append(partition, topic: query.topic)
+        }
+        for repeated in repeats {
+            topics.append(
+                .init(partitionIndex: repeated.partition, errorCode: .invalidRequest, offset: -1), topic: repeated.topic
+            )
         }
         return KafkaListOffsetsResponse(topics: topics)
     }

@@ -1,3 +1,4 @@
+import Logging
 import SluiceBroker
 import SluiceCore
 import SluiceKafka
@@ -8,6 +9,16 @@ extension KafkaDispatcher {
     func joinGroup(_ request: KafkaJoinGroupRequest, version: Int16, clientID: String, peer: Peer) async
         -> KafkaJoinGroupResponse
     {
+        // Checked before the group sees it: a member keeps its metadata for as long as it stays.
+        let metadataBytes = KafkaRequestLimits.metadataBytes(request)
+        guard metadataBytes <= limits.maxMemberMetadataBytes else {
+            logger.debug(
+                "kafka join refused: protocol metadata too large",
+                metadata: ["group": "\(request.groupId)", "bytes": "\(metadataBytes)"])
+            return KafkaJoinGroupResponse(
+                errorCode: .invalidRequest, generationId: -1, protocolName: "", leader: "",
+                memberId: request.memberId, members: [])
+        }
         let join = ClassicJoin(
             groupID: request.groupId, memberID: request.memberId, groupInstanceID: request.groupInstanceId,
             clientID: clientID, clientHost: peer.host, sessionTimeoutMs: request.sessionTimeoutMs,
@@ -19,7 +30,7 @@ extension KafkaDispatcher {
                     name: offered.name, metadata: offered.metadata,
                     subscribedTopics: Self.subscribedTopics(offered.metadata, type: request.protocolType))
             },
-            requireKnownMemberID: version >= 4)
+            requireKnownMemberID: version >= 4, connection: peer.connection)
         let result = await broker.classicGroups.join(join)
         return KafkaJoinGroupResponse(
             errorCode: KafkaErrorCode(result.error), generationId: result.generation,
@@ -27,6 +38,12 @@ extension KafkaDispatcher {
             members: result.members.map {
                 .init(memberId: $0.memberID, groupInstanceId: $0.groupInstanceID, metadata: $0.metadata)
             })
+    }
+
+    /// A connection that sent a JoinGroup closed: the members it joined drop their protocol metadata and stay
+    /// members until they leave or their session expires (`ClassicGroupCoordinator.connectionClosed`).
+    func connectionClosed(_ peer: Peer) {
+        broker.classicGroups.connectionClosed(peer.connection)
     }
 
     func syncGroup(_ request: KafkaSyncGroupRequest) async -> KafkaSyncGroupResponse {
@@ -73,8 +90,20 @@ extension KafkaDispatcher {
 
     func offsetCommit(_ request: KafkaOffsetCommitRequest) async -> KafkaOffsetCommitResponse {
         var offsets: [CommittedOffset] = []
+        // Partitions answered without being committed: named twice (INVALID_REQUEST, as for ListOffsets) or with
+        // metadata past Kafka's `offset.metadata.max.bytes` (OFFSET_METADATA_TOO_LARGE).
+        var refused: [(topic: String, partition: Int32, error: KafkaErrorCode)] = []
+        var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
+                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partitionIndex)) else {
+                    refused.append((topic.name, partition.partitionIndex, .invalidRequest))
+                    continue
+                }
+                if (partition.committedMetadata?.utf8.count ?? 0) > RequestLimits().maxOffsetMetadataBytes {
+                    refused.append((topic.name, partition.partitionIndex, .offsetMetadataTooLarge))
+                    continue
+                }
                 offsets.append(
                     CommittedOffset(
                         topic: topic.name, partition: partition.partitionIndex,
@@ -96,6 +125,9 @@ extension KafkaDispatcher {
         for (offset, error) in zip(offsets, errors) {
             let partition = KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error)
             topics.append(partition, topic: offset.topic)
+        }
+        for entry in refused {
+            topics.append(.init(partitionIndex: entry.partition, errorCode: entry.error), topic: entry.topic)
         }
         return KafkaOffsetCommitResponse(topics: topics)
     }

@@ -24,7 +24,13 @@ struct KafkaDispatcher: Sendable {
     /// Who sent a request: what JoinGroup records as the member's host and client id.
     struct Peer: Sendable {
         var host: String
+        /// The connection's number, unique for the server's life: a member remembers the connection it joined
+        /// over, so that its metadata can be dropped when that connection closes.
+        var connection: UInt64 = 0
     }
+
+    /// What one request may ask for (entries, group ids, group metadata).
+    var limits: KafkaRequestLimits { KafkaRequestLimits() }
 
     /// Whether a request may run beside the produce requests before it (see `KafkaRequestQueue`).
     func mayOverlap(_ request: KafkaRequest?) -> Bool {
@@ -32,11 +38,15 @@ struct KafkaDispatcher: Sendable {
         return false
     }
 
-    /// Answers one request; `completion` runs once, on any thread.
+    /// Answers one request; `completion` runs once, on any thread. `frameBytes` is the size of the request's frame.
+    ///
+    /// Returns the bytes the request made the server hold besides its frame (a produce's expanded batches) until
+    /// `completion` runs, for the connection's share of the memory budget.
+    @discardableResult
     func handle(
         header: KafkaRequestHeader, request: KafkaRequest?, peer: Peer, allocator: ByteBufferAllocator,
-        completion: @escaping @Sendable (KafkaAnswer) -> Void
-    ) {
+        frameBytes: Int = 0, completion: @escaping @Sendable (KafkaAnswer) -> Void
+    ) -> Int {
         let version = header.apiVersion
         let correlationID = header.correlationId
         let respond: @Sendable (any KafkaResponse) -> Void = { response in
@@ -51,7 +61,8 @@ struct KafkaDispatcher: Sendable {
                 KafkaResponseFrame.write(
                     KafkaApiVersionsResponse.unsupportedVersion, version: 0,
                     correlationId: correlationID, into: &buffer)
-                return completion(.response(buffer))
+                completion(.response(buffer))
+                return 0
             }
             logger.debug(
                 "kafka request not supported",
@@ -59,13 +70,20 @@ struct KafkaDispatcher: Sendable {
                     "api_key": "\(header.apiKey)", "api_version": "\(header.apiVersion)",
                     "client_id": "\(header.clientId ?? "")",
                 ])
-            return completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
+            completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
+            return 0
+        }
+        if let refusal = limits.refusal(request) {
+            logger.debug(
+                "kafka request refused", metadata: ["reason": "\(refusal)", "client_id": "\(header.clientId ?? "")"])
+            completion(.close(refusal))
+            return 0
         }
         switch request {
         case .apiVersions:
             respond(KafkaApiVersionsResponse())
         case .produce(let produce):
-            self.produce(produce, version: version) { response in
+            return self.produce(produce, version: version, frameBytes: frameBytes) { response in
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
@@ -95,30 +113,48 @@ struct KafkaDispatcher: Sendable {
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch)) }
         }
+        return 0
     }
 
     // MARK: - Produce
 
     /// Decodes and appends each partition's batches. `completion` gets the response, or `nil` for acks=0.
+    ///
+    /// Each partition is checked before its records are touched, in the order Apache Kafka checks them: the
+    /// request's own settings (transactional id, acks), a partition named twice (INVALID_REQUEST), then the topic
+    /// and partition (UNKNOWN_TOPIC_OR_PARTITION). Only then are its batches decoded, and decompressed within what
+    /// is left of the request's expansion allowance (`expansionAllowance`), so that a request for a topic that does
+    /// not exist costs nothing and no request expands to more than its allowance. Returns the bytes expanded, held
+    /// until the broker answers.
     private func produce(
-        _ request: KafkaProduceRequest, version: Int16,
+        _ request: KafkaProduceRequest, version: Int16, frameBytes: Int,
         completion: @escaping @Sendable (KafkaProduceResponse?) -> Void
-    ) {
+    ) -> Int {
         let acks = request.acks
         var answers: [KafkaProduceResponse.Topic] = request.topics.map { .init(name: $0.name, partitions: []) }
         // Where each partition's answer goes, and the batches appended for it.
         var slots: [(topic: Int, partition: Int32, batches: Range<Int>)] = []
         var batches: [ProduceBatch] = []
         let decoder = KafkaRecordBatchDecoder(maxBatchBytes: settings.maxFrameBytes)
+        let allowance = Self.expansionAllowance(frameBytes: frameBytes)
+        var left = allowance
+        var repeated = RepeatedEntries<TopicPartition>()
         for (topicIndex, topic) in request.topics.enumerated() {
+            // The topic's partitions, looked up once per topic entry (nil: unknown topic).
+            let partitionCount = try? broker.partitionCount(topic.name)
             for partition in topic.partitions {
                 let refused: KafkaErrorCode?
                 if request.transactionalId != nil {
                     refused = .transactionalIdAuthorizationFailed
                 } else if ![0, 1, -1].contains(acks) {
                     refused = .invalidRequiredAcks
-                } else {
+                } else if !repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.index)) {
+                    refused = .invalidRequest
+                } else if let partitionCount, partition.index >= 0, partition.index < partitionCount {
+                    // An access check of the topic belongs here: before any record is decoded.
                     refused = nil
+                } else {
+                    refused = .unknownTopicOrPartition
                 }
                 if let refused {
                     answers[topicIndex].partitions.append(
@@ -126,7 +162,7 @@ struct KafkaDispatcher: Sendable {
                     continue
                 }
                 do throws(KafkaRecordError) {
-                    let decoded = try decoder.decodePayload(partition.records ?? ByteBuffer())
+                    let decoded = try decoder.decodePayload(partition.records ?? ByteBuffer(), allowance: &left)
                     if decoded.contains(where: { $0.isTransactional || $0.isControl }) {
                         throw KafkaRecordError(.invalidRecord, "transactional and control batches are not supported")
                     }
@@ -164,6 +200,14 @@ struct KafkaDispatcher: Sendable {
         }
         // With acks=0 nothing is sent back, so nothing waits for the commit: the next request may start.
         if acks == 0 { completion(nil) }
+        return allowance - left
+    }
+
+    /// What one produce request's batches may expand to in memory, all partitions together: decompressed bytes
+    /// and each decoded record's own cost (`KafkaRecordBatchDecoder.decodedRecordBytes`). Eight times the frame,
+    /// and at least 32 MiB: room for any real producer's batches, and a bound on what a small request can cost.
+    static func expansionAllowance(frameBytes: Int) -> Int {
+        max(frameBytes * 8, 32 << 20)
     }
 
     /// The broker batches for one partition's record batches: one per batch that carries producer sequence numbers
@@ -195,10 +239,22 @@ struct KafkaDispatcher: Sendable {
     // MARK: - Fetch
 
     /// Reads each partition into a RecordBatch v2 as storage hands the rows over: no `Record` is built.
+    ///
+    /// The response is capped while it is read: the request's `max_bytes`, and never more than the server's
+    /// response limit (`KafkaListenerSettings.maxResponseBytes`), each record counting at least
+    /// `Broker.recordOverheadBytes`; the first record is returned whatever its size (KIP-74). A partition named twice is answered INVALID_REQUEST the second time, with no records.
     private func fetch(_ request: KafkaFetchRequest, completion: @escaping @Sendable (KafkaFetchResponse) -> Void) {
         var targets: [FetchTarget] = []
+        // Per requested entry, in request order: its target's index, or nil for a repeat.
+        var entries: [(topic: String, partition: Int32, target: Int?)] = []
+        var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
+                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partition)) else {
+                    entries.append((topic.name, partition.partition, nil))
+                    continue
+                }
+                entries.append((topic.name, partition.partition, targets.count))
                 targets.append(
                     FetchTarget(
                         topic: topic.name, partition: partition.partition,
@@ -206,14 +262,24 @@ struct KafkaDispatcher: Sendable {
                         maxBytes: max(1, Int(partition.partitionMaxBytes))))
             }
         }
+        let limit = Self.fetchResponseLimit(request, entries: entries, maxResponseBytes: settings.maxResponseBytes)
         let spec = FetchSpec(
             targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
-            minBytes: max(0, Int(request.minBytes)), maxBytes: max(1, Int(request.maxBytes)))
+            minBytes: max(0, Int(request.minBytes)), maxBytes: limit.maxBytes, maxWireBytes: limit.maxWireBytes)
+        let answered = entries
         broker.fetch(spec, into: KafkaRecordBatchWriter.self) { fetched in
             // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
             // whole sessionless response that does not hold exactly the partitions it asked for.
             var topics: [KafkaFetchResponse.Topic] = []
-            for result in fetched {
+            for entry in answered {
+                guard let index = entry.target else {
+                    let partition = KafkaFetchResponse.Partition(
+                        partitionIndex: entry.partition, errorCode: .invalidRequest, highWatermark: -1,
+                        lastStableOffset: -1, logStartOffset: -1)
+                    topics.append(partition, topic: entry.topic)
+                    continue
+                }
+                let result = fetched[index]
                 let partition = KafkaFetchResponse.Partition(
                     partitionIndex: result.partition, errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
                     highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
@@ -222,6 +288,29 @@ struct KafkaDispatcher: Sendable {
             }
             completion(KafkaFetchResponse(topics: topics))
         }
+    }
+
+    /// Bytes of a fetch response besides its records' own: the header and, per partition, its fields (42 bytes),
+    /// its batch header (61) and its topic's name and array counts (counted in full for each, an upper bound).
+    static func fetchFramingBytes(_ entries: [(topic: String, partition: Int32, target: Int?)]) -> Int {
+        entries.reduce(64) { $0 + 128 + $1.topic.utf8.count }
+    }
+
+    /// The fetch's two byte budgets for the broker: `maxBytes`, what the client asked for within the response
+    /// limit; `maxWireBytes`, a hard cap such that the encoded response never passes the limit whatever the records.
+    ///
+    /// The broker measures records in the native form (`Broker.wireSize`: 28 bytes of framing, 6 a header); as a
+    /// RecordBatch a record takes at most 8 more bytes of framing and a header 4 more, so at most 5/3 of its native
+    /// size, and each partition's batch adds a 61-byte header (counted in the framing). Three fifths of what is
+    /// left after the framing therefore always fits.
+    static func fetchResponseLimit(
+        _ request: KafkaFetchRequest, entries: [(topic: String, partition: Int32, target: Int?)],
+        maxResponseBytes: Int
+    ) -> (maxBytes: Int, maxWireBytes: Int) {
+        let limit = min(maxResponseBytes, Int(Int32.max))
+        let room = max(0, limit - fetchFramingBytes(entries))
+        let wire = room / 5 * 3
+        return (max(1, min(Int(request.maxBytes), room)), wire)
     }
 }
 

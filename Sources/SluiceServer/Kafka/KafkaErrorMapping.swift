@@ -8,6 +8,7 @@ extension KafkaErrorCode {
     static let invalidConfig = KafkaErrorCode(40)
     static let duplicateSequenceNumber = KafkaErrorCode(46)
     static let transactionalIdAuthorizationFailed = KafkaErrorCode(53)
+    static let offsetMetadataTooLarge = KafkaErrorCode(12)
     static let kafkaStorageError = KafkaErrorCode(56)
 
     /// The Kafka error a client expects for a Sluice error, chosen so that its retry logic does the right thing:

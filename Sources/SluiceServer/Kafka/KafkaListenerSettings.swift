@@ -13,6 +13,14 @@ package struct KafkaListenerSettings: Sendable, Hashable {
     package var maxFrameBytes = 100 << 20
     /// Requests a connection may have waiting for an answer before the server stops reading it.
     package var maxQueuedPerConnection = 1024
+    /// Largest fetch response built (the server's `max_response_bytes`): a fetch's `max_bytes` is cut to it.
+    package var maxResponseBytes = (16 << 20) + 1024
+    /// Connections the Kafka listener serves at once (`kafka_max_connections`); more are closed at once. Counted
+    /// apart from the Unix socket's, so Kafka clients can never crowd out native ones.
+    package var maxConnections = 1024
+    /// How long a connection may stay idle (no request being read, none in flight) before it is closed
+    /// (`kafka_connections_max_idle_ms`, Kafka's `connections.max.idle.ms`); nil never closes one.
+    package var connectionsMaxIdle: Duration? = .milliseconds(600_000)
 
     package init(host: String = "127.0.0.1", port: Int) {
         self.host = host

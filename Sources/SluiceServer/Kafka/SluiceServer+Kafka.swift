@@ -6,18 +6,27 @@ import SluiceKafka
 import Synchronization
 
 extension SluiceServer {
-    /// Binds the Kafka listener: TCP at the configured address, each connection framed by `KafkaFrameDecoder` and
-    /// served by a `KafkaConnectionHandler` in front of the same broker as the native socket.
+    /// Binds the Kafka listener: TCP at the configured address, each connection counted against the listener's own
+    /// limit, closed when idle (`KafkaIdleHandler`), framed by `KafkaFrameDecoder` within the server's memory budget
+    /// and partial-frame time limit (`FrameReader`) and served by a `KafkaConnectionHandler` in front of the same
+    /// broker as the native socket.
     ///
     /// The peer-identity access policy cannot apply here (TCP carries no peer credentials): anyone who can reach
     /// the port may use it, which is why it is off by default and meant for loopback.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
         let dispatcher = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
-        let connections = self.connections
-        let limit = configuration.maxConnections
+        let connections = self.kafkaConnections
         let gauge = serverMetrics.connections
         let logger = self.logger
+        let budget = memoryBudget
+        let partialFrameTimeout = TimeAmount.nanoseconds(
+            Int64(configuration.partialFrameTimeout.components.seconds) * 1_000_000_000
+                + configuration.partialFrameTimeout.components.attoseconds / 1_000_000_000)
+        let maxIdle = settings.connectionsMaxIdle.map { idle in
+            TimeAmount.nanoseconds(
+                Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000)
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -25,12 +34,22 @@ extension SluiceServer {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ConnectionLimitHandler(registry: connections, limit: limit, gauge: gauge, silent: true),
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: settings.maxFrameBytes)),
+                    // The same budget as the native socket's: partial frames and requests in flight count on both.
+                    let bytes = ConnectionBytes(budget: budget)
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(
+                        ConnectionLimitHandler(
+                            registry: connections, limit: settings.maxConnections, gauge: gauge, silent: true))
+                    if let maxIdle {
+                        try operations.addHandler(KafkaIdleHandler(maxIdle: maxIdle, bytes: bytes, logger: logger))
+                    }
+                    try operations.addHandlers(
+                        FrameReader(
+                            decoder: KafkaFrameDecoder(maxFrameSize: settings.maxFrameBytes), bytes: bytes,
+                            partialFrameTimeout: partialFrameTimeout, logger: logger, timeoutNotice: nil),
                         KafkaConnectionHandler(
                             dispatcher: dispatcher, maxQueued: settings.maxQueuedPerConnection,
-                            logger: logger)
+                            logger: logger, bytes: bytes)
                     )
                 }
             }
