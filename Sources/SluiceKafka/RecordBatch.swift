@@ -54,8 +54,9 @@ package struct KafkaRecordError: Error, Sendable, Hashable, CustomStringConverti
 /// order per batch: size ≥ 61 and magic 2 and BatchLength within the payload (CORRUPT_MESSAGE), size ≤
 /// `maxBatchBytes` (MESSAGE_TOO_LARGE), CRC-32C (CORRUPT_MESSAGE), no control batch and LastOffsetDelta + 1 ==
 /// RecordsCount > 0 and producerId ≥ 0 ⇒ baseSequence ≥ 0 (INVALID_RECORD), a known codec whose library this
-/// machine has (UNSUPPORTED_COMPRESSION_TYPE otherwise; see `CodecLibraries`), decompressed size ≤ `maxDecompressedBytes` (MESSAGE_TOO_LARGE), then
-/// each record's framing (CORRUPT_MESSAGE) and offset deltas 0…n−1 in order (INVALID_RECORD).
+/// machine has (UNSUPPORTED_COMPRESSION_TYPE otherwise; see `CodecLibraries`), decompressed size ≤ `maxDecompressedBytes`
+/// and within the caller's allowance (MESSAGE_TOO_LARGE), then each record's framing (CORRUPT_MESSAGE) and offset
+/// deltas 0…n−1 in order (INVALID_RECORD).
 package struct KafkaRecordBatchDecoder: Sendable {
     static let headerSize = 61
     /// Bytes before the CRC-covered part: baseOffset, batchLength, leaderEpoch, magic, crc.

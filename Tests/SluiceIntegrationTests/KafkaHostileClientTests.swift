@@ -31,6 +31,33 @@ import Testing
 
     static func residentKB(_ server: ServerProcess) -> Int { HostileClientTests.residentKB(server.pid) }
 
+    /// The server's peak resident memory since `resetPeak` (VmHWM), in kB.
+    static func peakKB(_ server: ServerProcess) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// Starts the peak over from the current resident memory (`echo 5 > /proc/PID/clear_refs`).
+    static func resetPeak(_ server: ServerProcess) {
+        try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/\(server.pid)/clear_refs"))
+    }
+
+    /// Resets the peak and returns the resident memory to measure growth from.
+    static func baseline(_ server: ServerProcess) -> Int {
+        resetPeak(server)
+        return residentKB(server)
+    }
+
+    /// Checks that neither the resident memory now nor its peak since `baseline` is 64 MB over `before`.
+    static func expectBounded(_ server: ServerProcess, from before: Int, _ what: String) {
+        let after = residentKB(server)
+        let peak = peakKB(server)
+        print("\(what): RSS \(before / 1024) MB before, \(after / 1024) MB after, peak \(peak / 1024) MB")
+        #expect(after - before < growthLimitKB, "resident memory grew by \((after - before) / 1024) MB")
+        #expect(peak - before < growthLimitKB, "resident memory peaked \((peak - before) / 1024) MB higher")
+    }
+
     /// A Fetch v4 body naming `partitions` of `topic`, in order, from offset 0.
     static func fetchBody(topic: String, partitions: [Int32], maxBytes: Int32, partitionMaxBytes: Int32) -> KafkaWire {
         var body = KafkaWire()
@@ -84,7 +111,7 @@ import Testing
             #expect(
                 try setup.produce("big", partition: partition, values: Array(repeating: value, count: 96)).error == nil)
         }
-        let before = Self.residentKB(server)
+        let before = Self.baseline(server)
 
         // One partition named 60 times, as much as an int32 can ask for: one answer with records, the rest refused.
         let hostile = try RawKafkaConnection(address: server.kafkaAddress)
@@ -109,9 +136,7 @@ import Testing
         #expect(capped.count > 8 << 20, "records up to the limit are returned")
 
         try Self.assertServes(server, topic: "big")
-        let after = Self.residentKB(server)
-        print("kafka fetch: RSS \(before / 1024) MB before, \(after / 1024) MB after")
-        #expect(after - before < Self.growthLimitKB, "resident memory grew by \((after - before) / 1024) MB")
+        Self.expectBounded(server, from: before, "kafka fetch")
     }
 
     // MARK: - Produce
@@ -161,15 +186,13 @@ import Testing
         let bomb = try KafkaWire.compressedZeros(200_000_000)
         let body = Self.produceBody(topic: "t", partitions: [0, 1, 2, 3, 4], compressed: bomb)
         #expect(body.bytes.count < 1_000_000)
-        let before = Self.residentKB(server)
+        let before = Self.baseline(server)
 
         let hostile = try RawKafkaConnection(address: server.kafkaAddress)
         hostile.send(apiKey: 0, version: 3, body: body)
         let answer = try #require(hostile.readFrame())
         #expect(Self.produceErrors(answer) == Array(repeating: 10, count: 5), "MESSAGE_TOO_LARGE")
-        let after = Self.residentKB(server)
-        print("kafka produce bombs: RSS \(before / 1024) MB before, \(after / 1024) MB after")
-        #expect(after - before < Self.growthLimitKB, "resident memory grew by \((after - before) / 1024) MB")
+        Self.expectBounded(server, from: before, "kafka produce bombs")
 
         // For a topic that does not exist nothing is expanded: the answer is UNKNOWN_TOPIC_OR_PARTITION.
         let unknown = Self.produceBody(topic: "nope", partitions: [0, 1, 2, 3, 4], compressed: bomb)
@@ -195,7 +218,7 @@ import Testing
         defer { server.cleanUp() }
         let setup = try RawConnection(path: server.socketPath)
         try setup.createTopic("t")
-        let before = Self.residentKB(server)
+        let before = Self.baseline(server)
 
         let hostile = try RawKafkaConnection(address: server.kafkaAddress)
         var body = KafkaWire()
@@ -213,9 +236,7 @@ import Testing
         #expect(answer.count < 200, "one topic in the answer: \(answer.count) bytes")
 
         try Self.assertServes(server, topic: "t")
-        let after = Self.residentKB(server)
-        print("kafka metadata: RSS \(before / 1024) MB before, \(after / 1024) MB after")
-        #expect(after - before < Self.growthLimitKB, "resident memory grew by \((after - before) / 1024) MB")
+        Self.expectBounded(server, from: before, "kafka metadata")
     }
 
     /// A JoinGroup v1 body offering one protocol with `metadata`.

@@ -29,6 +29,9 @@ import Testing
         settings.kafkaListen = "[::1]:9092"
         settings.kafkaAutoCreateTopics = true
         settings.kafkaDefaultPartitions = 5
+        settings.kafkaMaxConnections = 12
+        settings.kafkaConnectionsMaxIdleMs = 2500
+        settings.reservedAdminConnections = 3
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
         return settings
     }
@@ -87,6 +90,7 @@ import Testing
         #expect(configuration.socketOwner == nil && configuration.socketGroup == nil)
         #expect(configuration.defaultDurability == defaults.defaultDurability)
         #expect(configuration.maxConnections == defaults.maxConnections)
+        #expect(configuration.reservedAdminConnections == 8)
         #expect(configuration.maxInFlightPerConnection == defaults.maxInFlightPerConnection)
         #expect(configuration.maxFrameBytes == defaults.maxFrameBytes)
         #expect(configuration.maxResponseBytes == defaults.maxResponseBytes)
@@ -119,7 +123,11 @@ import Testing
         kafka.defaultPartitions = 5
         kafka.maxFrameBytes = 200 << 20
         kafka.maxQueuedPerConnection = 8
+        kafka.maxResponseBytes = 4096
+        kafka.maxConnections = 12
+        kafka.connectionsMaxIdle = .milliseconds(2500)
         #expect(configuration.kafka == kafka)
+        #expect(configuration.reservedAdminConnections == 3)
     }
 
     /// The Kafka listener's frame limit (Kafka's 100 MiB) is only ever raised by `max_frame_bytes`, never lowered.

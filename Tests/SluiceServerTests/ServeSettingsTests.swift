@@ -34,6 +34,7 @@ import Testing
              "max_buffered_bytes_per_connection": 1048576, "max_buffered_bytes": 8388608,
              "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
+             "kafka_max_connections": 16, "kafka_connections_max_idle_ms": 0, "reserved_admin_connections": 2,
              "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
             """)
         #expect(settings.dataDir == "/var/lib/sluice")
@@ -51,6 +52,10 @@ import Testing
         #expect(settings.kafkaListen == "127.0.0.1:9092")
         #expect(settings.kafkaAutoCreateTopics == true && settings.kafkaDefaultPartitions == 3)
         #expect(settings.kafkaListen == "127.0.0.1:9092")
+        #expect(settings.kafkaMaxConnections == 16 && settings.kafkaConnectionsMaxIdleMs == 0)
+        #expect(settings.reservedAdminConnections == 2)
+        let kafka = try #require(try settings.serverConfiguration(socketPath: "/tmp/s", metrics: nil).kafka)
+        #expect(kafka.maxConnections == 16 && kafka.connectionsMaxIdle == nil && kafka.maxResponseBytes == 4096)
         #expect(
             settings.access
                 == AccessPolicy(rules: [
@@ -71,6 +76,9 @@ import Testing
         (#"{"max_in_flight": 0}"#, "max_in_flight must be at least 1"),
         (#"{"max_buffered_bytes": 100}"#, "max_buffered_bytes must be at least 1024"),
         (#"{"partial_frame_timeout_ms": 0}"#, "partial_frame_timeout_ms must be at least 1"),
+        (#"{"kafka_max_connections": 0}"#, "kafka_max_connections must be at least 1"),
+        (#"{"kafka_connections_max_idle_ms": -1}"#, "kafka_connections_max_idle_ms must be at least 0"),
+        (#"{"max_connections": 4, "reserved_admin_connections": 4}"#, "must be below max_connections"),
         (#"{"metrics_listen": "9464"}"#, "metrics_listen must be host:port"),
         (#"{"kafka_listen": "localhost:99999"}"#, "kafka_listen must be host:port"),
         (#"{"max_connections": "many"}"#, "max_connections: expected a number"),
