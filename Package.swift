@@ -211,7 +211,8 @@ let package = Package(
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
-                "SluiceServer", "SluiceCore", "SluiceProtocol", .product(name: "Logging", package: "swift-log"),
+                "SluiceServer", "SluiceCore", "SluiceProtocol", "SluiceKafka",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -40,3 +40,26 @@ import Testing
         #expect(coordinator.describe("g") == nil)
     }
 }
+
+/// What all members of one classic group may hold together.
+@Suite struct ClassicGroupMetadataLimitTests {
+    @Test func aJoinThatWouldTakeTheGroupPastItsMetadataLimitIsRefused() async {
+        var settings = ClassicGroupCoordinatorTests.settings
+        settings.maxGroupMetadataBytes = 250_000
+        let coordinator = ClassicGroupCoordinator(settings: settings)
+        func join(_ memberID: String, client: String) -> ClassicJoin {
+            var join = ClassicGroupCoordinatorTests.request("g", memberID: memberID, client: client)
+            join.protocols[0].metadata += [UInt8](repeating: 7, count: 100_000)
+            join.requireKnownMemberID = false
+            return join
+        }
+        async let one = coordinator.join(join("", client: "one"))
+        async let two = coordinator.join(join("", client: "two"))
+        let answers = await [one, two]
+        #expect(answers.allSatisfy { $0.error == .none })
+        // A third 100 KB member would take the group past 250,000 bytes.
+        let third = await coordinator.join(join("", client: "three"))
+        #expect(third.error == .groupMaxSizeReached)
+        #expect(coordinator.describe("g")?.members.count == 2)
+    }
+}

@@ -38,6 +38,11 @@ extension ClassicGroup {
         if state == .dead { return fail(.coordinatorNotAvailable) }
         if let error = Self.validate(request, settings: settings) { return fail(error) }
         if !supports(request) { return fail(.inconsistentGroupProtocol) }
+        if metadataBytes(besides: request.memberID) + Self.metadataBytes(request.protocols)
+            > settings.maxGroupMetadataBytes
+        {
+            return fail(.groupMaxSizeReached)
+        }
         if request.memberID.isEmpty {
             let id = makeMemberID(request.clientID)
             if request.requireKnownMemberID {
@@ -61,6 +66,15 @@ extension ClassicGroup {
         case .empty, .dead:
             return fail(.unknownMemberID)
         }
+    }
+
+    /// Bytes of protocol metadata the members hold, but for `memberID`'s.
+    func metadataBytes(besides memberID: String) -> Int {
+        members.values.reduce(0) { $1.memberID == memberID ? $0 : $0 + Self.metadataBytes($1.protocols) }
+    }
+
+    static func metadataBytes(_ protocols: [ClassicProtocol]) -> Int {
+        protocols.reduce(0) { $0 + $1.name.utf8.count + $1.metadata.count }
     }
 
     /// Whether the request's protocol type and protocols fit the other members (Apache's `supportsProtocols`).

@@ -11,6 +11,8 @@ package enum ClassicGroupError: Int16, Sendable, Hashable, Error {
     case invalidSessionTimeout = 26
     case rebalanceInProgress = 27
     case memberIDRequired = 79
+    /// The group's members would hold more protocol metadata than `ClassicGroupSettings.maxGroupMetadataBytes`.
+    case groupMaxSizeReached = 81
     case unknownServerError = -1
 
     /// The same refusal as a `SluiceError`, for paths shared with native groups (committing offsets).
@@ -21,7 +23,8 @@ package enum ClassicGroupError: Int16, Sendable, Hashable, Error {
         case .unknownMemberID: SluiceError(.unknownMember, "the member is not in the group; rejoin")
         case .rebalanceInProgress: SluiceError(.rebalanceInProgress, "the group is rebalancing; rejoin")
         case .coordinatorNotAvailable: SluiceError(.unknown, "the group is being removed")
-        case .inconsistentGroupProtocol, .invalidGroupID, .invalidSessionTimeout, .memberIDRequired:
+        case .inconsistentGroupProtocol, .invalidGroupID, .invalidSessionTimeout, .memberIDRequired,
+            .groupMaxSizeReached:
             SluiceError(.invalidArgument, "classic group error \(rawValue)")
         case .unknownServerError: SluiceError(.unknown, "unknown server error")
         }
@@ -35,6 +38,10 @@ package struct ClassicGroupSettings: Sendable, Hashable {
     /// Session timeouts outside these bounds are refused with INVALID_SESSION_TIMEOUT (26).
     package var minSessionTimeoutMs: Int32
     package var maxSessionTimeoutMs: Int32
+    /// Protocol metadata all members of one group may hold together; a join that would take the group past it is
+    /// refused GROUP_MAX_SIZE_REACHED (81). The group's leader receives all of it in one JoinGroup answer, so this
+    /// also bounds that answer (16 MiB, the server's default response limit).
+    package var maxGroupMetadataBytes = 16 << 20
 
     package init(
         initialRebalanceDelayMs: Int64 = 3_000, minSessionTimeoutMs: Int32 = 6_000,
