@@ -1,4 +1,5 @@
-/// What one connection holds of the `MemoryBudget`: its unfinished frame and its produce requests in flight.
+/// What one connection holds of the `MemoryBudget`: its unfinished frame and its requests in flight (on the native
+/// socket its produce requests; on the Kafka listener every request, and a produce's expanded batches).
 ///
 /// Confined to the connection's event loop; shared by the handlers that hold bytes (the frame reader and the
 /// request handler). `whenReleased` lets the reader resume reading when another handler gives bytes back.
@@ -6,7 +7,7 @@ final class ConnectionBytes {
     let budget: MemoryBudget
     /// Bytes of the frame being received.
     private(set) var partialFrame = 0
-    /// Bytes of requests decoded and not yet answered (produce requests).
+    /// Bytes of requests decoded and not yet answered.
     private(set) var inFlight = 0
     /// Called after bytes are given back.
     var whenReleased: (() -> Void)?
