@@ -87,6 +87,61 @@ import Testing
         #expect(try hostile.fetch("zero").records.count > 0)
     }
 
+    /// The same rule for every request that names partitions: the answer would hold a partition twice.
+    @Test func aPartitionNamedTwiceInAnyRequestIsRefused() throws {
+        let server = try Self.server()
+        defer { server.cleanUp() }
+        let connection = try RawConnection(path: server.socketPath)
+        try connection.createTopic("twice", partitions: 2)
+        let record = ProducerRecord(key: nil, value: [1])
+        let requests: [(String, Request)] = [
+            (
+                "produce",
+                .produce(
+                    ProduceRequest(
+                        timeoutMs: 10_000,
+                        topics: [
+                            .init(name: "twice", partitions: [.init(partition: 1, records: [record])]),
+                            .init(name: "twice", partitions: [.init(partition: 1, records: [record])]),
+                        ]))
+            ),
+            (
+                "list_offsets",
+                .listOffsets(
+                    ListOffsetsRequest(
+                        topics: [
+                            .init(
+                                name: "twice",
+                                partitions: Array(repeating: .init(partition: 0, spec: .latest), count: 2))
+                        ]))
+            ),
+            (
+                "commit_offsets",
+                .commitOffsets(
+                    CommitOffsetsRequest(
+                        group: "g",
+                        topics: [
+                            .init(name: "twice", partitions: Array(repeating: .init(partition: 0, offset: 0), count: 2))
+                        ]))
+            ),
+            (
+                "fetch_offsets",
+                .fetchOffsets(FetchOffsetsRequest(group: "g", topics: [.init(name: "twice", partitions: [0, 0])]))
+            ),
+        ]
+        for (name, request) in requests {
+            do {
+                _ = try connection.call(request)
+                Issue.record("\(name) naming a partition twice was answered")
+            } catch let error as SluiceError {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("\(name) names twice[") && error.message.contains("more than once"))
+            }
+        }
+        // Nothing was appended, and the connection goes on.
+        #expect(try connection.fetch("twice", partition: 1).records.isEmpty)
+    }
+
     /// Finding: zero-byte records never used up a fetch's byte budget, so each partition returned `maxBytes / 32`
     /// records whatever the others had returned.
     @Test func zeroByteRecordsUseUpTheFetchBudget() throws {
