@@ -4,7 +4,7 @@ import SluiceCore
 import SluiceProtocol
 import Testing
 
-/// Issue 18's findings against the native protocol, in short form: no request makes the server's memory grow by
+/// Findings of an adversarial pass against the native protocol, in short form: no request makes the server's memory grow by
 /// more than it may, and a well-behaved client on another connection is served meanwhile.
 @Suite(.serialized) struct HostileClientTests {
     /// Resident memory of a process, in kB (VmRSS from /proc/PID/status).
