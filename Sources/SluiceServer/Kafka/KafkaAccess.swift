@@ -14,10 +14,14 @@ final class KafkaRequestAccess: Sendable {
     let peer: PeerIdentity
     let api: String
     private let logger: Logger
-    private let denied: Counter
+    private let denied: Counter?
     private let counted = Atomic<Bool>(false)
 
-    init(policy: AccessPolicy?, peer: PeerIdentity, api: String, logger: Logger, denied: Counter) {
+    /// Without a policy: every request shares it, so the hot path allocates nothing for access.
+    static let unrestricted = KafkaRequestAccess(
+        policy: nil, peer: .unknown, api: "", logger: Logger(label: "sluice.server"), denied: nil)
+
+    init(policy: AccessPolicy?, peer: PeerIdentity, api: String, logger: Logger, denied: Counter?) {
         self.policy = policy
         self.peer = peer
         self.api = api
@@ -29,7 +33,7 @@ final class KafkaRequestAccess: Sendable {
     func permits(_ need: RequiredAccess) -> Bool {
         guard let policy else { return true }
         if policy.permits(peer, need, api: api, logger: logger) { return true }
-        if !counted.exchange(true, ordering: .relaxed) { denied.increment() }
+        if !counted.exchange(true, ordering: .relaxed) { denied?.increment() }
         return false
     }
 
@@ -52,7 +56,8 @@ final class KafkaRequestAccess: Sendable {
 extension KafkaDispatcher {
     /// The access of one request from `peer`.
     func access(_ apiKey: KafkaAPIKey, peer: Peer) -> KafkaRequestAccess {
-        KafkaRequestAccess(
+        guard let access else { return .unrestricted }
+        return KafkaRequestAccess(
             policy: access, peer: peer.identity ?? .unknown, api: "kafka \(apiKey)", logger: logger, denied: denied)
     }
 

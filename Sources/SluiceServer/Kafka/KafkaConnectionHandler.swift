@@ -49,7 +49,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         peer.identity = identity
         identified = true
         logger[metadataKey: "uid"] = "\(identity.isKnown ? "\(identity.uid)" : "unknown")"
-        startReady(context: context)
+        if context.channel.isActive { startReady(context: context) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
