@@ -48,6 +48,8 @@ struct KafkaAccessTests {
             """)
         try server.start(extraArguments: ["--config", config, "--kafka-listen", "127.0.0.1:0"])
         await scenario("access", server.kafkaAddress)
+        // No grant on `secret.g`: its members cannot be heartbeated for or made to leave, whatever the member id.
+        await scenario("group-refused", server.kafkaAddress, "secret.g", "allowed.g")
         let connection = try RawConnection(path: server.socketPath)
         let secret = try connection.metadata(["secret.t"]).topics.first?.partitions.first
         #expect(secret?.nextOffset == 2, "nothing was written to secret.t")

@@ -525,6 +525,44 @@ def scenario_init_producer_id_refused(bootstrap, topic):
     print(json.dumps({"errors": seen}))
 
 
+def raw_call(bootstrap, api_key, version, body, correlation_id=7):
+    """One Kafka request on a connection of its own (request header v1), returning the response body after the
+    correlation id: for the APIs clients send only as members of a group."""
+    import socket
+    import struct
+    host, port = bootstrap.rsplit(":", 1)
+    client = b"sluice-test"
+    header = struct.pack(">hhih", api_key, version, correlation_id, len(client)) + client
+    with socket.create_connection((host, int(port)), timeout=15) as conn:
+        frame = header + body
+        conn.sendall(struct.pack(">i", len(frame)) + frame)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+            chunk = conn.recv(65536)
+            check(chunk, "the server closed the connection")
+            data += chunk
+    check(struct.unpack(">i", data[4:8])[0] == correlation_id, "wrong correlation id")
+    return data[8:]
+
+
+def kafka_string(text):
+    import struct
+    return struct.pack(">h", len(text)) + text.encode()
+
+
+def scenario_group_refused(bootstrap, refused, allowed):
+    """Heartbeat and LeaveGroup (v0) for a member id that is not in the group: the group the policy does not grant
+    is answered GROUP_AUTHORIZATION_FAILED (30) before the coordinator sees it; the granted one reaches the
+    coordinator, which answers UNKNOWN_MEMBER_ID (25)."""
+    import struct
+    for group, expected in ((refused, 30), (allowed, 25)):
+        heartbeat = raw_call(bootstrap, 12, 0, kafka_string(group) + struct.pack(">i", 1) + kafka_string("m-1"))
+        check(struct.unpack(">h", heartbeat[:2])[0] == expected, f"heartbeat on {group}: {heartbeat!r}")
+        leave = raw_call(bootstrap, 13, 0, kafka_string(group) + kafka_string("m-1"))
+        check(struct.unpack(">h", leave[:2])[0] == expected, f"leave on {group}: {leave!r}")
+    print(json.dumps({"ok": True}))
+
+
 SCENARIOS = {
     "admin-confluent": scenario_admin_confluent,
     "admin-kafka-python": scenario_admin_kafka_python,
@@ -537,6 +575,7 @@ SCENARIOS = {
     "group-rebalance": scenario_group_rebalance,
     "access": scenario_access,
     "init-producer-id-refused": scenario_init_producer_id_refused,
+    "group-refused": scenario_group_refused,
 }
 
 if __name__ == "__main__":
