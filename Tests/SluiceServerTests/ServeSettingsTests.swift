@@ -34,7 +34,8 @@ import Testing
              "max_buffered_bytes_per_connection": 1048576, "max_buffered_bytes": 8388608,
              "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
-             "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
+             "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]},
+                        {"users": ["*"], "operations": ["consume"], "topics": [], "consumer_groups": ["g.*"]}]}
             """)
         #expect(settings.dataDir == "/var/lib/sluice")
         #expect(settings.socket == "/run/sluice/sluice.sock")
@@ -54,7 +55,8 @@ import Testing
         #expect(
             settings.access
                 == AccessPolicy(rules: [
-                    AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"])
+                    AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"]),
+                    AccessRule(everyone: true, operations: [.consume], topics: [], consumerGroups: ["g.*"]),
                 ]))
     }
 

@@ -71,9 +71,18 @@ extension KafkaDispatcher {
         return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(result.error))
     }
 
-    func offsetCommit(_ request: KafkaOffsetCommitRequest) async -> KafkaOffsetCommitResponse {
+    /// `consume` on the group was checked (`refusal`); a topic the peer may not consume is answered
+    /// TOPIC_AUTHORIZATION_FAILED and not committed.
+    func offsetCommit(_ request: KafkaOffsetCommitRequest, access: KafkaRequestAccess) async
+        -> KafkaOffsetCommitResponse
+    {
         var offsets: [CommittedOffset] = []
+        var refused: Set<String> = []
         for topic in request.topics {
+            guard access.permits(.consume, topic: topic.name) else {
+                refused.insert(topic.name)
+                continue
+            }
             for partition in topic.partitions {
                 offsets.append(
                     CommittedOffset(
@@ -82,25 +91,43 @@ extension KafkaDispatcher {
                         metadata: partition.committedMetadata))
             }
         }
-        var errors: [KafkaErrorCode]
-        do throws(SluiceError) {
-            let checked = try await broker.commitOffsets(
-                group: request.groupId, memberID: request.memberId,
-                generation: request.generationId, offsets)
-            errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
-        } catch {
-            let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
-            errors = Array(repeating: code, count: offsets.count)
+        var errors: [KafkaErrorCode] = []
+        if !offsets.isEmpty || refused.isEmpty {
+            do throws(SluiceError) {
+                let checked = try await broker.commitOffsets(
+                    group: request.groupId, memberID: request.memberId,
+                    generation: request.generationId, offsets)
+                errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
+            } catch {
+                let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
+                errors = Array(repeating: code, count: offsets.count)
+            }
         }
+        // In the order asked, the refused topics in their places.
+        var answers = zip(offsets, errors).makeIterator()
         var topics: [KafkaOffsetCommitResponse.Topic] = []
-        for (offset, error) in zip(offsets, errors) {
-            let partition = KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error)
-            topics.append(partition, topic: offset.topic)
+        for topic in request.topics {
+            for partition in topic.partitions {
+                if refused.contains(topic.name) {
+                    topics.append(
+                        KafkaOffsetCommitResponse.Partition(
+                            partitionIndex: partition.partitionIndex, errorCode: .topicAuthorizationFailed),
+                        topic: topic.name)
+                } else if let (offset, error) = answers.next() {
+                    topics.append(
+                        KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error),
+                        topic: offset.topic)
+                }
+            }
         }
         return KafkaOffsetCommitResponse(topics: topics)
     }
 
-    func offsetFetch(_ request: KafkaOffsetFetchRequest) async -> KafkaOffsetFetchResponse {
+    /// Describing the group was checked (`refusal`); a named topic the peer may not consume is answered
+    /// TOPIC_AUTHORIZATION_FAILED, and an answer for every topic leaves such topics out, as Kafka's does.
+    func offsetFetch(_ request: KafkaOffsetFetchRequest, access: KafkaRequestAccess) async
+        -> KafkaOffsetFetchResponse
+    {
         let committed: [CommittedOffset]
         do throws(SluiceError) {
             committed = try await broker.committedOffsets(
@@ -118,10 +145,16 @@ extension KafkaDispatcher {
             ?? Dictionary(grouping: committed, by: \.topic)
             .sorted { $0.key < $1.key }
             .map { .init(name: $0.key, partitionIndexes: $0.value.map(\.partition).sorted()) }
-        let topics = wanted.map { topic in
+        let refused = Set(request.topics?.map(\.name).filter { !access.permits(.consume, topic: $0) } ?? [])
+        let topics = wanted.filter { request.topics != nil || access.mayConsume(topic: $0.name) }.map { topic in
             KafkaOffsetFetchResponse.Topic(
                 name: topic.name,
                 partitions: topic.partitionIndexes.map { partition in
+                    if refused.contains(topic.name) {
+                        return .init(
+                            partitionIndex: partition, committedOffset: -1, metadata: "",
+                            errorCode: .topicAuthorizationFailed)
+                    }
                     // A partition the group has not committed is answered offset -1 and no error.
                     let offset = byPartition[TopicPartition(topic: topic.name, partition: partition)]
                     return .init(

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import SluiceBroker
@@ -20,10 +21,16 @@ struct KafkaDispatcher: Sendable {
     let settings: KafkaListenerSettings
     let advertised: KafkaAdvertisedAddress
     let logger: Logger
+    /// Who may do what; nil allows everything (`KafkaAccess.swift`).
+    var access: AccessPolicy? = nil
+    /// `sluice_access_denied_total`, shared with the Unix socket.
+    var denied = Counter(label: "sluice_access_denied_total")
 
-    /// Who sent a request: what JoinGroup records as the member's host and client id.
+    /// Who sent a request: what JoinGroup records as the member's host and client id, and who the access policy
+    /// sees (nil until the connection's user is known).
     struct Peer: Sendable {
         var host: String
+        var identity: PeerIdentity? = nil
     }
 
     /// Whether a request may run beside the produce requests before it (see `KafkaRequestQueue`).
@@ -61,25 +68,30 @@ struct KafkaDispatcher: Sendable {
                 ])
             return completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
         }
+        let access = self.access(KafkaAPIKey(rawValue: header.apiKey) ?? .apiVersions, peer: peer)
+        if let refused = refusal(request, version: version, access: access) {
+            if case .produce(let produce) = request, produce.acks == 0 { return completion(.none) }
+            return respond(refused)
+        }
         switch request {
         case .apiVersions:
             respond(KafkaApiVersionsResponse())
         case .produce(let produce):
-            self.produce(produce, version: version) { response in
+            self.produce(produce, version: version, access: access) { response in
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
-            self.fetch(fetch, completion: respond)
+            self.fetch(fetch, access: access, completion: respond)
         case .metadata(let metadata):
-            Task { respond(await self.metadata(metadata)) }
+            Task { respond(await self.metadata(metadata, access: access)) }
         case .listOffsets(let list):
-            Task { respond(await self.listOffsets(list)) }
+            Task { respond(await self.listOffsets(list, access: access)) }
         case .findCoordinator(let find):
             respond(findCoordinator(find))
         case .createTopics(let create):
-            Task { respond(await self.createTopics(create)) }
+            Task { respond(await self.createTopics(create, access: access)) }
         case .deleteTopics(let delete):
-            Task { respond(await self.deleteTopics(delete)) }
+            Task { respond(await self.deleteTopics(delete, access: access)) }
         case .initProducerId(let initialize):
             Task { respond(await self.initProducerID(initialize)) }
         case .joinGroup(let join):
@@ -91,9 +103,9 @@ struct KafkaDispatcher: Sendable {
         case .leaveGroup(let leave):
             respond(self.leaveGroup(leave))
         case .offsetCommit(let commit):
-            Task { respond(await self.offsetCommit(commit)) }
+            Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
-            Task { respond(await self.offsetFetch(fetch)) }
+            Task { respond(await self.offsetFetch(fetch, access: access)) }
         }
     }
 
@@ -101,7 +113,7 @@ struct KafkaDispatcher: Sendable {
 
     /// Decodes and appends each partition's batches. `completion` gets the response, or `nil` for acks=0.
     private func produce(
-        _ request: KafkaProduceRequest, version: Int16,
+        _ request: KafkaProduceRequest, version: Int16, access: KafkaRequestAccess,
         completion: @escaping @Sendable (KafkaProduceResponse?) -> Void
     ) {
         let acks = request.acks
@@ -111,10 +123,13 @@ struct KafkaDispatcher: Sendable {
         var batches: [ProduceBatch] = []
         let decoder = KafkaRecordBatchDecoder(maxBatchBytes: settings.maxFrameBytes)
         for (topicIndex, topic) in request.topics.enumerated() {
+            let authorized = access.permits(.produce, topic: topic.name)
             for partition in topic.partitions {
                 let refused: KafkaErrorCode?
                 if request.transactionalId != nil {
                     refused = .transactionalIdAuthorizationFailed
+                } else if !authorized {
+                    refused = .topicAuthorizationFailed
                 } else if ![0, 1, -1].contains(acks) {
                     refused = .invalidRequiredAcks
                 } else {
@@ -194,10 +209,19 @@ struct KafkaDispatcher: Sendable {
 
     // MARK: - Fetch
 
-    /// Reads each partition into a RecordBatch v2 as storage hands the rows over: no `Record` is built.
-    private func fetch(_ request: KafkaFetchRequest, completion: @escaping @Sendable (KafkaFetchResponse) -> Void) {
+    /// Reads each partition into a RecordBatch v2 as storage hands the rows over: no `Record` is built. A topic
+    /// the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED in its place and not read.
+    private func fetch(
+        _ request: KafkaFetchRequest, access: KafkaRequestAccess,
+        completion: @escaping @Sendable (KafkaFetchResponse) -> Void
+    ) {
         var targets: [FetchTarget] = []
+        var refused: Set<String> = []
         for topic in request.topics {
+            guard access.permits(.consume, topic: topic.name) else {
+                refused.insert(topic.name)
+                continue
+            }
             for partition in topic.partitions {
                 targets.append(
                     FetchTarget(
@@ -206,22 +230,39 @@ struct KafkaDispatcher: Sendable {
                         maxBytes: max(1, Int(partition.partitionMaxBytes))))
             }
         }
-        let spec = FetchSpec(
-            targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
-            minBytes: max(0, Int(request.minBytes)), maxBytes: max(1, Int(request.maxBytes)))
-        broker.fetch(spec, into: KafkaRecordBatchWriter.self) { fetched in
-            // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
-            // whole sessionless response that does not hold exactly the partitions it asked for.
+        // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
+        // whole sessionless response that does not hold exactly the partitions it asked for.
+        let refusedTopics = refused
+        let answer: @Sendable ([FetchResult<KafkaRecordBatchWriter>]) -> Void = { fetched in
+            var read = fetched.makeIterator()
             var topics: [KafkaFetchResponse.Topic] = []
-            for result in fetched {
-                let partition = KafkaFetchResponse.Partition(
-                    partitionIndex: result.partition, errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
-                    highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
-                    logStartOffset: result.logStartOffset, records: result.records.bytes)
-                topics.append(partition, topic: result.topic)
+            for topic in request.topics {
+                for requested in topic.partitions {
+                    if refusedTopics.contains(topic.name) {
+                        topics.append(
+                            .init(
+                                partitionIndex: requested.partition, errorCode: .topicAuthorizationFailed,
+                                highWatermark: -1, lastStableOffset: -1, logStartOffset: -1),
+                            topic: topic.name)
+                    } else if let result = read.next() {
+                        topics.append(
+                            .init(
+                                partitionIndex: result.partition,
+                                errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
+                                highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
+                                logStartOffset: result.logStartOffset, records: result.records.bytes),
+                            topic: result.topic)
+                    }
+                }
             }
             completion(KafkaFetchResponse(topics: topics))
         }
+        // Nothing to read: answered at once, not held for data that could never be sent.
+        if targets.isEmpty && !refusedTopics.isEmpty { return answer([]) }
+        let spec = FetchSpec(
+            targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
+            minBytes: max(0, Int(request.minBytes)), maxBytes: max(1, Int(request.maxBytes)))
+        broker.fetch(spec, into: KafkaRecordBatchWriter.self, completion: answer)
     }
 }
 
