@@ -8,7 +8,14 @@ package enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable 
     case admin
 }
 
-/// The process at the other end of a Unix socket connection, as the kernel reports it (`SO_PEERCRED`).
+/// What a permission is about: a topic or a consumer group, by name, or some topic when the name is nil.
+package enum AccessResource: Sendable, Hashable {
+    case topic(String?)
+    case group(String)
+}
+
+/// The process at the other end of a connection: on the Unix socket as the kernel reports it (`SO_PEERCRED`), on
+/// the Kafka listener the user owning the peer's loopback socket (`LoopbackPeer`, no pid: 0).
 package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     package var uid: UInt32
     package var gid: UInt32
@@ -16,22 +23,34 @@ package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The primary group and the supplementary groups of `uid` in the group database (not necessarily those the
     /// process holds: the kernel does not report them).
     package var groups: Set<UInt32>
+    /// False for a peer whose user could not be found: only rules for everyone (`"users": ["*"]`) name it.
+    package var isKnown: Bool
 
     package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups.union([gid])
+        self.isKnown = true
     }
 
-    package var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
+    /// A peer whose user is not known.
+    package static let unknown: PeerIdentity = {
+        var peer = PeerIdentity(uid: UInt32.max, gid: UInt32.max, pid: 0)
+        peer.groups = []
+        peer.isKnown = false
+        return peer
+    }()
+
+    package var description: String { isKnown ? "uid \(uid) gid \(gid) pid \(pid)" : "an unknown user" }
 }
 
-/// Which peers may do what to which topics.
+/// Which peers may do what to which topics and consumer groups.
 ///
 /// Rules grant; nothing denies. A request is allowed when some rule names the peer (by uid, user name, gid or
 /// group name, the last two matching the primary and supplementary groups) and grants the operation on a pattern the
-/// topic matches. A policy with no rules denies everything; a server with no policy allows everything.
+/// topic matches (for a consumer group: a pattern of its `consumerGroups`). A policy with no rules denies
+/// everything; a server with no policy allows everything.
 package struct AccessPolicy: Sendable, Equatable {
     package var rules: [AccessRule]
 
@@ -46,9 +65,37 @@ package struct AccessPolicy: Sendable, Equatable {
                 && (topic.map { topic in rule.topics.contains { Glob.matches(pattern: $0, topic) } } ?? true)
         }
     }
+
+    /// Whether `peer` may do `operation` to the consumer group `group`.
+    package func allows(_ peer: PeerIdentity, _ operation: AccessOperation, group: String) -> Bool {
+        rules.contains { rule in
+            rule.operations.contains(operation) && rule.names(peer)
+                && rule.consumerGroups.contains { Glob.matches(pattern: $0, group) }
+        }
+    }
+
+    /// Whether `peer` may do `operation` to `resource`.
+    package func allows(_ peer: PeerIdentity, _ operation: AccessOperation, _ resource: AccessResource) -> Bool {
+        switch resource {
+        case .topic(let topic): allows(peer, operation, topic: topic)
+        case .group(let group): allows(peer, operation, group: group)
+        }
+    }
+
+    /// Whether `peer` may see `group` described (its state, members and offsets): any grant on it does, as Kafka's
+    /// DESCRIBE is implied by READ and DELETE.
+    package func mayDescribe(_ peer: PeerIdentity, group: String) -> Bool {
+        allows(peer, .consume, group: group) || allows(peer, .admin, group: group)
+    }
+
+    /// Whether `peer` may see that `topic` exists: any grant on it does (Kafka's DESCRIBE, implied by READ, WRITE
+    /// and DELETE).
+    package func mayDescribe(_ peer: PeerIdentity, topic: String) -> Bool {
+        AccessOperation.allCases.contains { allows(peer, $0, topic: topic) }
+    }
 }
 
-/// One grant of an access policy: who, what, on which topics.
+/// One grant of an access policy: who, what, on which topics and consumer groups.
 package struct AccessRule: Sendable, Equatable {
     /// Peers matched by uid (user names are resolved to uids when the configuration is read).
     package var uids: Set<UInt32>
@@ -59,20 +106,23 @@ package struct AccessRule: Sendable, Equatable {
     package var operations: Set<AccessOperation>
     /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
     package var topics: [String]
+    /// Consumer-group patterns (`consumer_groups` in the file), as `topics`; `["*"]` is every group.
+    package var consumerGroups: [String]
 
     package init(
         uids: Set<UInt32> = [], gids: Set<UInt32> = [], everyone: Bool = false,
-        operations: Set<AccessOperation>, topics: [String] = ["*"]
+        operations: Set<AccessOperation>, topics: [String] = ["*"], consumerGroups: [String] = ["*"]
     ) {
         self.uids = uids
         self.gids = gids
         self.everyone = everyone
         self.operations = operations
         self.topics = topics
+        self.consumerGroups = consumerGroups
     }
 
     func names(_ peer: PeerIdentity) -> Bool {
-        everyone || uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)
+        everyone || (peer.isKnown && (uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)))
     }
 }
 

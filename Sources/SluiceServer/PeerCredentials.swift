@@ -35,9 +35,20 @@ enum PeerCredentials {
         #endif
     }
 
+    /// The identity of `uid` as the user database gives it (primary group and supplementary groups), for a peer
+    /// whose uid alone is known (no pid: 0); a uid the database does not list has no groups.
+    static func identity(uid: UInt32) -> PeerIdentity {
+        guard let user = user(uid) else {
+            var peer = PeerIdentity(uid: uid, gid: UInt32.max, pid: 0)
+            peer.groups = []
+            return peer
+        }
+        return PeerIdentity(uid: uid, gid: user.gid, pid: 0, groups: groups(uid: uid, gid: user.gid))
+    }
+
     /// The primary group and the supplementary groups of `uid` in the group database (`getgrouplist`).
     static func groups(uid: UInt32, gid: UInt32) -> Set<UInt32> {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return [gid] }
+        guard let name = user(uid)?.name else { return [gid] }
         var count: Int32 = 32
         while true {
             var list = [gid_t](repeating: 0, count: Int(count))
@@ -47,6 +58,22 @@ enum PeerCredentials {
             }
             if count <= previous { count = previous * 2 }
             if count > 65536 { return [gid] }
+        }
+    }
+
+    /// The user database's name and primary group of `uid` (`getpwuid_r`, safe on any thread).
+    private static func user(_ uid: UInt32) -> (name: String, gid: UInt32)? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>? = nil
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while true {
+            let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &found)
+            if status == ERANGE && buffer.count < 1 << 20 {
+                buffer = [CChar](repeating: 0, count: buffer.count * 4)
+                continue
+            }
+            guard status == 0, found != nil, let name = entry.pw_name else { return nil }
+            return (String(cString: name), UInt32(entry.pw_gid))
         }
     }
 }

@@ -66,13 +66,17 @@ struct RequestDispatcher: Sendable {
             let defaults = self.defaultDurability
             let metrics = self.metrics
             let maxResponseBytes = self.maxResponseBytes
+            // Answers about groups leave out what the peer may not see.
+            let visible: @Sendable (Response) -> Response =
+                if let access { { [peer] in access.visible($0, to: peer ?? .unknown) } } else { { $0 } }
             Task {
                 do throws(SluiceError) {
                     completion(
                         .success(
-                            try await Self.control(
-                                request, broker: broker, defaultDurability: defaults,
-                                maxResponseBytes: maxResponseBytes)))
+                            visible(
+                                try await Self.control(
+                                    request, broker: broker, defaultDurability: defaults,
+                                    maxResponseBytes: maxResponseBytes))))
                 } catch {
                     metrics.error(request.apiKey)
                     completion(.failure(error))
@@ -89,18 +93,8 @@ struct RequestDispatcher: Sendable {
         guard let peer else {
             return SluiceError(.notAuthorized, "\(request.apiKey.name) refused: the peer's identity is unknown")
         }
-        for need in required where !access.allows(peer, need.operation, topic: need.topic) {
-            let target = need.topic.map { "topic '\($0)'" } ?? "any topic"
-            logger.warning(
-                "access denied",
-                metadata: [
-                    "uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)",
-                    "operation": "\(need.operation.rawValue)", "api": "\(request.apiKey.name)",
-                    "topic": "\(need.topic ?? "*")",
-                ])
-            return SluiceError(
-                .notAuthorized,
-                "uid \(peer.uid) may not \(need.operation.rawValue) \(target) (\(request.apiKey.name))")
+        for need in required where !access.permits(peer, need, api: request.apiKey.name, logger: logger) {
+            return SluiceError(.notAuthorized, AccessPolicy.refusal(peer, need, api: request.apiKey.name))
         }
         return nil
     }
@@ -150,19 +144,10 @@ struct RequestDispatcher: Sendable {
 
     private func fetch(_ request: FetchRequest, completion: @escaping @Sendable (Result<Response, SluiceError>) -> Void)
     {
+        // `RequestLimits` refused a partition named twice: it would be read twice into one answer.
         var targets: [FetchTarget] = []
-        var named = Set<TopicPartition>()
         for topic in request.topics {
             for partition in topic.partitions {
-                // As Kafka does: a partition named twice would be read twice into one answer.
-                guard named.insert(TopicPartition(topic: topic.name, partition: partition.partition)).inserted else {
-                    metrics.error(.fetch)
-                    return completion(
-                        .failure(
-                            SluiceError(
-                                .invalidArgument,
-                                "fetch names \(topic.name)[\(partition.partition)] more than once")))
-                }
                 targets.append(
                     FetchTarget(
                         topic: topic.name, partition: partition.partition, offset: partition.offset,

@@ -2,7 +2,8 @@ import SluiceCore
 import SluiceProtocol
 
 /// What one native request may ask for, checked before any work is done, so that no request costs much more than
-/// its size: entries per request, the length of group ids and of offset metadata (`docs/PROTOCOL.md` §6).
+/// its size: entries per request, no partition named twice, the length of group ids and of offset metadata
+/// (`docs/PROTOCOL.md` §6).
 struct RequestLimits: Sendable {
     /// Topics, partitions or owned partitions a request may name.
     var maxEntries = 10_000
@@ -13,15 +14,8 @@ struct RequestLimits: Sendable {
 
     /// The refusal (`invalid_argument`) for a request past a limit, or nil.
     func check(_ request: Request) -> SluiceError? {
+        if let error = entries(request) ?? repeated(request) { return error }
         switch request {
-        case .metadata(let metadata):
-            return entries(metadata.topics?.count ?? 0, of: "topics", in: request)
-        case .fetch(let fetch):
-            return entries(fetch.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
-        case .listOffsets(let list):
-            return entries(list.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
-        case .fetchOffsets(let fetch):
-            return entries(fetch.topics?.reduce(0) { $0 + $1.partitions.count } ?? 0, of: "partitions", in: request)
         case .commitOffsets(let commit):
             if let error = groupID(commit.group) { return error }
             for topic in commit.topics {
@@ -33,16 +27,60 @@ struct RequestLimits: Sendable {
                             + "\(partition.metadata!.utf8.count) bytes; at most \(maxOffsetMetadataBytes) are kept")
                 }
             }
-            return entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+            return nil
         case .joinGroup(let join):
-            return groupID(join.group) ?? entries(join.topics.count, of: "topics", in: request)
-        case .heartbeat(let heartbeat):
-            return entries(heartbeat.owned.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+            return groupID(join.group)
         case .resetOffsets(let reset):
             return groupID(reset.group)
         default:
             return nil
         }
+    }
+
+    private func entries(_ request: Request) -> SluiceError? {
+        switch request {
+        case .metadata(let metadata):
+            return entries(metadata.topics?.count ?? 0, of: "topics", in: request)
+        case .fetch(let fetch):
+            return entries(fetch.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .listOffsets(let list):
+            return entries(list.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .fetchOffsets(let fetch):
+            return entries(fetch.topics?.reduce(0) { $0 + $1.partitions.count } ?? 0, of: "partitions", in: request)
+        case .produce(let produce):
+            return entries(produce.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .commitOffsets(let commit):
+            return entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .joinGroup(let join):
+            return entries(join.topics.count, of: "topics", in: request)
+        case .heartbeat(let heartbeat):
+            return entries(heartbeat.owned.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        default:
+            return nil
+        }
+    }
+
+    /// A partition named twice in a produce, fetch, listOffsets, commitOffsets or fetchOffsets is refused, as Kafka
+    /// refuses it: the answer would hold it twice, and a fetch would read it twice into one answer.
+    private func repeated(_ request: Request) -> SluiceError? {
+        let named: [(topic: String, partitions: [Int32])]
+        switch request {
+        case .produce(let produce): named = produce.topics.map { ($0.name, $0.partitions.map(\.partition)) }
+        case .fetch(let fetch): named = fetch.topics.map { ($0.name, $0.partitions.map(\.partition)) }
+        case .listOffsets(let list): named = list.topics.map { ($0.name, $0.partitions.map(\.partition)) }
+        case .commitOffsets(let commit): named = commit.topics.map { ($0.name, $0.partitions.map(\.partition)) }
+        case .fetchOffsets(let fetch): named = (fetch.topics ?? []).map { ($0.name, $0.partitions) }
+        default: return nil
+        }
+        var seen = Set<TopicPartition>()
+        for (topic, partitions) in named {
+            for partition in partitions where !seen.insert(TopicPartition(topic: topic, partition: partition)).inserted
+            {
+                return SluiceError(
+                    .invalidArgument, "\(request.apiKey.name) names \(topic)[\(partition)] more than once")
+            }
+        }
+        return nil
     }
 
     private func entries(_ count: Int, of what: String, in request: Request) -> SluiceError? {

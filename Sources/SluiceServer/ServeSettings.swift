@@ -292,15 +292,18 @@ struct SettingsFile: Decodable {
     }
 }
 
-/// One access rule as written: `{"users": [...], "groups": [...], "operations": [...], "topics": [...]}`.
+/// One access rule as written: `{"users": [...], "groups": [...], "operations": [...], "topics": [...],
+/// "consumer_groups": [...]}`.
 struct RuleFile: Decodable {
     var users: [String]?
     var groups: [String]?
     var operations: [String]
     var topics: [String]?
+    var consumerGroups: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case users, groups, operations, topics
+        case consumerGroups = "consumer_groups"
     }
 
     init(from decoder: any Decoder) throws {
@@ -310,10 +313,11 @@ struct RuleFile: Decodable {
         groups = try c.decodeIfPresent([String].self, forKey: .groups)
         operations = try c.decode([String].self, forKey: .operations)
         topics = try c.decodeIfPresent([String].self, forKey: .topics)
+        consumerGroups = try c.decodeIfPresent([String].self, forKey: .consumerGroups)
     }
 
     func rule() throws(SluiceError) -> AccessRule {
-        var rule = AccessRule(operations: [], topics: topics ?? ["*"])
+        var rule = AccessRule(operations: [], topics: topics ?? ["*"], consumerGroups: consumerGroups ?? ["*"])
         for user in users ?? [] {
             if user == "*" { rule.everyone = true } else { rule.uids.insert(try ServeSettings.resolveUser(user)) }
         }

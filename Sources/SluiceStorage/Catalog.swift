@@ -238,21 +238,29 @@ package final class Catalog {
 
     // MARK: - Producer ids
 
-    /// Hands out a new producer id: the counter row is raised and committed (fsync) before the id is returned, so
-    /// no id is ever handed out twice, across restarts and crashes.
-    package func nextProducerID() throws(SluiceError) -> Int64 {
-        var id: Int64 = -1
+    /// Reserves the next `count` producer ids: the counter row, the last id reserved, is raised by `count` and
+    /// committed (fsync) before the ids are returned, so no id is ever handed out twice, across restarts and crashes
+    /// (ids of a block not handed out before a restart are skipped, never reused).
+    package func reserveProducerIDs(_ count: Int64) throws(SluiceError) -> ClosedRange<Int64> {
+        precondition(count >= 1, "a block holds at least one producer id")
+        var last: Int64 = -1
         try write {
             let update = try connection.statement(
-                "UPDATE producer_ids SET last_producer_id = last_producer_id + 1 RETURNING last_producer_id")
+                "UPDATE producer_ids SET last_producer_id = last_producer_id + ? RETURNING last_producer_id")
             defer { update.reset() }
+            update.bind(1, count)
             guard try update.step() else { throw SluiceError(.storageError, "the producer id counter is missing") }
-            id = update.int64(0)
+            last = update.int64(0)
         }
-        return id
+        return (last - count + 1)...last
     }
 
-    /// The largest producer id handed out so far, -1 when none was.
+    /// Hands out one new producer id, durably (a block of one).
+    package func nextProducerID() throws(SluiceError) -> Int64 {
+        try reserveProducerIDs(1).lowerBound
+    }
+
+    /// The largest producer id reserved so far (handed out or skipped), -1 when none was.
     package func lastProducerID() throws(SluiceError) -> Int64 {
         do {
             return try connection.scalarInt("SELECT last_producer_id FROM producer_ids") ?? -1

@@ -14,7 +14,9 @@ struct Consume: AsyncParsableCommand {
         abstract: "Print messages of a topic, one per line.",
         discussion: """
             Starts at the end (new messages only) unless told otherwise; with --group, where the group's committed \
-            offsets are. Runs until interrupted, --max-messages are printed, or --timeout-ms pass with no new message.
+            offsets are (at the end of partitions the group has committed nothing on, or at the start with \
+            --from-beginning). Runs until interrupted, --max-messages are printed, or --timeout-ms pass with no \
+            new message.
 
             --format placeholders: %t topic, %p partition, %o offset, %k key, %v value, %T timestamp (ms), \
             %h headers (name=value,...), %% percent; escapes \\n \\t \\r \\\\. Each message ends with a newline \

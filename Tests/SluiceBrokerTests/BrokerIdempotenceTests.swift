@@ -41,6 +41,32 @@ import Testing
         await second.shutdown()
     }
 
+    /// Ids come from blocks of 1,000 reserved in the catalog: 2,500 calls reserve three, and a broker opened
+    /// again starts after the third, skipping the 500 never handed out.
+    @Test func producerIDsComeInBlocksThatARestartSkips() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let first = try Broker(dataDirectory: directory)
+            var ids: [Int64] = []
+            for _ in 0..<2500 { ids.append(try await first.initProducerID().producerID) }
+            #expect(ids == Array(0..<2500))
+            // The last id handed out is known to produce; the next, not yet handed out, is not.
+            try await first.createTopic("t", config: TopicConfig(partitions: 1))
+            let unknown = ProduceBatch(
+                topic: "t", partition: 0, records: records(1),
+                sequence: BatchSequence(producerID: 2500, epoch: 0, baseSequence: 0))
+            if case .failure(let error) = await first.produce([unknown])[0].result {
+                #expect(error.code == .unknownProducerID)
+            } else {
+                Issue.record("an id not yet handed out was accepted")
+            }
+            await first.shutdown()
+        }
+        let second = try await reopen()
+        #expect(try await second.initProducerID().producerID == 3000)
+        await second.shutdown()
+    }
+
     @Test func aResentBatchIsStoredOnceAndUnknownProducersAreRefused() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let broker = try Broker(dataDirectory: directory)

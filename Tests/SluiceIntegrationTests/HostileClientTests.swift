@@ -4,7 +4,7 @@ import SluiceCore
 import SluiceProtocol
 import Testing
 
-/// Issue 18's findings against the native protocol, in short form: no request makes the server's memory grow by
+/// Findings of an adversarial pass against the native protocol, in short form: no request makes the server's memory grow by
 /// more than it may, and a well-behaved client on another connection is served meanwhile.
 @Suite(.serialized) struct HostileClientTests {
     /// Resident memory of a process, in kB (VmRSS from /proc/PID/status).
@@ -85,6 +85,61 @@ import Testing
         #expect(after - before < 64 * 1024, "resident memory grew by \((after - before) / 1024) MB")
         // The connection goes on: the request was well formed.
         #expect(try hostile.fetch("zero").records.count > 0)
+    }
+
+    /// The same rule for every request that names partitions: the answer would hold a partition twice.
+    @Test func aPartitionNamedTwiceInAnyRequestIsRefused() throws {
+        let server = try Self.server()
+        defer { server.cleanUp() }
+        let connection = try RawConnection(path: server.socketPath)
+        try connection.createTopic("twice", partitions: 2)
+        let record = ProducerRecord(key: nil, value: [1])
+        let requests: [(String, Request)] = [
+            (
+                "produce",
+                .produce(
+                    ProduceRequest(
+                        timeoutMs: 10_000,
+                        topics: [
+                            .init(name: "twice", partitions: [.init(partition: 1, records: [record])]),
+                            .init(name: "twice", partitions: [.init(partition: 1, records: [record])]),
+                        ]))
+            ),
+            (
+                "list_offsets",
+                .listOffsets(
+                    ListOffsetsRequest(
+                        topics: [
+                            .init(
+                                name: "twice",
+                                partitions: Array(repeating: .init(partition: 0, spec: .latest), count: 2))
+                        ]))
+            ),
+            (
+                "commit_offsets",
+                .commitOffsets(
+                    CommitOffsetsRequest(
+                        group: "g",
+                        topics: [
+                            .init(name: "twice", partitions: Array(repeating: .init(partition: 0, offset: 0), count: 2))
+                        ]))
+            ),
+            (
+                "fetch_offsets",
+                .fetchOffsets(FetchOffsetsRequest(group: "g", topics: [.init(name: "twice", partitions: [0, 0])]))
+            ),
+        ]
+        for (name, request) in requests {
+            do {
+                _ = try connection.call(request)
+                Issue.record("\(name) naming a partition twice was answered")
+            } catch let error as SluiceError {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("\(name) names twice[") && error.message.contains("more than once"))
+            }
+        }
+        // Nothing was appended, and the connection goes on.
+        #expect(try connection.fetch("twice", partition: 1).records.isEmpty)
     }
 
     /// Finding: zero-byte records never used up a fetch's byte budget, so each partition returned `maxBytes / 32`

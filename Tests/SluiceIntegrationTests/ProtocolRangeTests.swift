@@ -102,7 +102,7 @@ import Testing
     @Test func commitsPastTheLogEndAreRefusedPerPartition() throws {
         defer { server.cleanUp() }
         let connection = try RawConnection(path: server.socketPath)
-        try connection.createTopic("ranges", partitions: 2)
+        try connection.createTopic("ranges", partitions: 3)
         _ = try connection.produce("ranges", partition: 0, values: [[1], [2], [3]])
         let commit = Request.commitOffsets(
             CommitOffsetsRequest(
@@ -112,7 +112,7 @@ import Testing
                         name: "ranges",
                         partitions: [
                             .init(partition: 0, offset: 3), .init(partition: 1, offset: 1),
-                            .init(partition: 1, offset: -1),
+                            .init(partition: 2, offset: -1),
                         ])
                 ]))
         guard case .commitOffsets(let answer) = try connection.call(commit) else {

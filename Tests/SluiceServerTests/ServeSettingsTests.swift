@@ -35,7 +35,8 @@ import Testing
              "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
              "kafka_max_connections": 16, "kafka_connections_max_idle_ms": 0, "reserved_admin_connections": 2,
-             "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
+             "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]},
+                        {"users": ["*"], "operations": ["consume"], "topics": [], "consumer_groups": ["g.*"]}]}
             """)
         #expect(settings.dataDir == "/var/lib/sluice")
         #expect(settings.socket == "/run/sluice/sluice.sock")
@@ -59,7 +60,8 @@ import Testing
         #expect(
             settings.access
                 == AccessPolicy(rules: [
-                    AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"])
+                    AccessRule(uids: [0, 65534], gids: [0], operations: [.produce], topics: ["a.*"]),
+                    AccessRule(everyone: true, operations: [.consume], topics: [], consumerGroups: ["g.*"]),
                 ]))
     }
 

@@ -213,4 +213,17 @@ import Testing
             #expect(try catalog.nextProducerID() == 2)
         }
     }
+
+    @Test func producerIDBlocksFollowTheLastOneRecorded() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let catalog = try Catalog(path: dir + "/catalog.db")
+                #expect(try catalog.reserveProducerIDs(1000) == 0...999)
+                #expect(try catalog.reserveProducerIDs(1000) == 1000...1999)
+            }
+            let catalog = try Catalog(path: dir + "/catalog.db")
+            #expect(try catalog.lastProducerID() == 1999, "the row records the end of the last block")
+            #expect(try catalog.reserveProducerIDs(1000) == 2000...2999)
+        }
+    }
 }

@@ -213,14 +213,25 @@ def scenario_protocol(path, _binary=None):
     eventually("the acks = 0 record", lambda: any(
         r.value == b"fire-and-forget" for r in conn.fetch([("orders", 2, 0)])[("orders", 2)].records))
 
-    # A topic named in two consecutive entries is answered in one entry holding both.
+    # A topic named in two consecutive entries is answered in one entry holding both ("times" has one
+    # partition: the entry of partition 1 carries unknown_partition).
+    w = Writer().int8(1).int32(30000)
+    w.array([(0, "a"), (1, "b")], lambda w, v: w.string("times").array([v[0]], lambda w, p: w.int32(p).array(
+        [Record(None, v[1].encode())], encode_record)))
+    r = conn.call(PRODUCE, w.bytes())
+    entries = r.array(lambda r: (r.string(), r.array(lambda r: (r.int32(), *r.error(), r.int64(), r.int64()))))
+    check([(t, [p for p, _, _, _, _ in parts]) for t, parts in entries] == [("times", [0, 1])],
+          f"consecutive entries of a topic answered as one: {entries}")
+
+    # A partition named twice in one request is refused as a whole.
     w = Writer().int8(1).int32(30000)
     w.array(["a", "b"], lambda w, v: w.string("times").array([0], lambda w, p: w.int32(p).array(
         [Record(None, v.encode())], encode_record)))
-    r = conn.call(PRODUCE, w.bytes())
-    entries = r.array(lambda r: (r.string(), r.array(lambda r: (r.int32(), *r.error(), r.int64(), r.int64()))))
-    check([(t, [(p, base) for p, _, _, base, _ in parts]) for t, parts in entries] == [("times", [(0, 2), (0, 3)])],
-          f"consecutive entries of a topic answered as one: {entries}")
+    try:
+        conn.call(PRODUCE, w.bytes())
+        check(False, "a partition named twice in a produce is refused")
+    except SluiceError as e:
+        check(e.name == "invalid_argument" and "more than once" in e.message, f"refused as named twice: {e}")
 
     conn.delete_topic("sized")
     check(conn.metadata(["sized"])["sized"][0] == 5, "a deleted topic is unknown_topic")

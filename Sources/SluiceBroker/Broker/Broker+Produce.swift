@@ -48,12 +48,33 @@ extension Broker {
 
     /// Hands out a new idempotent producer identity (a fresh id at epoch 0), durably: ids are never reused, even
     /// after a restart or a crash.
+    ///
+    /// Ids come from a block the catalog reserved (`ProducerIDBlock`): only the call that finds the block used up
+    /// commits, on the admin queue, so a flood of calls costs one catalog commit per block.
     package func initProducerID() async throws(SluiceError) -> ProducerIdentity {
         try checkRunning()
+        if let id = takeProducerID() { return ProducerIdentity(producerID: id, epoch: 0) }
         return try await admin { store throws(SluiceError) in
-            let id = try store.catalog.nextProducerID()
-            self.lastProducerID.store(id, ordering: .releasing)
+            // Another call may have reserved a block while this one waited for the queue.
+            if let id = self.takeProducerID() { return ProducerIdentity(producerID: id, epoch: 0) }
+            let ids = try store.catalog.reserveProducerIDs(ProducerIDBlock.size)
+            BrokerMetrics.producerIDBlocks.increment()
+            let id = self.producerIDs.withLock { block in
+                block = ProducerIDBlock(ids)
+                let id = block.take()!
+                self.lastProducerID.store(id, ordering: .releasing)
+                return id
+            }
             return ProducerIdentity(producerID: id, epoch: 0)
+        }
+    }
+
+    /// The current block's next id, made known to produce before it is handed out.
+    private func takeProducerID() -> Int64? {
+        producerIDs.withLock { block in
+            guard let id = block.take() else { return nil }
+            if id > lastProducerID.load(ordering: .relaxed) { lastProducerID.store(id, ordering: .releasing) }
+            return id
         }
     }
 

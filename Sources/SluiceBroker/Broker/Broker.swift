@@ -27,8 +27,11 @@ package final class Broker: Sendable {
     let clocks: Clocks
     /// Wakes topics for retention and compaction; see `Sweeper`.
     let sweeper: Sweeper
-    /// The largest producer id handed out (the catalog's counter, mirrored): batches naming a larger one are refused.
+    /// The largest producer id handed out (at start, the catalog's counter: the last id reserved): batches naming a
+    /// larger one are refused.
     let lastProducerID: Atomic<Int64>
+    /// The producer ids reserved and not yet handed out.
+    let producerIDs: Locked<ProducerIDBlock>
     /// Runs backups, one at a time, off the broker's queues; see `Broker+Backup.swift`.
     let backups = BackupRunner()
     /// How backups pace themselves (`Backup.Pacing`).
@@ -85,7 +88,9 @@ package final class Broker: Sendable {
             clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
-        self.lastProducerID = Atomic(try store.catalog.lastProducerID())
+        let reserved = try store.catalog.lastProducerID()
+        self.lastProducerID = Atomic(reserved)
+        self.producerIDs = Locked(ProducerIDBlock(exhaustedAt: reserved))
         var opened = Registry()
         for topic in try store.topics() {
             do {

@@ -43,4 +43,6 @@ struct BrokerMetrics: Sendable {
     static let fetchedRecords = Counter(label: "sluice_fetch_records_total")
     static let fetchedBytes = Counter(label: "sluice_fetch_bytes_total")
     static let rebalances = Counter(label: "sluice_group_rebalances_total")
+    /// Blocks of producer ids reserved: one catalog commit each (`ProducerIDBlock`).
+    static let producerIDBlocks = Counter(label: "sluice_producer_id_blocks_total")
 }

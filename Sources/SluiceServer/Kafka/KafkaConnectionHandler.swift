@@ -18,10 +18,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private let dispatcher: KafkaDispatcher
     private let maxQueued: Int
-    private let logger: Logger
+    private var logger: Logger
     private var queue = KafkaRequestQueue<ByteBuffer>()
     private var waiting: [Int: (header: KafkaRequestHeader, request: KafkaRequest?, frameBytes: Int)] = [:]
     private var peer = KafkaDispatcher.Peer(host: "")
+    /// False while the peer's user is being looked up under an access policy: requests wait in the queue.
+    private var identified = true
     private var readHeld = false
     private var flushScheduled = false
     /// The connection's share of the server's memory budget (nil: not counted).
@@ -44,7 +46,24 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         peer.host = context.channel.remoteAddress?.ipAddress ?? ""
         peer.connection = Self.connectionNumbers.wrappingAdd(1, ordering: .relaxed).newValue
+        if dispatcher.access != nil {
+            identified = false
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            KafkaPeerIdentity.lookUp(
+                local: context.channel.localAddress, remote: context.channel.remoteAddress, on: context.eventLoop
+            ).whenSuccess { identity in
+                let (handler, context) = bound.value
+                handler.identify(identity, context: context)
+            }
+        }
         context.fireChannelActive()
+    }
+
+    private func identify(_ identity: PeerIdentity, context: ChannelHandlerContext) {
+        peer.identity = identity
+        identified = true
+        logger[metadataKey: "uid"] = "\(identity.isKnown ? "\(identity.uid)" : "unknown")"
+        if context.channel.isActive { startReady(context: context) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -76,7 +95,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     /// Starts what the queue allows, but nothing while the socket is not taking the answers already written: a client
     /// that does not read cannot make the server build more responses for it.
     private func startReady(context: ChannelHandlerContext) {
-        guard context.channel.isWritable else { return }
+        guard identified, context.channel.isWritable else { return }
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         for id in queue.startable() {

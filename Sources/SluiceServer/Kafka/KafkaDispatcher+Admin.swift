@@ -5,20 +5,31 @@ import SluiceKafka
 
 /// Metadata, offsets by time, topic administration and producer ids.
 extension KafkaDispatcher {
-    /// Answers each named topic once, however often the request names it (as Apache Kafka does).
-    func metadata(_ request: KafkaMetadataRequest) async -> KafkaMetadataResponse {
+    /// Answers each named topic once, however often the request names it (as Apache Kafka does). A named topic the
+    /// peer has no grant on is answered TOPIC_AUTHORIZATION_FAILED; an answer for every topic leaves such topics
+    /// out; a missing topic is created only for a peer with `admin` on it.
+    func metadata(_ request: KafkaMetadataRequest, access: KafkaRequestAccess) async -> KafkaMetadataResponse {
         var request = request
         if let names = request.topics {
             var repeated = RepeatedEntries<String>()
             request.topics = names.filter { repeated.isFirst($0) }
         }
+        var refused: Set<String> = []
+        for name in request.topics ?? [] where !access.permits(.describe(topic: name)) {
+            refused.insert(name)
+        }
         if let names = request.topics, settings.autoCreateTopics, request.allowAutoTopicCreation {
-            for (name, result) in broker.metadata(names) {
-                guard case .failure(let error) = result, error.code == .unknownTopic else { continue }
+            for (name, result) in broker.metadata(names.filter { !refused.contains($0) }) {
+                guard case .failure(let error) = result, error.code == .unknownTopic,
+                    access.permits(.admin, topic: name)
+                else { continue }
                 await autoCreate(name)
             }
         }
-        let topics = broker.metadata(request.topics).map { name, result -> KafkaMetadataResponse.Topic in
+        let known = broker.metadata(request.topics?.filter { !refused.contains($0) })
+        let answered = known.filter { request.topics != nil || access.mayDescribe(topic: $0.name) }
+        var byName: [String: KafkaMetadataResponse.Topic] = [:]
+        var topics = answered.map { name, result -> KafkaMetadataResponse.Topic in
             switch result {
             case .success(let partitions):
                 return .init(
@@ -30,6 +41,15 @@ extension KafkaDispatcher {
                     })
             case .failure(let error):
                 return .init(errorCode: KafkaErrorCode(error), name: name, partitions: [])
+            }
+        }
+        if let names = request.topics, !refused.isEmpty {
+            // In the order asked.
+            for topic in topics { byName[topic.name] = topic }
+            topics = names.compactMap { name in
+                refused.contains(name)
+                    ? KafkaMetadataResponse.Topic(errorCode: .topicAuthorizationFailed, name: name, partitions: [])
+                    : byName[name]
             }
         }
         return KafkaMetadataResponse(
@@ -57,12 +77,18 @@ extension KafkaDispatcher {
         return .init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)
     }
 
-    /// A partition named twice is answered INVALID_REQUEST each time after the first, as Apache Kafka does.
-    func listOffsets(_ request: KafkaListOffsetsRequest) async -> KafkaListOffsetsResponse {
+    /// A topic the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED; a partition named twice is answered
+    /// INVALID_REQUEST each time after the first, as Apache Kafka does.
+    func listOffsets(_ request: KafkaListOffsetsRequest, access: KafkaRequestAccess) async -> KafkaListOffsetsResponse {
         var queries: [(topic: String, partition: Int32, spec: OffsetSpec)] = []
+        var refused: Set<String> = []
         var repeats: [(topic: String, partition: Int32)] = []
         var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
+            guard access.permits(.consume, topic: topic.name) else {
+                refused.insert(topic.name)
+                continue
+            }
             for partition in topic.partitions {
                 guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partitionIndex)) else {
                     repeats.append((topic.name, partition.partitionIndex))
@@ -96,6 +122,19 @@ extension KafkaDispatcher {
             }
             topics.append(partition, topic: query.topic)
         }
+        if !refused.isEmpty {
+            // In the order asked, the refused topics in their places.
+            var answered: [String: KafkaListOffsetsResponse.Topic] = [:]
+            for topic in topics { answered[topic.name] = topic }
+            topics = request.topics.compactMap { topic in
+                guard refused.contains(topic.name) else { return answered.removeValue(forKey: topic.name) }
+                return KafkaListOffsetsResponse.Topic(
+                    name: topic.name,
+                    partitions: topic.partitions.map {
+                        .init(partitionIndex: $0.partitionIndex, errorCode: .topicAuthorizationFailed, offset: -1)
+                    })
+            }
+        }
         for repeated in repeats {
             topics.append(
                 .init(partitionIndex: repeated.partition, errorCode: .invalidRequest, offset: -1), topic: repeated.topic
@@ -104,9 +143,16 @@ extension KafkaDispatcher {
         return KafkaListOffsetsResponse(topics: topics)
     }
 
-    func createTopics(_ request: KafkaCreateTopicsRequest) async -> KafkaCreateTopicsResponse {
+    /// Each topic needs `admin` on it; one refused is answered TOPIC_AUTHORIZATION_FAILED.
+    func createTopics(_ request: KafkaCreateTopicsRequest, access: KafkaRequestAccess) async
+        -> KafkaCreateTopicsResponse
+    {
         var results: [KafkaTopicResult] = []
         for topic in request.topics {
+            guard access.permits(.admin, topic: topic.name) else {
+                results.append(Self.refused(topic.name, access: access, operation: .admin))
+                continue
+            }
             results.append(await createTopic(topic, validateOnly: request.validateOnly))
         }
         return KafkaCreateTopicsResponse(topics: results)
@@ -153,9 +199,16 @@ extension KafkaDispatcher {
         }
     }
 
-    func deleteTopics(_ request: KafkaDeleteTopicsRequest) async -> KafkaDeleteTopicsResponse {
+    /// Each topic needs `admin` on it; one refused is answered TOPIC_AUTHORIZATION_FAILED.
+    func deleteTopics(_ request: KafkaDeleteTopicsRequest, access: KafkaRequestAccess) async
+        -> KafkaDeleteTopicsResponse
+    {
         var results: [KafkaTopicResult] = []
         for name in request.topicNames {
+            guard access.permits(.admin, topic: name) else {
+                results.append(Self.refused(name, access: access, operation: .admin))
+                continue
+            }
             do throws(SluiceError) {
                 try await broker.deleteTopic(name)
                 results.append(.init(name: name))
@@ -164,6 +217,14 @@ extension KafkaDispatcher {
             }
         }
         return KafkaDeleteTopicsResponse(topics: results)
+    }
+
+    private static func refused(_ topic: String, access: KafkaRequestAccess, operation: AccessOperation)
+        -> KafkaTopicResult
+    {
+        .init(
+            name: topic, errorCode: .topicAuthorizationFailed,
+            errorMessage: AccessPolicy.refusal(access.peer, .topic(operation, topic), api: access.api))
     }
 
     func initProducerID(_ request: KafkaInitProducerIdRequest) async -> KafkaInitProducerIdResponse {

@@ -88,22 +88,36 @@ extension KafkaDispatcher {
         return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(result.error))
     }
 
-    func offsetCommit(_ request: KafkaOffsetCommitRequest) async -> KafkaOffsetCommitResponse {
+    /// `consume` on the group was checked (`refusal`); a topic the peer may not consume is answered
+    /// TOPIC_AUTHORIZATION_FAILED and not committed.
+    func offsetCommit(_ request: KafkaOffsetCommitRequest, access: KafkaRequestAccess) async
+        -> KafkaOffsetCommitResponse
+    {
         var offsets: [CommittedOffset] = []
-        // Partitions answered without being committed: named twice (INVALID_REQUEST, as for ListOffsets) or with
-        // metadata past Kafka's `offset.metadata.max.bytes` (OFFSET_METADATA_TOO_LARGE).
-        var refused: [(topic: String, partition: Int32, error: KafkaErrorCode)] = []
+        // Per requested partition, in order: the index of its offset, or the error it is answered without being
+        // committed: a topic the peer may not consume, a partition named twice (INVALID_REQUEST, as for
+        // ListOffsets), metadata past Kafka's `offset.metadata.max.bytes` (OFFSET_METADATA_TOO_LARGE).
+        var plan: [(topic: String, partition: Int32, offset: Int?, error: KafkaErrorCode)] = []
         var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
+            let permitted = access.permits(.consume, topic: topic.name)
             for partition in topic.partitions {
-                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partitionIndex)) else {
-                    refused.append((topic.name, partition.partitionIndex, .invalidRequest))
+                let refusal: KafkaErrorCode? =
+                    if !permitted {
+                        .topicAuthorizationFailed
+                    } else if !repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partitionIndex))
+                    {
+                        .invalidRequest
+                    } else if (partition.committedMetadata?.utf8.count ?? 0) > RequestLimits().maxOffsetMetadataBytes {
+                        .offsetMetadataTooLarge
+                    } else {
+                        nil
+                    }
+                if let refusal {
+                    plan.append((topic.name, partition.partitionIndex, nil, refusal))
                     continue
                 }
-                if (partition.committedMetadata?.utf8.count ?? 0) > RequestLimits().maxOffsetMetadataBytes {
-                    refused.append((topic.name, partition.partitionIndex, .offsetMetadataTooLarge))
-                    continue
-                }
+                plan.append((topic.name, partition.partitionIndex, offsets.count, .none))
                 offsets.append(
                     CommittedOffset(
                         topic: topic.name, partition: partition.partitionIndex,
@@ -111,28 +125,34 @@ extension KafkaDispatcher {
                         metadata: partition.committedMetadata))
             }
         }
-        var errors: [KafkaErrorCode]
-        do throws(SluiceError) {
-            let checked = try await broker.commitOffsets(
-                group: request.groupId, memberID: request.memberId,
-                generation: request.generationId, offsets)
-            errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
-        } catch {
-            let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
-            errors = Array(repeating: code, count: offsets.count)
+        var errors: [KafkaErrorCode] = []
+        if !offsets.isEmpty || plan.isEmpty {
+            do throws(SluiceError) {
+                let checked = try await broker.commitOffsets(
+                    group: request.groupId, memberID: request.memberId,
+                    generation: request.generationId, offsets)
+                errors = checked.map { $0.1.map(KafkaErrorCode.init) ?? .none }
+            } catch {
+                let code: KafkaErrorCode = request.groupId.isEmpty ? .invalidGroupId : KafkaErrorCode(error)
+                errors = Array(repeating: code, count: offsets.count)
+            }
         }
+        // In the order asked, the refused partitions in their places.
         var topics: [KafkaOffsetCommitResponse.Topic] = []
-        for (offset, error) in zip(offsets, errors) {
-            let partition = KafkaOffsetCommitResponse.Partition(partitionIndex: offset.partition, errorCode: error)
-            topics.append(partition, topic: offset.topic)
-        }
-        for entry in refused {
-            topics.append(.init(partitionIndex: entry.partition, errorCode: entry.error), topic: entry.topic)
+        for entry in plan {
+            let error = entry.offset.map { $0 < errors.count ? errors[$0] : .unknownServerError } ?? entry.error
+            topics.append(
+                KafkaOffsetCommitResponse.Partition(partitionIndex: entry.partition, errorCode: error),
+                topic: entry.topic)
         }
         return KafkaOffsetCommitResponse(topics: topics)
     }
 
-    func offsetFetch(_ request: KafkaOffsetFetchRequest) async -> KafkaOffsetFetchResponse {
+    /// Describing the group was checked (`refusal`); a named topic the peer may not consume is answered
+    /// TOPIC_AUTHORIZATION_FAILED, and an answer for every topic leaves such topics out, as Kafka's does.
+    func offsetFetch(_ request: KafkaOffsetFetchRequest, access: KafkaRequestAccess) async
+        -> KafkaOffsetFetchResponse
+    {
         let committed: [CommittedOffset]
         do throws(SluiceError) {
             committed = try await broker.committedOffsets(
@@ -150,10 +170,16 @@ extension KafkaDispatcher {
             ?? Dictionary(grouping: committed, by: \.topic)
             .sorted { $0.key < $1.key }
             .map { .init(name: $0.key, partitionIndexes: $0.value.map(\.partition).sorted()) }
-        let topics = wanted.map { topic in
+        let refused = Set(request.topics?.map(\.name).filter { !access.permits(.consume, topic: $0) } ?? [])
+        let topics = wanted.filter { request.topics != nil || access.mayConsume(topic: $0.name) }.map { topic in
             KafkaOffsetFetchResponse.Topic(
                 name: topic.name,
                 partitions: topic.partitionIndexes.map { partition in
+                    if refused.contains(topic.name) {
+                        return .init(
+                            partitionIndex: partition, committedOffset: -1, metadata: "",
+                            errorCode: .topicAuthorizationFailed)
+                    }
                     // A partition the group has not committed is answered offset -1 and no error.
                     let offset = byPartition[TopicPartition(topic: topic.name, partition: partition)]
                     return .init(

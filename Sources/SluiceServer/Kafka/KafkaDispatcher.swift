@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import SluiceBroker
@@ -20,10 +21,16 @@ struct KafkaDispatcher: Sendable {
     let settings: KafkaListenerSettings
     let advertised: KafkaAdvertisedAddress
     let logger: Logger
+    /// Who may do what; nil allows everything (`KafkaAccess.swift`).
+    var access: AccessPolicy? = nil
+    /// `sluice_access_denied_total`, shared with the Unix socket.
+    var denied = Counter(label: "sluice_access_denied_total")
 
-    /// Who sent a request: what JoinGroup records as the member's host and client id.
+    /// Who sent a request: what JoinGroup records as the member's host and client id, and who the access policy
+    /// sees (nil until the connection's user is known).
     struct Peer: Sendable {
         var host: String
+        var identity: PeerIdentity? = nil
         /// The connection's number, unique for the server's life: a member remembers the connection it joined
         /// over, so that its metadata can be dropped when that connection closes.
         var connection: UInt64 = 0
@@ -73,31 +80,41 @@ struct KafkaDispatcher: Sendable {
             completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
             return 0
         }
+        // What the request may name, checked before anything else (access included): past a limit it is not read.
         if let refusal = limits.refusal(request) {
             logger.debug(
                 "kafka request refused", metadata: ["reason": "\(refusal)", "client_id": "\(header.clientId ?? "")"])
             completion(.close(refusal))
             return 0
         }
+        let access = self.access(KafkaAPIKey(rawValue: header.apiKey) ?? .apiVersions, peer: peer)
+        if let refused = refusal(request, version: version, access: access) {
+            if case .produce(let produce) = request, produce.acks == 0 {
+                completion(.none)
+            } else {
+                respond(refused)
+            }
+            return 0
+        }
         switch request {
         case .apiVersions:
             respond(KafkaApiVersionsResponse())
         case .produce(let produce):
-            return self.produce(produce, version: version, frameBytes: frameBytes) { response in
+            return self.produce(produce, version: version, access: access, frameBytes: frameBytes) { response in
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
-            self.fetch(fetch, completion: respond)
+            self.fetch(fetch, access: access, completion: respond)
         case .metadata(let metadata):
-            Task { respond(await self.metadata(metadata)) }
+            Task { respond(await self.metadata(metadata, access: access)) }
         case .listOffsets(let list):
-            Task { respond(await self.listOffsets(list)) }
+            Task { respond(await self.listOffsets(list, access: access)) }
         case .findCoordinator(let find):
             respond(findCoordinator(find))
         case .createTopics(let create):
-            Task { respond(await self.createTopics(create)) }
+            Task { respond(await self.createTopics(create, access: access)) }
         case .deleteTopics(let delete):
-            Task { respond(await self.deleteTopics(delete)) }
+            Task { respond(await self.deleteTopics(delete, access: access)) }
         case .initProducerId(let initialize):
             Task { respond(await self.initProducerID(initialize)) }
         case .joinGroup(let join):
@@ -109,9 +126,9 @@ struct KafkaDispatcher: Sendable {
         case .leaveGroup(let leave):
             respond(self.leaveGroup(leave))
         case .offsetCommit(let commit):
-            Task { respond(await self.offsetCommit(commit)) }
+            Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
-            Task { respond(await self.offsetFetch(fetch)) }
+            Task { respond(await self.offsetFetch(fetch, access: access)) }
         }
         return 0
     }
@@ -121,13 +138,14 @@ struct KafkaDispatcher: Sendable {
     /// Decodes and appends each partition's batches. `completion` gets the response, or `nil` for acks=0.
     ///
     /// Each partition is checked before its records are touched, in the order Apache Kafka checks them: the
-    /// request's own settings (transactional id, acks), a partition named twice (INVALID_REQUEST), then the topic
-    /// and partition (UNKNOWN_TOPIC_OR_PARTITION). Only then are its batches decoded, and decompressed within what
-    /// is left of the request's expansion allowance (`expansionAllowance`), so that a request for a topic that does
-    /// not exist costs nothing and no request expands to more than its allowance. Returns the bytes expanded, held
-    /// until the broker answers.
+    /// request's own settings (transactional id), access to the topic (TOPIC_AUTHORIZATION_FAILED), acks, a
+    /// partition named twice (INVALID_REQUEST), then the topic and partition (UNKNOWN_TOPIC_OR_PARTITION). Only then
+    /// are its batches decoded, and decompressed within what is left of the request's expansion allowance
+    /// (`expansionAllowance`), so that a request for a topic that does not exist or may not be written costs
+    /// nothing and no request expands to more than its allowance. Returns the bytes expanded, held until the broker
+    /// answers.
     private func produce(
-        _ request: KafkaProduceRequest, version: Int16, frameBytes: Int,
+        _ request: KafkaProduceRequest, version: Int16, access: KafkaRequestAccess, frameBytes: Int,
         completion: @escaping @Sendable (KafkaProduceResponse?) -> Void
     ) -> Int {
         let acks = request.acks
@@ -140,18 +158,20 @@ struct KafkaDispatcher: Sendable {
         var left = allowance
         var repeated = RepeatedEntries<TopicPartition>()
         for (topicIndex, topic) in request.topics.enumerated() {
+            let authorized = access.permits(.produce, topic: topic.name)
             // The topic's partitions, looked up once per topic entry (nil: unknown topic).
-            let partitionCount = try? broker.partitionCount(topic.name)
+            let partitionCount = authorized ? try? broker.partitionCount(topic.name) : nil
             for partition in topic.partitions {
                 let refused: KafkaErrorCode?
                 if request.transactionalId != nil {
                     refused = .transactionalIdAuthorizationFailed
+                } else if !authorized {
+                    refused = .topicAuthorizationFailed
                 } else if ![0, 1, -1].contains(acks) {
                     refused = .invalidRequiredAcks
                 } else if !repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.index)) {
                     refused = .invalidRequest
                 } else if let partitionCount, partition.index >= 0, partition.index < partitionCount {
-                    // An access check of the topic belongs here: before any record is decoded.
                     refused = nil
                 } else {
                     refused = .unknownTopicOrPartition
@@ -238,23 +258,33 @@ struct KafkaDispatcher: Sendable {
 
     // MARK: - Fetch
 
-    /// Reads each partition into a RecordBatch v2 as storage hands the rows over: no `Record` is built.
+    /// Reads each partition into a RecordBatch v2 as storage hands the rows over: no `Record` is built. A topic
+    /// the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED in its place and not read.
     ///
     /// The response is capped while it is read: the request's `max_bytes`, and never more than the server's
     /// response limit (`KafkaListenerSettings.maxResponseBytes`), each record counting at least
-    /// `Broker.recordOverheadBytes`; the first record is returned whatever its size (KIP-74). A partition named twice is answered INVALID_REQUEST the second time, with no records.
-    private func fetch(_ request: KafkaFetchRequest, completion: @escaping @Sendable (KafkaFetchResponse) -> Void) {
+    /// `Broker.recordOverheadBytes`; the first record is returned whatever its size (KIP-74). A partition named
+    /// twice is answered INVALID_REQUEST the second time, with no records.
+    private func fetch(
+        _ request: KafkaFetchRequest, access: KafkaRequestAccess,
+        completion: @escaping @Sendable (KafkaFetchResponse) -> Void
+    ) {
         var targets: [FetchTarget] = []
-        // Per requested entry, in request order: its target's index, or nil for a repeat.
-        var entries: [(topic: String, partition: Int32, target: Int?)] = []
+        // Per requested entry, in request order: its target's index, or nil with the error it is answered.
+        var entries: [(topic: String, partition: Int32, target: Int?, error: KafkaErrorCode)] = []
         var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
+            let permitted = access.permits(.consume, topic: topic.name)
             for partition in topic.partitions {
-                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partition)) else {
-                    entries.append((topic.name, partition.partition, nil))
+                guard permitted else {
+                    entries.append((topic.name, partition.partition, nil, .topicAuthorizationFailed))
                     continue
                 }
-                entries.append((topic.name, partition.partition, targets.count))
+                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partition)) else {
+                    entries.append((topic.name, partition.partition, nil, .invalidRequest))
+                    continue
+                }
+                entries.append((topic.name, partition.partition, targets.count, .none))
                 targets.append(
                     FetchTarget(
                         topic: topic.name, partition: partition.partition,
@@ -262,19 +292,15 @@ struct KafkaDispatcher: Sendable {
                         maxBytes: max(1, Int(partition.partitionMaxBytes))))
             }
         }
-        let limit = Self.fetchResponseLimit(request, entries: entries, maxResponseBytes: settings.maxResponseBytes)
-        let spec = FetchSpec(
-            targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
-            minBytes: max(0, Int(request.minBytes)), maxBytes: limit.maxBytes, maxWireBytes: limit.maxWireBytes)
+        // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
+        // whole sessionless response that does not hold exactly the partitions it asked for.
         let answered = entries
-        broker.fetch(spec, into: KafkaRecordBatchWriter.self) { fetched in
-            // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
-            // whole sessionless response that does not hold exactly the partitions it asked for.
+        let answer: @Sendable ([FetchResult<KafkaRecordBatchWriter>]) -> Void = { fetched in
             var topics: [KafkaFetchResponse.Topic] = []
             for entry in answered {
                 guard let index = entry.target else {
                     let partition = KafkaFetchResponse.Partition(
-                        partitionIndex: entry.partition, errorCode: .invalidRequest, highWatermark: -1,
+                        partitionIndex: entry.partition, errorCode: entry.error, highWatermark: -1,
                         lastStableOffset: -1, logStartOffset: -1)
                     topics.append(partition, topic: entry.topic)
                     continue
@@ -288,12 +314,21 @@ struct KafkaDispatcher: Sendable {
             }
             completion(KafkaFetchResponse(topics: topics))
         }
+        // Nothing to read: answered at once, not held for data that could never be sent.
+        if targets.isEmpty && !entries.isEmpty { return answer([]) }
+        let limit = Self.fetchResponseLimit(
+            request, framingBytes: Self.fetchFramingBytes(entries.map(\.topic)),
+            maxResponseBytes: settings.maxResponseBytes)
+        let spec = FetchSpec(
+            targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
+            minBytes: max(0, Int(request.minBytes)), maxBytes: limit.maxBytes, maxWireBytes: limit.maxWireBytes)
+        broker.fetch(spec, into: KafkaRecordBatchWriter.self, completion: answer)
     }
 
     /// Bytes of a fetch response besides its records' own: the header and, per partition, its fields (42 bytes),
     /// its batch header (61) and its topic's name and array counts (counted in full for each, an upper bound).
-    static func fetchFramingBytes(_ entries: [(topic: String, partition: Int32, target: Int?)]) -> Int {
-        entries.reduce(64) { $0 + 128 + $1.topic.utf8.count }
+    static func fetchFramingBytes(_ topics: [String]) -> Int {
+        topics.reduce(64) { $0 + 128 + $1.utf8.count }
     }
 
     /// The fetch's two byte budgets for the broker: `maxBytes`, what the client asked for within the response
@@ -304,11 +339,10 @@ struct KafkaDispatcher: Sendable {
     /// size, and each partition's batch adds a 61-byte header (counted in the framing). Three fifths of what is
     /// left after the framing therefore always fits.
     static func fetchResponseLimit(
-        _ request: KafkaFetchRequest, entries: [(topic: String, partition: Int32, target: Int?)],
-        maxResponseBytes: Int
+        _ request: KafkaFetchRequest, framingBytes: Int, maxResponseBytes: Int
     ) -> (maxBytes: Int, maxWireBytes: Int) {
         let limit = min(maxResponseBytes, Int(Int32.max))
-        let room = max(0, limit - fetchFramingBytes(entries))
+        let room = max(0, limit - framingBytes)
         let wire = room / 5 * 3
         return (max(1, min(Int(request.maxBytes), room)), wire)
     }

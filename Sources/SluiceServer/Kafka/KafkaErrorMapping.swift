@@ -5,6 +5,8 @@ import SluiceKafka
 extension KafkaErrorCode {
     static let requestTimedOut = KafkaErrorCode(7)
     static let topicAuthorizationFailed = KafkaErrorCode(29)
+    static let groupAuthorizationFailed = KafkaErrorCode(30)
+    static let clusterAuthorizationFailed = KafkaErrorCode(31)
     static let invalidConfig = KafkaErrorCode(40)
     static let duplicateSequenceNumber = KafkaErrorCode(46)
     static let transactionalIdAuthorizationFailed = KafkaErrorCode(53)

@@ -11,11 +11,15 @@ extension SluiceServer {
     /// and partial-frame time limit (`FrameReader`) and served by a `KafkaConnectionHandler` in front of the same
     /// broker as the native socket.
     ///
-    /// The peer-identity access policy cannot apply here (TCP carries no peer credentials): anyone who can reach
-    /// the port may use it, which is why it is off by default and meant for loopback.
+    /// Under an access policy each connection's user is looked up when it is accepted (`KafkaPeerIdentity`: the
+    /// owner of the peer's loopback socket) and its requests wait until it is known; the same policy then applies
+    /// as on the Unix socket (`KafkaAccess.swift`). A peer not on this host is an unknown user.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
-        let dispatcher = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
+        var configured = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
+        configured.access = configuration.access
+        configured.denied = serverMetrics.denied
+        let dispatcher = configured
         let connections = self.kafkaConnections
         let gauge = serverMetrics.connections
         let logger = self.logger
@@ -64,13 +68,6 @@ extension SluiceServer {
         advertised.set(host: settings.host, port: port)
         kafkaChannel.withLock { $0 = channel }
         logger.info("kafka listening", metadata: ["address": "\(settings.host):\(port)"])
-        if configuration.access != nil {
-            logger.warning(
-                """
-                the access policy does not cover the Kafka listener: any process that can reach \
-                \(settings.host):\(port) may produce, consume and administer
-                """)
-        }
     }
 
     /// `HOST:PORT` the Kafka listener is bound to, once started; nil without one.

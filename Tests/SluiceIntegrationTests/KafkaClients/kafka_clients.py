@@ -459,6 +459,140 @@ def scenario_group_rebalance(bootstrap, directory):
     print(json.dumps({"sent": len(sent), "processed": len(processed())}))
 
 
+# ---------------------------------------------------------------------------- access policy
+
+def scenario_access(bootstrap):
+    """Run under a policy that grants this uid produce and consume on `allowed.*` (groups `allowed.*` too), admin
+    on `allowed.*` topics only and produce on `inbox.*`; `allowed.t`, `secret.t` and `inbox.t` exist, and groups
+    `allowed.g` and `secret.g` have committed offsets on the first two."""
+    # Produce: the permitted topic is written, the other refused with TOPIC_AUTHORIZATION_FAILED.
+    reports = {}
+    producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 15000})
+    for topic in ("allowed.t", "secret.t"):
+        producer.produce(topic, b"v", on_delivery=lambda err, msg, t=topic: reports.__setitem__(t, err))
+    producer.flush(20)
+    check(reports.get("allowed.t") is None and "allowed.t" in reports, f"produce to allowed.t: {reports}")
+    err = reports.get("secret.t")
+    check(err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, f"produce to secret.t: {err}")
+
+    # Metadata for every topic leaves the refused one out; creating a topic needs admin on it.
+    admin = ck_admin(bootstrap)
+    topics = admin.list_topics(timeout=15).topics
+    check("allowed.t" in topics and "secret.t" not in topics, f"listed topics: {sorted(topics)}")
+    futures = admin.create_topics([NewTopic("secret.new", 1, 1), NewTopic("allowed.new", 1, 1)])
+    futures["allowed.new"].result(15)
+    try:
+        futures["secret.new"].result(15)
+        fail("secret.new was created")
+    except KafkaException as e:
+        check(e.args[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, f"create secret.new: {e}")
+
+    # A group the policy does not grant: GROUP_AUTHORIZATION_FAILED; a granted one consumes.
+    def first_event(group, topic, seconds=20):
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                             "enable.auto.commit": False})
+        consumer.subscribe([topic])
+        deadline = time.time() + seconds
+        try:
+            while time.time() < deadline:
+                msg = consumer.poll(1)
+                if msg is not None:
+                    return msg
+            return None
+        finally:
+            consumer.close()
+
+    msg = first_event("secret.g", "allowed.t")
+    check(msg is not None and msg.error() is not None
+          and msg.error().code() == KafkaError.GROUP_AUTHORIZATION_FAILED, f"secret.g: {msg and msg.error()}")
+    msg = first_event("allowed.g", "allowed.t")
+    check(msg is not None and msg.error() is None, f"allowed.g: {msg and msg.error()}")
+
+    # kafka-python: a group's offsets leave out the topics this uid may not consume; a refused group's
+    # coordinator is refused with GROUP_AUTHORIZATION_FAILED; fetching a refused topic raises.
+    kadmin = kafka.KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    offsets = kadmin.list_group_offsets("allowed.g")["allowed.g"]
+    named = sorted({tp.topic for tp in offsets})
+    check(named == ["allowed.t"], f"allowed.g offsets: {offsets}")
+    try:
+        listed = kadmin.list_group_offsets("secret.g")
+        fail(f"secret.g offsets were listed: {listed}")
+    except kafka.errors.GroupAuthorizationFailedError:
+        pass
+    kadmin.close()
+    consumer = kafka.KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                   request_timeout_ms=15000)
+    consumer.assign([kafka.TopicPartition("inbox.t", 0)])
+    raised = None
+    deadline = time.time() + 20
+    while raised is None and time.time() < deadline:
+        try:
+            records = consumer.poll(timeout_ms=1000)
+            check(not records, f"records read from inbox.t: {records}")
+        except kafka.errors.TopicAuthorizationFailedError as e:
+            raised = e
+    consumer.close()
+    check(raised is not None, "reading inbox.t raised no TopicAuthorizationFailedError")
+    print(json.dumps({"ok": True}))
+
+
+def scenario_init_producer_id_refused(bootstrap, topic):
+    """Run under a policy that grants this uid no produce anywhere: an idempotent producer cannot get an id
+    (CLUSTER_AUTHORIZATION_FAILED)."""
+    errors = []
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "message.timeout.ms": 10000,
+                         "error_cb": lambda e: errors.append(e)})
+    delivered = []
+    producer.produce(topic, b"v", on_delivery=lambda err, msg: delivered.append(err))
+    raised = []
+    try:
+        producer.flush(15)
+    except Exception as e:  # the fatal error may surface from flush itself
+        raised += [repr(e), repr(e.__cause__)]
+    seen = [str(e) for e in errors] + [str(e) for e in delivered if e is not None] + raised
+    check(any("CLUSTER_AUTHORIZATION_FAILED" in text or "Cluster authorization failed" in text for text in seen),
+          f"no cluster authorization failure: {seen}")
+    print(json.dumps({"errors": seen}))
+
+
+def raw_call(bootstrap, api_key, version, body, correlation_id=7):
+    """One Kafka request on a connection of its own (request header v1), returning the response body after the
+    correlation id: for the APIs clients send only as members of a group."""
+    import socket
+    import struct
+    host, port = bootstrap.rsplit(":", 1)
+    client = b"sluice-test"
+    header = struct.pack(">hhih", api_key, version, correlation_id, len(client)) + client
+    with socket.create_connection((host, int(port)), timeout=15) as conn:
+        frame = header + body
+        conn.sendall(struct.pack(">i", len(frame)) + frame)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+            chunk = conn.recv(65536)
+            check(chunk, "the server closed the connection")
+            data += chunk
+    check(struct.unpack(">i", data[4:8])[0] == correlation_id, "wrong correlation id")
+    return data[8:]
+
+
+def kafka_string(text):
+    import struct
+    return struct.pack(">h", len(text)) + text.encode()
+
+
+def scenario_group_refused(bootstrap, refused, allowed):
+    """Heartbeat and LeaveGroup (v0) for a member id that is not in the group: the group the policy does not grant
+    is answered GROUP_AUTHORIZATION_FAILED (30) before the coordinator sees it; the granted one reaches the
+    coordinator, which answers UNKNOWN_MEMBER_ID (25)."""
+    import struct
+    for group, expected in ((refused, 30), (allowed, 25)):
+        heartbeat = raw_call(bootstrap, 12, 0, kafka_string(group) + struct.pack(">i", 1) + kafka_string("m-1"))
+        check(struct.unpack(">h", heartbeat[:2])[0] == expected, f"heartbeat on {group}: {heartbeat!r}")
+        leave = raw_call(bootstrap, 13, 0, kafka_string(group) + kafka_string("m-1"))
+        check(struct.unpack(">h", leave[:2])[0] == expected, f"leave on {group}: {leave!r}")
+    print(json.dumps({"ok": True}))
+
+
 SCENARIOS = {
     "admin-confluent": scenario_admin_confluent,
     "admin-kafka-python": scenario_admin_kafka_python,
@@ -470,6 +604,9 @@ SCENARIOS = {
     "out-of-range": scenario_out_of_range,
     "member": scenario_member,
     "group-rebalance": scenario_group_rebalance,
+    "access": scenario_access,
+    "init-producer-id-refused": scenario_init_producer_id_refused,
+    "group-refused": scenario_group_refused,
 }
 
 if __name__ == "__main__":

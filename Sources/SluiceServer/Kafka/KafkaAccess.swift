@@ -1,0 +1,124 @@
+import CoreMetrics
+import Logging
+import SluiceKafka
+import Synchronization
+
+/// The access policy as one Kafka request meets it: who sent it, and which of its permissions the policy grants.
+///
+/// Each refusal is logged as on the Unix socket; a request with any refusal counts once in
+/// `sluice_access_denied_total`. Without a policy everything is allowed. Apache Kafka's answers are kept: a topic the
+/// peer may not use gets TOPIC_AUTHORIZATION_FAILED (29) in its own entry while the others are served, a group
+/// GROUP_AUTHORIZATION_FAILED (30), a producer id CLUSTER_AUTHORIZATION_FAILED (31).
+final class KafkaRequestAccess: Sendable {
+    let policy: AccessPolicy?
+    let peer: PeerIdentity
+    let api: String
+    private let logger: Logger
+    private let denied: Counter?
+    private let counted = Atomic<Bool>(false)
+
+    /// Without a policy: every request shares it, so the hot path allocates nothing for access.
+    static let unrestricted = KafkaRequestAccess(
+        policy: nil, peer: .unknown, api: "", logger: Logger(label: "sluice.server"), denied: nil)
+
+    init(policy: AccessPolicy?, peer: PeerIdentity, api: String, logger: Logger, denied: Counter?) {
+        self.policy = policy
+        self.peer = peer
+        self.api = api
+        self.logger = logger
+        self.denied = denied
+    }
+
+    /// Whether the peer has `need`; a refusal is logged and counted.
+    func permits(_ need: RequiredAccess) -> Bool {
+        guard let policy else { return true }
+        if policy.permits(peer, need, api: api, logger: logger) { return true }
+        if !counted.exchange(true, ordering: .relaxed) { denied?.increment() }
+        return false
+    }
+
+    func permits(_ operation: AccessOperation, topic: String) -> Bool {
+        permits(.topic(operation, topic))
+    }
+
+    /// Whether the peer may see that `topic` exists (any grant on it): for answers about every topic, which leave
+    /// the others out without a refusal.
+    func mayDescribe(topic: String) -> Bool {
+        policy?.mayDescribe(peer, topic: topic) ?? true
+    }
+
+    /// Whether the peer may consume `topic`, without logging: for answers about every topic.
+    func mayConsume(topic: String) -> Bool {
+        policy?.allows(peer, .consume, topic: topic) ?? true
+    }
+}
+
+extension KafkaDispatcher {
+    /// The access of one request from `peer`.
+    func access(_ apiKey: KafkaAPIKey, peer: Peer) -> KafkaRequestAccess {
+        guard let access else { return .unrestricted }
+        return KafkaRequestAccess(
+            policy: access, peer: peer.identity ?? .unknown, api: "kafka \(apiKey)", logger: logger, denied: denied)
+    }
+
+    /// The answer to a request refused as a whole (a group, a producer id), or nil when it goes on: refusals of
+    /// single topics are made by each API's handler.
+    ///
+    /// FindCoordinator for a group needs to describe it; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
+    /// OffsetCommit `consume` on the group; OffsetFetch to describe the group; InitProducerId `produce` on some
+    /// topic.
+    func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
+        guard access.policy != nil else { return nil }
+        switch request {
+        case .findCoordinator(let find) where find.keyType == 0:
+            if access.permits(.describe(group: find.key)) { return nil }
+            return KafkaFindCoordinatorResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(find.key)'",
+                nodeId: -1, host: "", port: -1)
+        case .initProducerId:
+            if access.permits(.topic(.produce, nil)) { return nil }
+            return KafkaInitProducerIdResponse(
+                errorCode: .clusterAuthorizationFailed, producerId: -1, producerEpoch: -1)
+        case .joinGroup(let join):
+            if access.permits(.group(.consume, join.groupId)) { return nil }
+            return KafkaJoinGroupResponse(
+                errorCode: .groupAuthorizationFailed, generationId: -1, protocolName: "", leader: "", memberId: "",
+                members: [])
+        case .syncGroup(let sync):
+            if access.permits(.group(.consume, sync.groupId)) { return nil }
+            return KafkaSyncGroupResponse(errorCode: .groupAuthorizationFailed, assignment: [])
+        case .heartbeat(let heartbeat):
+            if access.permits(.group(.consume, heartbeat.groupId)) { return nil }
+            return KafkaErrorOnlyResponse(errorCode: .groupAuthorizationFailed)
+        case .leaveGroup(let leave):
+            if access.permits(.group(.consume, leave.groupId)) { return nil }
+            return KafkaErrorOnlyResponse(errorCode: .groupAuthorizationFailed)
+        case .offsetCommit(let commit):
+            if access.permits(.group(.consume, commit.groupId)) { return nil }
+            var topics: [KafkaOffsetCommitResponse.Topic] = []
+            for topic in commit.topics {
+                for partition in topic.partitions {
+                    topics.append(
+                        .init(partitionIndex: partition.partitionIndex, errorCode: .groupAuthorizationFailed),
+                        topic: topic.name)
+                }
+            }
+            return KafkaOffsetCommitResponse(topics: topics)
+        case .offsetFetch(let fetch):
+            if access.permits(.describe(group: fetch.groupId)) { return nil }
+            // Before v2 the answer has no error of its own: each partition carries it.
+            let topics = (fetch.topics ?? []).map { topic in
+                KafkaOffsetFetchResponse.Topic(
+                    name: topic.name,
+                    partitions: topic.partitionIndexes.map {
+                        .init(
+                            partitionIndex: $0, committedOffset: -1, metadata: "",
+                            errorCode: .groupAuthorizationFailed)
+                    })
+            }
+            return KafkaOffsetFetchResponse(topics: topics, errorCode: .groupAuthorizationFailed)
+        default:
+            return nil
+        }
+    }
+}
