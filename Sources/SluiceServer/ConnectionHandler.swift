@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import SluiceCore
 import SluiceProtocol
 
@@ -18,6 +19,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let maxResponseBytes: Int
     /// The connected process, read from the kernel when the connection opens.
     private var peer: PeerIdentity?
+    /// Whether the access policy names peers by group, so that a peer's groups must be known before its requests
+    /// run; they are read from the group database on a thread pool, and requests wait in `parked` until then.
+    private let needsGroups: Bool
+    private var identified = true
     private var logger: Logger
     private var inFlight = 0
     private var flushScheduled = false
@@ -34,9 +39,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(
         dispatcher: RequestDispatcher, maxInFlight: Int, logger: Logger,
-        maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize, bytes: ConnectionBytes? = nil
+        maxResponseBytes: Int = FrameDecoder.defaultMaxFrameSize, bytes: ConnectionBytes? = nil,
+        needsGroups: Bool = false
     ) {
         self.dispatcher = dispatcher
+        self.needsGroups = needsGroups
         self.bytes = bytes
         self.maxInFlight = maxInFlight
         self.maxResponseBytes = maxResponseBytes
@@ -49,8 +56,25 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if let peer {
             logger[metadataKey: "uid"] = "\(peer.uid)"
             logger[metadataKey: "pid"] = "\(peer.pid)"
+            if needsGroups { lookUpGroups(of: peer, context: context) }
         }
         context.fireChannelActive()
+    }
+
+    /// Reads the peer's supplementary groups off the event loop (the group database may be a file or a network
+    /// service); requests that arrive meanwhile wait in `parked`.
+    private func lookUpGroups(of peer: PeerIdentity, context: ChannelHandlerContext) {
+        identified = false
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            PeerCredentials.groups(uid: peer.uid, gid: peer.gid)
+        }.whenComplete { result in
+            let (handler, context) = bound.value
+            if case .success(let groups) = result { handler.peer?.groups = groups }
+            handler.identified = true
+            handler.dispatchParked(context: context)
+            handler.resumeReadingIfDrained(context: context)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -88,7 +112,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             held = frameBytes
             bytes.addInFlight(held)
         }
-        if !parked.isEmpty || !fits(reserve) {
+        if !identified || !parked.isEmpty || !fits(reserve) {
             parked.append((request, header.correlationID, reserve, held))
             return
         }
@@ -108,7 +132,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func dispatchParked(context: ChannelHandlerContext) {
-        while let next = parked.first, fits(next.reserve) {
+        while identified, let next = parked.first, fits(next.reserve) {
             parked.removeFirst()
             dispatch(
                 next.request, correlationID: next.correlationID, reserve: next.reserve, held: next.held,

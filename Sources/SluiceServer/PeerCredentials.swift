@@ -15,8 +15,9 @@ struct PeerCred: Sendable {
 }
 
 enum PeerCredentials {
-    /// The identity of the process at the other end of a Unix socket channel, from `SO_PEERCRED`, with the groups the
-    /// user database gives its uid; nil where the platform or the channel cannot say.
+    /// The identity of the process at the other end of a Unix socket channel, from `SO_PEERCRED`: uid, gid and pid,
+    /// with only the primary group among its groups (`groups(uid:gid:)` reads the rest from the group database, which
+    /// may block, so never on an event loop); nil where the platform or the channel cannot say.
     ///
     /// Call on the channel's event loop: the answer is then immediate.
     static func read(_ channel: any Channel) -> PeerIdentity? {
@@ -27,9 +28,7 @@ enum PeerCredentials {
             let result = Mutex<PeerCred?>(nil)
             future.whenSuccess { value in result.withLock { $0 = value } }
             guard let credentials = result.withLock({ $0 }) else { return nil }
-            return PeerIdentity(
-                uid: credentials.uid, gid: credentials.gid, pid: credentials.pid,
-                groups: groups(uid: credentials.uid, gid: credentials.gid))
+            return PeerIdentity(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
         #else
             return nil
         #endif

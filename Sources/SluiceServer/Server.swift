@@ -145,7 +145,8 @@ package final class SluiceServer: Sendable {
                         ConnectionHandler(
                             dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection,
                             logger: logger, maxResponseBytes: configuration.maxResponseBytes,
-                            bytes: bytes)
+                            bytes: bytes,
+                            needsGroups: configuration.access?.rules.contains { !$0.gids.isEmpty } ?? false)
                     )
                 }
             }
@@ -314,7 +315,8 @@ final class ConnectionRegistry: Sendable {
 
 extension SluiceServer {
     /// Whether a Unix socket peer may take a connection reserved for administrators: root, the server's own
-    /// user, or one the access policy grants `admin` on some topic. Unknown peers may not.
+    /// user, or one the access policy grants `admin` on some topic by its uid or primary group (asked at accept, on
+    /// the event loop, so without reading the group database). Unknown peers may not.
     static func isAdministrator(_ peer: PeerIdentity?, access: AccessPolicy?) -> Bool {
         guard let peer else { return false }
         if peer.uid == 0 || peer.uid == UInt32(getuid()) { return true }

@@ -34,6 +34,30 @@ import Testing
         return 0
     }
 
+    /// A rule naming the peer by a group: its groups are read off the event loop when it connects, and requests it
+    /// sends meanwhile wait for them, then are answered in turn.
+    @Test func aRuleByGroupNameAppliesFromTheFirstRequest() throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        let group = String(cString: getgrgid(getgid()).pointee.gr_name)
+        let config = try ServiceTests.writeConfig(
+            server,
+            """
+            {"access": [
+              {"groups": ["\(group)"], "operations": ["produce", "consume", "admin"], "topics": ["granted.*"]}]}
+            """)
+        try server.start(extraArguments: ["--config", config])
+        let connection = try RawConnection(path: server.socketPath)
+        try connection.createTopic("granted.t")
+        for round in 0..<20 {
+            // A fresh connection's first request arrives while its groups are being read.
+            let fresh = try RawConnection(path: server.socketPath)
+            _ = try fresh.produce("granted.t", strings: ["r\(round)"])
+            #expect(refusal(fresh, .createTopic(CreateTopicRequest(name: "other.t", partitions: 1))) == .notAuthorized)
+        }
+        #expect(try connection.fetch("granted.t").records.count == 20)
+    }
+
     /// Groups `billing` and `sandbox.g` have offsets on `billing.t` and `sandbox.t`; the policy then grants this uid
     /// consume and admin on `sandbox.*` topics and groups only.
     @Test func groupsInThePolicyOnTheUnixSocket() throws {
