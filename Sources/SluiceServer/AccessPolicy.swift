@@ -8,7 +8,8 @@ package enum AccessOperation: String, Sendable, Hashable, CaseIterable, Codable 
     case admin
 }
 
-/// The process at the other end of a Unix socket connection, as the kernel reports it (`SO_PEERCRED`).
+/// The process at the other end of a Unix socket connection, as the kernel reports it (`SO_PEERCRED`), or the user a
+/// Kafka client authenticated as with SASL.
 package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     package var uid: UInt32
     package var gid: UInt32
@@ -16,22 +17,34 @@ package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The primary group and the supplementary groups of `uid` in the group database (not necessarily those the
     /// process holds: the kernel does not report them).
     package var groups: Set<UInt32>
+    /// The SASL user a Kafka connection authenticated as. When set, it is the principal: rules name the peer by
+    /// `sasl_users` (or `"users": ["*"]`) only, and uid and group rules do not apply to it.
+    package var saslUser: String?
 
-    package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
+    package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = [], saslUser: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups.union([gid])
+        self.saslUser = saslUser
     }
 
-    package var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
+    /// A Kafka client authenticated as `saslUser`, with no uid of its own (`uid`, `gid` and `pid` are -1).
+    package init(saslUser: String) {
+        self.init(uid: .max, gid: .max, pid: -1, groups: [], saslUser: saslUser)
+    }
+
+    package var description: String {
+        if let saslUser { return "SASL user \(saslUser)" }
+        return "uid \(uid) gid \(gid) pid \(pid)"
+    }
 }
 
 /// Which peers may do what to which topics.
 ///
 /// Rules grant; nothing denies. A request is allowed when some rule names the peer (by uid, user name, gid or
-/// group name, the last two matching the primary and supplementary groups) and grants the operation on a pattern the
-/// topic matches. A policy with no rules denies everything; a server with no policy allows everything.
+/// group name, the last two matching the primary and supplementary groups; a Kafka client authenticated with SASL
+/// by its SASL user name alone) and grants the operation on a pattern the topic matches. A policy with no rules denies everything; a server with no policy allows everything.
 package struct AccessPolicy: Sendable, Equatable {
     package var rules: [AccessRule]
 
@@ -56,6 +69,10 @@ package struct AccessRule: Sendable, Equatable {
     package var gids: Set<UInt32>
     /// Every peer, whoever it is (`"users": ["*"]` in the file).
     package var everyone: Bool
+    /// Kafka clients authenticated with SASL as one of these users (`"sasl_users"` in the file).
+    package var saslUsers: Set<String> = []
+    /// Every Kafka client authenticated with SASL, whatever its user (`"sasl_users": ["*"]`).
+    package var everySASLUser = false
     package var operations: Set<AccessOperation>
     /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
     package var topics: [String]
@@ -72,7 +89,9 @@ package struct AccessRule: Sendable, Equatable {
     }
 
     func names(_ peer: PeerIdentity) -> Bool {
-        everyone || uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)
+        if everyone { return true }
+        if let user = peer.saslUser { return everySASLUser || saslUsers.contains(user) }
+        return uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)
     }
 }
 

@@ -33,6 +33,11 @@ extension ServeSettings {
         if let value = overrides.kafkaListen { merged.kafkaListen = value }
         if let value = overrides.kafkaAutoCreateTopics { merged.kafkaAutoCreateTopics = value }
         if let value = overrides.kafkaDefaultPartitions { merged.kafkaDefaultPartitions = value }
+        if let value = overrides.kafkaSASLRequired { merged.kafkaSASLRequired = value }
+        if let value = overrides.kafkaSASLMechanisms { merged.kafkaSASLMechanisms = value }
+        if let value = overrides.kafkaSASLUsers { merged.kafkaSASLUsers = value }
+        if let value = overrides.kafkaTLSCertificate { merged.kafkaTLSCertificate = value }
+        if let value = overrides.kafkaTLSKey { merged.kafkaTLSKey = value }
         if let value = overrides.access { merged.access = value }
         return merged
     }
@@ -71,6 +76,7 @@ extension ServeSettings {
             if let partitions = kafkaDefaultPartitions { kafka.defaultPartitions = partitions }
             if let value = maxFrameBytes { kafka.maxFrameBytes = max(value, kafka.maxFrameBytes) }
             if let value = maxInFlight { kafka.maxQueuedPerConnection = value }
+            try kafkaSecurity(into: &kafka)
             configuration.kafka = kafka
         }
         return configuration

@@ -29,6 +29,13 @@ import Testing
         settings.kafkaListen = "[::1]:9092"
         settings.kafkaAutoCreateTopics = true
         settings.kafkaDefaultPartitions = 5
+        settings.kafkaSASLRequired = true
+        settings.kafkaSASLMechanisms = [.scramSHA256]
+        settings.kafkaSASLUsers = KafkaSASLUsers([
+            "alice": [.sha256: SCRAMCredential(salt: [1], iterations: 4096, storedKey: [2], serverKey: [3])]
+        ])
+        settings.kafkaTLSCertificate = "/flags/cert.pem"
+        settings.kafkaTLSKey = "/flags/key.pem"
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
         return settings
     }
@@ -99,7 +106,11 @@ import Testing
     }
 
     @Test func everySettingReachesTheServer() throws {
-        let configuration = try Self.everySetting.serverConfiguration(socketPath: "/s.sock", metrics: nil)
+        var settings = Self.everySetting
+        // Refused: this build serves no TLS (KafkaSASLSettingsTests).
+        settings.kafkaTLSCertificate = nil
+        settings.kafkaTLSKey = nil
+        let configuration = try settings.serverConfiguration(socketPath: "/s.sock", metrics: nil)
         #expect(configuration.socketPath == "/s.sock", "the caller decides the socket path")
         #expect(configuration.socketMode == 0o600)
         #expect(configuration.socketOwner == 1000 && configuration.socketGroup == 1001)
@@ -119,6 +130,8 @@ import Testing
         kafka.defaultPartitions = 5
         kafka.maxFrameBytes = 200 << 20
         kafka.maxQueuedPerConnection = 8
+        kafka.sasl = KafkaSASLSettings(
+            mechanisms: [.scramSHA256], required: true, users: Self.everySetting.kafkaSASLUsers!)
         #expect(configuration.kafka == kafka)
     }
 

@@ -7,7 +7,8 @@ import SluiceKafka
 ///
 /// Runs on the connection's event loop; dispatcher completions hop back to it. The connection is not read while
 /// `maxQueued` requests wait for an answer or the socket is not writable, so a client that never reads its responses
-/// cannot make the server's memory grow.
+/// cannot make the server's memory grow. SASL requests go to the connection's `KafkaSASLSession`
+/// (`KafkaConnectionHandler+SASL.swift`), which also says what may be sent before authentication.
 final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -15,16 +16,18 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private let dispatcher: KafkaDispatcher
     private let maxQueued: Int
-    private let logger: Logger
+    let logger: Logger
     private var queue = KafkaRequestQueue<ByteBuffer>()
     private var waiting: [Int: (header: KafkaRequestHeader, request: KafkaRequest?)] = [:]
-    private var peer = KafkaDispatcher.Peer(host: "")
+    var peer = KafkaDispatcher.Peer(host: "")
+    var sasl: KafkaSASLSession
     private var readHeld = false
     private var flushScheduled = false
 
-    init(dispatcher: KafkaDispatcher, maxQueued: Int, logger: Logger) {
+    init(dispatcher: KafkaDispatcher, maxQueued: Int, sasl: KafkaSASLSettings, logger: Logger) {
         self.dispatcher = dispatcher
         self.maxQueued = maxQueued
+        self.sasl = KafkaSASLSession(settings: sasl)
         self.logger = logger
     }
 
@@ -34,6 +37,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if sasl.expectsRawToken { return authenticateRaw(token: unwrapInboundIn(data), context: context) }
         let decoded: (header: KafkaRequestHeader, request: KafkaRequest?)
         do {
             decoded = try KafkaRequest.decode(frame: unwrapInboundIn(data))
@@ -41,6 +45,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             // A request that cannot be read leaves the stream in doubt, and Kafka has no error frame for it:
             // close the connection, as a Kafka broker does.
             logger.debug("kafka request malformed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        if case .close(let reason) = sasl.admission(apiKey: decoded.header.apiKey) {
+            logger.debug("kafka connection closed", metadata: ["reason": "\(reason)"])
             context.close(promise: nil)
             return
         }
@@ -57,6 +66,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let eventLoop = context.eventLoop
         for id in queue.startable() {
             guard let (header, request) = waiting.removeValue(forKey: id) else { continue }
+            if let request, request.isSASL {
+                authenticate(id, header: header, request: request, context: context)
+                continue
+            }
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
             dispatcher.handle(header: header, request: request, peer: peer, allocator: allocator) { answer in
                 eventLoop.execute {
@@ -67,10 +80,15 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func finished(_ id: Int, answer: KafkaAnswer, context: ChannelHandlerContext) {
+    func finished(_ id: Int, answer: KafkaAnswer, context: ChannelHandlerContext) {
         switch answer {
         case .response(let buffer):
             for due in queue.complete(id, answer: buffer) { send(context: context, due) }
+        case .respondAndClose(let buffer, let reason):
+            for due in queue.complete(id, answer: buffer) { send(context: context, due) }
+            logger.debug("kafka connection closed", metadata: ["reason": "\(reason)"])
+            closeAfterWrites(context: context)
+            return
         case .none:
             for due in queue.complete(id, answer: nil) { send(context: context, due) }
         case .close(let reason):
@@ -135,4 +153,6 @@ enum KafkaAnswer: Sendable {
     case none
     /// The request cannot be answered (a version or API never advertised): close the connection, as Kafka does.
     case close(String)
+    /// Send this frame in the request's turn, then close the connection (a failed SASL authentication).
+    case respondAndClose(ByteBuffer, String)
 }

@@ -19,11 +19,15 @@ struct KafkaDispatcher: Sendable {
     let broker: Broker
     let settings: KafkaListenerSettings
     let advertised: KafkaAdvertisedAddress
+    /// The access policy, applied to connections that authenticated with SASL (`KafkaDispatcher+SASL.swift`).
+    var access: AccessPolicy? = nil
     let logger: Logger
 
     /// Who sent a request: what JoinGroup records as the member's host and client id.
     struct Peer: Sendable {
         var host: String
+        /// The user the connection authenticated as with SASL; nil before (or without) authentication.
+        var saslUser: String? = nil
     }
 
     /// Whether a request may run beside the produce requests before it (see `KafkaRequestQueue`).
@@ -65,7 +69,7 @@ struct KafkaDispatcher: Sendable {
         case .apiVersions:
             respond(KafkaApiVersionsResponse())
         case .produce(let produce):
-            self.produce(produce, version: version) { response in
+            self.produce(produce, version: version, peer: peer) { response in
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
@@ -94,6 +98,9 @@ struct KafkaDispatcher: Sendable {
             Task { respond(await self.offsetCommit(commit)) }
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch)) }
+        case .saslHandshake, .saslAuthenticate:
+            // The connection's SASL session answers these before they reach the dispatcher.
+            completion(.close("SASL request outside the connection's SASL session"))
         }
     }
 
@@ -101,7 +108,7 @@ struct KafkaDispatcher: Sendable {
 
     /// Decodes and appends each partition's batches. `completion` gets the response, or `nil` for acks=0.
     private func produce(
-        _ request: KafkaProduceRequest, version: Int16,
+        _ request: KafkaProduceRequest, version: Int16, peer: Peer,
         completion: @escaping @Sendable (KafkaProduceResponse?) -> Void
     ) {
         let acks = request.acks
@@ -117,6 +124,8 @@ struct KafkaDispatcher: Sendable {
                     refused = .transactionalIdAuthorizationFailed
                 } else if ![0, 1, -1].contains(acks) {
                     refused = .invalidRequiredAcks
+                } else if refuses(peer, .produce, topic: topic.name) {
+                    refused = .topicAuthorizationFailed
                 } else {
                     refused = nil
                 }

@@ -13,6 +13,8 @@ package struct KafkaListenerSettings: Sendable, Hashable {
     package var maxFrameBytes = 100 << 20
     /// Requests a connection may have waiting for an answer before the server stops reading it.
     package var maxQueuedPerConnection = 1024
+    /// SASL: the mechanisms, whether clients must authenticate, the users.
+    package var sasl = KafkaSASLSettings()
 
     package init(host: String = "127.0.0.1", port: Int) {
         self.host = host

@@ -13,7 +13,8 @@ extension SluiceServer {
     /// the port may use it, which is why it is off by default and meant for loopback.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
-        let dispatcher = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
+        let dispatcher = KafkaDispatcher(
+            broker: broker, settings: settings, advertised: advertised, access: configuration.access, logger: logger)
         let connections = self.connections
         let limit = configuration.maxConnections
         let gauge = serverMetrics.connections
@@ -30,7 +31,7 @@ extension SluiceServer {
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: settings.maxFrameBytes)),
                         KafkaConnectionHandler(
                             dispatcher: dispatcher, maxQueued: settings.maxQueuedPerConnection,
-                            logger: logger)
+                            sasl: settings.sasl, logger: logger)
                     )
                 }
             }
