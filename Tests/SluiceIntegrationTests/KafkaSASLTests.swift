@@ -106,6 +106,32 @@ struct KafkaSASLTests {
         await reader.close()
     }
 
+    /// kcat (librdkafka 2.0.2) lists the broker with SCRAM, and gets no metadata with a wrong password.
+    @Test func kcatAuthenticatesWithSCRAM() async throws {
+        let sasl = try await SASLServer()
+        defer { sasl.cleanUp() }
+        func list(_ password: String) async -> ProcessRun.Outcome {
+            await ProcessRun.run(
+                [
+                    "kcat", "-b", sasl.server.kafkaAddress, "-L", "-J", "-m", "10", "-X",
+                    "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X",
+                    "sasl.username=alice", "-X", "sasl.password=\(password)",
+                ], timeout: 60)
+        }
+        let listed = await list("alice-secret")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect((listed.json["brokers"] as? [[String: Any]])?.count == 1)
+        let refused = await list("wrong")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("Authentication failed"), "\(refused.stderr)")
+    }
+
+    @Test func handshakeV0WithRawTokensAuthenticates() async throws {
+        let sasl = try await SASLServer()
+        defer { sasl.cleanUp() }
+        await scenario("handshake-v0", sasl.server.kafkaAddress, "alice", "alice-secret")
+    }
+
     @Test func unauthenticatedRequestsAreRefused() async throws {
         let sasl = try await SASLServer()
         defer { sasl.cleanUp() }

@@ -111,7 +111,9 @@ struct SCRAMServerExchange {
         guard attributes[0].dropFirst(2) == Data(gs2Header.utf8).base64EncodedString() else {
             throw .malformed("channel binding does not match the GS2 header")
         }
-        guard attributes[1].dropFirst(2) == nonce else { throw .malformed("nonce mismatch") }
+        // Kafka's ScramSaslServer only checks that the nonce ends with the one it sent: librdkafka 2.0.2 (Debian's,
+        // kcat's) sends its own nonce a second time in front of it.
+        guard attributes[1].dropFirst(2).hasSuffix(nonce) else { throw .malformed("nonce mismatch") }
         guard let proof = Data(base64Encoded: proofText).map(Array.init),
             proof.count == hash.digestSize
         else { throw .malformed("invalid proof") }

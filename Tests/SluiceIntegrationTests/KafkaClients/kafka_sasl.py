@@ -177,7 +177,30 @@ def scenario_unauthenticated(bootstrap):
         pass
 
 
+def scenario_handshake_v0(bootstrap, user, password):
+    """SaslHandshake v0 and then the PLAIN token as a raw frame, as clients before Kafka 1.0 do: the server answers
+    with a raw empty frame and serves Metadata afterwards; a wrong password closes the connection with no frame."""
+    host, port = bootstrap.rsplit(":", 1)
+    mechanism = b"PLAIN"
+    for secret, accepted in [(password, True), (password + "x", False)]:
+        with socket.create_connection((host, int(port)), timeout=15) as sock:
+            sock.sendall(frame(17, 0, 1, struct.pack(">h", len(mechanism)) + mechanism))
+            answer = read_frame(sock)
+            check(answer is not None and struct.unpack(">ih", answer[:6]) == (1, 0), f"SaslHandshake v0: {answer}")
+            token = b"\0" + user.encode() + b"\0" + secret.encode()
+            sock.sendall(struct.pack(">i", len(token)) + token)
+            answer = read_frame(sock)
+            if not accepted:
+                check(answer is None, f"a wrong password was answered {answer}")
+                continue
+            check(answer == b"", f"the raw PLAIN answer is {answer}, not an empty frame")
+            sock.sendall(frame(3, 1, 2, struct.pack(">i", -1)))
+            answer = read_frame(sock)
+            check(answer is not None and struct.unpack(">i", answer[:4])[0] == 2, "Metadata after v0 authentication")
+
+
 SCENARIOS = {
+    "handshake-v0": scenario_handshake_v0,
     "round-trip": scenario_round_trip,
     "wrong-password": scenario_wrong_password,
     "produce-refused": scenario_produce_refused,
