@@ -85,11 +85,17 @@ let package = Package(
             name: "SluiceCore",
             swiftSettings: swiftSettings
         ),
+        // SHA-256, SHA-512, HMAC and PBKDF2: backup checksums and SASL SCRAM, with no cryptography library.
+        .target(
+            name: "SluiceCrypto",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SluiceStorage",
             dependencies: [
                 "CSQLite",
                 "SluiceCore",
+                "SluiceCrypto",
             ],
             exclude: ["Migrations"],
             resources: migrations,
@@ -117,6 +123,7 @@ let package = Package(
             name: "SluiceServer",
             dependencies: [
                 "SluiceCore",
+                "SluiceCrypto",
                 "SluiceProtocol",
                 "SluiceBroker",
                 "SluiceKafka",
@@ -199,6 +206,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceCryptoTests",
+            dependencies: ["SluiceCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceStorageTests",
             dependencies: ["SluiceStorage", "SluiceCore"],
             swiftSettings: swiftSettings
@@ -211,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
-                "SluiceServer", "SluiceCore", "SluiceProtocol", "SluiceKafka",
+                "SluiceServer", "SluiceCore", "SluiceProtocol", "SluiceKafka", "SluiceCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

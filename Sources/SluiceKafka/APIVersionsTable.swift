@@ -36,6 +36,8 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.createTopics.rawValue, minVersion: 2, maxVersion: 4),
         .init(apiKey: KafkaAPIKey.deleteTopics.rawValue, minVersion: 1, maxVersion: 3),
         .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.saslHandshake.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.saslAuthenticate.rawValue, minVersion: 0, maxVersion: 2),
     ]
 
     /// The advertised range of `apiKey`, or `nil` if Sluice does not answer it.

@@ -11,8 +11,10 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case heartbeat = 12
     case leaveGroup = 13
     case syncGroup = 14
+    case saslHandshake = 17
     case apiVersions = 18
     case createTopics = 19
     case deleteTopics = 20
     case initProducerId = 22
+    case saslAuthenticate = 36
 }

@@ -17,6 +17,8 @@ package enum KafkaRequest: Sendable, Hashable {
     case createTopics(KafkaCreateTopicsRequest)
     case deleteTopics(KafkaDeleteTopicsRequest)
     case initProducerId(KafkaInitProducerIdRequest)
+    case saslHandshake(KafkaSaslHandshakeRequest)
+    case saslAuthenticate(KafkaSaslAuthenticateRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -59,6 +61,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .createTopics: .createTopics(try .decode(version: version, from: &buffer))
         case .deleteTopics: .deleteTopics(try .decode(version: version, from: &buffer))
         case .initProducerId: .initProducerId(try .decode(version: version, from: &buffer))
+        case .saslHandshake: .saslHandshake(try .decode(version: version, from: &buffer))
+        case .saslAuthenticate: .saslAuthenticate(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -80,6 +84,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .createTopics: .createTopics
         case .deleteTopics: .deleteTopics
         case .initProducerId: .initProducerId
+        case .saslHandshake: .saslHandshake
+        case .saslAuthenticate: .saslAuthenticate
         }
     }
 
@@ -101,6 +107,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .createTopics(let r): r.encode(version: version, into: &buffer)
         case .deleteTopics(let r): r.encode(version: version, into: &buffer)
         case .initProducerId(let r): r.encode(version: version, into: &buffer)
+        case .saslHandshake(let r): r.encode(version: version, into: &buffer)
+        case .saslAuthenticate(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

@@ -16,9 +16,11 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     }
 
     /// Whether the request uses header v2: client id (int16 length, not compact) then tagged fields.
-    /// Among the APIs Sluice speaks only ApiVersions is flexible, from v3 (KP sends v4 first, also v2).
+    /// Among the APIs Sluice speaks only ApiVersions (from v3; KP sends v4 first, also v2) and SaslAuthenticate
+    /// (from v2) are flexible.
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
-        apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3
+        (apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3)
+            || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -47,25 +49,36 @@ package struct KafkaRequestHeader: Sendable, Hashable {
 
 /// Writes a whole response frame: int32 size, response header v0 (the correlation id), then the body.
 ///
-/// Header v0 is right for every version Sluice answers, ApiVersions v3 included (KIP-511). The size is patched
-/// in after the body is written, so the body is encoded once, straight into `buffer`.
+/// Header v0 is right for every version Sluice answers, ApiVersions v3 included (KIP-511), except SaslAuthenticate
+/// v2, whose header v1 adds an empty tagged-field section (`usesHeaderV1`). The size is patched in after the body
+/// is written, so the body is encoded once, straight into `buffer`.
 package enum KafkaResponseFrame {
+    /// Whether the response carries header v1 (correlation id, then tagged fields).
+    package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
+        apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2
+    }
+
     package static func write(
-        correlationId: Int32, into buffer: inout ByteBuffer, body: (inout ByteBuffer) -> Void
+        correlationId: Int32, headerV1: Bool = false, into buffer: inout ByteBuffer,
+        body: (inout ByteBuffer) -> Void
     ) {
         let sizeIndex = buffer.writerIndex
         buffer.writeKafkaInt32(0)
         buffer.writeKafkaInt32(correlationId)
+        if headerV1 { buffer.writeKafkaEmptyTaggedFields() }
         body(&buffer)
         let size = buffer.writerIndex - sizeIndex - 4
         buffer.setInteger(Int32(size), at: sizeIndex, endianness: .big)
     }
 
-    /// A frame holding `response` encoded at `version`.
+    /// A frame holding `response` encoded at `version`, with header v1 when `headerV1`.
     package static func write(
-        _ response: some KafkaResponse, version: Int16, correlationId: Int32, into buffer: inout ByteBuffer
+        _ response: some KafkaResponse, version: Int16, correlationId: Int32, headerV1: Bool = false,
+        into buffer: inout ByteBuffer
     ) {
-        write(correlationId: correlationId, into: &buffer) { response.encode(version: version, into: &$0) }
+        write(correlationId: correlationId, headerV1: headerV1, into: &buffer) {
+            response.encode(version: version, into: &$0)
+        }
     }
 }
 

@@ -15,7 +15,8 @@ package enum AccessResource: Sendable, Hashable {
 }
 
 /// The process at the other end of a connection: on the Unix socket as the kernel reports it (`SO_PEERCRED`), on
-/// the Kafka listener the user owning the peer's loopback socket (`LoopbackPeer`, no pid: 0).
+/// the Kafka listener the user owning the peer's loopback socket (`LoopbackPeer`, no pid: 0), or the user a Kafka
+/// client authenticated as with SASL.
 package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     package var uid: UInt32
     package var gid: UInt32
@@ -25,13 +26,17 @@ package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     package var groups: Set<UInt32>
     /// False for a peer whose user could not be found: only rules for everyone (`"users": ["*"]`) name it.
     package var isKnown: Bool
+    /// The SASL user a Kafka connection authenticated as. When set, it is the principal: rules name the peer by
+    /// `sasl_users` (or `"users": ["*"]`) only, and uid and group rules do not apply to it.
+    package var saslUser: String?
 
-    package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = []) {
+    package init(uid: UInt32, gid: UInt32, pid: Int32, groups: Set<UInt32> = [], saslUser: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups.union([gid])
         self.isKnown = true
+        self.saslUser = saslUser
     }
 
     /// A peer whose user is not known.
@@ -42,15 +47,24 @@ package struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
         return peer
     }()
 
-    package var description: String { isKnown ? "uid \(uid) gid \(gid) pid \(pid)" : "an unknown user" }
+    /// A Kafka client authenticated as `saslUser`, with no uid of its own (`uid`, `gid` and `pid` are -1).
+    package init(saslUser: String) {
+        self.init(uid: .max, gid: .max, pid: -1, groups: [], saslUser: saslUser)
+    }
+
+    package var description: String {
+        if let saslUser { return "SASL user \(saslUser)" }
+        return isKnown ? "uid \(uid) gid \(gid) pid \(pid)" : "an unknown user"
+    }
 }
 
 /// Which peers may do what to which topics and consumer groups.
 ///
 /// Rules grant; nothing denies. A request is allowed when some rule names the peer (by uid, user name, gid or
-/// group name, the last two matching the primary and supplementary groups) and grants the operation on a pattern the
-/// topic matches (for a consumer group: a pattern of its `consumerGroups`). A policy with no rules denies
-/// everything; a server with no policy allows everything.
+/// group name, the last two matching the primary and supplementary groups; a Kafka client authenticated with SASL
+/// by its SASL user name alone) and grants the operation on a pattern the topic matches (for a consumer group: a
+/// pattern of its `consumerGroups`). A policy with no rules denies everything; a server with no policy allows
+/// everything.
 package struct AccessPolicy: Sendable, Equatable {
     package var rules: [AccessRule]
 
@@ -103,6 +117,10 @@ package struct AccessRule: Sendable, Equatable {
     package var gids: Set<UInt32>
     /// Every peer, whoever it is (`"users": ["*"]` in the file).
     package var everyone: Bool
+    /// Kafka clients authenticated with SASL as one of these users (`"sasl_users"` in the file).
+    package var saslUsers: Set<String> = []
+    /// Every Kafka client authenticated with SASL, whatever its user (`"sasl_users": ["*"]`).
+    package var everySASLUser = false
     package var operations: Set<AccessOperation>
     /// Topic patterns, `*` matching any run of characters; `["*"]` is every topic.
     package var topics: [String]
@@ -122,7 +140,9 @@ package struct AccessRule: Sendable, Equatable {
     }
 
     func names(_ peer: PeerIdentity) -> Bool {
-        everyone || (peer.isKnown && (uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups)))
+        if everyone { return true }
+        if let user = peer.saslUser { return everySASLUser || saslUsers.contains(user) }
+        return peer.isKnown && (uids.contains(peer.uid) || !gids.isDisjoint(with: peer.groups))
     }
 }
 

@@ -36,6 +36,11 @@ extension ServeSettings {
         if let value = overrides.kafkaMaxConnections { merged.kafkaMaxConnections = value }
         if let value = overrides.kafkaConnectionsMaxIdleMs { merged.kafkaConnectionsMaxIdleMs = value }
         if let value = overrides.reservedAdminConnections { merged.reservedAdminConnections = value }
+        if let value = overrides.kafkaSASLRequired { merged.kafkaSASLRequired = value }
+        if let value = overrides.kafkaSASLMechanisms { merged.kafkaSASLMechanisms = value }
+        if let value = overrides.kafkaSASLUsers { merged.kafkaSASLUsers = value }
+        if let value = overrides.kafkaTLSCertificate { merged.kafkaTLSCertificate = value }
+        if let value = overrides.kafkaTLSKey { merged.kafkaTLSKey = value }
         if let value = overrides.access { merged.access = value }
         return merged
     }
@@ -80,6 +85,7 @@ extension ServeSettings {
             if let value = kafkaConnectionsMaxIdleMs {
                 kafka.connectionsMaxIdle = value == 0 ? nil : .milliseconds(Int64(value))
             }
+            try kafkaSecurity(into: &kafka)
             configuration.kafka = kafka
         }
         return configuration

@@ -53,6 +53,16 @@ package struct ServeSettings: Sendable, Equatable {
     package var kafkaConnectionsMaxIdleMs: Int?
     /// The last of the Unix socket's `maxConnections` kept for administrators.
     package var reservedAdminConnections: Int?
+    /// Whether Kafka clients must authenticate with SASL before anything but ApiVersions (false when nil).
+    package var kafkaSASLRequired: Bool?
+    /// The SASL mechanisms the Kafka listener enables (all three when nil).
+    package var kafkaSASLMechanisms: Set<KafkaSASLMechanism>?
+    /// The users Kafka clients authenticate as, salted and hashed (`kafka_sasl_users`).
+    package var kafkaSASLUsers: KafkaSASLUsers?
+    /// PEM files of a TLS certificate chain and private key for the Kafka listener: read so that a configuration
+    /// asking for TLS is refused (this build serves none).
+    package var kafkaTLSCertificate: String?
+    package var kafkaTLSKey: String?
     /// Who may do what; nil allows every connection everything.
     package var access: AccessPolicy?
 
@@ -148,6 +158,11 @@ struct SettingsFile: Decodable {
     var kafkaMaxConnections: Int?
     var kafkaConnectionsMaxIdleMs: Int?
     var reservedAdminConnections: Int?
+    var kafkaSASLRequired: Bool?
+    var kafkaSASLMechanisms: [String]?
+    var kafkaSASLUsers: [SASLUserFile]?
+    var kafkaTLSCertificate: String?
+    var kafkaTLSKey: String?
     var access: [RuleFile]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -168,6 +183,11 @@ struct SettingsFile: Decodable {
         case access
         case kafkaAutoCreateTopics = "kafka_auto_create_topics"
         case kafkaDefaultPartitions = "kafka_default_partitions"
+        case kafkaSASLRequired = "kafka_sasl_required"
+        case kafkaSASLMechanisms = "kafka_sasl_mechanisms"
+        case kafkaSASLUsers = "kafka_sasl_users"
+        case kafkaTLSCertificate = "kafka_tls_certificate"
+        case kafkaTLSKey = "kafka_tls_key"
         case maxBufferedBytesPerConnection = "max_buffered_bytes_per_connection"
         case maxBufferedBytes = "max_buffered_bytes"
         case partialFrameTimeoutMs = "partial_frame_timeout_ms"
@@ -201,6 +221,11 @@ struct SettingsFile: Decodable {
         kafkaMaxConnections = try c.decodeIfPresent(Int.self, forKey: .kafkaMaxConnections)
         kafkaConnectionsMaxIdleMs = try c.decodeIfPresent(Int.self, forKey: .kafkaConnectionsMaxIdleMs)
         reservedAdminConnections = try c.decodeIfPresent(Int.self, forKey: .reservedAdminConnections)
+        kafkaSASLRequired = try c.decodeIfPresent(Bool.self, forKey: .kafkaSASLRequired)
+        kafkaSASLMechanisms = try c.decodeIfPresent([String].self, forKey: .kafkaSASLMechanisms)
+        kafkaSASLUsers = try c.decodeIfPresent([SASLUserFile].self, forKey: .kafkaSASLUsers)
+        kafkaTLSCertificate = try c.decodeIfPresent(String.self, forKey: .kafkaTLSCertificate)
+        kafkaTLSKey = try c.decodeIfPresent(String.self, forKey: .kafkaTLSKey)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
     }
 
@@ -277,6 +302,7 @@ struct SettingsFile: Decodable {
         }
         settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics
         settings.kafkaDefaultPartitions = kafkaDefaultPartitions
+        try saslSettings(into: &settings)
         if let access {
             var rules: [AccessRule] = []
             for (index, rule) in access.enumerated() {
@@ -292,11 +318,12 @@ struct SettingsFile: Decodable {
     }
 }
 
-/// One access rule as written: `{"users": [...], "groups": [...], "operations": [...], "topics": [...],
-/// "consumer_groups": [...]}`.
+/// One access rule as written: `{"users": [...], "groups": [...], "sasl_users": [...], "operations": [...],
+/// "topics": [...], "consumer_groups": [...]}`.
 struct RuleFile: Decodable {
     var users: [String]?
     var groups: [String]?
+    var saslUsers: [String]?
     var operations: [String]
     var topics: [String]?
     var consumerGroups: [String]?
@@ -304,6 +331,7 @@ struct RuleFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case users, groups, operations, topics
         case consumerGroups = "consumer_groups"
+        case saslUsers = "sasl_users"
     }
 
     init(from decoder: any Decoder) throws {
@@ -311,6 +339,7 @@ struct RuleFile: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         users = try c.decodeIfPresent([String].self, forKey: .users)
         groups = try c.decodeIfPresent([String].self, forKey: .groups)
+        saslUsers = try c.decodeIfPresent([String].self, forKey: .saslUsers)
         operations = try c.decode([String].self, forKey: .operations)
         topics = try c.decodeIfPresent([String].self, forKey: .topics)
         consumerGroups = try c.decodeIfPresent([String].self, forKey: .consumerGroups)
@@ -322,8 +351,13 @@ struct RuleFile: Decodable {
             if user == "*" { rule.everyone = true } else { rule.uids.insert(try ServeSettings.resolveUser(user)) }
         }
         for group in groups ?? [] { rule.gids.insert(try ServeSettings.resolveGroup(group)) }
-        if !rule.everyone && rule.uids.isEmpty && rule.gids.isEmpty {
-            throw SluiceError(.invalidArgument, "names no users or groups (use \"users\": [\"*\"] for everyone)")
+        for user in saslUsers ?? [] {
+            if user == "*" { rule.everySASLUser = true } else { rule.saslUsers.insert(user) }
+        }
+        if !rule.everyone && rule.uids.isEmpty && rule.gids.isEmpty && rule.saslUsers.isEmpty && !rule.everySASLUser {
+            throw SluiceError(
+                .invalidArgument,
+                "names no users or groups (use \"users\": [\"*\"] for everyone, \"sasl_users\" for SASL users)")
         }
         for operation in operations {
             guard let parsed = AccessOperation(rawValue: operation) else {
@@ -344,7 +378,7 @@ private struct AnyKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
+func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
     _ decoder: any Decoder, _: Keys.Type, in what: String
 ) throws {
     let known = Set(Keys.allCases.map(\.stringValue))

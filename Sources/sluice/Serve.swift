@@ -137,13 +137,22 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let dataDirectory = settings.dataDir ?? Location.defaultDataDirectory
         let socketPath = settings.socket ?? location.socketPath(dataDirectory: dataDirectory)
+        // Settings that cannot work together (a Kafka listener beyond loopback without SASL, TLS in a build without
+        // it) are a bad configuration too, refused before the data directory is opened.
+        let configuration: ServerConfiguration
+        do {
+            configuration = try settings.serverConfiguration(socketPath: socketPath, metrics: registry)
+        } catch {
+            Output.error("sluice serve: \(error.message)")
+            throw ExitCode(Self.exitConfig)
+        }
         let descriptors = DescriptorLimit.raiseToHardLimit()
         Logger(label: "sluice.server").debug("descriptor limit", metadata: ["open_files": "\(descriptors)"])
         let stoppedCleanly: Bool
         do {
             let broker = try Broker(dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"))
             let server = SluiceServer(
-                configuration: try settings.serverConfiguration(socketPath: socketPath, metrics: registry),
+                configuration: configuration,
                 broker: broker, logger: Logger(label: "sluice.server"))
             server.handleTerminationSignals()
             do {

@@ -9,7 +9,7 @@ struct Sluice: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             Serve.self, Topics.self, Produce.self, Consume.self, Groups.self, Stats.self, BackupCommand.self,
-            RestoreCommand.self, Mirror.self, Bench.self,
+            RestoreCommand.self, Mirror.self, Bench.self, Users.self,
         ]
     )
 }

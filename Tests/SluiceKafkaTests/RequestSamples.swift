@@ -78,6 +78,8 @@ enum RequestSamples {
                 ], timeoutMs: 60_000, validateOnly: true)),
         .deleteTopics(KafkaDeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 1000)),
         .initProducerId(KafkaInitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000)),
+        .saslHandshake(KafkaSaslHandshakeRequest(mechanism: "SCRAM-SHA-256")),
+        .saslAuthenticate(KafkaSaslAuthenticateRequest(authBytes: Array("n,,n=user,r=abc".utf8))),
     ]
 
     /// A whole frame body: header then the request at `version`.

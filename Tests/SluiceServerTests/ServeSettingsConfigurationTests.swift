@@ -32,6 +32,13 @@ import Testing
         settings.kafkaMaxConnections = 12
         settings.kafkaConnectionsMaxIdleMs = 2500
         settings.reservedAdminConnections = 3
+        settings.kafkaSASLRequired = true
+        settings.kafkaSASLMechanisms = [.scramSHA256]
+        settings.kafkaSASLUsers = KafkaSASLUsers([
+            "alice": [.sha256: SCRAMCredential(salt: [1], iterations: 4096, storedKey: [2], serverKey: [3])]
+        ])
+        settings.kafkaTLSCertificate = "/flags/cert.pem"
+        settings.kafkaTLSKey = "/flags/key.pem"
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
         return settings
     }
@@ -103,7 +110,11 @@ import Testing
     }
 
     @Test func everySettingReachesTheServer() throws {
-        let configuration = try Self.everySetting.serverConfiguration(socketPath: "/s.sock", metrics: nil)
+        var settings = Self.everySetting
+        // Refused: this build serves no TLS (KafkaSASLSettingsTests).
+        settings.kafkaTLSCertificate = nil
+        settings.kafkaTLSKey = nil
+        let configuration = try settings.serverConfiguration(socketPath: "/s.sock", metrics: nil)
         #expect(configuration.socketPath == "/s.sock", "the caller decides the socket path")
         #expect(configuration.socketMode == 0o600)
         #expect(configuration.socketOwner == 1000 && configuration.socketGroup == 1001)
@@ -126,6 +137,8 @@ import Testing
         kafka.maxResponseBytes = 4096
         kafka.maxConnections = 12
         kafka.connectionsMaxIdle = .milliseconds(2500)
+        kafka.sasl = KafkaSASLSettings(
+            mechanisms: [.scramSHA256], required: true, users: Self.everySetting.kafkaSASLUsers!)
         #expect(configuration.kafka == kafka)
         #expect(configuration.reservedAdminConnections == 3)
     }

@@ -10,7 +10,9 @@ import Synchronization
 /// `maxQueued` requests wait for an answer or the socket is not writable, so a client that never reads its responses
 /// cannot make the server's memory grow. Every request holds its frame's bytes in the connection's share of the
 /// memory budget (`ConnectionBytes`) until it is answered, and a produce its expanded batches too, so a connection
-/// that sends requests faster than they are answered stops being read.
+/// that sends requests faster than they are answered stops being read. SASL requests go to the connection's
+/// `KafkaSASLSession` (`KafkaConnectionHandler+SASL.swift`), which also says what may be sent before
+/// authentication.
 final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -18,12 +20,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private let dispatcher: KafkaDispatcher
     private let maxQueued: Int
-    private var logger: Logger
+    var logger: Logger
     private var queue = KafkaRequestQueue<ByteBuffer>()
     private var waiting: [Int: (header: KafkaRequestHeader, request: KafkaRequest?, frameBytes: Int)] = [:]
-    private var peer = KafkaDispatcher.Peer(host: "")
+    var peer = KafkaDispatcher.Peer(host: "")
     /// False while the peer's user is being looked up under an access policy: requests wait in the queue.
     private var identified = true
+    var sasl: KafkaSASLSession
     private var readHeld = false
     private var flushScheduled = false
     /// The connection's share of the server's memory budget (nil: not counted).
@@ -36,9 +39,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     /// Numbers connections for the group coordinator, never reused.
     private static let connectionNumbers = Atomic<UInt64>(0)
 
-    init(dispatcher: KafkaDispatcher, maxQueued: Int, logger: Logger, bytes: ConnectionBytes? = nil) {
+    init(
+        dispatcher: KafkaDispatcher, maxQueued: Int, sasl: KafkaSASLSettings, logger: Logger,
+        bytes: ConnectionBytes? = nil
+    ) {
         self.dispatcher = dispatcher
         self.maxQueued = maxQueued
+        self.sasl = KafkaSASLSession(settings: sasl)
         self.logger = logger
         self.bytes = bytes
     }
@@ -60,7 +67,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     private func identify(_ identity: PeerIdentity, context: ChannelHandlerContext) {
-        peer.identity = identity
+        // A SASL user, once authenticated, is the principal (requests wait for this lookup, so it comes first).
+        if peer.saslUser == nil { peer.identity = identity }
         identified = true
         logger[metadataKey: "uid"] = "\(identity.isKnown ? "\(identity.uid)" : "unknown")"
         if context.channel.isActive { startReady(context: context) }
@@ -73,6 +81,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if sasl.expectsRawToken { return authenticateRaw(token: unwrapInboundIn(data), context: context) }
         let frame = unwrapInboundIn(data)
         let decoded: (header: KafkaRequestHeader, request: KafkaRequest?)
         do {
@@ -81,6 +90,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             // A request that cannot be read leaves the stream in doubt, and Kafka has no error frame for it:
             // close the connection, as a Kafka broker does.
             logger.debug("kafka request malformed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        if case .close(let reason) = sasl.admission(apiKey: decoded.header.apiKey) {
+            logger.debug("kafka connection closed", metadata: ["reason": "\(reason)"])
             context.close(promise: nil)
             return
         }
@@ -100,8 +114,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let eventLoop = context.eventLoop
         for id in queue.startable() {
             guard let (header, request, frameBytes) = waiting.removeValue(forKey: id) else { continue }
-            let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
             holding[id] = frameBytes
+            if let request, request.isSASL {
+                authenticate(id, header: header, request: request, context: context)
+                continue
+            }
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
             let expanded = dispatcher.handle(
                 header: header, request: request, peer: peer, allocator: allocator, frameBytes: frameBytes
             ) { answer in
@@ -125,11 +143,16 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         waiting.removeAll()
     }
 
-    private func finished(_ id: Int, answer: KafkaAnswer, context: ChannelHandlerContext) {
+    func finished(_ id: Int, answer: KafkaAnswer, context: ChannelHandlerContext) {
         if let held = holding.removeValue(forKey: id) { bytes?.removeInFlight(held) }
         switch answer {
         case .response(let buffer):
             for due in queue.complete(id, answer: buffer) { send(context: context, due) }
+        case .respondAndClose(let buffer, let reason):
+            for due in queue.complete(id, answer: buffer) { send(context: context, due) }
+            logger.debug("kafka connection closed", metadata: ["reason": "\(reason)"])
+            closeAfterWrites(context: context)
+            return
         case .none:
             for due in queue.complete(id, answer: nil) { send(context: context, due) }
         case .close(let reason):
@@ -194,4 +217,6 @@ enum KafkaAnswer: Sendable {
     case none
     /// The request cannot be answered (a version or API never advertised): close the connection, as Kafka does.
     case close(String)
+    /// Send this frame in the request's turn, then close the connection (a failed SASL authentication).
+    case respondAndClose(ByteBuffer, String)
 }

@@ -34,6 +34,9 @@ struct KafkaDispatcher: Sendable {
         /// The connection's number, unique for the server's life: a member remembers the connection it joined
         /// over, so that its metadata can be dropped when that connection closes.
         var connection: UInt64 = 0
+        /// The user the connection authenticated as with SASL; nil before (or without) authentication. Once set,
+        /// `identity` is that user's.
+        var saslUser: String? = nil
     }
 
     /// What one request may ask for (entries, group ids, group metadata).
@@ -129,6 +132,9 @@ struct KafkaDispatcher: Sendable {
             Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch, access: access)) }
+        case .saslHandshake, .saslAuthenticate:
+            // The connection's SASL session answers these before they reach the dispatcher.
+            completion(.close("SASL request outside the connection's SASL session"))
         }
         return 0
     }

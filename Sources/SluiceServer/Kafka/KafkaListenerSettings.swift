@@ -21,6 +21,8 @@ package struct KafkaListenerSettings: Sendable, Hashable {
     /// How long a connection may stay idle (no request being read, none in flight) before it is closed
     /// (`kafka_connections_max_idle_ms`, Kafka's `connections.max.idle.ms`); nil never closes one.
     package var connectionsMaxIdle: Duration? = .milliseconds(600_000)
+    /// SASL: the mechanisms, whether clients must authenticate, the users.
+    package var sasl = KafkaSASLSettings()
 
     package init(host: String = "127.0.0.1", port: Int) {
         self.host = host

@@ -53,7 +53,7 @@ extension SluiceServer {
                             partialFrameTimeout: partialFrameTimeout, logger: logger, timeoutNotice: nil),
                         KafkaConnectionHandler(
                             dispatcher: dispatcher, maxQueued: settings.maxQueuedPerConnection,
-                            logger: logger, bytes: bytes)
+                            sasl: settings.sasl, logger: logger, bytes: bytes)
                     )
                 }
             }

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceCrypto
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SluiceStorage
+@testable import SluiceCrypto
 
 /// FIPS 180-4's examples, and the same digest whichever way the input is split.
 @Suite struct SHA256Tests {

@@ -1,9 +1,10 @@
-/// SHA-256 (FIPS 180-4), streaming: the checksum of backup files, so that a damaged or altered copy is refused.
+/// SHA-256 (FIPS 180-4), streaming: the checksum of backup files, and the hash of SCRAM-SHA-256.
 ///
-/// It guards against damage, not against an attacker who can rewrite the manifest too. Written here because
-/// storage has no other need for a cryptography library; checked against the standard's test vectors and
-/// `sha256sum`.
-struct SHA256 {
+/// Checked against the standard's test vectors and `sha256sum`.
+package struct SHA256: HashFunction {
+    package static let blockSize = 64
+    package static let digestSize = 32
+
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
@@ -12,9 +13,9 @@ struct SHA256 {
     private var pendingCount = 0
     private var length: UInt64 = 0
 
-    init() {}
+    package init() {}
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard var base = bytes.baseAddress else { return }
         var count = bytes.count
         length &+= UInt64(count)
@@ -41,12 +42,8 @@ struct SHA256 {
         }
     }
 
-    mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    /// The digest, as lowercase hexadecimal (what `sha256sum` prints).
-    mutating func finishHex() -> String {
+    /// The digest; the value is spent afterwards.
+    package mutating func finish() -> [UInt8] {
         let bitLength = length &* 8
         var padding: [UInt8] = [0x80] + [UInt8](repeating: 0, count: (119 - pendingCount) % 64)
         for shift in stride(from: 56, through: 0, by: -8) {
@@ -54,10 +51,7 @@ struct SHA256 {
         }
         padding.withUnsafeBytes { update($0) }
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        return words.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) } }
     }
 
     private static let k: [UInt32] = [
