@@ -49,7 +49,7 @@ struct KafkaRequestLimits: Sendable {
             return groupID(heartbeat.groupId)
         case .leaveGroup(let leave):
             return groupID(leave.groupId)
-        case .apiVersions, .findCoordinator, .initProducerId:
+        case .apiVersions, .findCoordinator, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         }
     }
