@@ -34,6 +34,7 @@ extension ServeSettings {
         if let value = overrides.kafkaAutoCreateTopics { merged.kafkaAutoCreateTopics = value }
         if let value = overrides.kafkaDefaultPartitions { merged.kafkaDefaultPartitions = value }
         if let value = overrides.access { merged.access = value }
+        if let value = overrides.maxOpenTopics { merged.maxOpenTopics = value }
         return merged
     }
 

@@ -49,6 +49,9 @@ package struct ServeSettings: Sendable, Equatable {
     package var kafkaDefaultPartitions: Int32?
     /// Who may do what; nil allows every connection everything.
     package var access: AccessPolicy?
+    /// Topics whose databases stay open at once (idle ones beyond it close); from the descriptor limit when nil
+    /// (`DescriptorLimit.openTopicBudget`).
+    package var maxOpenTopics: Int?
 
     package init() {}
 
@@ -140,6 +143,7 @@ struct SettingsFile: Decodable {
     var kafkaAutoCreateTopics: Bool?
     var kafkaDefaultPartitions: Int32?
     var access: [RuleFile]?
+    var maxOpenTopics: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir = "data_dir"
@@ -162,6 +166,7 @@ struct SettingsFile: Decodable {
         case maxBufferedBytesPerConnection = "max_buffered_bytes_per_connection"
         case maxBufferedBytes = "max_buffered_bytes"
         case partialFrameTimeoutMs = "partial_frame_timeout_ms"
+        case maxOpenTopics = "max_open_topics"
     }
 
     init(from decoder: any Decoder) throws {
@@ -187,6 +192,7 @@ struct SettingsFile: Decodable {
         kafkaAutoCreateTopics = try c.decodeIfPresent(Bool.self, forKey: .kafkaAutoCreateTopics)
         kafkaDefaultPartitions = try c.decodeIfPresent(Int32.self, forKey: .kafkaDefaultPartitions)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
+        maxOpenTopics = try c.decodeIfPresent(Int.self, forKey: .maxOpenTopics)
     }
 
     func settings() throws(SluiceError) -> ServeSettings {
@@ -215,6 +221,7 @@ struct SettingsFile: Decodable {
             ("max_buffered_bytes_per_connection", maxBufferedBytesPerConnection, 1024),
             ("max_buffered_bytes", maxBufferedBytes, 1024),
             ("partial_frame_timeout_ms", partialFrameTimeoutMs, 1),
+            ("max_open_topics", maxOpenTopics, 1),
         ] {
             if let value, value < minimum {
                 throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
@@ -227,6 +234,7 @@ struct SettingsFile: Decodable {
         settings.maxBufferedBytesPerConnection = maxBufferedBytesPerConnection
         settings.maxBufferedBytes = maxBufferedBytes
         settings.partialFrameTimeoutMs = partialFrameTimeoutMs
+        settings.maxOpenTopics = maxOpenTopics
         if let shutdownTimeout, !(shutdownTimeout >= 0 && shutdownTimeout <= 3600) {
             throw SluiceError(.invalidArgument, "shutdown_timeout must be between 0 and 3600 seconds")
         }

@@ -29,7 +29,8 @@ final class Sweeper: Sendable {
         self.clock = clock
         self.reserve = reserve
         self.start = start
-        self.schedule = Mutex(SweepSchedule(maxIntervalMs: settings.maxIntervalMs))
+        self.schedule = Mutex(
+            SweepSchedule(maxIntervalMs: settings.maxIntervalMs, maxRunning: settings.maxConcurrentSweeps))
     }
 
     /// Asks for `topic` to be swept at wall-clock time `time` (ms), or earlier if already due earlier.
@@ -59,9 +60,12 @@ final class Sweeper: Sendable {
         if stopped.load(ordering: .acquiring) { return }
         let now = clock()
         let decision = schedule.withLock { $0.tick(now: now) }
+        var again = false
         for topic in decision.start where !start(topic) {
-            _ = schedule.withLock { $0.finished(topic, nextDue: nil) }
+            // Gone: its slot goes to a topic left waiting, if any.
+            if schedule.withLock({ $0.finished(topic, nextDue: nil) }) { again = true }
         }
+        if again { tickSoon() }
         if let arm = decision.arm {
             queue.asyncAfter(deadline: .now() + .milliseconds(Int(clamping: arm.delayMs))) { [weak self] in
                 guard let self, self.schedule.withLock({ $0.timerFired(generation: arm.generation) }) else { return }

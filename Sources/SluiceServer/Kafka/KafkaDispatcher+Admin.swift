@@ -7,19 +7,20 @@ import SluiceKafka
 extension KafkaDispatcher {
     func metadata(_ request: KafkaMetadataRequest) async -> KafkaMetadataResponse {
         if let names = request.topics, settings.autoCreateTopics, request.allowAutoTopicCreation {
-            for (name, result) in broker.metadata(names) {
+            for (name, result) in broker.partitionCounts(names) {
                 guard case .failure(let error) = result, error.code == .unknownTopic else { continue }
                 await autoCreate(name)
             }
         }
-        let topics = broker.metadata(request.topics).map { name, result -> KafkaMetadataResponse.Topic in
+        // Partition counts only, from memory: a Kafka client's metadata of every topic opens none of them.
+        let topics = broker.partitionCounts(request.topics).map { name, result -> KafkaMetadataResponse.Topic in
             switch result {
-            case .success(let partitions):
+            case .success(let count):
                 return .init(
                     name: name,
-                    partitions: partitions.map { partition in
+                    partitions: (0..<count).map { partition in
                         .init(
-                            partitionIndex: partition.partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
+                            partitionIndex: partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
                             isrNodes: [Self.nodeID])
                     })
             case .failure(let error):
@@ -123,7 +124,7 @@ extension KafkaDispatcher {
         do throws(SluiceError) {
             try TopicName.validate(topic.name)
             if validateOnly {
-                if case .success = broker.metadata([topic.name]).first?.result {
+                if case .success = broker.partitionCounts([topic.name]).first?.result {
                     throw SluiceError(.topicAlreadyExists, "topic '\(topic.name)' already exists")
                 }
                 return .init(name: topic.name)

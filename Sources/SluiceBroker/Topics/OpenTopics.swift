@@ -1,0 +1,76 @@
+import Synchronization
+
+/// The topics that hold descriptors now (a writer or readers open), by when each was last used, and the budget
+/// beyond which the least recently used are asked to close.
+///
+/// A topic holds about three descriptors for its writer (database, WAL, shared memory) and two per pooled reader,
+/// so a data directory of thousands of topics cannot keep them all open under a common descriptor limit. Topics
+/// open on first use (`TopicHandle`) and report it here; when a topic opens beyond `budget`, the least recently
+/// used others are asked to close (`TopicHandle.closeIfIdle`), which each does only once nothing is in flight on it.
+/// The budget is therefore soft: topics in use stay open, and a topic asked to close while busy is asked again at
+/// the next opening beyond the budget. Nothing runs here unless a topic opens, closes or is used.
+final class OpenTopics: Sendable {
+    /// How many topics may stay open at once, idle ones included.
+    let budget: Int
+    private let state = Mutex(State())
+
+    private struct Entry {
+        var handle: TopicHandle
+        var lastUsed: UInt64
+        /// Asked to close and not yet answered: not asked again meanwhile.
+        var closing = false
+    }
+
+    private struct State {
+        var open: [ObjectIdentifier: Entry] = [:]
+        var clock: UInt64 = 0
+    }
+
+    init(budget: Int) {
+        precondition(budget > 0, "the open-topic budget must be positive")
+        self.budget = budget
+    }
+
+    /// Topics holding descriptors now.
+    var count: Int { state.withLock { $0.open.count } }
+
+    /// Notes that `handle` is open and was just used; returns the topics to ask to close (call `closeIfIdle` on
+    /// them outside any lock), when this use opened it beyond the budget.
+    func used(_ handle: TopicHandle) -> [TopicHandle] {
+        state.withLock { state in
+            state.clock += 1
+            let key = ObjectIdentifier(handle)
+            if state.open[key] != nil {
+                state.open[key]?.lastUsed = state.clock
+                return []
+            }
+            state.open[key] = Entry(handle: handle, lastUsed: state.clock)
+            var excess = state.open.count - budget
+            guard excess > 0 else { return [] }
+            // The least recently used that are not already closing; a linear pass for the few needed.
+            var victims: [(key: ObjectIdentifier, lastUsed: UInt64)] = []
+            for (candidate, entry) in state.open where candidate != key && !entry.closing {
+                victims.append((candidate, entry.lastUsed))
+                if victims.count > excess {
+                    victims.sort { $0.lastUsed < $1.lastUsed }
+                    victims.removeLast()
+                }
+            }
+            excess = min(excess, victims.count)
+            return victims.prefix(excess).compactMap { victim in
+                state.open[victim.key]?.closing = true
+                return state.open[victim.key]?.handle
+            }
+        }
+    }
+
+    /// `handle` holds no descriptors any more.
+    func closed(_ handle: TopicHandle) {
+        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(handle)) }
+    }
+
+    /// `handle` was asked to close but is busy: it stays open and may be asked again.
+    func stayedOpen(_ handle: TopicHandle) {
+        state.withLock { $0.open[ObjectIdentifier(handle)]?.closing = false }
+    }
+}
