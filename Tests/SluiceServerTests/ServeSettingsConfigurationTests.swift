@@ -30,6 +30,7 @@ import Testing
         settings.kafkaAutoCreateTopics = true
         settings.kafkaDefaultPartitions = 5
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
+        settings.maxOpenTopics = 200
         return settings
     }
 

@@ -34,6 +34,7 @@ import Testing
              "max_buffered_bytes_per_connection": 1048576, "max_buffered_bytes": 8388608,
              "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
+             "max_open_topics": 500,
              "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]}]}
             """)
         #expect(settings.dataDir == "/var/lib/sluice")
@@ -51,6 +52,7 @@ import Testing
         #expect(settings.kafkaListen == "127.0.0.1:9092")
         #expect(settings.kafkaAutoCreateTopics == true && settings.kafkaDefaultPartitions == 3)
         #expect(settings.kafkaListen == "127.0.0.1:9092")
+        #expect(settings.maxOpenTopics == 500)
         #expect(
             settings.access
                 == AccessPolicy(rules: [
