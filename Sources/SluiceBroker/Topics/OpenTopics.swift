@@ -7,8 +7,9 @@ import Synchronization
 /// so a data directory of thousands of topics cannot keep them all open under a common descriptor limit. Topics
 /// open on first use (`TopicHandle`) and report it here; when a topic opens beyond `budget`, the least recently
 /// used others are asked to close (`TopicHandle.closeIfIdle`), which each does only once nothing is in flight on it.
-/// The budget is therefore soft: topics in use stay open, and a topic asked to close while busy is asked again at
-/// the next opening beyond the budget. Nothing runs here unless a topic opens, closes or is used.
+/// The budget is therefore soft: topics in use stay open; while more are open than it allows, each topic closes as
+/// soon as it goes idle (its last produce answered, its reader given back, its sweep over), so the excess is at
+/// most the topics busy at once. Nothing runs here unless a topic opens, closes or is used.
 final class OpenTopics: Sendable {
     /// How many topics may stay open at once, idle ones included.
     let budget: Int
@@ -33,6 +34,10 @@ final class OpenTopics: Sendable {
 
     /// Topics holding descriptors now.
     var count: Int { state.withLock { $0.open.count } }
+
+    /// More topics are open than the budget allows (those asked to close were busy): a topic that goes idle now
+    /// should close at once.
+    var isOverBudget: Bool { state.withLock { $0.open.count > budget } }
 
     /// Notes that `handle` is open and was just used; returns the topics to ask to close (call `closeIfIdle` on
     /// them outside any lock), when this use opened it beyond the budget.

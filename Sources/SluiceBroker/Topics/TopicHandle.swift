@@ -151,7 +151,11 @@ final class TopicHandle: Sendable {
                 if batch.isEmpty { state.drainScheduled = false }
                 return batch
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty {
+                // Idle now: beyond the budget, close at once (see `OpenTopics`).
+                if openTopics.isOverBudget { closeNowIfIdle() }
+                return
+            }
             commit(batch)
         }
         writerQueue.async { self.drain() }
@@ -352,11 +356,18 @@ final class TopicHandle: Sendable {
     /// Takes back a lent reader (`nil`: it could not be opened) into the pool, unless the pool is full or the topic
     /// closed; a topic left with nothing open is no longer counted as open.
     private func giveBack(_ reader: Owned<TopicReader>?) {
-        usage.withLock { usage in
+        let closeWriter = usage.withLock { usage -> Bool in
             usage.lent -= 1
-            if let reader, !isClosed, usage.pooled.count < Self.maxPooledReaders { usage.pooled.append(reader) }
-            if !usage.isOpen { openTopics.closed(self) }
+            // Over the budget, a reader no longer needed is closed rather than pooled.
+            let over = openTopics.isOverBudget
+            if let reader, !isClosed, !over, usage.pooled.count < Self.maxPooledReaders { usage.pooled.append(reader) }
+            if !usage.isOpen {
+                openTopics.closed(self)
+                return false
+            }
+            return over && usage.lent == 0
         }
+        if closeWriter { closeIfIdle() }
     }
 
     // MARK: - Closing when idle
@@ -364,7 +375,10 @@ final class TopicHandle: Sendable {
     /// A sweep starts: the topic stays open until `sweepEnded()`.
     func sweepBegan() { usage.withLock { $0.sweeping = true } }
 
-    func sweepEnded() { usage.withLock { $0.sweeping = false } }
+    func sweepEnded() {
+        usage.withLock { $0.sweeping = false }
+        if openTopics.isOverBudget { closeIfIdle() }
+    }
 
     /// Closes the writer and the pooled readers if nothing is in flight (see the type's comment); otherwise leaves
     /// the topic open for a later request. Returns at once: the work runs on the writer queue.
