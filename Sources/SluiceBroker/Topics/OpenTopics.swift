@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The topics that hold descriptors now (a writer or readers open), by when each was last used, and the budget
@@ -25,6 +26,8 @@ final class OpenTopics: Sendable {
     private struct State {
         var open: [ObjectIdentifier: Entry] = [:]
         var clock: UInt64 = 0
+        /// Writers waiting for a topic to close before they open (`waitForRoom`), first come first served.
+        var waiting: [DispatchSemaphore] = []
     }
 
     init(budget: Int) {
@@ -35,9 +38,9 @@ final class OpenTopics: Sendable {
     /// Topics holding descriptors now.
     var count: Int { state.withLock { $0.open.count } }
 
-    /// More topics are open than the budget allows (those asked to close were busy): a topic that goes idle now
-    /// should close at once.
-    var isOverBudget: Bool { state.withLock { $0.open.count > budget } }
+    /// More topics are open than the budget allows (those asked to close were busy), or a writer waits for room: a
+    /// topic that goes idle now should close at once.
+    var isOverBudget: Bool { state.withLock { $0.open.count > budget || !$0.waiting.isEmpty } }
 
     /// Notes that `handle` is open and was just used; returns the topics to ask to close (call `closeIfIdle` on
     /// them outside any lock), when this use opened it beyond the budget.
@@ -71,7 +74,39 @@ final class OpenTopics: Sendable {
 
     /// `handle` holds no descriptors any more.
     func closed(_ handle: TopicHandle) {
-        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(handle)) }
+        let next = state.withLock { state -> DispatchSemaphore? in
+            guard state.open.removeValue(forKey: ObjectIdentifier(handle)) != nil, !state.waiting.isEmpty else {
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.signal()
+    }
+
+    /// Before a writer opens: while the budget is used up, waits (blocking the calling thread, a topic's writer
+    /// queue, never an event loop) until a topic closes or `timeout` passes, then lets it open anyway. Produces to
+    /// thousands of topics at once (one Kafka request can name them all) would otherwise open a writer on each
+    /// writer queue's thread at the same moment; this keeps them to about the budget while the topics opened
+    /// before them commit and close.
+    func waitForRoom(timeout: DispatchTimeInterval = .seconds(5)) {
+        let (semaphore, victim) = state.withLock { state -> (DispatchSemaphore?, TopicHandle?) in
+            guard state.open.count >= budget else { return (nil, nil) }
+            let semaphore = DispatchSemaphore(value: 0)
+            state.waiting.append(semaphore)
+            // The least recently used not already asked is asked to close; busy ones close when they go idle.
+            let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
+            if let oldest { state.open[oldest.key]?.closing = true }
+            return (semaphore, oldest?.value.handle)
+        }
+        victim?.closeIfIdle()
+        guard let semaphore, semaphore.wait(timeout: .now() + timeout) == .timedOut else { return }
+        let signalled = state.withLock { state -> Bool in
+            guard let index = state.waiting.firstIndex(where: { $0 === semaphore }) else { return true }
+            state.waiting.remove(at: index)
+            return false
+        }
+        // Signalled just after the timeout: take the signal, so that it is not lost to the next waiter.
+        if signalled { semaphore.wait() }
     }
 
     /// `handle` was asked to close but is busy: it stays open and may be asked again.

@@ -241,6 +241,7 @@ final class TopicHandle: Sendable {
             return writer
         }
         if isClosed { throw closedError }
+        if !usage.withLock({ $0.isOpen }) { openTopics.waitForRoom() }
         let writer: TopicWriter
         do throws(SluiceError) {
             writer = try TopicWriter(topic: name, path: path, durability: config.durability)
