@@ -159,6 +159,7 @@ extension Broker {
     /// each sweep); call before exporting metrics.
     package func refreshDiskMetrics() {
         let handles = registry.withLock { Array($0.topics.values) }
-        for handle in handles { handle.metrics.updateDiskBytes(path: handle.path) }
+        // Topics not used since start-up have no metrics yet (nor a changed size).
+        for handle in handles { handle.metricsIfMade?.updateDiskBytes(path: handle.path) }
     }
 }

@@ -26,7 +26,7 @@ final class OpenTopics: Sendable {
     private struct State {
         var open: [ObjectIdentifier: Entry] = [:]
         var clock: UInt64 = 0
-        /// Writers waiting for a topic to close before they open (`waitForRoom`), first come first served.
+        /// Writers waiting for a topic to close before they open (`reserve`), first come first served.
         var waiting: [DispatchSemaphore] = []
     }
 
@@ -83,30 +83,42 @@ final class OpenTopics: Sendable {
         next?.signal()
     }
 
-    /// Before a writer opens: while the budget is used up, waits (blocking the calling thread, a topic's writer
-    /// queue, never an event loop) until a topic closes or `timeout` passes, then lets it open anyway. Produces to
-    /// thousands of topics at once (one Kafka request can name them all) would otherwise open a writer on each
-    /// writer queue's thread at the same moment; this keeps them to about the budget while the topics opened
-    /// before them commit and close.
-    func waitForRoom(timeout: DispatchTimeInterval = .seconds(5)) {
-        let (semaphore, victim) = state.withLock { state -> (DispatchSemaphore?, TopicHandle?) in
-            guard state.open.count >= budget else { return (nil, nil) }
-            let semaphore = DispatchSemaphore(value: 0)
-            state.waiting.append(semaphore)
-            // The least recently used not already asked is asked to close; busy ones close when they go idle.
-            let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
-            if let oldest { state.open[oldest.key]?.closing = true }
-            return (semaphore, oldest?.value.handle)
+    /// Before a writer opens: counts `handle` as open, first waiting while the budget is used up (blocking the
+    /// calling thread, a topic's writer queue, never an event loop) until a topic closes or `timeout` passes, then
+    /// counting it anyway. Produces to thousands of topics at once (one Kafka request can name them all) would
+    /// otherwise open a writer on each writer queue's thread at the same moment; counted before they open, they stay
+    /// near the budget while the topics opened before them commit and close. If the open then fails, call `closed`.
+    func reserve(_ handle: TopicHandle, timeout: DispatchTimeInterval = .seconds(5)) {
+        let key = ObjectIdentifier(handle)
+        let deadline = DispatchTime.now() + timeout
+        while true {
+            let (semaphore, victim) = state.withLock { state -> (DispatchSemaphore?, TopicHandle?) in
+                if state.open[key] != nil { return (nil, nil) }
+                if state.open.count < budget || DispatchTime.now() >= deadline {
+                    state.clock += 1
+                    state.open[key] = Entry(handle: handle, lastUsed: state.clock)
+                    return (nil, nil)
+                }
+                let semaphore = DispatchSemaphore(value: 0)
+                state.waiting.append(semaphore)
+                // The least recently used not already asked is asked to close; busy ones close when they go idle.
+                let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
+                if let oldest { state.open[oldest.key]?.closing = true }
+                return (semaphore, oldest?.value.handle)
+            }
+            guard let semaphore else { return }
+            victim?.closeIfIdle()
+            if semaphore.wait(timeout: deadline) == .timedOut {
+                let signalled = state.withLock { state -> Bool in
+                    guard let index = state.waiting.firstIndex(where: { $0 === semaphore }) else { return true }
+                    state.waiting.remove(at: index)
+                    return false
+                }
+                // Signalled just after the timeout: take the signal, so that it is not lost to the next waiter.
+                if signalled { semaphore.wait() }
+            }
+            // Woken by a close (or out of time): look again; another writer may have taken the room.
         }
-        victim?.closeIfIdle()
-        guard let semaphore, semaphore.wait(timeout: .now() + timeout) == .timedOut else { return }
-        let signalled = state.withLock { state -> Bool in
-            guard let index = state.waiting.firstIndex(where: { $0 === semaphore }) else { return true }
-            state.waiting.remove(at: index)
-            return false
-        }
-        // Signalled just after the timeout: take the signal, so that it is not lost to the next waiter.
-        if signalled { semaphore.wait() }
     }
 
     /// `handle` was asked to close but is busy: it stays open and may be asked again.

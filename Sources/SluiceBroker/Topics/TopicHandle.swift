@@ -40,7 +40,9 @@ final class TopicHandle: Sendable {
     let logger: Logger
     /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
     let retention: TopicRetention
-    let metrics: TopicMetrics
+    /// Made on first use, not with the handle: the metrics backend's registration grows with the metrics it holds,
+    /// so ten thousand topics' metrics made at start-up took seconds.
+    private let madeMetrics = Mutex<TopicMetrics?>(nil)
     /// The running sweep's deleted-record count when it last made room on a full disk (see `makeRoomToSweep`);
     /// touched only on the writer queue.
     let roomMadeAt = Mutex<Int?>(nil)
@@ -88,7 +90,6 @@ final class TopicHandle: Sendable {
         self.logger = logger
         self.retention = retention
         self.openTopics = openTopics
-        self.metrics = TopicMetrics(topic: name)
         self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
         self.checkpoint = BackgroundCheckpoint(path: path, queue: DispatchQueue(label: "sluice.checkpoint.\(name)")) {
             error in
@@ -97,6 +98,18 @@ final class TopicHandle: Sendable {
     }
 
     var config: TopicConfig { settings.withLock { $0 } }
+
+    var metrics: TopicMetrics {
+        madeMetrics.withLock { made in
+            if let made { return made }
+            let metrics = TopicMetrics(topic: name)
+            made = metrics
+            return metrics
+        }
+    }
+
+    /// The metrics if the topic was used since start-up.
+    var metricsIfMade: TopicMetrics? { madeMetrics.withLock { $0 } }
 
     /// Partitions the topic has now (its settings'; the watch may not be loaded yet).
     var partitionCount: Int32 { config.partitions }
@@ -241,11 +254,14 @@ final class TopicHandle: Sendable {
             return writer
         }
         if isClosed { throw closedError }
-        if !usage.withLock({ $0.isOpen }) { openTopics.waitForRoom() }
+        openTopics.reserve(self)
         let writer: TopicWriter
         do throws(SluiceError) {
             writer = try TopicWriter(topic: name, path: path, durability: config.durability)
         } catch {
+            usage.withLock { usage in
+                if !usage.isOpen { openTopics.closed(self) }
+            }
             throw naming(error)
         }
         writerSlot.value.writer = writer
