@@ -102,7 +102,7 @@ package final class Broker: Sendable {
         }
         self.registry.withLock { $0 = opened }
         // Whatever expired while the broker was down goes now; each sweep then says when its topic is next due.
-        for handle in opened.topics.values { handle.retention.sweepNow() }
+        sweeper.request(opened.topics.values.map { ($0.name, $0.retention.noteSweepNow()) })
     }
 
     /// Topics kept open when `sluice serve` is not told (`max_open_topics`) and cannot work it out from the

@@ -38,6 +38,14 @@ final class Sweeper: Sendable {
         if schedule.withLock({ $0.request(topic, at: time) }) { tickSoon() }
     }
 
+    /// `request` for many topics, under one lock and with one tick (the broker asks for every topic at start-up).
+    func request(_ topics: [(topic: String, time: Int64)]) {
+        let tick = schedule.withLock { schedule in
+            topics.reduce(false) { tick, request in schedule.request(request.topic, at: request.time) || tick }
+        }
+        if tick { tickSoon() }
+    }
+
     /// A sweep of `topic` ended; it next needs one at `nextDue` (`nil`: not until a commit or change says so).
     func finished(_ topic: String, nextDue: Int64?) {
         if schedule.withLock({ $0.finished(topic, nextDue: nextDue) }) { tickSoon() }

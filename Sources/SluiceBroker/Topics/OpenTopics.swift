@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// The topics that hold descriptors now (a writer or readers open), by when each was last used, and the budget
@@ -27,7 +26,7 @@ final class OpenTopics: Sendable {
         var open: [ObjectIdentifier: Entry] = [:]
         var clock: UInt64 = 0
         /// Writers waiting for a topic to close before they open (`reserve`), first come first served.
-        var waiting: [DispatchSemaphore] = []
+        var waiting: [@Sendable () -> Void] = []
     }
 
     init(budget: Int) {
@@ -72,53 +71,40 @@ final class OpenTopics: Sendable {
         }
     }
 
-    /// `handle` holds no descriptors any more.
+    /// `handle` holds no descriptors any more; a writer waiting for room (`reserve`) gets it.
     func closed(_ handle: TopicHandle) {
-        let next = state.withLock { state -> DispatchSemaphore? in
+        let next = state.withLock { state -> (@Sendable () -> Void)? in
             guard state.open.removeValue(forKey: ObjectIdentifier(handle)) != nil, !state.waiting.isEmpty else {
                 return nil
             }
             return state.waiting.removeFirst()
         }
-        next?.signal()
+        next?()
     }
 
-    /// Before a writer opens: counts `handle` as open, first waiting while the budget is used up (blocking the
-    /// calling thread, a topic's writer queue, never an event loop) until a topic closes or `timeout` passes, then
-    /// counting it anyway. Produces to thousands of topics at once (one Kafka request can name them all) would
-    /// otherwise open a writer on each writer queue's thread at the same moment; counted before they open, they stay
-    /// near the budget while the topics opened before them commit and close. If the open then fails, call `closed`.
-    func reserve(_ handle: TopicHandle, timeout: DispatchTimeInterval = .seconds(5)) {
+    /// Before a writer opens for produces: counts `handle` as open and returns true if the budget has room (or it
+    /// is open already); otherwise asks the least recently used topic to close, keeps `retry` to run when a topic
+    /// closes, and returns false. The caller then waits without blocking a thread (its drain runs again from
+    /// `retry`, or after a deadline of its own opens anyway). Produces to thousands of topics at once (one Kafka
+    /// request can name them all) would otherwise open a writer on each writer queue at the same moment; counted
+    /// before they open, they stay near the budget while the topics opened before them commit and close.
+    func reserve(_ handle: TopicHandle, orRetry retry: @escaping @Sendable () -> Void) -> Bool {
         let key = ObjectIdentifier(handle)
-        let deadline = DispatchTime.now() + timeout
-        while true {
-            let (semaphore, victim) = state.withLock { state -> (DispatchSemaphore?, TopicHandle?) in
-                if state.open[key] != nil { return (nil, nil) }
-                if state.open.count < budget || DispatchTime.now() >= deadline {
-                    state.clock += 1
-                    state.open[key] = Entry(handle: handle, lastUsed: state.clock)
-                    return (nil, nil)
-                }
-                let semaphore = DispatchSemaphore(value: 0)
-                state.waiting.append(semaphore)
-                // The least recently used not already asked is asked to close; busy ones close when they go idle.
-                let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
-                if let oldest { state.open[oldest.key]?.closing = true }
-                return (semaphore, oldest?.value.handle)
+        let (room, victim) = state.withLock { state -> (Bool, TopicHandle?) in
+            if state.open[key] != nil { return (true, nil) }
+            if state.open.count < budget {
+                state.clock += 1
+                state.open[key] = Entry(handle: handle, lastUsed: state.clock)
+                return (true, nil)
             }
-            guard let semaphore else { return }
-            victim?.closeIfIdle()
-            if semaphore.wait(timeout: deadline) == .timedOut {
-                let signalled = state.withLock { state -> Bool in
-                    guard let index = state.waiting.firstIndex(where: { $0 === semaphore }) else { return true }
-                    state.waiting.remove(at: index)
-                    return false
-                }
-                // Signalled just after the timeout: take the signal, so that it is not lost to the next waiter.
-                if signalled { semaphore.wait() }
-            }
-            // Woken by a close (or out of time): look again; another writer may have taken the room.
+            state.waiting.append(retry)
+            // The least recently used not already asked is asked to close; busy ones close when they go idle.
+            let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
+            if let oldest { state.open[oldest.key]?.closing = true }
+            return (false, oldest?.value.handle)
         }
+        victim?.closeIfIdle()
+        return room
     }
 
     /// `handle` was asked to close but is busy: it stays open and may be asked again.

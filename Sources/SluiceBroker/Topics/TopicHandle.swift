@@ -48,6 +48,9 @@ final class TopicHandle: Sendable {
     let roomMadeAt = Mutex<Int?>(nil)
 
     static let maxPooledReaders = 4
+    /// The longest a produce to a closed topic waits for room in the open-topic budget before its writer opens
+    /// anyway.
+    static let budgetWait = DispatchTimeInterval.seconds(2)
     /// Commits one drain makes before letting other work on the writer queue (a sweep step) take a turn.
     static let commitsPerTurn = 4
 
@@ -156,7 +159,16 @@ final class TopicHandle: Sendable {
 
     /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
     /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
-    private func drain() {
+    private func drain(waitForRoom: Bool = true) {
+        if waitForRoom, openedWriter == nil, !isClosed,
+            !openTopics.reserve(self, orRetry: { self.writerQueue.async { self.drain() } })
+        {
+            // No room in the open-topic budget: the drain runs again when a topic closes, or opens anyway after
+            // `budgetWait` (topics kept busy without a pause would otherwise hold it off for ever). The produces
+            // stay pending meanwhile.
+            writerQueue.asyncAfter(deadline: .now() + Self.budgetWait) { self.drain(waitForRoom: false) }
+            return
+        }
         for _ in 0..<Self.commitsPerTurn {
             let batch = pending.withLock { state -> [Produce] in
                 let batch = state.requests
@@ -254,7 +266,6 @@ final class TopicHandle: Sendable {
             return writer
         }
         if isClosed { throw closedError }
-        openTopics.reserve(self)
         let writer: TopicWriter
         do throws(SluiceError) {
             writer = try TopicWriter(topic: name, path: path, durability: config.durability)
