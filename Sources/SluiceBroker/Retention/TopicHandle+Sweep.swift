@@ -120,9 +120,12 @@ extension TopicHandle: SweepHost {
                 "duration": "\(started.duration(to: .now))",
                 "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
             ])
-        metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
-        metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
-        metrics.updateDiskBytes(path: path)
+        // A sweep that deleted nothing makes no metrics (the start-up sweep of every topic would make them all).
+        if let metrics = sweep.deletedRecords > 0 ? self.metrics : metricsIfMade {
+            metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
+            metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
+            metrics.updateDiskBytes(path: path)
+        }
         retention.finished(dues, database: reclaimDue)
     }
 
