@@ -114,7 +114,7 @@ import Testing
             try await SluiceClient.connect(socketPath: path), try await SluiceClient.connect(socketPath: path),
             try await SluiceClient.connect(socketPath: path),
         ]
-        let rounds = 60
+        let rounds = 120
         var acknowledged: [String: String] = [:]
         let normal = [ConfigEntry(key: "durability", value: "normal")]
         for round in 0..<rounds {
