@@ -34,4 +34,27 @@ import Testing
         #expect(open.count == 2)
         #expect(open.used(topics[1]).map(\.name) == ["t0"])
     }
+
+    /// A writer finding the budget used up asks the least recently used topic to close and is retried when it has;
+    /// one overdue is let in up to twice the budget.
+    @Test func aWriterWithoutRoomIsRetriedWhenATopicCloses() async throws {
+        let open = OpenTopics(budget: 1)
+        let topics = handles(3, in: open)
+        #expect(open.used(topics[0]).isEmpty)
+        let retried = Locked(false)
+        let retry: @Sendable () -> Void = { retried.withLock { $0 = true } }
+        let room = open.reserve(topics[1], orRetry: retry)
+        #expect(!room)
+        // t0 holds nothing in flight, so it closes (on its writer queue) and hands its room on.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !retried.withLock({ $0 }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(retried.withLock { $0 })
+        #expect(open.count == 0)
+        #expect(open.reserve(topics[1], orRetry: nil))
+        #expect(!open.reserve(topics[2], orRetry: nil), "the budget is used up again")
+        #expect(open.reserve(topics[2], overdue: true, orRetry: nil))
+        #expect(open.count == 2)
+    }
 }

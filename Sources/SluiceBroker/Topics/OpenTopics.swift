@@ -88,16 +88,21 @@ final class OpenTopics: Sendable {
     /// `retry`, or after a deadline of its own opens anyway). Produces to thousands of topics at once (one Kafka
     /// request can name them all) would otherwise open a writer on each writer queue at the same moment; counted
     /// before they open, they stay near the budget while the topics opened before them commit and close.
-    func reserve(_ handle: TopicHandle, orRetry retry: @escaping @Sendable () -> Void) -> Bool {
+    ///
+    /// `overdue` (a writer that waited long enough) lets it in up to twice the budget, so that topics kept busy
+    /// without a pause cannot keep the others closed for ever, while thousands timing out together still cannot
+    /// open at once.
+    func reserve(_ handle: TopicHandle, overdue: Bool = false, orRetry retry: (@Sendable () -> Void)?) -> Bool {
         let key = ObjectIdentifier(handle)
+        let limit = overdue ? 2 * budget : budget
         let (room, victim) = state.withLock { state -> (Bool, TopicHandle?) in
             if state.open[key] != nil { return (true, nil) }
-            if state.open.count < budget {
+            if state.open.count < limit {
                 state.clock += 1
                 state.open[key] = Entry(handle: handle, lastUsed: state.clock)
                 return (true, nil)
             }
-            state.waiting.append(retry)
+            if let retry { state.waiting.append(retry) }
             // The least recently used not already asked is asked to close; busy ones close when they go idle.
             let oldest = state.open.filter { !$0.value.closing }.min { $0.value.lastUsed < $1.value.lastUsed }
             if let oldest { state.open[oldest.key]?.closing = true }

@@ -34,6 +34,9 @@ final class TopicHandle: Sendable {
     /// The broker's open topics, told whenever this one opens, is used or closes.
     private let openTopics: OpenTopics
     private let closed = Atomic<Bool>(false)
+    /// A drain waiting for room in the open-topic budget has its retry queued, its timer armed.
+    private let budgetRetryQueued = Atomic<Bool>(false)
+    private let budgetTimerArmed = Atomic<Bool>(false)
     /// Closed because the broker stops (produces still pending are answered `.shuttingDown`, which a producer
     /// retries) rather than because the topic is deleted (`.unknownTopic`).
     private let stopping = Atomic<Bool>(false)
@@ -159,16 +162,8 @@ final class TopicHandle: Sendable {
 
     /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
     /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
-    private func drain(waitForRoom: Bool = true) {
-        if waitForRoom, openedWriter == nil, !isClosed,
-            !openTopics.reserve(self, orRetry: { self.writerQueue.async { self.drain() } })
-        {
-            // No room in the open-topic budget: the drain runs again when a topic closes, or opens anyway after
-            // `budgetWait` (topics kept busy without a pause would otherwise hold it off for ever). The produces
-            // stay pending meanwhile.
-            writerQueue.asyncAfter(deadline: .now() + Self.budgetWait) { self.drain(waitForRoom: false) }
-            return
-        }
+    private func drain(overdue: Bool = false) {
+        if openedWriter == nil, !isClosed, !reserveForProduce(overdue: overdue) { return }
         for _ in 0..<Self.commitsPerTurn {
             let batch = pending.withLock { state -> [Produce] in
                 let batch = state.requests
@@ -249,6 +244,29 @@ final class TopicHandle: Sendable {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
         }
+    }
+
+    /// Before a drain opens the writer: a place in the open-topic budget. Without one, the drain runs again when a
+    /// topic closes, or after `budgetWait` as overdue (let in up to twice the budget: topics kept busy without a
+    /// pause would otherwise hold it off for ever); the produces stay pending meanwhile. At most one of each is
+    /// waiting per topic.
+    private func reserveForProduce(overdue: Bool) -> Bool {
+        let retry: @Sendable () -> Void = {
+            self.budgetRetryQueued.store(false, ordering: .releasing)
+            self.writerQueue.async { self.drain() }
+        }
+        let queueRetry = !budgetRetryQueued.exchange(true, ordering: .acquiringAndReleasing)
+        if openTopics.reserve(self, overdue: overdue, orRetry: queueRetry ? retry : nil) {
+            if queueRetry { budgetRetryQueued.store(false, ordering: .releasing) }
+            return true
+        }
+        if !budgetTimerArmed.exchange(true, ordering: .acquiringAndReleasing) {
+            writerQueue.asyncAfter(deadline: .now() + Self.budgetWait) {
+                self.budgetTimerArmed.store(false, ordering: .releasing)
+                self.drain(overdue: true)
+            }
+        }
+        return false
     }
 
     /// Runs `body` with the writer (opened if closed) on the writer queue, after every produce queued before it.
