@@ -83,11 +83,11 @@ final class OpenTopics: Sendable {
     }
 
     /// Before a writer opens for produces: counts `handle` as open and returns true if the budget has room (or it
-    /// is open already); otherwise asks the least recently used topic to close, keeps `retry` to run when a topic
-    /// closes, and returns false. The caller then waits without blocking a thread (its drain runs again from
-    /// `retry`, or after a deadline of its own opens anyway). Produces to thousands of topics at once (one Kafka
-    /// request can name them all) would otherwise open a writer on each writer queue at the same moment; counted
-    /// before they open, they stay near the budget while the topics opened before them commit and close.
+    /// is open already); otherwise asks the least recently used topic to close, keeps `retry` (if given) to run
+    /// when a topic closes, and returns false. The caller then waits without blocking a thread: its drain runs
+    /// again from `retry`, or overdue after a deadline of its own. Produces to thousands of topics at once (one
+    /// Kafka request can name them all) would otherwise open a writer on each writer queue at the same moment;
+    /// counted before they open, they stay near the budget while the topics opened before them commit and close.
     ///
     /// `overdue` (a writer that waited long enough) lets it in up to twice the budget, so that topics kept busy
     /// without a pause cannot keep the others closed for ever, while thousands timing out together still cannot
