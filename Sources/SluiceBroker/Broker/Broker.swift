@@ -46,13 +46,13 @@ package final class Broker: Sendable {
 
     /// Opens the data directory (creating it when missing) and reads its catalog; opens no topic.
     ///
-    /// Topics open on first use and close when idle beyond `maxOpenTopics` (see `OpenTopics`), so start-up costs the
-    /// same whatever the topic count. Each topic is asked for one sweep at start (whatever expired while the broker
-    /// was down goes); the sweeper runs a few at a time (`SweeperSettings.maxConcurrentSweeps`), and each sweep says
-    /// when its topic is next due. A topic whose database cannot be opened is answered with an error naming its
-    /// file when used; the others are served. `wallClock` (milliseconds since the Unix epoch) stamps records and commits and judges records' age;
-    /// `monotonicClock` (milliseconds) times group sessions, joins and syncs; `sweeper` paces retention and
-    /// compaction. Tests inject them so that nothing waits for real time.
+    /// Topics open on first use and close when idle beyond `maxOpenTopics` (see `OpenTopics`), so start-up opens no
+    /// topic file whatever the topic count. Each topic is asked for one sweep at start (whatever expired while the
+    /// broker was down goes); the sweeper runs a few at a time (`SweeperSettings.maxConcurrentSweeps`), and each
+    /// sweep says when its topic is next due. A topic whose database cannot be opened is answered with an error
+    /// naming its file when used; the others are served. `wallClock` (milliseconds since the Unix epoch) stamps
+    /// records and commits and judges records' age; `monotonicClock` (milliseconds) times group sessions, joins and
+    /// syncs; `sweeper` paces retention and compaction. Tests inject them so that nothing waits for real time.
     package init(
         dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
         wallClock: @escaping @Sendable () -> Int64 = Clocks.system.wall,
