@@ -54,7 +54,9 @@ import Testing
     /// A fetch waiting on a topic that is closed meanwhile (other topics' use pushes it out of the open set) is
     /// answered by the produce that opens it again, with the record.
     @Test func aWaitingFetchOutlivesItsTopicClosing() throws {
-        let server = try ServerProcess().start(extraArguments: ["--config", try Self.config(maxOpenTopics: 2)])
+        let config = try Self.config(maxOpenTopics: 2)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let server = try ServerProcess().start(extraArguments: ["--config", config])
         defer { server.cleanUp() }
         let admin = try RawConnection(path: server.socketPath, timeoutSeconds: 60)
         for index in 0..<10 { try admin.createTopic(Self.name(index)) }
