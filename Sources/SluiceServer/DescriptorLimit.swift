@@ -22,4 +22,15 @@ package enum DescriptorLimit {
         if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 { return UInt64(old) }
         return UInt64(limit.rlim_cur)
     }
+
+    /// Descriptors a topic holds at most while open: its writer's database, WAL and shared memory, two for each
+    /// pooled reader (database and WAL), and a background checkpoint's connection.
+    package static let descriptorsPerOpenTopic = 13
+
+    /// How many topics may stay open under `limit` descriptors: three quarters of them, the last quarter left for
+    /// connections, the catalog, the event loops and backups; at least 8.
+    package static func openTopicBudget(limit: UInt64) -> Int {
+        let usable = Int(clamping: limit) / 4 * 3
+        return max(8, usable / descriptorsPerOpenTopic)
+    }
 }

@@ -57,7 +57,8 @@ struct RequestDispatcher: Sendable {
                             "a metadata answer for \(metadata.topics?.count ?? 0) topics would exceed the server's response "
                                 + "limit of \(maxResponseBytes) bytes; ask for fewer topics")))
             }
-            completion(.success(.metadata(self.metadata(metadata))))
+            // A topic not used since start-up has its bounds read from its database, off the event loop.
+            Task { completion(.success(.metadata(await self.metadata(metadata)))) }
         case .stats:
             broker.refreshDiskMetrics()
             completion(.success(.stats(StatsResponse(text: metricsText?() ?? ""))))
@@ -182,9 +183,9 @@ struct RequestDispatcher: Sendable {
         }
     }
 
-    private func metadata(_ request: MetadataRequest) -> MetadataResponse {
+    private func metadata(_ request: MetadataRequest) async -> MetadataResponse {
         MetadataResponse(
-            topics: broker.metadata(request.topics).map { entry in
+            topics: await broker.metadata(request.topics).map { entry in
                 switch entry.result {
                 case .success(let partitions):
                     return .init(
@@ -280,9 +281,9 @@ struct RequestDispatcher: Sendable {
                 for offset in committed {
                     byPartition[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset
                 }
-                let counts = broker.metadata(wanted.map(\.name))
+                let counts = broker.partitionCounts(wanted.map(\.name))
                 for (topic, known) in zip(wanted, counts) {
-                    let partitionCount = (try? known.result.get().count).map(Int32.init)
+                    let partitionCount = try? known.result.get()
                     topics.append(
                         .init(
                             name: topic.name,

@@ -42,6 +42,7 @@ extension ServeSettings {
         if let value = overrides.kafkaTLSCertificate { merged.kafkaTLSCertificate = value }
         if let value = overrides.kafkaTLSKey { merged.kafkaTLSKey = value }
         if let value = overrides.access { merged.access = value }
+        if let value = overrides.maxOpenTopics { merged.maxOpenTopics = value }
         return merged
     }
 

@@ -65,6 +65,9 @@ package struct ServeSettings: Sendable, Equatable {
     package var kafkaTLSKey: String?
     /// Who may do what; nil allows every connection everything.
     package var access: AccessPolicy?
+    /// Topics whose databases stay open at once (idle ones beyond it close); from the descriptor limit when nil
+    /// (`DescriptorLimit.openTopicBudget`).
+    package var maxOpenTopics: Int?
 
     package init() {}
 
@@ -164,6 +167,7 @@ struct SettingsFile: Decodable {
     var kafkaTLSCertificate: String?
     var kafkaTLSKey: String?
     var access: [RuleFile]?
+    var maxOpenTopics: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir = "data_dir"
@@ -194,6 +198,7 @@ struct SettingsFile: Decodable {
         case kafkaMaxConnections = "kafka_max_connections"
         case kafkaConnectionsMaxIdleMs = "kafka_connections_max_idle_ms"
         case reservedAdminConnections = "reserved_admin_connections"
+        case maxOpenTopics = "max_open_topics"
     }
 
     init(from decoder: any Decoder) throws {
@@ -227,6 +232,7 @@ struct SettingsFile: Decodable {
         kafkaTLSCertificate = try c.decodeIfPresent(String.self, forKey: .kafkaTLSCertificate)
         kafkaTLSKey = try c.decodeIfPresent(String.self, forKey: .kafkaTLSKey)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
+        maxOpenTopics = try c.decodeIfPresent(Int.self, forKey: .maxOpenTopics)
     }
 
     func settings() throws(SluiceError) -> ServeSettings {
@@ -258,6 +264,7 @@ struct SettingsFile: Decodable {
             ("kafka_max_connections", kafkaMaxConnections, 1),
             ("kafka_connections_max_idle_ms", kafkaConnectionsMaxIdleMs, 0),
             ("reserved_admin_connections", reservedAdminConnections, 0),
+            ("max_open_topics", maxOpenTopics, 1),
         ] {
             if let value, value < minimum {
                 throw SluiceError(.invalidArgument, "\(name) must be at least \(minimum), not \(value)")
@@ -279,6 +286,7 @@ struct SettingsFile: Decodable {
         settings.kafkaMaxConnections = kafkaMaxConnections
         settings.kafkaConnectionsMaxIdleMs = kafkaConnectionsMaxIdleMs
         settings.reservedAdminConnections = reservedAdminConnections
+        settings.maxOpenTopics = maxOpenTopics
         if let shutdownTimeout, !(shutdownTimeout >= 0 && shutdownTimeout <= 3600) {
             throw SluiceError(.invalidArgument, "shutdown_timeout must be between 0 and 3600 seconds")
         }

@@ -74,6 +74,10 @@ package final class BackgroundCheckpoint: Sendable {
         }
     }
 
+    /// A background checkpoint is copying the WAL now (its database must not be closed meanwhile). Checkpoints
+    /// start only from `afterCommit`, so on the writer's thread a false answer stays true until its next commit.
+    package var isRunning: Bool { state.withLock { $0.running } }
+
     /// Starts no further checkpoint; one under way finishes (wait for `queue` to know when).
     package func close() {
         state.withLock { $0.closed = true }

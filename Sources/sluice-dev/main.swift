@@ -18,6 +18,9 @@ let usage = """
           a backlog of N expired records (or, under compaction, compacts N records over K keys); print
           phase,produces,p50_ms,p99_ms,max_ms,max_wal_bytes per phase,
           then the sweep's figures as "# key value" lines.
+      create-topics DATA_DIR COUNT [--prefix P] [--durability full|normal]
+          Create topics P0 … P<COUNT-1> (one partition each, P defaults to "topic-") through the storage layer,
+          leaving those that exist; print "created N seconds S". Used by Scripts/bench-topics.
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -34,6 +37,8 @@ do {
         try StorageBench.run(rest)
     case "retention-bench":
         try RetentionBench.run(rest)
+    case "create-topics":
+        try CreateTopics.run(rest)
     case "-h", "--help", "help":
         Output.line(usage)
     default:

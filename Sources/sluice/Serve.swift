@@ -150,7 +150,12 @@ struct Serve: AsyncParsableCommand {
         Logger(label: "sluice.server").debug("descriptor limit", metadata: ["open_files": "\(descriptors)"])
         let stoppedCleanly: Bool
         do {
-            let broker = try Broker(dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"))
+            let openTopics =
+                settings.maxOpenTopics
+                ?? (descriptors > 0 ? DescriptorLimit.openTopicBudget(limit: descriptors) : Broker.defaultMaxOpenTopics)
+            Logger(label: "sluice.server").debug("open topics", metadata: ["max_open_topics": "\(openTopics)"])
+            let broker = try Broker(
+                dataDirectory: dataDirectory, logger: Logger(label: "sluice.broker"), maxOpenTopics: openTopics)
             let server = SluiceServer(
                 configuration: configuration,
                 broker: broker, logger: Logger(label: "sluice.server"))

@@ -79,7 +79,7 @@ import Testing
         let again = try await broker.produce([batch])[0].result.get()
         #expect(!first.duplicate && again.duplicate)
         #expect(again.baseOffset == first.baseOffset && again.logAppendTime == first.logAppendTime)
-        #expect(try broker.metadata(["t"])[0].result.get()[0].nextOffset == 3)
+        #expect(try await broker.metadata(["t"])[0].result.get()[0].nextOffset == 3)
 
         let stranger = ProduceBatch(
             topic: "t", partition: 0, records: records(1),

@@ -40,7 +40,7 @@ import Testing
             let bases = outcomes.filter { $0.partition == partition }.map { try! $0.result.get().baseOffset }.sorted()
             #expect(bases == stride(from: 0, to: 200, by: 2).map(Int64.init))
         }
-        let metadata = broker.metadata(["t"])
+        let metadata = await broker.metadata(["t"])
         #expect(try metadata[0].result.get().map(\.nextOffset) == [200, 200])
         await cleanUp()
     }

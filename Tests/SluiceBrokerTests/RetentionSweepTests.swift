@@ -54,8 +54,9 @@ final class TestClock: Sendable {
         }
     }
 
-    func bounds(_ broker: Broker, _ topic: String = "t", partition: Int = 0) throws -> (start: Int64, next: Int64) {
-        let partitions = try broker.metadata([topic])[0].result.get()
+    func bounds(_ broker: Broker, _ topic: String = "t", partition: Int = 0) async throws -> (start: Int64, next: Int64)
+    {
+        let partitions = try await broker.metadata([topic])[0].result.get()
         return (partitions[partition].logStartOffset, partitions[partition].nextOffset)
     }
 
@@ -90,9 +91,9 @@ final class TestClock: Sendable {
         _ = try await produce(broker, old + recent + [farPast, tenBytes(11)])
 
         clock.advance(by: 100)
-        try await eventually("the five old records go") { try bounds(broker).start == 5 }
+        try await eventually("the five old records go") { try await bounds(broker).start == 5 }
         try await Task.sleep(for: .milliseconds(100))
-        #expect(try bounds(broker) == (5, 12), "nothing younger goes, and the far-past record waits its turn")
+        #expect(try await bounds(broker) == (5, 12), "nothing younger goes, and the far-past record waits its turn")
 
         let below = await fetch(broker, from: 4)
         #expect(below.error?.code == .offsetOutOfRange)
@@ -103,7 +104,7 @@ final class TestClock: Sendable {
         // 5 s later the recent ones are older than 10 s, and the far-past one goes with them; the last, stamped
         // at append time, stays.
         clock.advance(by: 5_000)
-        try await eventually("the recent records and the far-past one go") { try bounds(broker).start == 11 }
+        try await eventually("the recent records and the far-past one go") { try await bounds(broker).start == 11 }
         #expect(await fetch(broker, from: 11).records.map(\.offset) == [11])
         await cleanUp(broker)
     }
@@ -115,10 +116,10 @@ final class TestClock: Sendable {
         _ = try await produce(broker, (0..<100).map { tenBytes($0) })
         clock.advance(by: 30_000)
         try await Task.sleep(for: .milliseconds(60))
-        #expect(try bounds(broker).start == 0)
+        #expect(try await bounds(broker).start == 0)
         clock.advance(by: 90_000)
         let advanced = ContinuousClock.now
-        try await eventually("every record goes") { try bounds(broker) == (100, 100) }
+        try await eventually("every record goes") { try await bounds(broker) == (100, 100) }
         #expect(ContinuousClock.now - advanced < .seconds(20), "the sweeper waits for the clock, not for real time")
         await cleanUp(broker)
     }
@@ -129,10 +130,10 @@ final class TestClock: Sendable {
         let broker = try openBroker()
         try await broker.createTopic("t", config: TopicConfig(retentionMs: nil, retentionBytes: 100))
         _ = try await produce(broker, (0..<15).map { tenBytes($0) })
-        try await eventually("the partition is cut back to 100 bytes") { try bounds(broker).start == 5 }
+        try await eventually("the partition is cut back to 100 bytes") { try await bounds(broker).start == 5 }
         #expect(try await broker.describeTopic("t").partitions[0].sizeBytes == 100)
         _ = try await produce(broker, [tenBytes(15)])
-        try await eventually("one more goes") { try bounds(broker).start == 6 }
+        try await eventually("one more goes") { try await bounds(broker).start == 6 }
         #expect(try await broker.describeTopic("t").partitions[0].sizeBytes == 100)
         await cleanUp(broker)
     }
@@ -142,9 +143,9 @@ final class TestClock: Sendable {
         try await broker.createTopic(
             "t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 4))
         _ = try await produce(broker, (0..<10).map { tenBytes($0) })
-        try await eventually("six go") { try bounds(broker).start == 6 }
+        try await eventually("six go") { try await bounds(broker).start == 6 }
         try await Task.sleep(for: .milliseconds(60))
-        #expect(try bounds(broker) == (6, 10))
+        #expect(try await bounds(broker) == (6, 10))
         await cleanUp(broker)
     }
 
@@ -155,13 +156,13 @@ final class TestClock: Sendable {
             try await broker.createTopic(
                 "t", config: TopicConfig(retentionMs: nil, retentionBytes: nil, retentionRecords: 2))
             _ = try await produce(broker, (0..<10).map { tenBytes($0) })
-            try await eventually("eight go") { try bounds(broker).start == 8 }
+            try await eventually("eight go") { try await bounds(broker).start == 8 }
             #expect(try await produce(broker, [tenBytes(10)]) == 10)
-            try await eventually("one more goes") { try bounds(broker).start == 9 }
+            try await eventually("one more goes") { try await bounds(broker).start == 9 }
             await broker.shutdown()
         }
         let broker = try openBroker()
-        #expect(try bounds(broker) == (9, 11))
+        #expect(try await bounds(broker) == (9, 11))
         #expect(try await produce(broker, [tenBytes(11)]) == 11)
         #expect(await fetch(broker, from: 8).error?.code == .offsetOutOfRange)
         await cleanUp(broker)
@@ -187,7 +188,7 @@ final class TestClock: Sendable {
         clock.advance(by: 150)
         try await eventually("compaction runs") { await stored().count == 5 }
         #expect(await stored() == ["2 -=x", "4 b=2", "5 -=y", "6 a=3", "8 c=nil"])
-        #expect(try bounds(broker) == (0, 9))
+        #expect(try await bounds(broker) == (0, 9))
 
         clock.advance(by: 800)
         try await Task.sleep(for: .milliseconds(60))
@@ -204,10 +205,10 @@ final class TestClock: Sendable {
         try await broker.createTopic("t", config: TopicConfig(retentionMs: nil, retentionBytes: nil))
         _ = try await produce(broker, (0..<10).map { tenBytes($0 % 3) })
         try await Task.sleep(for: .milliseconds(60))
-        #expect(try bounds(broker) == (0, 10))
+        #expect(try await bounds(broker) == (0, 10))
 
         try await broker.alterTopic("t") { $0.retentionRecords = 7 }
-        try await eventually("three go") { try bounds(broker).start == 3 }
+        try await eventually("three go") { try await bounds(broker).start == 3 }
 
         try await broker.alterTopic("t") { $0.cleanupPolicy = [.compact, .delete] }
         try await eventually("compaction keeps one record per key") { await fetch(broker, from: 3).records.count == 3 }
@@ -215,7 +216,7 @@ final class TestClock: Sendable {
 
         try await broker.alterTopic("t") { $0.retentionMs = 1_000 }
         clock.advance(by: 2_000)
-        try await eventually("everything expires") { try bounds(broker).start == 10 }
+        try await eventually("everything expires") { try await bounds(broker).start == 10 }
         await cleanUp(broker)
     }
 
@@ -240,7 +241,7 @@ final class TestClock: Sendable {
         #expect(full > 100_000_000)
 
         clock.advance(by: 61_000)
-        try await eventually("every record goes") { try bounds(broker) == (50_000, 50_000) }
+        try await eventually("every record goes") { try await bounds(broker) == (50_000, 50_000) }
         try await eventually("the files shrink below 5% of their size") { diskSize() < full / 20 }
         await cleanUp(broker)
     }

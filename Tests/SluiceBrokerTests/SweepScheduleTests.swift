@@ -36,6 +36,33 @@ import Testing
             ])
     }
 
+    /// Beyond `maxRunning`, due topics wait, earliest first, for a sweep to end; no timer is armed for them (it would
+    /// fire at once, again and again), only for what is not due yet.
+    @Test func dueTopicsBeyondTheLimitWaitForASweepToEnd() {
+        var schedule = SweepSchedule(maxIntervalMs: 300_000, maxRunning: 2)
+        for (topic, time) in [("d", 400), ("a", 100), ("c", 300), ("b", 200), ("later", 9_000)] {
+            _ = schedule.request(topic, at: Int64(time))
+        }
+        let first = schedule.tick(now: 1_000)
+        #expect(first == Decision(start: ["a", "b"], arm: (8_000, 1)))
+        #expect(schedule.held)
+        let full = schedule.tick(now: 1_000)
+        #expect(full == Decision(), "no slot free, the timer already armed")
+        // A sweep that ends with nothing due still asks for a tick: a waiting topic takes its slot.
+        let aEnded = schedule.finished("a", nextDue: nil)
+        let second = schedule.tick(now: 1_000)
+        let bEnded = schedule.finished("b", nextDue: nil)
+        let cEnded = schedule.finished("c", nextDue: nil)
+        let third = schedule.tick(now: 1_000)
+        let held = schedule.held
+        let dEnded = schedule.finished("d", nextDue: nil)
+        #expect(aEnded && bEnded && cEnded)
+        #expect(second == Decision(start: ["c"]))
+        #expect(third == Decision(start: ["d"]))
+        #expect(!held)
+        #expect(!dEnded, "nothing waits any more")
+    }
+
     @Test func theTimerNeverSleepsLongerThanTheLongestInterval() {
         var schedule = SweepSchedule(maxIntervalMs: 60_000)
         _ = schedule.request("a", at: .max)

@@ -43,15 +43,23 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("sluice-dev").path
     }
 
-    /// Starts the server and waits until it prints `listening on PATH`.
+    /// Starts the server and waits until it prints `listening on PATH`. With `descriptorLimit`, the server runs
+    /// with that soft and hard limit on open files (through `sh -c 'ulimit -n N; exec …'`, which execs, so `pid`
+    /// and signals are still the server's).
     @discardableResult
-    func start(extraArguments: [String] = []) throws -> ServerProcess {
+    func start(extraArguments: [String] = [], descriptorLimit: Int? = nil) throws -> ServerProcess {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw SluiceError(.unknown, "\(Self.binary) not found: run `swift build` before `swift test`")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--socket", socketPath] + extraArguments
+        let arguments = ["serve", "--data-dir", dataDirectory, "--socket", socketPath] + extraArguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = arguments
+        }
         let out = Pipe()
         process.standardOutput = out
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -109,6 +117,11 @@ final class ServerProcess: @unchecked Sendable {
         kill()
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try? FileManager.default.removeItem(atPath: socketPath)
+    }
+
+    /// Descriptors the process has open now (entries of /proc/PID/fd).
+    func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
     /// User plus system CPU time the process has used, in clock ticks (from /proc/PID/stat).

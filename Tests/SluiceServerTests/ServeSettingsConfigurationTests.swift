@@ -40,6 +40,7 @@ import Testing
         settings.kafkaTLSCertificate = "/flags/cert.pem"
         settings.kafkaTLSKey = "/flags/key.pem"
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
+        settings.maxOpenTopics = 200
         return settings
     }
 

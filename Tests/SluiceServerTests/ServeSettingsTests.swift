@@ -35,6 +35,7 @@ import Testing
              "partial_frame_timeout_ms": 1500, "shutdown_timeout": 2.5, "log_level": "debug", "metrics_listen": "127.0.0.1:9464",
              "kafka_listen": "127.0.0.1:9092", "kafka_auto_create_topics": true, "kafka_default_partitions": 3,
              "kafka_max_connections": 16, "kafka_connections_max_idle_ms": 0, "reserved_admin_connections": 2,
+             "max_open_topics": 500,
              "access": [{"users": ["root", "65534"], "groups": ["0"], "operations": ["produce"], "topics": ["a.*"]},
                         {"users": ["*"], "operations": ["consume"], "topics": [], "consumer_groups": ["g.*"]}]}
             """)
@@ -57,6 +58,7 @@ import Testing
         #expect(settings.reservedAdminConnections == 2)
         let kafka = try #require(try settings.serverConfiguration(socketPath: "/tmp/s", metrics: nil).kafka)
         #expect(kafka.maxConnections == 16 && kafka.connectionsMaxIdle == nil && kafka.maxResponseBytes == 4096)
+        #expect(settings.maxOpenTopics == 500)
         #expect(
             settings.access
                 == AccessPolicy(rules: [

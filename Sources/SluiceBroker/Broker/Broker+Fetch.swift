@@ -68,9 +68,10 @@ extension Broker {
             }
         }
         for (target, result) in zip(spec.targets, results) where result.error == nil {
-            guard let handle = try? self.handle(target.topic) else { continue }
+            // Loaded by the read that found the target short (only a topic deleted since has none).
+            guard let watch = try? self.handle(target.topic).watchIfLoaded else { continue }
             // Wait past what was read (offsets may have gaps where compaction removed records).
-            handle.watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
+            watch.wait(waiter, partition: target.partition, offset: result.nextOffset ?? target.offset)
         }
         waiter.setTimeout(after: Int(remaining), on: timerQueue)
     }
@@ -107,9 +108,9 @@ extension Broker {
                 recordCount: 0, bytes: 0, nextOffset: nil)
             do throws(SluiceError) {
                 let handle = try handle(target.topic)
-                guard let bounds = handle.watch.bounds(target.partition) else {
-                    throw SluiceError.unknownPartition(
-                        target.topic, target.partition, count: handle.watch.partitionCount)
+                let watch = try handle.watch()
+                guard let bounds = watch.bounds(target.partition) else {
+                    throw SluiceError.unknownPartition(target.topic, target.partition, count: watch.partitionCount)
                 }
                 fetched.logStartOffset = bounds.logStart
                 fetched.highWatermark = bounds.highWatermark

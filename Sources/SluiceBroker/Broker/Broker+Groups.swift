@@ -81,7 +81,7 @@ extension Broker {
         var topics = Set(committed.map(\.topic))
         for member in members?.members ?? [] { topics.formUnion(member.topics) }
         var partitions: [GroupDescription.Partition] = []
-        for entry in metadata(topics.sorted()) {
+        for entry in await metadata(topics.sorted()) {
             guard case .success(let details) = entry.result else { continue }
             for detail in details {
                 let key = TopicPartition(topic: entry.name, partition: detail.partition)
@@ -134,12 +134,13 @@ extension Broker {
             throw SluiceError(.groupNotEmpty, "group '\(group)' has live members; stop them before resetting offsets")
         }
         let handle = try handle(topic)
-        let count = handle.watch.partitionCount
+        let watch = try await onReadQueue { () throws(SluiceError) in try handle.watch() }
+        let count = watch.partitionCount
         var offsets: [CommittedOffset] = []
         switch reset {
         case .offset(let offset):
             for partition in 0..<count {
-                let bounds = handle.watch.bounds(partition) ?? (0, 0)
+                let bounds = watch.bounds(partition) ?? (0, 0)
                 offsets.append(
                     CommittedOffset(
                         topic: topic, partition: partition,

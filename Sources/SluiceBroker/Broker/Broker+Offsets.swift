@@ -20,9 +20,9 @@ extension Broker {
                 let result: Result<(offset: Int64, timestamp: Int64), SluiceError>
                 do throws(SluiceError) {
                     let handle = try self.handle(query.topic)
-                    guard let bounds = handle.watch.bounds(query.partition) else {
-                        throw SluiceError.unknownPartition(
-                            query.topic, query.partition, count: handle.watch.partitionCount)
+                    let watch = try handle.watch()
+                    guard let bounds = watch.bounds(query.partition) else {
+                        throw SluiceError.unknownPartition(query.topic, query.partition, count: watch.partitionCount)
                     }
                     switch query.spec {
                     case .earliest: result = .success((bounds.logStart, -1))
@@ -76,9 +76,9 @@ extension Broker {
             do throws(SluiceError) {
                 if let permission { throw permission }
                 let handle = try handle(offset.topic)
-                guard offset.partition >= 0, offset.partition < handle.watch.partitionCount else {
+                guard offset.partition >= 0, offset.partition < handle.partitionCount else {
                     throw SluiceError.unknownPartition(
-                        offset.topic, offset.partition, count: handle.watch.partitionCount)
+                        offset.topic, offset.partition, count: handle.partitionCount)
                 }
                 if offset.offset < 0 { throw SluiceError(.invalidArgument, "offset \(offset.offset) is negative") }
                 if refusingPastLogEnd, let bounds = handle.watch.bounds(offset.partition),

@@ -12,48 +12,60 @@ extension Broker {
         try checkRunning()
         let logger = self.logger
         let sweeper = self.sweeper
+        let openTopics = self.openTopics
         return try await admin { store throws(SluiceError) in
+            if self.registry.withLock({ $0.deleting.contains(name) }) {
+                throw SluiceError(.topicBeingDeleted, "topic '\(name)' is being deleted; try again shortly")
+            }
             let description = try store.createTopic(name, config: config, now: self.clocks.wall())
-            let handle = try Self.openTopic(name, config: config, in: store, sweeper: sweeper, logger: logger)
+            let handle = Self.makeHandle(
+                name, config: config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
             self.registry.withLock { $0.topics[name] = handle }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             return description
         }
     }
 
+    /// Deletes a topic: refuses new requests for it, finishes the commits in flight, closes it, removes its files and
+    /// catalog row.
+    ///
+    /// One deletion per name at a time: the handle leaves the registry and the name is marked `deleting` in one step
+    /// on the admin queue, and only the deletion that took the handle removes files and catalog row, on the admin
+    /// queue again, before the mark is lifted. A concurrent deletion of the same name is answered `.unknownTopic`,
+    /// and a create `.topicBeingDeleted`, until it is done; so no deletion can remove the files of a topic created
+    /// after it began, and no handle of a deleted topic stays registered (its produces would be acknowledged into
+    /// files that are gone).
     package func deleteTopic(_ name: String) async throws(SluiceError) {
         try checkRunning()
-        if registry.withLock({ $0.broken[name] != nil }) {
-            // A topic whose database could not be opened: nothing is open to close, its files just go.
-            try await admin { store throws(SluiceError) in
-                try store.deleteTopic(name)
-                self.registry.withLock { _ = $0.broken.removeValue(forKey: name) }
-                self.logger.info("damaged topic deleted", metadata: ["topic": "\(name)"])
-            }
-            return
-        }
-        let handle = try handle(name)
-        try await admin { _ throws(SluiceError) in
+        let handle = try await admin { _ throws(SluiceError) -> TopicHandle in
             // Removed from the registry first: from here on, new requests see an unknown topic.
-            self.registry.withLock { _ = $0.topics.removeValue(forKey: name) }
+            let handle = self.registry.withLock { registry -> TopicHandle? in
+                guard let handle = registry.topics.removeValue(forKey: name) else { return nil }
+                registry.deleting.insert(name)
+                return handle
+            }
+            guard let handle else { throw SluiceError.unknownTopic(name) }
+            return handle
         }
         sweeper.remove(name)
         await handle.close()
         let logger = self.logger
         let sweeper = self.sweeper
+        let openTopics = self.openTopics
         try await admin { store throws(SluiceError) in
+            defer { self.registry.withLock { _ = $0.deleting.remove(name) } }
             do throws(SluiceError) {
                 try store.deleteTopic(name)
                 logger.info("topic deleted", metadata: ["topic": "\(name)"])
             } catch {
                 // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.
                 // If the mark did land, the topic is no longer live and the next start finishes the deletion.
-                if let topic = try? store.topic(name),
-                    let reopened = try? Self.openTopic(
-                        name, config: topic.config, in: store, sweeper: sweeper,
+                if let topic = try? store.topic(name) {
+                    let reopened = Self.makeHandle(
+                        name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics,
                         logger: logger)
-                {
                     self.registry.withLock { $0.topics[name] = reopened }
+                    reopened.retention.sweepNow()
                 }
                 throw error
             }
@@ -67,9 +79,13 @@ extension Broker {
         async throws(SluiceError) -> TopicDefinition
     {
         try checkRunning()
-        let handle = try handle(name)
-        let description = try await admin { store throws(SluiceError) in try store.alterTopic(name, change) }
-        handle.updateConfig(description.config)
+        // On the admin queue, like creation and deletion: the handle changed is the one of the topic altered.
+        let description = try await admin { store throws(SluiceError) in
+            let handle = try self.handle(name)
+            let description = try store.alterTopic(name, change)
+            handle.updateConfig(description.config)
+            return description
+        }
         groups.partitionsChanged()
         return description
     }
@@ -82,15 +98,17 @@ extension Broker {
     package func describeTopic(_ name: String) async throws(SluiceError) -> TopicDetails {
         let handle = try handle(name)
         let description = try await admin { store throws(SluiceError) in try store.topic(name) }
-        let sizes: [Int64] = try await onReadQueue { () throws(SluiceError) in
-            try handle.withReader { reader throws(SluiceError) in
+        let (sizes, watch) = try await onReadQueue { () throws(SluiceError) in
+            let watch = try handle.watch()
+            let sizes = try handle.withReader { reader throws(SluiceError) in
                 try (0..<description.config.partitions).map { partition throws(SluiceError) in
                     try reader.sizeBytes(partition: partition)
                 }
             }
+            return (sizes, watch)
         }
         let partitions = (0..<description.config.partitions).map { partition in
-            let bounds = handle.watch.bounds(partition) ?? (0, 0)
+            let bounds = watch.bounds(partition) ?? (0, 0)
             return PartitionDetails(
                 partition: partition, logStartOffset: bounds.logStart,
                 nextOffset: bounds.highWatermark, sizeBytes: sizes[Int(partition)])
@@ -98,21 +116,42 @@ extension Broker {
         return TopicDetails(description: description, partitions: partitions)
     }
 
-    /// Partition offsets for the named topics (every topic when `nil`), from memory; unknown names get an error.
-    package func metadata(_ names: [String]?) -> [(name: String, result: Result<[PartitionDetails], SluiceError>)] {
-        let (topics, broken) = registry.withLock { ($0.topics, $0.broken) }
-        let wanted = names ?? (Array(topics.keys) + Array(broken.keys)).sorted()
+    /// Partition offsets for the named topics (every topic when `nil`); unknown names get an error.
+    ///
+    /// From memory, except for a topic not used since start-up: its bounds are read once from its database, on the
+    /// read queue (the reader goes back to its pool, and closes with the topic when it is idle).
+    package func metadata(_ names: [String]?) async -> [(
+        name: String, result: Result<[PartitionDetails], SluiceError>
+    )] {
+        let topics = registry.withLock { $0.topics }
+        let wanted = names ?? topics.keys.sorted()
+        return await onReadQueue { () -> [(name: String, result: Result<[PartitionDetails], SluiceError>)] in
+            wanted.map { name in
+                guard let handle = topics[name] else { return (name, .failure(.unknownTopic(name))) }
+                do throws(SluiceError) {
+                    let watch = try handle.watch()
+                    let partitions = (0..<watch.partitionCount).map { partition in
+                        let bounds = watch.bounds(partition) ?? (0, 0)
+                        return PartitionDetails(
+                            partition: partition, logStartOffset: bounds.logStart,
+                            nextOffset: bounds.highWatermark, sizeBytes: -1)
+                    }
+                    return (name, .success(partitions))
+                } catch {
+                    return (name, .failure(error))
+                }
+            }
+        }
+    }
+
+    /// The partition count of each named topic (every topic when `nil`), from the catalog's settings kept in
+    /// memory: opens nothing. Unknown names get `.unknownTopic`.
+    package func partitionCounts(_ names: [String]?) -> [(name: String, result: Result<Int32, SluiceError>)] {
+        let topics = registry.withLock { $0.topics }
+        let wanted = names ?? topics.keys.sorted()
         return wanted.map { name in
-            guard let handle = topics[name] else {
-                return (name, .failure(broken[name] ?? .unknownTopic(name)))
-            }
-            let partitions = (0..<handle.watch.partitionCount).map { partition in
-                let bounds = handle.watch.bounds(partition) ?? (0, 0)
-                return PartitionDetails(
-                    partition: partition, logStartOffset: bounds.logStart,
-                    nextOffset: bounds.highWatermark, sizeBytes: -1)
-            }
-            return (name, .success(partitions))
+            guard let handle = topics[name] else { return (name, .failure(.unknownTopic(name))) }
+            return (name, .success(handle.partitionCount))
         }
     }
 
@@ -120,6 +159,7 @@ extension Broker {
     /// each sweep); call before exporting metrics.
     package func refreshDiskMetrics() {
         let handles = registry.withLock { Array($0.topics.values) }
-        for handle in handles { handle.metrics.updateDiskBytes(path: handle.path) }
+        // Topics not used since start-up have no metrics yet (nor a changed size).
+        for handle in handles { handle.metricsIfMade?.updateDiskBytes(path: handle.path) }
     }
 }

@@ -36,28 +36,37 @@ package final class Broker: Sendable {
     let backups = BackupRunner()
     /// How backups pace themselves (`Backup.Pacing`).
     let backupPacing: Backup.Pacing
+    /// The topics holding descriptors, and how many may stay open at once.
+    let openTopics: OpenTopics
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
-        /// Topics whose database could not be opened, with the reason (served as errors, never guessed at).
-        var broken: [String: SluiceError] = [:]
+        /// Names whose deletion is under way: taken out of `topics`, files and catalog row not yet gone. Deleting
+        /// or creating such a name is refused meanwhile (see `deleteTopic`).
+        var deleting: Set<String> = []
         var shuttingDown = false
     }
 
-    /// Opens the data directory (creating it when missing) and every topic in it, and sweeps each once.
+    /// Opens the data directory (creating it when missing) and reads its catalog; opens no topic.
     ///
-    /// A topic whose database cannot be opened is logged and answered with its error; the others are served.
-    /// `wallClock` (milliseconds since the Unix epoch) stamps records and commits and judges records' age;
-    /// `monotonicClock` (milliseconds) times group sessions, joins and syncs; `sweeper` paces retention and
-    /// compaction. Tests inject them so that nothing waits for real time.
+    /// Topics open on first use and close when idle beyond `maxOpenTopics` (see `OpenTopics`), so start-up opens no
+    /// topic file whatever the topic count. Each topic is asked for one sweep at start (whatever expired while the
+    /// broker was down goes); the sweeper runs a few at a time (`SweeperSettings.maxConcurrentSweeps`), and each
+    /// sweep says when its topic is next due. A topic whose database cannot be opened is answered with an error
+    /// naming its file when used; the others are served. `wallClock` (milliseconds since the Unix epoch) stamps
+    /// records and commits and judges records' age; `monotonicClock` (milliseconds) times group sessions, joins and
+    /// syncs; `sweeper` paces retention and compaction. Tests inject them so that nothing waits for real time.
     package init(
         dataDirectory: String, logger: Logger = Logger(label: "sluice.broker"),
         wallClock: @escaping @Sendable () -> Int64 = Clocks.system.wall,
         monotonicClock: @escaping @Sendable () -> Int64 = Clocks.system.monotonic,
         sweeper sweeperSettings: SweeperSettings = SweeperSettings(),
-        classicGroups classicSettings: ClassicGroupSettings = ClassicGroupSettings()
+        classicGroups classicSettings: ClassicGroupSettings = ClassicGroupSettings(),
+        maxOpenTopics: Int = Broker.defaultMaxOpenTopics
     ) throws(SluiceError) {
         self.dataDirectory = dataDirectory
+        let openTopics = OpenTopics(budget: max(1, maxOpenTopics))
+        self.openTopics = openTopics
         self.logger = logger
         self.backupPacing = Self.backupPacing(logger: logger)
         let clocks = Clocks(wall: wallClock, monotonic: monotonicClock)
@@ -76,7 +85,7 @@ package final class Broker: Sendable {
             shared.withLock { registry in
                 var counts: [String: Int32] = [:]
                 for topic in topics {
-                    if let handle = registry.topics[topic] { counts[topic] = handle.watch.partitionCount }
+                    if let handle = registry.topics[topic] { counts[topic] = handle.partitionCount }
                 }
                 return counts
             }
@@ -93,36 +102,33 @@ package final class Broker: Sendable {
         self.producerIDs = Locked(ProducerIDBlock(exhaustedAt: reserved))
         var opened = Registry()
         for topic in try store.topics() {
-            do {
-                opened.topics[topic.name] = try Self.openTopic(
-                    topic.name, config: topic.config, in: store, sweeper: sweeper, logger: logger)
-            } catch {
-                logger.error("cannot open topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
-                opened.broken[topic.name] = SluiceError(
-                    error.code, "topic '\(topic.name)' (\(store.directory.topicPath(topic.name))): \(error.message)")
-            }
+            opened.topics[topic.name] = Self.makeHandle(
+                topic.name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
         }
         self.registry.withLock { $0 = opened }
         // Whatever expired while the broker was down goes now; each sweep then says when its topic is next due.
-        for handle in opened.topics.values { handle.retention.sweepNow() }
+        sweeper.request(opened.topics.values.map { ($0.name, $0.retention.noteSweepNow()) })
     }
+
+    /// Topics kept open when `sluice serve` is not told (`max_open_topics`) and cannot work it out from the
+    /// descriptor limit: what a soft limit of 1,024 leaves room for.
+    package static let defaultMaxOpenTopics = 64
 
     // MARK: - Topic lookup
 
-    /// Opens a topic's writer and wraps it in a handle: the one place a `TopicHandle` is made.
-    static func openTopic(_ name: String, config: TopicConfig, in store: Store, sweeper: Sweeper, logger: Logger)
-        throws(SluiceError) -> TopicHandle
-    {
-        try TopicHandle(
-            name: name, path: store.directory.topicPath(name), config: config, writer: try store.openWriter(name),
-            retention: TopicRetention(topic: name, sweeper: sweeper), logger: logger)
+    /// A topic's handle, which opens nothing until used: the one place a `TopicHandle` is made.
+    static func makeHandle(
+        _ name: String, config: TopicConfig, in store: Store, sweeper: Sweeper, openTopics: OpenTopics,
+        logger: Logger
+    ) -> TopicHandle {
+        TopicHandle(
+            name: name, path: store.directory.topicPath(name), config: config,
+            retention: TopicRetention(topic: name, sweeper: sweeper), openTopics: openTopics, logger: logger)
     }
 
     func handle(_ name: String) throws(SluiceError) -> TopicHandle {
-        let (handle, broken) = registry.withLock { ($0.topics[name], $0.broken[name]) }
-        if let handle { return handle }
-        if let broken { throw broken }
-        throw SluiceError.unknownTopic(name)
+        guard let handle = registry.withLock({ $0.topics[name] }) else { throw SluiceError.unknownTopic(name) }
+        return handle
     }
 
     /// Runs `body` with the store on the admin queue.

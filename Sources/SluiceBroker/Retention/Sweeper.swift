@@ -29,12 +29,21 @@ final class Sweeper: Sendable {
         self.clock = clock
         self.reserve = reserve
         self.start = start
-        self.schedule = Mutex(SweepSchedule(maxIntervalMs: settings.maxIntervalMs))
+        self.schedule = Mutex(
+            SweepSchedule(maxIntervalMs: settings.maxIntervalMs, maxRunning: settings.maxConcurrentSweeps))
     }
 
     /// Asks for `topic` to be swept at wall-clock time `time` (ms), or earlier if already due earlier.
     func request(_ topic: String, at time: Int64) {
         if schedule.withLock({ $0.request(topic, at: time) }) { tickSoon() }
+    }
+
+    /// `request` for many topics, under one lock and with one tick (the broker asks for every topic at start-up).
+    func request(_ topics: [(topic: String, time: Int64)]) {
+        let tick = schedule.withLock { schedule in
+            topics.reduce(false) { tick, request in schedule.request(request.topic, at: request.time) || tick }
+        }
+        if tick { tickSoon() }
     }
 
     /// A sweep of `topic` ended; it next needs one at `nextDue` (`nil`: not until a commit or change says so).
@@ -59,9 +68,12 @@ final class Sweeper: Sendable {
         if stopped.load(ordering: .acquiring) { return }
         let now = clock()
         let decision = schedule.withLock { $0.tick(now: now) }
+        var again = false
         for topic in decision.start where !start(topic) {
-            _ = schedule.withLock { $0.finished(topic, nextDue: nil) }
+            // Gone: its slot goes to a topic left waiting, if any.
+            if schedule.withLock({ $0.finished(topic, nextDue: nil) }) { again = true }
         }
+        if again { tickSoon() }
         if let arm = decision.arm {
             queue.asyncAfter(deadline: .now() + .milliseconds(Int(clamping: arm.delayMs))) { [weak self] in
                 guard let self, self.schedule.withLock({ $0.timerFired(generation: arm.generation) }) else { return }

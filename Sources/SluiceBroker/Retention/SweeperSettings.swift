@@ -12,14 +12,20 @@ package struct SweeperSettings: Sendable, Hashable {
     /// How much one step of a sweep may do and how often it runs while produces keep the writer busy (the storage
     /// layer's settings, whose defaults are the sweeper's).
     package var steps: RetentionSweep.Settings
+    /// Sweeps running at once, across topics; more due wait, earliest first. Each keeps its topic open, so this
+    /// bounds what retention opens (at start-up every topic is due once). 4.
+    package var maxConcurrentSweeps: Int
 
     package init(
         maxIntervalMs: Int64 = 300_000,
         compactionDelayMs: Int64 = 30_000,
         compactionBacklogRecords: Int64 = 50_000,
-        steps: RetentionSweep.Settings = RetentionSweep.Settings()
+        steps: RetentionSweep.Settings = RetentionSweep.Settings(),
+        maxConcurrentSweeps: Int = 4
     ) {
         precondition(maxIntervalMs > 0, "the sweeper's interval must be positive")
+        precondition(maxConcurrentSweeps > 0, "at least one sweep must be allowed to run")
+        self.maxConcurrentSweeps = maxConcurrentSweeps
         self.maxIntervalMs = maxIntervalMs
         self.compactionDelayMs = compactionDelayMs
         self.compactionBacklogRecords = compactionBacklogRecords

@@ -15,24 +15,44 @@ import Synchronization
 /// that a produce queued behind a sweep waits for at most one step.
 extension TopicHandle: SweepHost {
     /// Starts a sweep (the sweeper calls this; one runs at a time per topic). Reports its end to `retention`.
+    ///
+    /// The topic is opened for the sweep (a closed one on its writer queue) and stays open until the sweep ends.
     func sweep() {
         let sweep = RetentionSweep(
-            policy: config.cleanupPolicy, partitions: watch.partitionCount,
+            policy: config.cleanupPolicy, partitions: partitionCount,
             now: retention.clock(), settings: retention.settings.steps)
-        writerQueue.async { self.roomMadeAt.withLock { $0 = nil } }
-        runSweep(sweep)
+        sweepBegan()
+        writerQueue.async {
+            self.roomMadeAt.withLock { $0 = nil }
+            do throws(SluiceError) {
+                _ = try self.watch(from: try self.openWriter())
+            } catch {
+                self.sweepEnded()
+                if self.isClosed { return }
+                self.logger.error(
+                    "cannot open topic to sweep it", metadata: ["topic": "\(self.name)", "error": "\(error)"])
+                self.retention.failed()
+                return
+            }
+            self.runSweep(sweep)
+        }
     }
 
-    var sweepWriter: TopicWriter { writer.value }
+    /// Open from `sweep()` until the sweep ends (the sweep keeps the topic open), and read only meanwhile.
+    var sweepWriter: TopicWriter {
+        guard let writer = openedWriter else { preconditionFailure("topic '\(name)' swept while closed") }
+        return writer
+    }
     var sweepConfig: TopicConfig { config }
     var sweepCancelled: Bool { isClosed }
 
     func sweepStepped(_ step: RetentionSweep.Step?, outcome: RetentionSweep.Outcome, took: Duration) {
-        if case .logStartRaised(let partition, let offset) = outcome { watch.setLogStart(partition, offset) }
+        if case .logStartRaised(let partition, let offset) = outcome { watchIfLoaded?.setLogStart(partition, offset) }
     }
 
     func sweepFinished(_ sweep: RetentionSweep, started: ContinuousClock.Instant) throws(SluiceError) {
         try finishSweep(sweep, started: started)
+        sweepEnded()
         // Space was given back: set the reserve aside again if a sweep used it.
         retention.sweeper.reserve?.restore()
     }
@@ -40,6 +60,7 @@ extension TopicHandle: SweepHost {
     func sweepFailed(_ attempt: RetentionSweep, error: SluiceError) -> Bool {
         if error.code == .diskFull, makeRoomToSweep(attempt) { return true }
         logger.error("sweep failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+        sweepEnded()
         retention.failed()
         return false
     }
@@ -58,7 +79,7 @@ extension TopicHandle: SweepHost {
         }
         guard progressed else { return false }
         let walBefore = Self.fileSize("\(path)-wal")
-        _ = try? writer.value.checkpoint(waitingAtMost: 100)
+        _ = try? sweepWriter.checkpoint(waitingAtMost: 100)
         if Self.fileSize("\(path)-wal") < walBefore { return true }
         if retention.sweeper.reserve?.release() == true {
             logger.warning("disk full: sweeping in the reserved space", metadata: ["topic": "\(name)"])
@@ -74,13 +95,13 @@ extension TopicHandle: SweepHost {
 
     /// Works out when each partition is next due and tells the sweeper.
     private func finishSweep(_ sweep: RetentionSweep, started: ContinuousClock.Instant) throws(SluiceError) {
-        let writer = self.writer.value
+        let writer = sweepWriter
         let config = self.config
         // Judged as of the sweep's start, like its deletions: what expired since is due at once.
         let now = sweep.now
         let compacting = config.cleanupPolicy.contains(.compact)
         var dues: [Int32: Int64] = [:]
-        for partition in 0..<watch.partitionCount {
+        for partition in 0..<partitionCount {
             let facts = RetentionDue.Facts(
                 try writer.status(partition: partition),
                 firstTimestamp: try writer.firstRecord(partition: partition)?.timestamp,
@@ -99,15 +120,18 @@ extension TopicHandle: SweepHost {
                 "duration": "\(started.duration(to: .now))",
                 "next_due_ms": "\(dues.values.min().map { String($0 - now) } ?? "none")",
             ])
-        metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
-        metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
-        metrics.updateDiskBytes(path: path)
+        // A sweep that deleted nothing makes no metrics (the start-up sweep of every topic would make them all).
+        if let metrics = sweep.deletedRecords > 0 ? self.metrics : metricsIfMade {
+            metrics.sweptRecords.increment(by: Int(sweep.deletedRecords))
+            metrics.sweptBytes.increment(by: Int(sweep.deletedBytes))
+            metrics.updateDiskBytes(path: path)
+        }
         retention.finished(dues, database: reclaimDue)
     }
 
     /// After a commit (on the writer queue): makes the partitions it touched due sooner if it took them over a
     /// limit, gave compaction work, or gave an empty partition its first record. In-memory checks only.
-    func noteCommitted(_ batch: [Produce], now: Int64) {
+    func noteCommitted(_ batch: [Produce], writer: TopicWriter, now: Int64) {
         let config = self.config
         var firstAppended: [Int32: Int64] = [:]
         for request in batch where firstAppended[request.partition] == nil {
@@ -115,7 +139,7 @@ extension TopicHandle: SweepHost {
         }
         var dues: [(partition: Int32, due: Int64)] = []
         for (partition, timestamp) in firstAppended {
-            guard let status = try? writer.value.status(partition: partition) else { continue }
+            guard let status = try? writer.status(partition: partition) else { continue }
             if let due = RetentionDue.afterCommit(
                 .init(status), firstAppended: timestamp, config: config,
                 settings: retention.settings, now: now)

@@ -43,12 +43,18 @@ final class TopicRetention: Sendable {
 
     /// Asks for a sweep now (settings changed, or the broker just opened the topic).
     func sweepNow() {
+        sweeper.request(topic, at: noteSweepNow())
+    }
+
+    /// `sweepNow` without telling the sweeper, which the caller does (for many topics at once); returns the time
+    /// to tell it.
+    func noteSweepNow() -> Int64 {
         let now = clock()
         state.withLock { state in
             state.requested = min(state.requested ?? now, now)
             state.backoffUntil = nil
         }
-        sweeper.request(topic, at: now)
+        return now
     }
 
     /// A sweep ended: replaces every partition's due time and tells the sweeper the topic's earliest (or

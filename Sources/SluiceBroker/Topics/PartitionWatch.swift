@@ -83,12 +83,12 @@ final class PartitionWatch: Sendable {
         }
     }
 
-    /// Adds partitions (after the topic grew) with their bounds.
-    func addPartitions(_ bounds: [(logStart: Int64, next: Int64)]) {
+    /// Adds empty partitions (after the topic grew) up to `count`; does nothing if it has as many already.
+    func ensurePartitions(_ count: Int32) {
         state.withLock { state in
-            for bound in bounds {
-                state.logStart.append(bound.logStart)
-                state.highWatermark.append(bound.next)
+            while state.highWatermark.count < Int(count) {
+                state.logStart.append(0)
+                state.highWatermark.append(0)
                 state.waiting.append([])
             }
         }

@@ -7,6 +7,13 @@ import Synchronization
 
 /// A live topic inside the broker: its settings, its one writer with group commit, its readers and its watch.
 ///
+/// Every topic of the data directory has a handle from start-up on, but its databases are opened on first use: the
+/// writer by the first produce or sweep, readers by the first fetch, and the watch's bounds by whichever comes first
+/// (read once, then kept in memory for the handle's life). When more topics are open than `OpenTopics` allows, the
+/// least recently used idle ones close their connections (`closeIfIdle`), only once no produce is pending or being
+/// committed, no sweep or background checkpoint runs and no reader is lent out; the next use opens them again. The
+/// watch stays, so a fetch waiting on a closed topic is woken by the produce that opens it again.
+///
 /// Group commit: produce requests queue up in `pending`; whichever request finds no drain scheduled schedules one on
 /// the writer queue. A drain takes everything pending, appends it in one transaction, commits, then completes every
 /// request. Requests that arrive during a commit wait for the next drain, so batches grow with load and no timer is
@@ -15,26 +22,38 @@ final class TopicHandle: Sendable {
     let name: String
     let path: String
     private let settings: Mutex<TopicConfig>
-    let watch: PartitionWatch
+    /// Each partition's bounds and waiting fetches; `nil` until first needed (see `watch()`).
+    private let loadedWatch = Mutex<PartitionWatch?>(nil)
     let writerQueue: DispatchQueue
-    let writer: Owned<TopicWriter>
+    /// The writer while open; touched on the writer queue only.
+    private let writerSlot = Owned(WriterSlot())
     /// Checkpoints the WAL in the background, off the writer's path.
     private let checkpoint: BackgroundCheckpoint
     private let pending = Mutex(PendingState())
-    private let readers = Mutex<[Owned<TopicReader>]>([])
+    private let usage = Mutex(Usage())
+    /// The broker's open topics, told whenever this one opens, is used or closes.
+    private let openTopics: OpenTopics
     private let closed = Atomic<Bool>(false)
+    /// A drain waiting for room in the open-topic budget has its retry queued, its timer armed.
+    private let budgetRetryQueued = Atomic<Bool>(false)
+    private let budgetTimerArmed = Atomic<Bool>(false)
     /// Closed because the broker stops (produces still pending are answered `.shuttingDown`, which a producer
     /// retries) rather than because the topic is deleted (`.unknownTopic`).
     private let stopping = Atomic<Bool>(false)
     let logger: Logger
     /// When the sweeper should next look at this topic; see `TopicHandle+Sweep.swift`.
     let retention: TopicRetention
-    let metrics: TopicMetrics
+    /// Made on first use, not with the handle: the metrics backend's registration grows with the metrics it holds,
+    /// so ten thousand topics' metrics made at start-up took seconds.
+    private let madeMetrics = Mutex<TopicMetrics?>(nil)
     /// The running sweep's deleted-record count when it last made room on a full disk (see `makeRoomToSweep`);
     /// touched only on the writer queue.
     let roomMadeAt = Mutex<Int?>(nil)
 
     static let maxPooledReaders = 4
+    /// The longest a produce to a closed topic waits for room in the open-topic budget before its writer opens
+    /// anyway.
+    static let budgetWait = DispatchTimeInterval.seconds(2)
     /// Commits one drain makes before letting other work on the writer queue (a sweep step) take a turn.
     static let commitsPerTurn = 4
 
@@ -50,23 +69,33 @@ final class TopicHandle: Sendable {
         var drainScheduled = false
     }
 
+    final class WriterSlot {
+        var writer: TopicWriter?
+    }
+
+    /// What holds the topic open besides its writer's pending produces.
+    struct Usage {
+        var pooled: [Owned<TopicReader>] = []
+        /// Readers lent out to reads under way.
+        var lent = 0
+        var writerOpen = false
+        /// A sweep is under way (from its start to its end, across its paced steps).
+        var sweeping = false
+
+        var isOpen: Bool { writerOpen || lent > 0 || !pooled.isEmpty }
+    }
+
+    /// A handle for the topic whose database is at `path`; opens nothing (see the type's comment).
     init(
-        name: String, path: String, config: TopicConfig, writer: TopicWriter, retention: TopicRetention,
+        name: String, path: String, config: TopicConfig, retention: TopicRetention, openTopics: OpenTopics,
         logger: Logger
-    ) throws(SluiceError) {
+    ) {
         self.name = name
         self.path = path
         self.settings = Mutex(config)
         self.logger = logger
         self.retention = retention
-        self.metrics = TopicMetrics(topic: name)
-        var bounds: [(logStart: Int64, next: Int64)] = []
-        for partition in 0..<config.partitions {
-            let offsets = try writer.offsets(partition: partition)
-            bounds.append((offsets.logStartOffset, offsets.nextOffset))
-        }
-        self.watch = PartitionWatch(bounds: bounds)
-        self.writer = Owned(writer)
+        self.openTopics = openTopics
         self.writerQueue = DispatchQueue(label: "sluice.writer.\(name)")
         self.checkpoint = BackgroundCheckpoint(path: path, queue: DispatchQueue(label: "sluice.checkpoint.\(name)")) {
             error in
@@ -75,6 +104,21 @@ final class TopicHandle: Sendable {
     }
 
     var config: TopicConfig { settings.withLock { $0 } }
+
+    var metrics: TopicMetrics {
+        madeMetrics.withLock { made in
+            if let made { return made }
+            let metrics = TopicMetrics(topic: name)
+            made = metrics
+            return metrics
+        }
+    }
+
+    /// The metrics if the topic was used since start-up.
+    var metricsIfMade: TopicMetrics? { madeMetrics.withLock { $0 } }
+
+    /// Partitions the topic has now (its settings'; the watch may not be loaded yet).
+    var partitionCount: Int32 { config.partitions }
 
     var isClosed: Bool { closed.load(ordering: .acquiring) }
 
@@ -89,8 +133,8 @@ final class TopicHandle: Sendable {
         completion: @escaping @Sendable (Result<ProduceOutcome.Appended, SluiceError>) -> Void
     ) {
         let config = self.config
-        guard partition >= 0, partition < watch.partitionCount else {
-            completion(.failure(.unknownPartition(name, partition, count: watch.partitionCount)))
+        guard partition >= 0, partition < config.partitions else {
+            completion(.failure(.unknownPartition(name, partition, count: config.partitions)))
             return
         }
         for record in records where record.sizeInBytes > config.maxMessageBytes {
@@ -118,7 +162,8 @@ final class TopicHandle: Sendable {
 
     /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
     /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
-    private func drain() {
+    private func drain(overdue: Bool = false) {
+        if openedWriter == nil, !isClosed, !reserveForProduce(overdue: overdue) { return }
         for _ in 0..<Self.commitsPerTurn {
             let batch = pending.withLock { state -> [Produce] in
                 let batch = state.requests
@@ -126,7 +171,11 @@ final class TopicHandle: Sendable {
                 if batch.isEmpty { state.drainScheduled = false }
                 return batch
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty {
+                // Idle now: beyond the budget, close at once (see `OpenTopics`).
+                if openTopics.isOverBudget { closeNowIfIdle() }
+                return
+            }
             commit(batch)
         }
         writerQueue.async { self.drain() }
@@ -140,13 +189,23 @@ final class TopicHandle: Sendable {
             for request in batch { request.completion(.failure(error)) }
             return
         }
+        let writer: TopicWriter
+        let watch: PartitionWatch
+        do throws(SluiceError) {
+            writer = try openWriter()
+            watch = try self.watch(from: writer)
+        } catch {
+            logger.error("cannot open topic", metadata: ["topic": "\(name)", "error": "\(error)"])
+            for request in batch { request.completion(.failure(error)) }
+            return
+        }
         let now = retention.clock()
         let appends = batch.map {
             TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records, sequence: $0.sequence)
         }
         let started = ContinuousClock.now
         do {
-            let results = try writer.value.append(appends, now: now)
+            let results = try writer.append(appends, now: now)
             let elapsed = started.duration(to: .now)
             BrokerMetrics.commitDuration.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -179,36 +238,220 @@ final class TopicHandle: Sendable {
             // Fetches waiting for these records are read here, once the produces are answered: no hop to the read
             // queue between the commit and the consumer's answer.
             for waiter in woken { waiter.fire(.inline) }
-            noteCommitted(batch, now: now)
-            checkpoint.afterCommit(writer.value)
+            noteCommitted(batch, writer: writer, now: now)
+            checkpoint.afterCommit(writer)
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
         }
     }
 
-    /// Runs `body` with the writer on the writer queue, after every produce queued before it.
+    /// Before a drain opens the writer: a place in the open-topic budget. Without one, the drain runs again when a
+    /// topic closes, or after `budgetWait` as overdue (let in up to twice the budget: topics kept busy without a
+    /// pause would otherwise hold it off for ever); the produces stay pending meanwhile. At most one of each is
+    /// waiting per topic.
+    private func reserveForProduce(overdue: Bool) -> Bool {
+        let retry: @Sendable () -> Void = {
+            self.budgetRetryQueued.store(false, ordering: .releasing)
+            self.writerQueue.async { self.drain() }
+        }
+        let queueRetry = !budgetRetryQueued.exchange(true, ordering: .acquiringAndReleasing)
+        if openTopics.reserve(self, overdue: overdue, orRetry: queueRetry ? retry : nil) {
+            if queueRetry { budgetRetryQueued.store(false, ordering: .releasing) }
+            return true
+        }
+        if !budgetTimerArmed.exchange(true, ordering: .acquiringAndReleasing) {
+            writerQueue.asyncAfter(deadline: .now() + Self.budgetWait) {
+                self.budgetTimerArmed.store(false, ordering: .releasing)
+                self.drain(overdue: true)
+            }
+        }
+        return false
+    }
+
+    /// Runs `body` with the writer (opened if closed) on the writer queue, after every produce queued before it.
     func withWriter<T: Sendable>(_ body: @escaping @Sendable (TopicWriter) throws(SluiceError) -> T)
         async throws(SluiceError) -> T
     {
-        try await writerQueue.run { () throws(SluiceError) -> T in try body(self.writer.value) }
+        try await writerQueue.run { () throws(SluiceError) -> T in try body(try self.openWriter()) }
+    }
+
+    /// The writer, opened first if it is closed. On the writer queue only; refused once the topic is closed for good
+    /// (its files may belong to a new topic of the same name by now).
+    func openWriter() throws(SluiceError) -> TopicWriter {
+        if let writer = writerSlot.value.writer {
+            noteUsed()
+            return writer
+        }
+        if isClosed { throw closedError }
+        let writer: TopicWriter
+        do throws(SluiceError) {
+            writer = try TopicWriter(topic: name, path: path, durability: config.durability)
+        } catch {
+            usage.withLock { usage in
+                if !usage.isOpen { openTopics.closed(self) }
+            }
+            throw naming(error)
+        }
+        writerSlot.value.writer = writer
+        let victims = usage.withLock { usage in
+            usage.writerOpen = true
+            return openTopics.used(self)
+        }
+        for victim in victims { victim.closeIfIdle() }
+        return writer
+    }
+
+    /// The writer if it is open (on the writer queue only).
+    var openedWriter: TopicWriter? { writerSlot.value.writer }
+
+    /// `error` with the topic and its file named, as every failure to open or load a topic is reported.
+    private func naming(_ error: SluiceError) -> SluiceError {
+        if error.message.contains(path) || error.code == .unknownTopic || error.code == .shuttingDown { return error }
+        return SluiceError(error.code, "topic '\(name)' (\(path)): \(error.message)")
+    }
+
+    private var closedError: SluiceError {
+        stopping.load(ordering: .acquiring)
+            ? SluiceError(.shuttingDown, "the server is shutting down") : SluiceError.unknownTopic(name)
+    }
+
+    private func noteUsed() {
+        let victims = usage.withLock { usage in usage.isOpen ? openTopics.used(self) : [] }
+        for victim in victims { victim.closeIfIdle() }
+    }
+
+    // MARK: - Watch
+
+    /// The partitions' bounds and waiting fetches, read from the database the first time (with a reader, on the
+    /// calling thread: call it from a broker queue, never an event loop), from memory afterwards.
+    func watch() throws(SluiceError) -> PartitionWatch {
+        if let watch = loadedWatch.withLock({ $0 }) { return watch }
+        let count = config.partitions
+        do throws(SluiceError) {
+            let bounds = try withReader { reader throws(SluiceError) in
+                try (0..<count).map { partition throws(SluiceError) in
+                    let offsets = try reader.offsets(partition: partition)
+                    return (offsets.logStartOffset, offsets.nextOffset)
+                }
+            }
+            return install(bounds)
+        } catch {
+            throw naming(error)
+        }
+    }
+
+    /// `watch()`, its bounds read through the writer when not loaded yet (on the writer queue).
+    func watch(from writer: TopicWriter) throws(SluiceError) -> PartitionWatch {
+        if let watch = loadedWatch.withLock({ $0 }) { return watch }
+        let count = config.partitions
+        do throws(SluiceError) {
+            let bounds = try (0..<count).map { partition throws(SluiceError) in
+                let offsets = try writer.offsets(partition: partition)
+                return (offsets.logStartOffset, offsets.nextOffset)
+            }
+            return install(bounds)
+        } catch {
+            throw naming(error)
+        }
+    }
+
+    /// The watch if its bounds were loaded.
+    var watchIfLoaded: PartitionWatch? { loadedWatch.withLock { $0 } }
+
+    /// Keeps the first watch made (bounds read by a reader and by the writer agree: only the writer moves them, and
+    /// it loads the watch before its first commit).
+    private func install(_ bounds: [(logStart: Int64, next: Int64)]) -> PartitionWatch {
+        let watch = loadedWatch.withLock { slot in
+            if let slot { return slot }
+            let watch = PartitionWatch(bounds: bounds)
+            slot = watch
+            return watch
+        }
+        // Partitions added while the bounds were read are new, hence empty.
+        watch.ensurePartitions(config.partitions)
+        return watch
     }
 
     // MARK: - Reading
 
-    /// Runs `body` with a pooled reader, on the calling thread (call it from the broker's read queue).
+    /// Runs `body` with a pooled reader (opened if none is), on the calling thread (call it from the broker's read
+    /// queue).
     func withReader<T>(_ body: (TopicReader) throws(SluiceError) -> T) throws(SluiceError) -> T {
-        let pooled = readers.withLock { $0.popLast() }
+        if isClosed { throw closedError }
+        let (pooled, victims) = usage.withLock { usage in
+            usage.lent += 1
+            return (usage.pooled.popLast(), openTopics.used(self))
+        }
+        for victim in victims { victim.closeIfIdle() }
         let reader: Owned<TopicReader>
-        if let pooled { reader = pooled } else { reader = Owned(try TopicReader(topic: name, path: path)) }
-        defer {
-            if !isClosed {
-                readers.withLock { pool in
-                    if pool.count < Self.maxPooledReaders { pool.append(reader) }
-                }
+        if let pooled {
+            reader = pooled
+        } else {
+            do throws(SluiceError) {
+                reader = Owned(try TopicReader(topic: name, path: path))
+            } catch {
+                giveBack(nil)
+                throw naming(error)
             }
         }
+        defer { giveBack(reader) }
         return try body(reader.value)
+    }
+
+    /// Takes back a lent reader (`nil`: it could not be opened) into the pool, unless the pool is full or the topic
+    /// closed; a topic left with nothing open is no longer counted as open.
+    private func giveBack(_ reader: Owned<TopicReader>?) {
+        let closeWriter = usage.withLock { usage -> Bool in
+            usage.lent -= 1
+            // Over the budget, a reader no longer needed is closed rather than pooled.
+            let over = openTopics.isOverBudget
+            if let reader, !isClosed, !over, usage.pooled.count < Self.maxPooledReaders { usage.pooled.append(reader) }
+            if !usage.isOpen {
+                openTopics.closed(self)
+                return false
+            }
+            return over && usage.lent == 0
+        }
+        if closeWriter { closeIfIdle() }
+    }
+
+    // MARK: - Closing when idle
+
+    /// A sweep starts: the topic stays open until `sweepEnded()`.
+    func sweepBegan() { usage.withLock { $0.sweeping = true } }
+
+    func sweepEnded() {
+        usage.withLock { $0.sweeping = false }
+        if openTopics.isOverBudget { closeIfIdle() }
+    }
+
+    /// Closes the writer and the pooled readers if nothing is in flight (see the type's comment); otherwise leaves
+    /// the topic open for a later request. Returns at once: the work runs on the writer queue.
+    func closeIfIdle() {
+        writerQueue.async { self.closeNowIfIdle() }
+    }
+
+    private func closeNowIfIdle() {
+        let idle = isWriterIdle && !checkpoint.isRunning
+        var readers: [Owned<TopicReader>]? = usage.withLock { usage in
+            guard idle, usage.lent == 0, !usage.sweeping else {
+                openTopics.stayedOpen(self)
+                return nil
+            }
+            defer {
+                usage.pooled = []
+                usage.writerOpen = false
+                openTopics.closed(self)
+            }
+            return usage.pooled
+        }
+        guard readers != nil else { return }
+        // Readers first (outside the lock: closing a connection is I/O), so that the writer's connection is the
+        // last and checkpoints the WAL as it closes.
+        readers = nil
+        writerSlot.value.writer = nil
+        logger.trace("topic closed while idle", metadata: ["topic": "\(name)"])
     }
 
     // MARK: - Settings and lifecycle
@@ -218,17 +461,16 @@ final class TopicHandle: Sendable {
             defer { state = config }
             return state
         }
-        if config.partitions > old.partitions {
-            watch.addPartitions(Array(repeating: (0, 0), count: Int(config.partitions - old.partitions)))
-        }
+        if config.partitions > old.partitions { watchIfLoaded?.ensurePartitions(config.partitions) }
         if config.durability != old.durability {
-            writerQueue.async { try? self.writer.value.setDurability(config.durability) }
+            // A closed writer opens with the topic's settings of the moment.
+            writerQueue.async { try? self.openedWriter?.setDurability(config.durability) }
         }
         // Limits may have tightened: the sweeper plans again at once (the sweep reads the settings at every step).
         retention.sweepNow()
     }
 
-    /// Stops taking produces, finishes the commits in flight, drops pooled readers and wakes every waiting fetch.
+    /// Stops taking produces, finishes the commits in flight, closes the databases and wakes every waiting fetch.
     func close(shuttingDown: Bool = false) async {
         stopping.store(shuttingDown, ordering: .releasing)
         closed.store(true, ordering: .releasing)
@@ -236,7 +478,12 @@ final class TopicHandle: Sendable {
         // A background checkpoint under way finishes before the files may be closed or deleted.
         checkpoint.close()
         await checkpoint.queue.run()
-        readers.withLock { $0.removeAll() }
-        watch.wakeAll()
+        usage.withLock { usage in
+            usage.pooled.removeAll()
+            usage.writerOpen = false
+            openTopics.closed(self)
+        }
+        await writerQueue.run { self.writerSlot.value.writer = nil }
+        watchIfLoaded?.wakeAll()
     }
 }

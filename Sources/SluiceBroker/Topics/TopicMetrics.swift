@@ -6,7 +6,8 @@ import CoreMetrics
     import Darwin
 #endif
 
-/// One topic's metrics, made once when the topic opens (the metrics backend is looked up then, not per produce).
+/// One topic's metrics, made once when the topic is first used (the metrics backend is looked up then, not per
+/// produce).
 ///
 /// Names follow Prometheus conventions; with no metrics backend bootstrapped every handle does nothing.
 struct TopicMetrics: Sendable {

@@ -19,24 +19,25 @@ extension KafkaDispatcher {
             refused.insert(name)
         }
         if let names = request.topics, settings.autoCreateTopics, request.allowAutoTopicCreation {
-            for (name, result) in broker.metadata(names.filter { !refused.contains($0) }) {
+            for (name, result) in broker.partitionCounts(names.filter { !refused.contains($0) }) {
                 guard case .failure(let error) = result, error.code == .unknownTopic,
                     access.permits(.admin, topic: name)
                 else { continue }
                 await autoCreate(name)
             }
         }
-        let known = broker.metadata(request.topics?.filter { !refused.contains($0) })
+        // Partition counts only, from memory: a Kafka client's metadata of every topic opens none of them.
+        let known = broker.partitionCounts(request.topics?.filter { !refused.contains($0) })
         let answered = known.filter { request.topics != nil || access.mayDescribe(topic: $0.name) }
         var byName: [String: KafkaMetadataResponse.Topic] = [:]
         var topics = answered.map { name, result -> KafkaMetadataResponse.Topic in
             switch result {
-            case .success(let partitions):
+            case .success(let count):
                 return .init(
                     name: name,
-                    partitions: partitions.map { partition in
+                    partitions: (0..<count).map { partition in
                         .init(
-                            partitionIndex: partition.partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
+                            partitionIndex: partition, leaderId: Self.nodeID, replicaNodes: [Self.nodeID],
                             isrNodes: [Self.nodeID])
                     })
             case .failure(let error):
@@ -187,7 +188,7 @@ extension KafkaDispatcher {
         do throws(SluiceError) {
             try TopicName.validate(topic.name)
             if validateOnly {
-                if case .success = broker.metadata([topic.name]).first?.result {
+                if case .success = broker.partitionCounts([topic.name]).first?.result {
                     throw SluiceError(.topicAlreadyExists, "topic '\(topic.name)' already exists")
                 }
                 return .init(name: topic.name)
