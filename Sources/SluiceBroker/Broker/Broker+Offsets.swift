@@ -81,9 +81,15 @@ extension Broker {
                         offset.topic, offset.partition, count: handle.partitionCount)
                 }
                 if offset.offset < 0 { throw SluiceError(.invalidArgument, "offset \(offset.offset) is negative") }
-                if refusingPastLogEnd, let bounds = handle.watch.bounds(offset.partition),
-                    offset.offset > bounds.highWatermark
-                {
+                // The bounds are in memory once the topic was used; reading them the first time opens a reader.
+                var watch: PartitionWatch? = nil
+                if refusingPastLogEnd {
+                    watch = handle.watchIfLoaded
+                    if watch == nil {
+                        watch = try await onReadQueue { () throws(SluiceError) -> PartitionWatch in try handle.watch() }
+                    }
+                }
+                if let bounds = watch?.bounds(offset.partition), offset.offset > bounds.highWatermark {
                     throw SluiceError(
                         .offsetOutOfRange,
                         "offset \(offset.offset) is past the end of \(offset.topic)[\(offset.partition)], whose next "
