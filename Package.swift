@@ -52,6 +52,11 @@ let package = Package(
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
         .library(name: "SluiceClient", targets: ["SluiceClient"]),
     ] + (buildMirror ? [.executable(name: "sluice-mirror", targets: ["sluice-mirror"])] : []),
+    // `TLS` serves TLS on the Kafka listener through swift-nio-ssl (BoringSSL, compiled from source: a longer clean
+    // build); off by default so that `swift build` needs nothing but SQLite's development files.
+    traits: [
+        .trait(name: "TLS", description: "TLS on the Kafka listener (kafka_tls_certificate, kafka_tls_key)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -59,6 +64,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -133,6 +139,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
             ],
             swiftSettings: swiftSettings
         ),

@@ -124,7 +124,7 @@ extension SettingsFile {
 
 extension ServeSettings {
     /// Sets the Kafka listener's SASL settings, refusing a listener beyond loopback that does not require SASL,
-    /// SASL required with no users, and TLS, which this build does not serve.
+    /// SASL required with no users, one TLS key without the other, and TLS in a build without the `TLS` trait.
     func kafkaSecurity(into kafka: inout KafkaListenerSettings) throws(SluiceError) {
         var sasl = KafkaSASLSettings()
         if let mechanisms = kafkaSASLMechanisms { sasl.mechanisms = mechanisms }
@@ -145,15 +145,24 @@ extension ServeSettings {
                 """)
         }
         kafka.sasl = sasl
-        // The keys are read so that a configuration asking for TLS is refused, never served in plain TCP.
-        if kafkaTLSCertificate != nil || kafkaTLSKey != nil {
+        guard kafkaTLSCertificate != nil || kafkaTLSKey != nil else { return }
+        // Without the TLS trait the keys are read so that a configuration asking for TLS is refused, never served
+        // in plain TCP.
+        guard KafkaTLSSettings.served else {
             throw SluiceError(
                 .invalidArgument,
                 """
                 kafka_tls_certificate and kafka_tls_key ask for TLS, which this build of sluice does not serve: \
-                terminate TLS in front of the listener (docs/KAFKA.md, SASL and TLS) and remove both keys
+                build it with the TLS trait (`swift build --traits TLS`, docs/KAFKA.md, SASL and TLS) or remove \
+                both keys
                 """)
         }
+        guard let certificate = kafkaTLSCertificate, let key = kafkaTLSKey else {
+            throw SluiceError(
+                .invalidArgument,
+                "kafka_tls_certificate and kafka_tls_key go together: set both (PEM certificate chain, PEM key)")
+        }
+        kafka.tls = KafkaTLSSettings(certificate: certificate, key: key)
     }
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).

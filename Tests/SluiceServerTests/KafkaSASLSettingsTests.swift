@@ -59,22 +59,40 @@ import Testing
         }
     }
 
-    /// A configuration asking for TLS is refused, never served in plain TCP.
-    @Test func tlsIsRefused() throws {
-        let text = """
-            {"kafka_listen": "127.0.0.1:0", "kafka_tls_certificate": "/c.pem", "kafka_tls_key": "/k.pem"}
-            """
-        #expect(try parse(text).kafkaTLSCertificate == "/c.pem")
-        do {
-            _ = try configuration(text)
-            Issue.record("accepted")
-        } catch {
-            #expect(error.message.contains("TLS, which this build of sluice does not serve"))
+    #if TLS
+        /// With the TLS trait both keys make the listener's TLS settings; one without the other is refused.
+        @Test func tlsKeysGoTogether() throws {
+            let text = """
+                {"kafka_listen": "127.0.0.1:0", "kafka_tls_certificate": "/c.pem", "kafka_tls_key": "/k.pem"}
+                """
+            #expect(try configuration(text).kafka?.tls == KafkaTLSSettings(certificate: "/c.pem", key: "/k.pem"))
+            #expect(try configuration(#"{"kafka_listen": "127.0.0.1:0"}"#).kafka?.tls == nil)
+            do {
+                _ = try configuration(#"{"kafka_listen": "127.0.0.1:0", "kafka_tls_key": "/k.pem"}"#)
+                Issue.record("accepted")
+            } catch {
+                #expect(error.message.contains("go together"))
+            }
         }
-        #expect(throws: SluiceError.self) {
-            try configuration(#"{"kafka_listen": "127.0.0.1:0", "kafka_tls_key": "/k.pem"}"#)
+    #else
+        /// Without the TLS trait a configuration asking for TLS is refused, never served in plain TCP.
+        @Test func tlsIsRefused() throws {
+            let text = """
+                {"kafka_listen": "127.0.0.1:0", "kafka_tls_certificate": "/c.pem", "kafka_tls_key": "/k.pem"}
+                """
+            #expect(try parse(text).kafkaTLSCertificate == "/c.pem")
+            do {
+                _ = try configuration(text)
+                Issue.record("accepted")
+            } catch {
+                #expect(error.message.contains("TLS, which this build of sluice does not serve"))
+                #expect(error.message.contains("--traits TLS"))
+            }
+            #expect(throws: SluiceError.self) {
+                try configuration(#"{"kafka_listen": "127.0.0.1:0", "kafka_tls_key": "/k.pem"}"#)
+            }
         }
-    }
+    #endif
 
     @Test(arguments: [
         #"{"kafka_sasl_mechanisms": ["GSSAPI"]}"#,

@@ -23,6 +23,8 @@ package struct KafkaListenerSettings: Sendable, Hashable {
     package var connectionsMaxIdle: Duration? = .milliseconds(600_000)
     /// SASL: the mechanisms, whether clients must authenticate, the users.
     package var sasl = KafkaSASLSettings()
+    /// TLS (`kafka_tls_certificate`, `kafka_tls_key`); nil serves plain TCP.
+    package var tls: KafkaTLSSettings?
 
     package init(host: String = "127.0.0.1", port: Int) {
         self.host = host

@@ -5,6 +5,10 @@ import SluiceCore
 import SluiceKafka
 import Synchronization
 
+#if TLS
+    import NIOSSL
+#endif
+
 extension SluiceServer {
     /// Binds the Kafka listener: TCP at the configured address, each connection counted against the listener's own
     /// limit, closed when idle (`KafkaIdleHandler`), framed by `KafkaFrameDecoder` within the server's memory budget
@@ -14,6 +18,9 @@ extension SluiceServer {
     /// Under an access policy each connection's user is looked up when it is accepted (`KafkaPeerIdentity`: the
     /// owner of the peer's loopback socket) and its requests wait until it is known; the same policy then applies
     /// as on the Unix socket (`KafkaAccess.swift`). A peer not on this host is an unknown user.
+    ///
+    /// With `settings.tls` (a build with the `TLS` trait) the certificate and key are read here, and a
+    /// `NIOSSLServerHandler` comes first in each connection's pipeline.
     func startKafkaListener(_ settings: KafkaListenerSettings) async throws(SluiceError) {
         let advertised = KafkaAdvertisedAddress(host: settings.host, port: settings.port)
         var configured = KafkaDispatcher(broker: broker, settings: settings, advertised: advertised, logger: logger)
@@ -31,6 +38,15 @@ extension SluiceServer {
             TimeAmount.nanoseconds(
                 Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000)
         }
+        #if TLS
+            // Read once, at start: a file that cannot be read or parsed stops the server here.
+            let tls = try settings.tls.map { tls throws(SluiceError) in try tls.makeContext() }
+        #else
+            guard settings.tls == nil else {
+                throw SluiceError(
+                    .invalidArgument, "this build of sluice does not serve TLS (build it with --traits TLS)")
+            }
+        #endif
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -41,6 +57,10 @@ extension SluiceServer {
                     // The same budget as the native socket's: partial frames and requests in flight count on both.
                     let bytes = ConnectionBytes(budget: budget)
                     let operations = channel.pipeline.syncOperations
+                    #if TLS
+                        // First, so everything after it (the limit, idle time, frames) sees the decrypted stream.
+                        if let tls { try operations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    #endif
                     try operations.addHandler(
                         ConnectionLimitHandler(
                             registry: connections, limit: settings.maxConnections, gauge: gauge, silent: true))
