@@ -28,13 +28,17 @@ import Testing
         try await client.createTopic("t", partitions: 2)
         var configuration = ConsumerConfiguration(group: "g", autoOffsetReset: .earliest)
         configuration.heartbeatIntervalMs = 200
-        configuration.sessionTimeoutMs = 5_000
+        configuration.sessionTimeoutMs = 30_000
         configuration.autoCommitIntervalMs = nil
         let first = try await client.makeConsumer(configuration)
         try await first.subscribe(["t"])
         let pollingFirst = Task { while !Task.isCancelled { _ = try? await first.poll(maxWaitMs: 50) } }
-        #expect(await first.assignment.count == 2)
         var deadline = ContinuousClock.now + .seconds(30)
+        while await first.assignment.count < 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(await first.assignment.count == 2)
+        deadline = ContinuousClock.now + .seconds(30)
         while proxy.heartbeatVersions.filter({ $0 == 0 }).count < 3 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }

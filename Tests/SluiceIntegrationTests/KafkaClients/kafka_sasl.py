@@ -107,15 +107,19 @@ def scenario_wrong_password(bootstrap, client, mechanism, user, password):
         outcome = []
 
         def bootstrap_producer():
-            try:
-                kafka.KafkaProducer(**kafka_python_config(bootstrap, mechanism, user, password), max_block_ms=60000)
-                outcome.append("authenticated")
-            except kafka.errors.KafkaError as error:
-                outcome.append(error)
+            # A connection lost before the answer was read is retried: what is checked is the answer.
+            while time.time() < deadline:
+                try:
+                    kafka.KafkaProducer(**kafka_python_config(bootstrap, mechanism, user, password),
+                                        max_block_ms=15000, reconnect_backoff_max_ms=1000)
+                    outcome.append("authenticated")
+                    return
+                except kafka.errors.KafkaError:
+                    pass
 
         # The producer keeps retrying until max_block_ms: stop waiting as soon as the refusal is logged.
-        threading.Thread(target=bootstrap_producer, daemon=True).start()
         deadline = time.time() + 60
+        threading.Thread(target=bootstrap_producer, daemon=True).start()
         refused = []
         while not refused and not outcome and time.time() < deadline:
             time.sleep(0.1)
