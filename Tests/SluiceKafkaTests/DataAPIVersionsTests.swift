@@ -170,6 +170,10 @@ import Testing
         var v12 = ByteBuffer(bytes: [0x02] + Array(1...16) + [0x00, 0x00, 0x01, 0x00, 0x00])
         let request = try KafkaMetadataRequest.decode(version: 12, from: &v12)
         #expect(request.topics == [] && request.topicIDs == [KafkaUUID(bytes: Array(1...16))])
+        // librdkafka's "every topic" at v12: its 4-byte placeholder for the null count, then allow = true.
+        var placeholder = ByteBuffer(bytes: [0, 0, 0, 0, 1, 0, 0])
+        let everything = try KafkaMetadataRequest.decode(version: 12, from: &placeholder)
+        #expect(everything.topics == nil && everything.allowAutoTopicCreation && placeholder.readableBytes == 0)
         var v11 = ByteBuffer(bytes: [0x02] + Array(1...16) + [0x00, 0x00, 0x01, 0x00, 0x00])
         #expect(throws: KafkaDecodeError.self) { try KafkaMetadataRequest.decode(version: 11, from: &v11) }
     }

@@ -26,6 +26,7 @@ package struct KafkaMetadataRequest: Sendable, Hashable {
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
         let flexible = version >= 9
         var ids: [KafkaUUID] = []
+        if flexible { skipLibrdkafkaPlaceholder(version: version, in: &buffer) }
         var topics = try buffer.readKafkaNullableArray(minElementSize: 1, "topics", flexible: flexible) {
             buffer throws(KafkaDecodeError) -> String? in
             let id = version >= 10 ? try buffer.readKafkaUUID("topic_id") : .zero
@@ -49,6 +50,19 @@ package struct KafkaMetadataRequest: Sendable, Hashable {
         }
         try buffer.skipKafkaTaggedFields(flexible: flexible)
         return request
+    }
+
+    /// librdkafka (2.x) asks for every topic at a flexible version with a null topic count written as its 4-byte
+    /// placeholder, `00 00 00 00`, not the one byte `00` (`rd_kafka_buf_write_arraycnt_pos`, never finalized for
+    /// "all topics"); Kafka's broker reads the first byte as the null count and ignores what is left over. Here the
+    /// three extra zeros are skipped when the request is exactly that: a null count, three zeros, then the fixed
+    /// fields of the version and an empty tagged-field section.
+    static func skipLibrdkafkaPlaceholder(version: Int16, in buffer: inout ByteBuffer) {
+        let fixedTail = (version <= 10 ? 3 : 2) + 1
+        guard buffer.readableBytes == 4 + fixedTail,
+            buffer.getBytes(at: buffer.readerIndex, length: 4) == [0, 0, 0, 0]
+        else { return }
+        buffer.moveReaderIndex(forwardBy: 3)
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
