@@ -112,6 +112,20 @@ struct KafkaSaramaTests {
         #expect(Set(values) == Set((0..<3).flatMap { ["a\($0)", "b\($0)"] }))
     }
 
+    /// Two members of one group: the first holds every partition, a second joining splits them between the two
+    /// (no partition twice, none left out), and when it leaves the first holds them all again.
+    @Test func twoGroupMembersRebalanceOnJoinAndLeave() async throws {
+        let sarama = try await client()
+        let server = try startServer()
+        defer { server.cleanUp() }
+        try RawConnection(path: server.socketPath).createTopic("r", partitions: 4)
+        let answer = await run(sarama, "rebalance", server.kafkaAddress, "r", "rg", "2.1.0", "4", timeout: 240)
+        let split = answer["split"] as? [[Int]] ?? []
+        #expect(split.count == 2 && split.allSatisfy { !$0.isEmpty })
+        #expect(split.flatMap { $0 }.sorted() == [0, 1, 2, 3])
+        #expect((answer["after"] as? [Int])?.sorted() == [0, 1, 2, 3])
+    }
+
     /// ClusterAdmin at 2.1: create (a second create is TOPIC_ALREADY_EXISTS), describe, delete.
     @Test func clusterAdminCreatesDescribesAndDeletesTopics() async throws {
         let sarama = try await client()

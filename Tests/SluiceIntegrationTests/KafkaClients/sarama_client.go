@@ -4,6 +4,7 @@
 //	sarama_client consume ADDR TOPIC VERSION PARTITION COUNT
 //	sarama_client group ADDR TOPIC GROUP VERSION COUNT
 //	sarama_client admin ADDR TOPIC VERSION
+//	sarama_client rebalance ADDR TOPIC GROUP VERSION PARTITIONS
 //
 // VERSION is "default" (sarama's own default, Kafka 0.8.2: Produce v0 with magic 0, Fetch v0) or a Kafka version
 // such as 2.1.0. Each mode checks what it does, prints one JSON object on its last line and exits non-zero with a
@@ -190,6 +191,112 @@ func group(addr, topic, groupID, version string, count int) {
 	printJSON(map[string]interface{}{"messages": h.got})
 }
 
+// member records each generation's claims (partitions of the topic) as its session starts.
+type member struct {
+	mu      sync.Mutex
+	claims  []int32
+	changed chan struct{}
+}
+
+func (m *member) Setup(s sarama.ConsumerGroupSession) error {
+	m.mu.Lock()
+	m.claims = append([]int32(nil), s.Claims()[topicOf(s)]...)
+	m.mu.Unlock()
+	select {
+	case m.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+func (m *member) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (m *member) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+	for range c.Messages() {
+	}
+	return nil
+}
+
+func topicOf(s sarama.ConsumerGroupSession) string {
+	for topic := range s.Claims() {
+		return topic
+	}
+	return ""
+}
+
+func (m *member) current() []int32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]int32(nil), m.claims...)
+}
+
+func join(addr, topic, groupID, version string) (sarama.ConsumerGroup, *member, context.CancelFunc) {
+	c := config(version)
+	c.Consumer.Group.Session.Timeout = 10 * time.Second
+	c.Consumer.Group.Heartbeat.Interval = 500 * time.Millisecond
+	g, err := sarama.NewConsumerGroup([]string{addr}, groupID, c)
+	if err != nil {
+		fail("group: %v", err)
+	}
+	m := &member{changed: make(chan struct{}, 16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for ctx.Err() == nil {
+			if err := g.Consume(ctx, []string{topic}, m); err != nil && ctx.Err() == nil {
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+	return g, m, cancel
+}
+
+// waitFor waits until `ok` holds of the members' claims, checking at each new session.
+func waitFor(what string, ok func() bool, members ...*member) {
+	deadline := time.After(90 * time.Second)
+	for !ok() {
+		select {
+		case <-members[0].changed:
+		case <-members[len(members)-1].changed:
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			var claims [][]int32
+			for _, m := range members {
+				claims = append(claims, m.current())
+			}
+			fail("%s: not within 90 s (claims %v)", what, claims)
+		}
+	}
+}
+
+// rebalance: member A takes every partition; B joins and the two split them, disjoint and complete; B leaves and A
+// takes them all again.
+func rebalance(addr, topic, groupID, version string, partitions int) {
+	gA, a, cancelA := join(addr, topic, groupID, version)
+	waitFor("A alone holds every partition", func() bool { return len(a.current()) == partitions }, a)
+	gB, b, cancelB := join(addr, topic, groupID, version)
+	split := func() bool {
+		ca, cb := a.current(), b.current()
+		seen := map[int32]bool{}
+		for _, p := range append(ca, cb...) {
+			if seen[p] {
+				return false
+			}
+			seen[p] = true
+		}
+		return len(ca) > 0 && len(cb) > 0 && len(seen) == partitions
+	}
+	waitFor("A and B split the partitions", split, a, b)
+	both := [][]int32{a.current(), b.current()}
+	cancelB()
+	if err := gB.Close(); err != nil {
+		fail("close B: %v", err)
+	}
+	waitFor("A holds every partition again", func() bool { return len(a.current()) == partitions }, a)
+	cancelA()
+	if err := gA.Close(); err != nil {
+		fail("close A: %v", err)
+	}
+	printJSON(map[string]interface{}{"split": both, "after": a.current()})
+}
+
 func admin(addr, topic, version string) {
 	a, err := sarama.NewClusterAdmin([]string{addr}, config(version))
 	if err != nil {
@@ -237,6 +344,8 @@ func main() {
 		group(addr, topic, os.Args[4], os.Args[5], number(6))
 	case "admin":
 		admin(addr, topic, os.Args[4])
+	case "rebalance":
+		rebalance(addr, topic, os.Args[4], os.Args[5], number(6))
 	default:
 		fail("unknown mode %s", mode)
 	}
