@@ -12,8 +12,11 @@ extension KafkaDispatcher {
         var request = request
         // Topics asked for by id alone (v12) are looked up by name; an id no topic has is answered UNKNOWN_TOPIC_ID.
         var unknownIDs: [KafkaUUID] = []
+        // Names learnt from ids alone: a refusal of one does not tell the name (Kafka answers it null, with the id).
+        var namedByID: Set<String> = []
         for id in request.topicIDs {
             if let name = broker.topicName(id: id.topicID) {
+                if request.topics?.contains(name) != true { namedByID.insert(name) }
                 request.topics = (request.topics ?? []) + [name]
             } else {
                 unknownIDs.append(id)
@@ -65,6 +68,12 @@ extension KafkaDispatcher {
         let ids = broker.topicIDs(named: topics.lazy.filter { $0.errorCode == .none }.map(\.name))
         for index in topics.indices {
             if let id = ids[topics[index].name] { topics[index].topicID = KafkaUUID(id) }
+            if topics[index].errorCode == .topicAuthorizationFailed, namedByID.contains(topics[index].name),
+                let id = broker.topicID(named: topics[index].name)
+            {
+                topics[index].name = ""
+                topics[index].topicID = KafkaUUID(id)
+            }
         }
         topics += unknownIDs.map { .init(errorCode: .unknownTopicId, name: "", topicID: $0, partitions: []) }
         return KafkaMetadataResponse(
