@@ -18,24 +18,26 @@ package struct KafkaAPIVersionRange: Sendable, Hashable {
 /// Produce is advertised from 0, not 3: librdkafka 2.0.2 (kcat) only compresses with gzip, snappy and lz4 when
 /// the Produce range contains 0. Clients still send v7 with magic-2 batches; a Produce v0–v2 request decodes
 /// (it has no transactional id) and its magic 0/1 message sets are refused per partition by the batch decoder
-/// with CORRUPT_MESSAGE. Every other range is exactly the table's.
+/// with CORRUPT_MESSAGE. The group, coordinator, topic-administration, producer-id, ApiVersions and SASL rows are
+/// every version Apache Kafka 3.9 accepts (its message schemas' `validVersions` on the 3.9 branch), flexible
+/// versions included (`KafkaFlexibleVersions`).
 package enum KafkaAPIVersions {
     package static let supported: [KafkaAPIVersionRange] = [
         .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 7),
         .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 4, maxVersion: 11),
         .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 1, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 1, maxVersion: 6),
-        .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 2, maxVersion: 7),
-        .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 1, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 2),
-        .init(apiKey: KafkaAPIKey.joinGroup.rawValue, minVersion: 0, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.heartbeat.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.leaveGroup.rawValue, minVersion: 0, maxVersion: 1),
-        .init(apiKey: KafkaAPIKey.syncGroup.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.apiVersions.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.createTopics.rawValue, minVersion: 2, maxVersion: 4),
-        .init(apiKey: KafkaAPIKey.deleteTopics.rawValue, minVersion: 1, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.joinGroup.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.heartbeat.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.leaveGroup.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.syncGroup.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.apiVersions.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.createTopics.rawValue, minVersion: 0, maxVersion: 7),
+        .init(apiKey: KafkaAPIKey.deleteTopics.rawValue, minVersion: 0, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.saslHandshake.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.saslAuthenticate.rawValue, minVersion: 0, maxVersion: 2),
     ]
