@@ -161,8 +161,9 @@ func member(addr, topic, group, name string, seconds int) {
 			}
 			fail("fetch message: %v", err)
 		}
+		// A commit that meets a rebalance fails (the record goes to the partition's next owner); the member goes on.
 		if err := reader.CommitMessages(context.Background(), message); err != nil {
-			fail("commit: %v", err)
+			fmt.Fprintf(os.Stderr, "%s: commit of %d@%d: %v\n", name, message.Partition, message.Offset, err)
 		}
 		fmt.Fprintf(out, "%s %d %d %s\n", name, message.Partition, message.Offset, message.Key)
 		out.Flush()
