@@ -1,7 +1,8 @@
 // A libFuzzer target for the wire decoders: `Scripts/fuzz-decoder` builds and runs it.
 //
-// Each input is read three ways: as a stream of frames (through `FrameDecoder`, each body decoded as a request and
-// as a response to every API), as one request body, and as one response body. A decoder may refuse any input, but
+// Each input is read four ways: as a stream of frames (through `FrameDecoder`, each body decoded as a request and
+// as a response to every API, and as a Kafka request), as one request body, as one response body, and as one Kafka
+// request frame (`fuzz_kafka_decoder.swift`). A decoder may refuse any input, but
 // only with `SluiceError`'s request-level codes; whatever it accepts must account for every byte it was given and
 // encode back to a value that decodes to itself. Anything else stops the run with a crash report, and so do the
 // sanitizers: AddressSanitizer on memory errors, libFuzzer on a slow input (`-timeout`) or one large allocation
@@ -26,6 +27,7 @@ public func fuzzDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     decodeStream(input)
     decodeRequest(input)
     decodeResponse(input)
+    decodeKafkaRequest(input)
     return 0
 }
 
@@ -46,6 +48,7 @@ public func fuzzInitialize(
         response.encodeFrame(correlationID: Int32(index), into: &frame)
         write(frame, to: "\(dir)/response-\(index)-\(response.apiKey.name)")
     }
+    for (name, frame) in kafkaSeedFrames() { write(frame, to: "\(dir)/\(name)") }
     return 0
 }
 
@@ -66,6 +69,7 @@ private func decodeStream(_ input: ByteBuffer) {
             check(body.readableBytes == Int(declared ?? 0), "FrameDecoder returned a body of the wrong size")
             decodeRequest(body)
             decodeResponse(body)
+            decodeKafkaRequest(body)
         } catch let error as SluiceError {
             switch error.code {
             case .frameTooLarge: check(Int(declared ?? 0) > maxFrameSize, "frame_too_large within the limit")

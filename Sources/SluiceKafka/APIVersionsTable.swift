@@ -15,27 +15,28 @@ package struct KafkaAPIVersionRange: Sendable, Hashable {
 
 /// The API versions Sluice advertises and decodes (KAFKA-COMPAT.md §1, the Advertise column).
 ///
-/// Produce, Fetch, ListOffsets and Metadata are every version Apache Kafka 3.9 accepts (its message schemas'
-/// `validVersions` at the 3.9.0 tag: Produce 0–11, Fetch 0–17, ListOffsets 0–9, Metadata 0–12), flexible versions
-/// included (`KafkaFlexibleVersions`). A Produce v0–v2 carries magic 0/1 message sets, stored as ordinary records;
-/// a Fetch v0–v3 is answered with them (`KafkaMessageSetWriter`).
+/// Every row is every version Apache Kafka 3.9 accepts (its message schemas' `validVersions` on the 3.9 branch:
+/// Produce 0–11, Fetch 0–17, ListOffsets 0–9, Metadata 0–12, and the group, coordinator, topic-administration,
+/// producer-id, ApiVersions and SASL rows), flexible versions included (`KafkaFlexibleVersions`). A Produce v0–v2
+/// carries magic 0/1 message sets, stored as ordinary records; a Fetch v0–v3 is answered with them
+/// (`KafkaMessageSetWriter`).
 package enum KafkaAPIVersions {
     package static let supported: [KafkaAPIVersionRange] = [
         .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 11),
         .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 0, maxVersion: 17),
         .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 0, maxVersion: 9),
         .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 0, maxVersion: 12),
-        .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 2, maxVersion: 7),
-        .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 1, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 2),
-        .init(apiKey: KafkaAPIKey.joinGroup.rawValue, minVersion: 0, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.heartbeat.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.leaveGroup.rawValue, minVersion: 0, maxVersion: 1),
-        .init(apiKey: KafkaAPIKey.syncGroup.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.apiVersions.rawValue, minVersion: 0, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.createTopics.rawValue, minVersion: 2, maxVersion: 4),
-        .init(apiKey: KafkaAPIKey.deleteTopics.rawValue, minVersion: 1, maxVersion: 3),
-        .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.joinGroup.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.heartbeat.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.leaveGroup.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.syncGroup.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.apiVersions.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.createTopics.rawValue, minVersion: 0, maxVersion: 7),
+        .init(apiKey: KafkaAPIKey.deleteTopics.rawValue, minVersion: 0, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.saslHandshake.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.saslAuthenticate.rawValue, minVersion: 0, maxVersion: 2),
     ]

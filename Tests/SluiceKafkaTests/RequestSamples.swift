@@ -56,20 +56,32 @@ enum RequestSamples {
                         ])
                 ])),
         .offsetFetch(
-            KafkaOffsetFetchRequest(groupId: "g", topics: [.init(name: "demo", partitionIndexes: [0, 1, 2])])),
-        .findCoordinator(KafkaFindCoordinatorRequest(key: "g", keyType: 1)),
+            KafkaOffsetFetchRequest(
+                groups: [
+                    .init(
+                        groupId: "g", memberId: "m-1", memberEpoch: 4,
+                        topics: [.init(name: "demo", partitionIndexes: [0, 1, 2])]),
+                    .init(groupId: "h", topics: nil),
+                ], requireStable: true)),
+        .findCoordinator(KafkaFindCoordinatorRequest(keys: ["g", "h"], keyType: 1)),
         .joinGroup(
             KafkaJoinGroupRequest(
                 groupId: "g", sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, memberId: "m-1",
                 groupInstanceId: "i", protocolType: "consumer",
                 protocols: [
                     .init(name: "range", metadata: [0, 0, 0, 0, 0, 0]), .init(name: "roundrobin", metadata: []),
-                ])),
+                ], reason: "rebalance")),
         .heartbeat(KafkaHeartbeatRequest(groupId: "g", generationId: 7, memberId: "m-1", groupInstanceId: "i")),
-        .leaveGroup(KafkaLeaveGroupRequest(groupId: "g", memberId: "m-1")),
+        .leaveGroup(
+            KafkaLeaveGroupRequest(
+                groupId: "g",
+                members: [
+                    .init(memberId: "m-1", groupInstanceId: "i", reason: "closing"), .init(memberId: "m-2"),
+                ])),
         .syncGroup(
             KafkaSyncGroupRequest(
-                groupId: "g", generationId: 7, memberId: "m-1", groupInstanceId: "i",
+                groupId: "g", generationId: 7, memberId: "m-1", groupInstanceId: "i", protocolType: "consumer",
+                protocolName: "range",
                 assignments: [.init(memberId: "m-1", assignment: KafkaConsumerProtocol.emptyAssignment)])),
         .apiVersions(KafkaApiVersionsRequest(clientSoftwareName: "librdkafka", clientSoftwareVersion: "2.0.2")),
         .createTopics(
@@ -81,8 +93,13 @@ enum RequestSamples {
                         configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)]),
                     .init(name: "dflt", numPartitions: -1, replicationFactor: -1),
                 ], timeoutMs: 60_000, validateOnly: true)),
-        .deleteTopics(KafkaDeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 1000)),
-        .initProducerId(KafkaInitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000)),
+        .deleteTopics(
+            KafkaDeleteTopicsRequest(
+                topics: [.init(name: "a"), .init(name: nil, topicId: KafkaUUID(bytes: Array(1...16)))],
+                timeoutMs: 1000)),
+        .initProducerId(
+            KafkaInitProducerIdRequest(
+                transactionalId: nil, transactionTimeoutMs: 60_000, producerId: 5, producerEpoch: 2)),
         .saslHandshake(KafkaSaslHandshakeRequest(mechanism: "SCRAM-SHA-256")),
         .saslAuthenticate(KafkaSaslAuthenticateRequest(authBytes: Array("n,,n=user,r=abc".utf8))),
     ]

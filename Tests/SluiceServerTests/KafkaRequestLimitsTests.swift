@@ -26,6 +26,31 @@ struct KafkaRequestLimitsTests {
         #expect(limits.refusal(.joinGroup(short)) == nil)
     }
 
+    /// The batched forms count every group, key or member they name, and every group id is checked.
+    @Test func batchedGroupsKeysAndMembersAreCounted() {
+        let groups = (0..<10_001).map { KafkaOffsetFetchRequest.Group(groupId: "g\($0)", topics: nil) }
+        #expect(
+            limits.refusal(.offsetFetch(KafkaOffsetFetchRequest(groups: groups)))
+                == "OffsetFetch names 10001 groups; at most 10000 per request")
+        let long = KafkaOffsetFetchRequest.Group(groupId: String(repeating: "g", count: 256), topics: nil)
+        let fetch = KafkaOffsetFetchRequest(groups: [.init(groupId: "ok", topics: nil), long])
+        #expect(limits.refusal(.offsetFetch(fetch))?.contains("256 bytes is too long") == true)
+        let partitions = (0..<2).map { group in
+            KafkaOffsetFetchRequest.Group(
+                groupId: "g\(group)", topics: [.init(name: "t", partitionIndexes: (0..<5_001).map(Int32.init))])
+        }
+        #expect(
+            limits.refusal(.offsetFetch(KafkaOffsetFetchRequest(groups: partitions)))
+                == "OffsetFetch names 10002 partitions; at most 10000 per request")
+        let keys = KafkaFindCoordinatorRequest(keys: (0..<10_001).map { "g\($0)" })
+        #expect(limits.refusal(.findCoordinator(keys)) == "FindCoordinator names 10001 keys; at most 10000 per request")
+        let members = (0..<10_001).map { KafkaLeaveGroupRequest.Member(memberId: "m\($0)") }
+        #expect(
+            limits.refusal(.leaveGroup(KafkaLeaveGroupRequest(groupId: "g", members: members)))
+                == "LeaveGroup names 10001 members; at most 10000 per request")
+        #expect(limits.refusal(.leaveGroup(KafkaLeaveGroupRequest(groupId: "g", memberId: "m"))) == nil)
+    }
+
     @Test func joinMetadataIsCountedOverItsProtocols() {
         let join = KafkaJoinGroupRequest(
             groupId: "g", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "",

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// ApiVersions request (key 18), v0–3. v0–2 have an empty body; v3 is flexible.
+/// ApiVersions request (key 18), v0–4. v0–2 have an empty body; v3 is flexible; v4 is v3 (it changed only what
+/// a broker may say of its features, which Sluice does not send).
 package struct KafkaApiVersionsRequest: Sendable, Hashable {
     /// v3+ only; empty below.
     package var clientSoftwareName: String
@@ -27,7 +28,7 @@ package struct KafkaApiVersionsRequest: Sendable, Hashable {
     }
 }
 
-/// ApiVersions response, v0–3. v3 uses a compact array and tagged fields in the body; the response header stays
+/// ApiVersions response, v0–4. v3+ use a compact array and tagged fields in the body; the response header stays
 /// v0 (KIP-511).
 package struct KafkaApiVersionsResponse: KafkaResponse, Hashable {
     package var errorCode: KafkaErrorCode
@@ -43,7 +44,7 @@ package struct KafkaApiVersionsResponse: KafkaResponse, Hashable {
         self.throttleTimeMs = throttleTimeMs
     }
 
-    /// The answer to an ApiVersions request at a version above 3 (KIP-511): error 35 and the table, to be
+    /// The answer to an ApiVersions request at a version above 4 (KIP-511): error 35 and the table, to be
     /// encoded at **version 0** so any client can read it.
     package static let unsupportedVersion = KafkaApiVersionsResponse(errorCode: .unsupportedVersion)
 

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// CreateTopics request (key 19), v2–4. v4 allows -1 partitions / replication factor for broker defaults.
+/// CreateTopics request (key 19), v0–7; flexible from v5. v4+ allow -1 partitions / replication factor for broker
+/// defaults; v0 has no `validateOnly`.
 package struct KafkaCreateTopicsRequest: Sendable, Hashable {
     package struct Assignment: Sendable, Hashable {
         package var partitionIndex: Int32
@@ -42,6 +43,7 @@ package struct KafkaCreateTopicsRequest: Sendable, Hashable {
 
     package var topics: [Topic]
     package var timeoutMs: Int32
+    /// v1+.
     package var validateOnly: Bool
 
     package init(topics: [Topic], timeoutMs: Int32, validateOnly: Bool = false) {
@@ -51,61 +53,91 @@ package struct KafkaCreateTopicsRequest: Sendable, Hashable {
     }
 
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
-        let topics = try buffer.readKafkaArray(minElementSize: 16, "topics") { buffer throws(KafkaDecodeError) in
-            let name = try buffer.readKafkaString("name")
+        let flexible = KafkaFlexibleVersions.isFlexible(.createTopics, version)
+        let topics = try buffer.readKafkaArray(minElementSize: flexible ? 10 : 16, "topics", flexible: flexible) {
+            buffer throws(KafkaDecodeError) in
+            let name = try buffer.readKafkaString("name", flexible: flexible)
             let partitions = try buffer.readKafkaInt32("num_partitions")
             let replication = try buffer.readKafkaInt16("replication_factor")
-            let assignments = try buffer.readKafkaArray(minElementSize: 8, "assignments") {
-                buffer throws(KafkaDecodeError) in
-                Assignment(
+            let assignments = try buffer.readKafkaArray(
+                minElementSize: flexible ? 6 : 8, "assignments", flexible: flexible
+            ) { buffer throws(KafkaDecodeError) in
+                let assignment = Assignment(
                     partitionIndex: try buffer.readKafkaInt32("partition_index"),
-                    brokerIds: try buffer.readKafkaInt32Array("broker_ids"))
+                    brokerIds: try buffer.readKafkaInt32Array("broker_ids", flexible: flexible))
+                try buffer.skipKafkaTaggedFields(flexible: flexible)
+                return assignment
             }
-            let configs = try buffer.readKafkaArray(minElementSize: 4, "configs") { buffer throws(KafkaDecodeError) in
-                Config(name: try buffer.readKafkaString("name"), value: try buffer.readKafkaNullableString("value"))
+            let configs = try buffer.readKafkaArray(minElementSize: flexible ? 3 : 4, "configs", flexible: flexible) {
+                buffer throws(KafkaDecodeError) in
+                let config = Config(
+                    name: try buffer.readKafkaString("name", flexible: flexible),
+                    value: try buffer.readKafkaNullableString("value", flexible: flexible))
+                try buffer.skipKafkaTaggedFields(flexible: flexible)
+                return config
             }
+            try buffer.skipKafkaTaggedFields(flexible: flexible)
             return Topic(
                 name: name, numPartitions: partitions, replicationFactor: replication, assignments: assignments,
                 configs: configs)
         }
         let timeout = try buffer.readKafkaInt32("timeout_ms")
-        return Self(topics: topics, timeoutMs: timeout, validateOnly: try buffer.readKafkaBool("validate_only"))
+        let validateOnly = version >= 1 ? try buffer.readKafkaBool("validate_only") : false
+        try buffer.skipKafkaTaggedFields(flexible: flexible)
+        return Self(topics: topics, timeoutMs: timeout, validateOnly: validateOnly)
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
+        let flexible = KafkaFlexibleVersions.isFlexible(.createTopics, version)
+        buffer.writeKafkaArray(topics, flexible: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name, flexible: flexible)
             buffer.writeKafkaInt32(topic.numPartitions)
             buffer.writeKafkaInt16(topic.replicationFactor)
-            buffer.writeKafkaArray(topic.assignments) { buffer, assignment in
+            buffer.writeKafkaArray(topic.assignments, flexible: flexible) { buffer, assignment in
                 buffer.writeKafkaInt32(assignment.partitionIndex)
-                buffer.writeKafkaInt32Array(assignment.brokerIds)
+                buffer.writeKafkaInt32Array(assignment.brokerIds, flexible: flexible)
+                buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
             }
-            buffer.writeKafkaArray(topic.configs) { buffer, config in
-                buffer.writeKafkaString(config.name)
-                buffer.writeKafkaNullableString(config.value)
+            buffer.writeKafkaArray(topic.configs, flexible: flexible) { buffer, config in
+                buffer.writeKafkaString(config.name, flexible: flexible)
+                buffer.writeKafkaNullableString(config.value, flexible: flexible)
+                buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
             }
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
         }
         buffer.writeKafkaInt32(timeoutMs)
-        buffer.writeKafkaBool(validateOnly)
+        if version >= 1 { buffer.writeKafkaBool(validateOnly) }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }
 
-/// The per-topic result of CreateTopics (v2–4) and DeleteTopics (v1–3, which has no error message).
+/// The per-topic result of CreateTopics (v0–7) and DeleteTopics (v0–6).
 package struct KafkaTopicResult: Sendable, Hashable {
-    package var name: String
+    /// Nil only for a DeleteTopics v6+ entry that named its topic by id alone.
+    package var name: String?
     package var errorCode: KafkaErrorCode
-    /// CreateTopics only.
+    /// CreateTopics v1+, DeleteTopics v5+.
     package var errorMessage: String?
-    package init(name: String, errorCode: KafkaErrorCode = .none, errorMessage: String? = nil) {
+    /// CreateTopics v5+: the topic as created (-1 on error).
+    package var numPartitions: Int32
+    package var replicationFactor: Int16
+
+    package init(
+        name: String?, errorCode: KafkaErrorCode = .none, errorMessage: String? = nil, numPartitions: Int32 = -1,
+        replicationFactor: Int16 = -1
+    ) {
         self.name = name
         self.errorCode = errorCode
         self.errorMessage = errorMessage
+        self.numPartitions = numPartitions
+        self.replicationFactor = replicationFactor
     }
 }
 
-/// CreateTopics response, v2–4.
+/// CreateTopics response, v0–7. v7's topic id is all zeros (Sluice topics have no id); v5's configs are an empty
+/// list on success and null on error.
 package struct KafkaCreateTopicsResponse: KafkaResponse, Hashable {
+    /// v2+.
     package var throttleTimeMs: Int32
     package var topics: [KafkaTopicResult]
 
@@ -115,11 +147,20 @@ package struct KafkaCreateTopicsResponse: KafkaResponse, Hashable {
     }
 
     package func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaInt32(throttleTimeMs)
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
+        let flexible = KafkaFlexibleVersions.isFlexible(.createTopics, version)
+        if version >= 2 { buffer.writeKafkaInt32(throttleTimeMs) }
+        buffer.writeKafkaArray(topics, flexible: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name ?? "", flexible: flexible)
+            if version >= 7 { buffer.writeKafkaUUID(.zero) }
             buffer.writeKafkaInt16(topic.errorCode.rawValue)
-            buffer.writeKafkaNullableString(topic.errorMessage)
+            if version >= 1 { buffer.writeKafkaNullableString(topic.errorMessage, flexible: flexible) }
+            if version >= 5 {
+                buffer.writeKafkaInt32(topic.numPartitions)
+                buffer.writeKafkaInt16(topic.replicationFactor)
+                buffer.writeKafkaCompactArrayCount(topic.errorCode == .none ? 0 : nil)
+            }
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
         }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Heartbeat request (key 12), v0–3.
+/// Heartbeat request (key 12), v0–4; flexible from v4.
 package struct KafkaHeartbeatRequest: Sendable, Hashable {
     package var groupId: String
     package var generationId: Int32
@@ -16,21 +16,28 @@ package struct KafkaHeartbeatRequest: Sendable, Hashable {
     }
 
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
-        Self(
-            groupId: try buffer.readKafkaString("group_id"), generationId: try buffer.readKafkaInt32("generation_id"),
-            memberId: try buffer.readKafkaString("member_id"),
-            groupInstanceId: version >= 3 ? try buffer.readKafkaNullableString("group_instance_id") : nil)
+        let flexible = KafkaFlexibleVersions.isFlexible(.heartbeat, version)
+        let request = Self(
+            groupId: try buffer.readKafkaString("group_id", flexible: flexible),
+            generationId: try buffer.readKafkaInt32("generation_id"),
+            memberId: try buffer.readKafkaString("member_id", flexible: flexible),
+            groupInstanceId: version >= 3
+                ? try buffer.readKafkaNullableString("group_instance_id", flexible: flexible) : nil)
+        try buffer.skipKafkaTaggedFields(flexible: flexible)
+        return request
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaString(groupId)
+        let flexible = KafkaFlexibleVersions.isFlexible(.heartbeat, version)
+        buffer.writeKafkaString(groupId, flexible: flexible)
         buffer.writeKafkaInt32(generationId)
-        buffer.writeKafkaString(memberId)
-        if version >= 3 { buffer.writeKafkaNullableString(groupInstanceId) }
+        buffer.writeKafkaString(memberId, flexible: flexible)
+        if version >= 3 { buffer.writeKafkaNullableString(groupInstanceId, flexible: flexible) }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }
 
-/// The response of Heartbeat (v0–3) and LeaveGroup (v0–1): throttle time (v1+) and an error code.
+/// The response of Heartbeat (v0–4): throttle time (v1+) and an error code.
 package struct KafkaErrorOnlyResponse: KafkaResponse, Hashable {
     /// v1+.
     package var throttleTimeMs: Int32
@@ -44,8 +51,8 @@ package struct KafkaErrorOnlyResponse: KafkaResponse, Hashable {
     package func encode(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaInt16(errorCode.rawValue)
+        buffer.writeKafkaEmptyTaggedFields(flexible: KafkaFlexibleVersions.isFlexible(.heartbeat, version))
     }
 }
 
 package typealias KafkaHeartbeatResponse = KafkaErrorOnlyResponse
-package typealias KafkaLeaveGroupResponse = KafkaErrorOnlyResponse

@@ -64,17 +64,12 @@ extension KafkaDispatcher {
     /// The answer to a request refused as a whole (a group, a producer id), or nil when it goes on: refusals of
     /// single topics are made by each API's handler.
     ///
-    /// FindCoordinator for a group needs to describe it; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
-    /// OffsetCommit `consume` on the group; OffsetFetch to describe the group; InitProducerId `produce` on some
-    /// topic.
+    /// JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit need `consume` on the group; InitProducerId
+    /// `produce` on some topic. FindCoordinator for a group (to describe it) and OffsetFetch (to describe each
+    /// group) name several groups from v4 and v8: their handlers refuse each group in its own entry.
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
-        case .findCoordinator(let find) where find.keyType == 0:
-            if access.permits(.describe(group: find.key)) { return nil }
-            return KafkaFindCoordinatorResponse(
-                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(find.key)'",
-                nodeId: -1, host: "", port: -1)
         case .initProducerId:
             if access.permits(.topic(.produce, nil)) { return nil }
             return KafkaInitProducerIdResponse(
@@ -82,7 +77,7 @@ extension KafkaDispatcher {
         case .joinGroup(let join):
             if access.permits(.group(.consume, join.groupId)) { return nil }
             return KafkaJoinGroupResponse(
-                errorCode: .groupAuthorizationFailed, generationId: -1, protocolName: "", leader: "", memberId: "",
+                errorCode: .groupAuthorizationFailed, generationId: -1, protocolName: nil, leader: "", memberId: "",
                 members: [])
         case .syncGroup(let sync):
             if access.permits(.group(.consume, sync.groupId)) { return nil }
@@ -92,7 +87,7 @@ extension KafkaDispatcher {
             return KafkaErrorOnlyResponse(errorCode: .groupAuthorizationFailed)
         case .leaveGroup(let leave):
             if access.permits(.group(.consume, leave.groupId)) { return nil }
-            return KafkaErrorOnlyResponse(errorCode: .groupAuthorizationFailed)
+            return KafkaLeaveGroupResponse(errorCode: .groupAuthorizationFailed)
         case .offsetCommit(let commit):
             if access.permits(.group(.consume, commit.groupId)) { return nil }
             var topics: [KafkaOffsetCommitResponse.Topic] = []
@@ -104,19 +99,6 @@ extension KafkaDispatcher {
                 }
             }
             return KafkaOffsetCommitResponse(topics: topics)
-        case .offsetFetch(let fetch):
-            if access.permits(.describe(group: fetch.groupId)) { return nil }
-            // Before v2 the answer has no error of its own: each partition carries it.
-            let topics = (fetch.topics ?? []).map { topic in
-                KafkaOffsetFetchResponse.Topic(
-                    name: topic.name,
-                    partitions: topic.partitionIndexes.map {
-                        .init(
-                            partitionIndex: $0, committedOffset: -1, metadata: "",
-                            errorCode: .groupAuthorizationFailed)
-                    })
-            }
-            return KafkaOffsetFetchResponse(topics: topics, errorCode: .groupAuthorizationFailed)
         default:
             return nil
         }

@@ -52,6 +52,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         peer.host = context.channel.remoteAddress?.ipAddress ?? ""
+        if let port = context.channel.remoteAddress?.port {
+            peer.address = peer.host.contains(":") ? "[\(peer.host)]:\(port)" : "\(peer.host):\(port)"
+        }
         peer.connection = Self.connectionNumbers.wrappingAdd(1, ordering: .relaxed).newValue
         if dispatcher.access != nil {
             identified = false

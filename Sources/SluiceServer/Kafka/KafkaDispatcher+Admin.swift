@@ -91,14 +91,28 @@ extension KafkaDispatcher {
         }
     }
 
-    func findCoordinator(_ request: KafkaFindCoordinatorRequest) -> KafkaFindCoordinatorResponse {
-        // Key type 1 asks for a transaction coordinator; Sluice has no transactions.
-        guard request.keyType == 0 else {
-            return .init(
-                errorCode: .coordinatorNotAvailable, errorMessage: "transactions are not supported",
-                nodeId: -1, host: "", port: -1)
+    /// Answers each key on its own (v4+ name several): a group is coordinated here, once the peer may describe
+    /// it (GROUP_AUTHORIZATION_FAILED otherwise); transactional ids (key type 1) and share groups (2) have no
+    /// coordinator in Sluice.
+    func findCoordinator(_ request: KafkaFindCoordinatorRequest, access: KafkaRequestAccess)
+        -> KafkaFindCoordinatorResponse
+    {
+        let coordinators = request.keys.map { key -> KafkaFindCoordinatorResponse.Coordinator in
+            let refused: (KafkaErrorCode, String)? =
+                switch request.keyType {
+                case 0:
+                    access.permits(.describe(group: key))
+                        ? nil : (.groupAuthorizationFailed, "not authorized for group '\(key)'")
+                case 1: (.coordinatorNotAvailable, "transactions are not supported")
+                case 2: (.coordinatorNotAvailable, "share groups are not supported")
+                default: (.invalidRequest, "unknown coordinator key type \(request.keyType)")
+                }
+            if let (code, message) = refused {
+                return .init(key: key, nodeId: -1, host: "", port: -1, errorCode: code, errorMessage: message)
+            }
+            return .init(key: key, nodeId: Self.nodeID, host: advertised.host, port: advertised.port)
         }
-        return .init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)
+        return KafkaFindCoordinatorResponse(coordinators: coordinators)
     }
 
     /// A topic the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED; a partition named twice is answered
@@ -232,10 +246,10 @@ extension KafkaDispatcher {
                 if case .success = broker.partitionCounts([topic.name]).first?.result {
                     throw SluiceError(.topicAlreadyExists, "topic '\(topic.name)' already exists")
                 }
-                return .init(name: topic.name)
+                return .init(name: topic.name, numPartitions: partitions, replicationFactor: 1)
             }
             _ = try await broker.createTopic(topic.name, config: config)
-            return .init(name: topic.name)
+            return .init(name: topic.name, numPartitions: partitions, replicationFactor: 1)
         } catch {
             return .init(name: topic.name, errorCode: KafkaErrorCode(error), errorMessage: error.message)
         }
@@ -246,7 +260,14 @@ extension KafkaDispatcher {
         -> KafkaDeleteTopicsResponse
     {
         var results: [KafkaTopicResult] = []
-        for name in request.topicNames {
+        for topic in request.topics {
+            guard let name = topic.name else {
+                results.append(
+                    .init(
+                        name: nil, errorCode: .unknownTopicId,
+                        errorMessage: "Sluice topics have no id: name the topic to delete"))
+                continue
+            }
             guard access.permits(.admin, topic: name) else {
                 results.append(Self.refused(name, access: access, operation: .admin))
                 continue

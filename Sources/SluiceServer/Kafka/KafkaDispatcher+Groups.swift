@@ -16,7 +16,7 @@ extension KafkaDispatcher {
                 "kafka join refused: protocol metadata too large",
                 metadata: ["group": "\(request.groupId)", "bytes": "\(metadataBytes)"])
             return KafkaJoinGroupResponse(
-                errorCode: .invalidRequest, generationId: -1, protocolName: "", leader: "",
+                errorCode: .invalidRequest, generationId: -1, protocolName: nil, leader: "",
                 memberId: request.memberId, members: [])
         }
         let join = ClassicJoin(
@@ -34,7 +34,8 @@ extension KafkaDispatcher {
         let result = await broker.classicGroups.join(join)
         return KafkaJoinGroupResponse(
             errorCode: KafkaErrorCode(result.error), generationId: result.generation,
-            protocolName: result.protocolName ?? "", leader: result.leaderID, memberId: result.memberID,
+            protocolType: result.protocolType, protocolName: result.protocolName, leader: result.leaderID,
+            memberId: result.memberID,
             members: result.members.map {
                 .init(memberId: $0.memberID, groupInstanceId: $0.groupInstanceID, metadata: $0.metadata)
             })
@@ -46,20 +47,33 @@ extension KafkaDispatcher {
         broker.classicGroups.connectionClosed(peer.connection)
     }
 
+    /// SyncGroup v5+ says which protocol type and protocol the member believes the group has: one that differs
+    /// from the group's is answered INCONSISTENT_GROUP_PROTOCOL before the group sees it, as Apache Kafka does.
     func syncGroup(_ request: KafkaSyncGroupRequest) async -> KafkaSyncGroupResponse {
+        if request.protocolType != nil || request.protocolName != nil,
+            let group = broker.classicGroups.describe(request.groupId),
+            request.protocolType.map({ $0 != group.protocolType }) ?? false
+                || request.protocolName.map({ !group.protocolName.isEmpty && $0 != group.protocolName }) ?? false
+        {
+            return KafkaSyncGroupResponse(errorCode: .inconsistentGroupProtocol, assignment: [])
+        }
+        let protocolType = request.protocolType
         let result = await broker.classicGroups.sync(
             groupID: request.groupId, generation: request.generationId, memberID: request.memberId,
             assignments: request.assignments.map { given in
                 ClassicAssignment(
                     memberID: given.memberId, bytes: given.assignment,
-                    partitions: Self.assignedPartitions(given.assignment))
+                    partitions: protocolType.map { $0 == "consumer" } ?? true
+                        ? Self.assignedPartitions(given.assignment) : [])
             })
         // A member the leader gave nothing gets a valid empty assignment, never zero bytes: kafka-python fails on
         // them (KAFKA-COMPAT §3).
         let assignment =
             result.error == .none && result.assignment.isEmpty
             ? KafkaConsumerProtocol.emptyAssignment : result.assignment
-        return KafkaSyncGroupResponse(errorCode: KafkaErrorCode(result.error), assignment: assignment)
+        return KafkaSyncGroupResponse(
+            errorCode: KafkaErrorCode(result.error), protocolType: result.protocolType,
+            protocolName: result.protocolName, assignment: assignment)
     }
 
     /// The topics of a "consumer" protocol subscription, for describing the group; `nil` for another protocol type
@@ -71,7 +85,8 @@ extension KafkaDispatcher {
 
     /// The partitions a ConsumerProtocolAssignment assigns, for describing the group; none for bytes
     /// `KafkaConsumerProtocol` cannot read. (SyncGroup before v5 does not say the protocol type: bytes of another
-    /// protocol rarely read as an assignment, and only `describeGroup` would show them.)
+    /// protocol rarely read as an assignment, and only `describeGroup` would show them; from v5 only a "consumer"
+    /// group's are read.)
     static func assignedPartitions(_ assignment: [UInt8]) -> [TopicPartition] {
         guard let assigned = try? KafkaConsumerProtocol.assignedPartitions(assignment) else { return [] }
         return assigned.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.topic, partition: $0) } }
@@ -83,9 +98,19 @@ extension KafkaDispatcher {
         return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(error))
     }
 
-    func leaveGroup(_ request: KafkaLeaveGroupRequest) -> KafkaErrorOnlyResponse {
-        let result = broker.classicGroups.leave(groupID: request.groupId, memberIDs: [request.memberId])
-        return KafkaErrorOnlyResponse(errorCode: KafkaErrorCode(result.error))
+    /// Up to v2 one member leaves and its error is the answer's; from v3 each member named has its own, and the
+    /// answer's error is the group's (INVALID_GROUP_ID, or none). A static member named by its instance id alone
+    /// is answered UNKNOWN_MEMBER_ID: Sluice's groups know members by member id.
+    func leaveGroup(_ request: KafkaLeaveGroupRequest, version: Int16) -> KafkaLeaveGroupResponse {
+        let result = broker.classicGroups.leave(groupID: request.groupId, memberIDs: request.members.map(\.memberId))
+        guard version >= 3 else { return KafkaLeaveGroupResponse(errorCode: KafkaErrorCode(result.error)) }
+        let members = zip(request.members, result.members).map { asked, answer in
+            KafkaLeaveGroupResponse.Member(
+                memberId: asked.memberId, groupInstanceId: asked.groupInstanceId,
+                errorCode: KafkaErrorCode(answer.error))
+        }
+        let groupError: KafkaErrorCode = result.error == .invalidGroupID ? .invalidGroupId : .none
+        return KafkaLeaveGroupResponse(errorCode: groupError, members: members)
     }
 
     /// `consume` on the group was checked (`refusal`); a topic the peer may not consume is answered
@@ -148,18 +173,42 @@ extension KafkaDispatcher {
         return KafkaOffsetCommitResponse(topics: topics)
     }
 
-    /// Describing the group was checked (`refusal`); a named topic the peer may not consume is answered
-    /// TOPIC_AUTHORIZATION_FAILED, and an answer for every topic leaves such topics out, as Kafka's does.
+    /// Answers each group asked for (v8+ name several) on its own. A group the peer may not describe is answered
+    /// GROUP_AUTHORIZATION_FAILED (and, for answers before v2, which have no error of their own, in each
+    /// partition); a named topic the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED, and an answer for
+    /// every topic leaves such topics out, as Kafka's does.
     func offsetFetch(_ request: KafkaOffsetFetchRequest, access: KafkaRequestAccess) async
         -> KafkaOffsetFetchResponse
     {
+        var groups: [KafkaOffsetFetchResponse.Group] = []
+        for group in request.groups {
+            groups.append(await offsetFetch(group, access: access))
+        }
+        return KafkaOffsetFetchResponse(groups: groups)
+    }
+
+    private func offsetFetch(_ request: KafkaOffsetFetchRequest.Group, access: KafkaRequestAccess) async
+        -> KafkaOffsetFetchResponse.Group
+    {
+        guard access.permits(.describe(group: request.groupId)) else {
+            let topics = (request.topics ?? []).map { topic in
+                KafkaOffsetFetchResponse.Topic(
+                    name: topic.name,
+                    partitions: topic.partitionIndexes.map {
+                        .init(
+                            partitionIndex: $0, committedOffset: -1, metadata: "",
+                            errorCode: .groupAuthorizationFailed)
+                    })
+            }
+            return .init(groupId: request.groupId, topics: topics, errorCode: .groupAuthorizationFailed)
+        }
         let committed: [CommittedOffset]
         do throws(SluiceError) {
             committed = try await broker.committedOffsets(
                 group: request.groupId,
                 topics: request.topics?.map(\.name))
         } catch {
-            return KafkaOffsetFetchResponse(topics: [], errorCode: KafkaErrorCode(error))
+            return .init(groupId: request.groupId, topics: [], errorCode: KafkaErrorCode(error))
         }
         var byPartition: [TopicPartition: CommittedOffset] = [:]
         for offset in committed {
@@ -187,6 +236,6 @@ extension KafkaDispatcher {
                         metadata: offset?.metadata ?? "")
                 })
         }
-        return KafkaOffsetFetchResponse(topics: topics)
+        return .init(groupId: request.groupId, topics: topics)
     }
 }

@@ -25,11 +25,15 @@ struct KafkaDispatcher: Sendable {
     var access: AccessPolicy? = nil
     /// `sluice_access_denied_total`, shared with the Unix socket.
     var denied = Counter(label: "sluice_access_denied_total")
+    /// Requests for an API or version not spoken: logged (rate-limited) and counted.
+    var unsupported = KafkaUnsupportedRequests()
 
     /// Who sent a request: what JoinGroup records as the member's host and client id, and who the access policy
     /// sees (nil until the connection's user is known).
     struct Peer: Sendable {
         var host: String
+        /// `host:port`, for logs.
+        var address: String = ""
         var identity: PeerIdentity? = nil
         /// The connection's number, unique for the server's life: a member remembers the connection it joined
         /// over, so that its metadata can be dropped when that connection closes.
@@ -68,7 +72,13 @@ struct KafkaDispatcher: Sendable {
         }
         guard let request else {
             // KIP-511: an ApiVersions the server cannot read is answered at version 0 with the versions it can.
-            if header.apiKey == KafkaAPIKey.apiVersions.rawValue {
+            // Any other API or version is closed on, as Apache Kafka does (it cannot parse the request).
+            let apiVersions = header.apiKey == KafkaAPIKey.apiVersions.rawValue
+            unsupported.record(
+                apiKey: header.apiKey, apiVersion: header.apiVersion, clientID: header.clientId,
+                peer: peer.address.isEmpty ? peer.host : peer.address,
+                answer: apiVersions ? "UNSUPPORTED_VERSION" : "connection closed", logger: logger)
+            if apiVersions {
                 var buffer = allocator.buffer(capacity: 256)
                 KafkaResponseFrame.write(
                     KafkaApiVersionsResponse.unsupportedVersion, version: 0,
@@ -76,12 +86,6 @@ struct KafkaDispatcher: Sendable {
                 completion(.response(buffer))
                 return 0
             }
-            logger.debug(
-                "kafka request not supported",
-                metadata: [
-                    "api_key": "\(header.apiKey)", "api_version": "\(header.apiVersion)",
-                    "client_id": "\(header.clientId ?? "")",
-                ])
             completion(.close("API \(header.apiKey) version \(header.apiVersion) is not supported"))
             return 0
         }
@@ -115,7 +119,7 @@ struct KafkaDispatcher: Sendable {
         case .listOffsets(let list):
             Task { respond(await self.listOffsets(list, access: access)) }
         case .findCoordinator(let find):
-            respond(findCoordinator(find))
+            respond(findCoordinator(find, access: access))
         case .createTopics(let create):
             Task { respond(await self.createTopics(create, access: access)) }
         case .deleteTopics(let delete):
@@ -129,7 +133,7 @@ struct KafkaDispatcher: Sendable {
         case .heartbeat(let heartbeat):
             respond(self.heartbeat(heartbeat))
         case .leaveGroup(let leave):
-            respond(self.leaveGroup(leave))
+            respond(self.leaveGroup(leave, version: version))
         case .offsetCommit(let commit):
             Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):

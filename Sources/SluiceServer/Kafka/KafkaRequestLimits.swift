@@ -34,8 +34,12 @@ struct KafkaRequestLimits: Sendable {
             return groupID(commit.groupId)
                 ?? entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, "partitions", "OffsetCommit")
         case .offsetFetch(let fetch):
-            return groupID(fetch.groupId)
-                ?? entries(fetch.topics?.reduce(0) { $0 + $1.partitionIndexes.count } ?? 0, "partitions", "OffsetFetch")
+            let partitions = fetch.groups.reduce(0) { sum, group in
+                sum + (group.topics?.reduce(0) { $0 + $1.partitionIndexes.count } ?? 0)
+            }
+            return entries(fetch.groups.count, "groups", "OffsetFetch")
+                ?? fetch.groups.lazy.compactMap { groupID($0.groupId) }.first
+                ?? entries(partitions, "partitions", "OffsetFetch")
         case .joinGroup(let join):
             return groupID(join.groupId)
                 ?? entries(join.protocols.count, "protocols", "JoinGroup", max: maxGroupProtocols)
@@ -44,12 +48,14 @@ struct KafkaRequestLimits: Sendable {
         case .createTopics(let create):
             return entries(create.topics.count, "topics", "CreateTopics")
         case .deleteTopics(let delete):
-            return entries(delete.topicNames.count, "topics", "DeleteTopics")
+            return entries(delete.topics.count, "topics", "DeleteTopics")
         case .heartbeat(let heartbeat):
             return groupID(heartbeat.groupId)
         case .leaveGroup(let leave):
-            return groupID(leave.groupId)
-        case .apiVersions, .findCoordinator, .initProducerId, .saslHandshake, .saslAuthenticate:
+            return groupID(leave.groupId) ?? entries(leave.members.count, "members", "LeaveGroup")
+        case .findCoordinator(let find):
+            return entries(find.keys.count, "keys", "FindCoordinator")
+        case .apiVersions, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         }
     }
