@@ -61,7 +61,9 @@ struct KafkaDispatcher: Sendable {
         let correlationID = header.correlationId
         let respond: @Sendable (any KafkaResponse) -> Void = { response in
             var buffer = allocator.buffer(capacity: 256)
-            KafkaResponseFrame.write(response, version: version, correlationId: correlationID, into: &buffer)
+            KafkaResponseFrame.write(
+                response, version: version, correlationId: correlationID,
+                headerV1: KafkaResponseFrame.usesHeaderV1(apiKey: header.apiKey, apiVersion: version), into: &buffer)
             completion(.response(buffer))
         }
         guard let request else {
@@ -132,6 +134,10 @@ struct KafkaDispatcher: Sendable {
             Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch, access: access)) }
+        case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
+            .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
+            .offsetForLeaderEpoch:
+            Task { respond(await self.adminTool(request, version: version, access: access)) }
         case .saslHandshake, .saslAuthenticate:
             // The connection's SASL session answers these before they reach the dispatcher.
             completion(.close("SASL request outside the connection's SASL session"))
