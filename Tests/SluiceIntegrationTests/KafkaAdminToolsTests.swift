@@ -1,6 +1,7 @@
 import Foundation
 import SluiceClient
 import SluiceCore
+import SluiceProtocol
 import Testing
 
 /// The admin APIs Kafka tools call, driven by confluent-kafka's and kafka-python's admin clients
@@ -92,5 +93,34 @@ struct KafkaAdminToolsTests {
         #expect(grown.status == 0, "\(grown.stderr)")
         #expect(try await client.describeTopic("cut").partitions.map(\.logStartOffset) == [10, 0, 0])
         await client.close()
+    }
+
+    /// Under an access policy: configs, partitions and records of a topic without a grant refused
+    /// TOPIC_AUTHORIZATION_FAILED, a group without one left out of the list and refused GROUP_AUTHORIZATION_FAILED.
+    @Test func adminAPIsUnderAnAccessPolicy() async throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        try server.start()
+        do {
+            let setup = try RawConnection(path: server.socketPath)
+            for topic in ["allowed.t", "secret.t"] {
+                try setup.createTopic(topic)
+                _ = try setup.produce(topic, strings: ["a", "b"])
+                for group in ["allowed.g", "secret.g"] { _ = try setup.commit(group: group, topic, offsets: [0: 1]) }
+            }
+        }
+        #expect(server.stop() == 0)
+        let config = try ServiceTests.writeConfig(
+            server,
+            """
+            {"access": [
+              {"users": ["\(getuid())"], "operations": ["produce", "consume", "admin"], "topics": ["allowed.*"],
+               "consumer_groups": ["allowed.*"]}]}
+            """)
+        try server.start(extraArguments: ["--config", config, "--kafka-listen", "127.0.0.1:0"])
+        await scenario("access", server)
+        let connection = try RawConnection(path: server.socketPath)
+        #expect(try connection.metadata(["secret.t"]).topics.first?.partitions.first?.logStartOffset == 0)
+        #expect(server.log.contains("api=kafka describeConfigs"))
     }
 }

@@ -254,10 +254,54 @@ def scenario_kafka_python(bootstrap):
     check(cluster["cluster_id"] == "sluice" and cluster["controller_id"] == 1, f"describe_cluster {cluster}")
     admin.close()
 
+# ---------------------------------------------------------------------------- access
+
+def expect_code(future, code, what):
+    try:
+        future.result(15)
+        fail(f"{what} was allowed")
+    except KafkaException as error:
+        check(error.args[0].code() == code, f"{what}: {error}")
+
+
+def scenario_access(bootstrap):
+    """Under a policy granting everything on allowed.* only (topics and groups)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    secret = ConfigResource(ResourceType.TOPIC, "secret.t")
+    expect_code(admin.describe_configs([secret])[secret], KafkaError.TOPIC_AUTHORIZATION_FAILED, "describe secret.t")
+    allowed = ConfigResource(ResourceType.TOPIC, "allowed.t")
+    check(admin.describe_configs([allowed])[allowed].result(15)["retention.ms"].value == "604800000", "allowed.t")
+    change = ConfigResource(
+        ResourceType.TOPIC, "secret.t", incremental_configs=[
+            ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET)])
+    expect_code(admin.incremental_alter_configs([change])[change], KafkaError.TOPIC_AUTHORIZATION_FAILED, "alter")
+    expect_code(admin.create_partitions([NewPartitions("secret.t", 2)])["secret.t"],
+                KafkaError.TOPIC_AUTHORIZATION_FAILED, "create_partitions")
+    # librdkafka finds no leader for a topic whose metadata it may not see, so it never sends DeleteRecords (the
+    # test checks through the native socket that nothing was deleted).
+    deleted = admin.delete_records([TopicPartition("secret.t", 0, 1)])
+    try:
+        list(deleted.values())[0].result(15)
+        fail("delete_records on secret.t was allowed")
+    except KafkaException:
+        pass
+    name = b"secret.t"
+    body = struct.pack(">ih", 1, len(name)) + name + struct.pack(">iiqi", 1, 0, 1, 5000)
+    answer = raw_call(bootstrap, 21, 0, body, False)
+    check(struct.unpack(">h", answer[-2:])[0] == 29, f"DeleteRecords v0 on secret.t: {answer.hex()}")
+    listed = {group.group_id for group in admin.list_consumer_groups(request_timeout=15).result(15).valid}
+    check("allowed.g" in listed and "secret.g" not in listed, f"listed groups {listed}")
+    expect_code(admin.describe_consumer_groups(["secret.g"], request_timeout=15)["secret.g"],
+                KafkaError.GROUP_AUTHORIZATION_FAILED, "describe secret.g")
+    expect_code(admin.delete_consumer_groups(["secret.g"], request_timeout=15)["secret.g"],
+                KafkaError.GROUP_AUTHORIZATION_FAILED, "delete secret.g")
+    admin.delete_consumer_groups(["allowed.g"], request_timeout=15)["allowed.g"].result(15)
+
 
 SCENARIOS = {
     "confluent": scenario_confluent,
     "kafka-python": scenario_kafka_python,
+    "access": scenario_access,
 }
 
 if __name__ == "__main__":
