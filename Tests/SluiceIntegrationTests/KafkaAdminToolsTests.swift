@@ -12,8 +12,12 @@ struct KafkaAdminToolsTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("KafkaClients/kafka_admin.py").path
 
-    func scenario(_ name: String, _ server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let outcome = await ProcessRun.run(["python3", Self.script, name, server.kafkaAddress], timeout: 180)
+    func scenario(
+        _ name: String, _ server: ServerProcess, _ arguments: String...,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let outcome = await ProcessRun.run(
+            ["python3", Self.script, name, server.kafkaAddress] + arguments, timeout: 180)
         #expect(outcome.status == 0, "\(name) failed: \(outcome.stderr.suffix(3000))", sourceLocation: sourceLocation)
     }
 
@@ -122,5 +126,23 @@ struct KafkaAdminToolsTests {
         let connection = try RawConnection(path: server.socketPath)
         #expect(try connection.metadata(["secret.t"]).topics.first?.partitions.first?.logStartOffset == 0)
         #expect(server.log.contains("api=kafka describeConfigs"))
+    }
+
+    /// A native group (the server assigns its partitions) is listed with type "consumer" and described with its
+    /// member's subscription and partitions in the consumer protocol's encoding.
+    @Test func nativeGroupsAsKafkaToolsSeeThem() async throws {
+        let server = try startServer()
+        defer { server.cleanUp() }
+        let client = try await SluiceClient.connect(socketPath: server.socketPath)
+        try await client.createTopic("native-t", partitions: 2)
+        var configuration = ConsumerConfiguration(group: "native-g", autoOffsetReset: .earliest)
+        configuration.sessionTimeoutMs = 30_000
+        let consumer = try await client.makeConsumer(configuration)
+        try await consumer.subscribe(["native-t"])
+        for _ in 0..<60 where await consumer.assignment.count < 2 { _ = try await consumer.poll(maxWaitMs: 500) }
+        #expect(await consumer.assignment.count == 2)
+        await scenario("native-group", server, "native-g", "native-t")
+        await consumer.close()
+        await client.close()
     }
 }

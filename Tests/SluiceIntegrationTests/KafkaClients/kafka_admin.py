@@ -298,10 +298,39 @@ def scenario_access(bootstrap):
     admin.delete_consumer_groups(["allowed.g"], request_timeout=15)["allowed.g"].result(15)
 
 
+def scenario_native_group(bootstrap, group, topic):
+    """A native group with one member that owns every partition of `topic`, as Kafka tools see it."""
+    admin = kafka.KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    listed = admin.list_groups(types_filter=["consumer"])
+    ids = [g["group_id"] if isinstance(g, dict) else g[0] for g in listed]
+    check(group in ids, f"list_groups(types=consumer): {listed}")
+    check(group not in [g["group_id"] if isinstance(g, dict) else g[0] for g in admin.list_groups(types_filter=["classic"])],
+          "a native group listed as classic")
+    described = admin.describe_groups([group])[group]
+    check(described["group_state"] == "Stable" and described["protocol_type"] == "consumer", f"{described}")
+    members = described["members"]
+    check(len(members) == 1, f"members {members}")
+    assignment = members[0]["member_assignment"]
+    def field(value, name):
+        return value[name] if isinstance(value, dict) else getattr(value, name)
+
+    def pair(entry):
+        if isinstance(entry, dict):
+            return entry["topic"], entry["partitions"]
+        return entry[0], entry[1]
+
+    partitions = sorted(p for entry in field(assignment, "assigned_partitions") for p in pair(entry)[1])
+    check(partitions == [0, 1], f"assignment {assignment}")
+    subscription = members[0]["member_metadata"]
+    check(list(field(subscription, "topics")) == [topic], f"subscription {subscription}")
+    admin.close()
+
+
 SCENARIOS = {
     "confluent": scenario_confluent,
     "kafka-python": scenario_kafka_python,
     "access": scenario_access,
+    "native-group": scenario_native_group,
 }
 
 if __name__ == "__main__":
