@@ -11,10 +11,22 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case heartbeat = 12
     case leaveGroup = 13
     case syncGroup = 14
+    case describeGroups = 15
+    case listGroups = 16
     case saslHandshake = 17
     case apiVersions = 18
     case createTopics = 19
     case deleteTopics = 20
+    case deleteRecords = 21
     case initProducerId = 22
+    case offsetForLeaderEpoch = 23
+    case describeConfigs = 32
+    case alterConfigs = 33
+    case describeLogDirs = 35
     case saslAuthenticate = 36
+    case createPartitions = 37
+    case deleteGroups = 42
+    case incrementalAlterConfigs = 44
+    case offsetDelete = 47
+    case describeCluster = 60
 }

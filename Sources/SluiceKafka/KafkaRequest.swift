@@ -19,6 +19,18 @@ package enum KafkaRequest: Sendable, Hashable {
     case initProducerId(KafkaInitProducerIdRequest)
     case saslHandshake(KafkaSaslHandshakeRequest)
     case saslAuthenticate(KafkaSaslAuthenticateRequest)
+    case describeGroups(KafkaDescribeGroupsRequest)
+    case listGroups(KafkaListGroupsRequest)
+    case deleteRecords(KafkaDeleteRecordsRequest)
+    case offsetForLeaderEpoch(KafkaOffsetForLeaderEpochRequest)
+    case describeConfigs(KafkaDescribeConfigsRequest)
+    case alterConfigs(KafkaAlterConfigsRequest)
+    case describeLogDirs(KafkaDescribeLogDirsRequest)
+    case createPartitions(KafkaCreatePartitionsRequest)
+    case deleteGroups(KafkaDeleteGroupsRequest)
+    case incrementalAlterConfigs(KafkaIncrementalAlterConfigsRequest)
+    case offsetDelete(KafkaOffsetDeleteRequest)
+    case describeCluster(KafkaDescribeClusterRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -63,6 +75,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId(try .decode(version: version, from: &buffer))
         case .saslHandshake: .saslHandshake(try .decode(version: version, from: &buffer))
         case .saslAuthenticate: .saslAuthenticate(try .decode(version: version, from: &buffer))
+        case .describeGroups: .describeGroups(try .decode(version: version, from: &buffer))
+        case .listGroups: .listGroups(try .decode(version: version, from: &buffer))
+        case .deleteRecords: .deleteRecords(try .decode(version: version, from: &buffer))
+        case .offsetForLeaderEpoch: .offsetForLeaderEpoch(try .decode(version: version, from: &buffer))
+        case .describeConfigs: .describeConfigs(try .decode(version: version, from: &buffer))
+        case .alterConfigs: .alterConfigs(try .decode(version: version, from: &buffer))
+        case .describeLogDirs: .describeLogDirs(try .decode(version: version, from: &buffer))
+        case .createPartitions: .createPartitions(try .decode(version: version, from: &buffer))
+        case .deleteGroups: .deleteGroups(try .decode(version: version, from: &buffer))
+        case .incrementalAlterConfigs: .incrementalAlterConfigs(try .decode(version: version, from: &buffer))
+        case .offsetDelete: .offsetDelete(try .decode(version: version, from: &buffer))
+        case .describeCluster: .describeCluster(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -86,6 +110,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId
         case .saslHandshake: .saslHandshake
         case .saslAuthenticate: .saslAuthenticate
+        case .describeGroups: .describeGroups
+        case .listGroups: .listGroups
+        case .deleteRecords: .deleteRecords
+        case .offsetForLeaderEpoch: .offsetForLeaderEpoch
+        case .describeConfigs: .describeConfigs
+        case .alterConfigs: .alterConfigs
+        case .describeLogDirs: .describeLogDirs
+        case .createPartitions: .createPartitions
+        case .deleteGroups: .deleteGroups
+        case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .offsetDelete: .offsetDelete
+        case .describeCluster: .describeCluster
         }
     }
 
@@ -109,6 +145,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId(let r): r.encode(version: version, into: &buffer)
         case .saslHandshake(let r): r.encode(version: version, into: &buffer)
         case .saslAuthenticate(let r): r.encode(version: version, into: &buffer)
+        case .describeGroups(let r): r.encode(version: version, into: &buffer)
+        case .listGroups(let r): r.encode(version: version, into: &buffer)
+        case .deleteRecords(let r): r.encode(version: version, into: &buffer)
+        case .offsetForLeaderEpoch(let r): r.encode(version: version, into: &buffer)
+        case .describeConfigs(let r): r.encode(version: version, into: &buffer)
+        case .alterConfigs(let r): r.encode(version: version, into: &buffer)
+        case .describeLogDirs(let r): r.encode(version: version, into: &buffer)
+        case .createPartitions(let r): r.encode(version: version, into: &buffer)
+        case .deleteGroups(let r): r.encode(version: version, into: &buffer)
+        case .incrementalAlterConfigs(let r): r.encode(version: version, into: &buffer)
+        case .offsetDelete(let r): r.encode(version: version, into: &buffer)
+        case .describeCluster(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

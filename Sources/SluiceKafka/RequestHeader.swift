@@ -20,6 +20,7 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     /// a request refused for its version still reads right.
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
+            || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion)
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -55,7 +56,8 @@ package enum KafkaResponseFrame {
     /// Whether the response carries header v1 (correlation id, then tagged fields).
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
         apiKey != KafkaAPIKey.apiVersions.rawValue
-            && KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
+            && (KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
+                || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion))
     }
 
     package static func write(

@@ -65,8 +65,15 @@ extension KafkaDispatcher {
     /// single topics are made by each API's handler.
     ///
     /// JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit need `consume` on the group; InitProducerId
-    /// `produce` on some topic. FindCoordinator for a group (to describe it) and OffsetFetch (to describe each
-    /// group) name several groups from v4 and v8: their handlers refuse each group in its own entry.
+    /// `produce` on some topic; OffsetDelete `admin` on the group; DescribeLogDirs `admin` on some topic (Kafka's
+    /// DESCRIBE on the cluster). FindCoordinator for a group (to describe it) and OffsetFetch (to describe each
+    /// group) name several groups from v4 and v8: their handlers refuse each group in its own entry. The other
+    /// admin APIs refuse single entries in their handlers (`KafkaDispatcher+AdminGroups.swift`, `+Configs.swift`,
+    /// `+AdminTopics.swift`): ListGroups lists the groups the peer may describe; DescribeGroups needs to describe
+    /// each group, DeleteGroups `admin` on it; DescribeConfigs any grant on a topic, `admin` on some topic for the
+    /// broker; AlterConfigs and IncrementalAlterConfigs `admin` on the topic (the broker is read-only);
+    /// CreatePartitions and DeleteRecords `admin` on the topic; OffsetForLeaderEpoch any grant on the topic;
+    /// DescribeCluster nothing.
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -99,6 +106,13 @@ extension KafkaDispatcher {
                 }
             }
             return KafkaOffsetCommitResponse(topics: topics)
+        case .offsetDelete(let delete):
+            if access.permits(.group(.admin, delete.groupId)) { return nil }
+            return KafkaOffsetDeleteResponse(errorCode: .groupAuthorizationFailed, topics: [])
+        case .describeLogDirs:
+            if access.permits(.topic(.admin, nil)) { return nil }
+            // Before v3 the answer has no error field: Kafka answers an empty list.
+            return KafkaDescribeLogDirsResponse(errorCode: .clusterAuthorizationFailed, results: [])
         default:
             return nil
         }

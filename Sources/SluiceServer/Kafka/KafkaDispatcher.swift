@@ -138,6 +138,10 @@ struct KafkaDispatcher: Sendable {
             Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch, access: access)) }
+        case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
+            .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
+            .offsetForLeaderEpoch:
+            Task { respond(await self.adminTool(request, version: version, access: access)) }
         case .saslHandshake, .saslAuthenticate:
             // The connection's SASL session answers these before they reach the dispatcher.
             completion(.close("SASL request outside the connection's SASL session"))
