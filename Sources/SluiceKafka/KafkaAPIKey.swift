@@ -17,4 +17,6 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case deleteTopics = 20
     case initProducerId = 22
     case saslAuthenticate = 36
+    case consumerGroupHeartbeat = 68
+    case consumerGroupDescribe = 69
 }

@@ -19,6 +19,8 @@ package enum KafkaRequest: Sendable, Hashable {
     case initProducerId(KafkaInitProducerIdRequest)
     case saslHandshake(KafkaSaslHandshakeRequest)
     case saslAuthenticate(KafkaSaslAuthenticateRequest)
+    case consumerGroupHeartbeat(KafkaConsumerGroupHeartbeatRequest)
+    case consumerGroupDescribe(KafkaConsumerGroupDescribeRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -63,6 +65,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId(try .decode(version: version, from: &buffer))
         case .saslHandshake: .saslHandshake(try .decode(version: version, from: &buffer))
         case .saslAuthenticate: .saslAuthenticate(try .decode(version: version, from: &buffer))
+        case .consumerGroupHeartbeat: .consumerGroupHeartbeat(try .decode(version: version, from: &buffer))
+        case .consumerGroupDescribe: .consumerGroupDescribe(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -86,6 +90,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId
         case .saslHandshake: .saslHandshake
         case .saslAuthenticate: .saslAuthenticate
+        case .consumerGroupHeartbeat: .consumerGroupHeartbeat
+        case .consumerGroupDescribe: .consumerGroupDescribe
         }
     }
 
@@ -109,6 +115,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId(let r): r.encode(version: version, into: &buffer)
         case .saslHandshake(let r): r.encode(version: version, into: &buffer)
         case .saslAuthenticate(let r): r.encode(version: version, into: &buffer)
+        case .consumerGroupHeartbeat(let r): r.encode(version: version, into: &buffer)
+        case .consumerGroupDescribe(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

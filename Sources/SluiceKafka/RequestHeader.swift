@@ -21,6 +21,8 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         (apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3)
             || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || apiKey == KafkaAPIKey.consumerGroupHeartbeat.rawValue
+            || apiKey == KafkaAPIKey.consumerGroupDescribe.rawValue
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -55,7 +57,9 @@ package struct KafkaRequestHeader: Sendable, Hashable {
 package enum KafkaResponseFrame {
     /// Whether the response carries header v1 (correlation id, then tagged fields).
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
-        apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2
+        (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || apiKey == KafkaAPIKey.consumerGroupHeartbeat.rawValue
+            || apiKey == KafkaAPIKey.consumerGroupDescribe.rawValue
     }
 
     package static func write(
