@@ -80,6 +80,14 @@ enum RequestSamples {
         .initProducerId(KafkaInitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000)),
         .saslHandshake(KafkaSaslHandshakeRequest(mechanism: "SCRAM-SHA-256")),
         .saslAuthenticate(KafkaSaslAuthenticateRequest(authBytes: Array("n,,n=user,r=abc".utf8))),
+        .consumerGroupHeartbeat(
+            KafkaConsumerGroupHeartbeatRequest(
+                groupId: "g", memberId: "m-1", memberEpoch: 4, instanceId: "i", rackId: "r",
+                rebalanceTimeoutMs: 300_000,
+                subscribedTopicNames: ["demo", "other"], serverAssignor: "uniform",
+                topicPartitions: [.init(topicId: 0x0123_4567_89AB_CDEF_FEDC_BA98_7654_3210, partitions: [0, 2])])),
+        .consumerGroupDescribe(
+            KafkaConsumerGroupDescribeRequest(groupIds: ["g", "h"], includeAuthorizedOperations: true)),
     ]
 
     /// A whole frame body: header then the request at `version`.
