@@ -38,7 +38,7 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.saslHandshake.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.saslAuthenticate.rawValue, minVersion: 0, maxVersion: 2),
-        .init(apiKey: KafkaAPIKey.consumerGroupHeartbeat.rawValue, minVersion: 0, maxVersion: 0),
+        .init(apiKey: KafkaAPIKey.consumerGroupHeartbeat.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.consumerGroupDescribe.rawValue, minVersion: 0, maxVersion: 0),
     ]
 

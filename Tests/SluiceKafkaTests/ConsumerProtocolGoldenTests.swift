@@ -37,6 +37,21 @@ import Testing
         #expect(Array(again.readableBytesView) == body)
     }
 
+    /// Version 1 (Kafka 4.0, what librdkafka 2.16 sends): the member names itself, and a regex follows the topics.
+    @Test func heartbeatV1JoinRequestDecodes() throws {
+        let body: [UInt8] =
+            [0x02, 0x67, 0x03, 0x41, 0x42, 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x04, 0x93, 0xE0, 0x02, 0x02, 0x74]
+            + [0x00]  // regex: null
+            + [0x00, 0x01, 0x00]
+        var buffer = ByteBuffer(bytes: body)
+        let request = try KafkaConsumerGroupHeartbeatRequest.decode(version: 1, from: &buffer)
+        #expect(buffer.readableBytes == 0 && request.memberId == "AB" && request.subscribedTopicRegex == nil)
+        #expect(request.subscribedTopicNames == ["t"] && request.topicPartitions == [])
+        var v0 = ByteBuffer(bytes: body)
+        // Read as v0 the regex's byte shifts every field after it, and the tags no longer parse.
+        #expect(throws: KafkaDecodeError.self) { try KafkaConsumerGroupHeartbeatRequest.decode(version: 0, from: &v0) }
+    }
+
     @Test func heartbeatRequestWithNullsMeaningUnchanged() throws {
         var buffer = ByteBuffer(bytes: [0x02, 0x67, 0x02, 0x6D, 0, 0, 0, 3, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0])
         let request = try KafkaConsumerGroupHeartbeatRequest.decode(version: 0, from: &buffer)
@@ -72,9 +87,9 @@ import Testing
         for key: KafkaAPIKey in [.consumerGroupHeartbeat, .consumerGroupDescribe] {
             #expect(KafkaRequestHeader.usesHeaderV2(apiKey: key.rawValue, apiVersion: 0))
             #expect(KafkaResponseFrame.usesHeaderV1(apiKey: key.rawValue, apiVersion: 0))
-            #expect(
-                KafkaAPIVersions.range(of: key.rawValue) == .init(apiKey: key.rawValue, minVersion: 0, maxVersion: 0))
         }
+        #expect(KafkaAPIVersions.range(of: 68) == .init(apiKey: 68, minVersion: 0, maxVersion: 1))
+        #expect(KafkaAPIVersions.range(of: 69) == .init(apiKey: 69, minVersion: 0, maxVersion: 0))
     }
 
     @Test func describeRequestAndResponse() throws {

@@ -26,10 +26,13 @@ package struct ConsumerHeartbeat: Sendable {
     package var topics: [String]?
     /// The partitions the member owns; nil when unchanged since the last heartbeat.
     package var owned: [TopicPartition]?
+    /// Whether a joining member names itself (ConsumerGroupHeartbeat v1, KIP-1082): an id the group does not hold
+    /// is then taken as the member's; otherwise the coordinator names it.
+    package var namesItself: Bool
 
     package init(
         memberID: String, memberEpoch: Int32, clientID: String, clientHost: String, instanceID: String? = nil,
-        topics: [String]?, owned: [TopicPartition]?
+        topics: [String]?, owned: [TopicPartition]?, namesItself: Bool = false
     ) {
         self.memberID = memberID
         self.memberEpoch = memberEpoch
@@ -38,6 +41,7 @@ package struct ConsumerHeartbeat: Sendable {
         self.instanceID = instanceID
         self.topics = topics
         self.owned = owned
+        self.namesItself = namesItself
     }
 }
 
@@ -112,7 +116,7 @@ extension ConsumerGroup {
             guard let topics = beat.topics else {
                 throw .invalidRequest("a member joining group '\(name)' must name the topics it subscribes to")
             }
-            var fresh = makeMemberID(beat.clientID)
+            var fresh = beat.namesItself && !id.isEmpty && members[id] == nil ? id : makeMemberID(beat.clientID)
             while members[fresh] != nil { fresh = makeMemberID(beat.clientID) }
             var member = Member(
                 id: fresh, topics: Set(topics), sessionTimeoutMs: Self.consumerSessionTimeoutMs,

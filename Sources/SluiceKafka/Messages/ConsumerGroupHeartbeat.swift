@@ -62,6 +62,7 @@ extension KafkaErrorCode {
     package static let unsupportedAssignor = KafkaErrorCode(112)
     /// An OffsetCommit (v9+) from a member at an epoch other than its current one.
     package static let staleMemberEpoch = KafkaErrorCode(113)
+    package static let invalidRegularExpression = KafkaErrorCode(128)
 }
 
 /// A topic's partitions by topic id, as ConsumerGroupHeartbeat names them.
@@ -88,8 +89,9 @@ package struct KafkaTopicIDPartitions: Sendable, Hashable {
     }
 }
 
-/// ConsumerGroupHeartbeat request (key 68), v0 (KIP-848; flexible). The fields Kafka 3.9's v0 has: a field left
-/// null did not change since the member's last heartbeat.
+/// ConsumerGroupHeartbeat request (key 68), v0–1 (KIP-848; flexible): a field left null did not change since the
+/// member's last heartbeat. v0 is Kafka 3.9's (the coordinator names a joining member); v1, Kafka 4.0's and the
+/// one librdkafka 2.16 requires, adds a topic regex and has the member name itself (KIP-1082).
 package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
     package var groupId: String
     /// Empty when joining: the coordinator names the member.
@@ -101,14 +103,16 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
     /// -1 when unchanged.
     package var rebalanceTimeoutMs: Int32
     package var subscribedTopicNames: [String]?
+    /// v1+.
+    package var subscribedTopicRegex: String?
     package var serverAssignor: String?
     /// The partitions the member owns; nil when unchanged.
     package var topicPartitions: [KafkaTopicIDPartitions]?
 
     package init(
         groupId: String, memberId: String, memberEpoch: Int32, instanceId: String? = nil, rackId: String? = nil,
-        rebalanceTimeoutMs: Int32 = -1, subscribedTopicNames: [String]? = nil, serverAssignor: String? = nil,
-        topicPartitions: [KafkaTopicIDPartitions]? = nil
+        rebalanceTimeoutMs: Int32 = -1, subscribedTopicNames: [String]? = nil, subscribedTopicRegex: String? = nil,
+        serverAssignor: String? = nil, topicPartitions: [KafkaTopicIDPartitions]? = nil
     ) {
         self.groupId = groupId
         self.memberId = memberId
@@ -117,6 +121,7 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
         self.rackId = rackId
         self.rebalanceTimeoutMs = rebalanceTimeoutMs
         self.subscribedTopicNames = subscribedTopicNames
+        self.subscribedTopicRegex = subscribedTopicRegex
         self.serverAssignor = serverAssignor
         self.topicPartitions = topicPartitions
     }
@@ -129,6 +134,7 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
         let rackId = try buffer.readKafkaCompactNullableString("rack_id")
         let rebalanceTimeout = try buffer.readKafkaInt32("rebalance_timeout_ms")
         let topics = try buffer.readKafkaCompactStringArray("subscribed_topic_names")
+        let regex = version >= 1 ? try buffer.readKafkaCompactNullableString("subscribed_topic_regex") : nil
         let assignor = try buffer.readKafkaCompactNullableString("server_assignor")
         var owned: [KafkaTopicIDPartitions]? = nil
         if let count = try buffer.readKafkaCompactArrayCount(minElementSize: 18, "topic_partitions") {
@@ -139,8 +145,8 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
         try buffer.skipKafkaTaggedFields()
         return Self(
             groupId: groupId, memberId: memberId, memberEpoch: epoch, instanceId: instanceId, rackId: rackId,
-            rebalanceTimeoutMs: rebalanceTimeout, subscribedTopicNames: topics, serverAssignor: assignor,
-            topicPartitions: owned)
+            rebalanceTimeoutMs: rebalanceTimeout, subscribedTopicNames: topics, subscribedTopicRegex: regex,
+            serverAssignor: assignor, topicPartitions: owned)
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
@@ -151,6 +157,7 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
         buffer.writeKafkaCompactString(rackId)
         buffer.writeKafkaInt32(rebalanceTimeoutMs)
         buffer.writeKafkaCompactStringArray(subscribedTopicNames)
+        if version >= 1 { buffer.writeKafkaCompactString(subscribedTopicRegex) }
         buffer.writeKafkaCompactString(serverAssignor)
         buffer.writeKafkaCompactArrayCount(topicPartitions?.count)
         for entry in topicPartitions ?? [] { entry.encode(into: &buffer) }
@@ -158,7 +165,7 @@ package struct KafkaConsumerGroupHeartbeatRequest: Sendable, Hashable {
     }
 }
 
-/// ConsumerGroupHeartbeat response, v0.
+/// ConsumerGroupHeartbeat response, v0–1 (the same fields).
 package struct KafkaConsumerGroupHeartbeatResponse: KafkaResponse, Hashable {
     package var throttleTimeMs: Int32
     package var errorCode: KafkaErrorCode

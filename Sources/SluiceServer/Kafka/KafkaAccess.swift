@@ -66,7 +66,8 @@ extension KafkaDispatcher {
     ///
     /// FindCoordinator for a group needs to describe it; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
     /// OffsetCommit `consume` on the group; OffsetFetch to describe the group; InitProducerId `produce` on some
-    /// topic.
+    /// topic; ConsumerGroupHeartbeat `consume` on the group (ConsumerGroupDescribe checks describing each group in
+    /// its own entry).
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -104,6 +105,10 @@ extension KafkaDispatcher {
                 }
             }
             return KafkaOffsetCommitResponse(topics: topics)
+        case .consumerGroupHeartbeat(let heartbeat):
+            if access.permits(.group(.consume, heartbeat.groupId)) { return nil }
+            return KafkaConsumerGroupHeartbeatResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(heartbeat.groupId)'")
         case .offsetFetch(let fetch):
             if access.permits(.describe(group: fetch.groupId)) { return nil }
             // Before v2 the answer has no error of its own: each partition carries it.

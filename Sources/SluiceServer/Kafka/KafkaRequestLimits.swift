@@ -49,6 +49,15 @@ struct KafkaRequestLimits: Sendable {
             return groupID(heartbeat.groupId)
         case .leaveGroup(let leave):
             return groupID(leave.groupId)
+        case .consumerGroupHeartbeat(let heartbeat):
+            return groupID(heartbeat.groupId)
+                ?? entries(heartbeat.subscribedTopicNames?.count ?? 0, "topics", "ConsumerGroupHeartbeat")
+                ?? entries(
+                    heartbeat.topicPartitions?.reduce(0) { $0 + $1.partitions.count } ?? 0, "partitions",
+                    "ConsumerGroupHeartbeat")
+        case .consumerGroupDescribe(let describe):
+            return entries(describe.groupIds.count, "groups", "ConsumerGroupDescribe")
+                ?? describe.groupIds.lazy.compactMap(groupID).first
         case .apiVersions, .findCoordinator, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         }
