@@ -139,6 +139,27 @@ import Testing
         #expect(stale[0]?.code == .staleGeneration)
     }
 
+    @Test func aTopicCreatedLaterIsAssignedAtTheNextHeartbeat() throws {
+        let a = try beat(epoch: 0, topics: ["later"]).get()
+        #expect(partitions(a) == [])
+        let counts = Locked<[String: Int32]>(["later": 0])
+        let later = GroupCoordinator(logger: Logger(label: "test"), clock: timers.clock, scheduler: timers) { topics in
+            counts.withLock { all in all.filter { topics.contains($0.key) && $0.value > 0 } }
+        }
+        func heartbeat(_ member: String, _ epoch: Int32, topics: [String]? = nil) throws -> ConsumerHeartbeatAnswer {
+            try later.consumerHeartbeat(
+                group: "g",
+                ConsumerHeartbeat(
+                    memberID: member, memberEpoch: epoch, clientID: "c", clientHost: "h", topics: topics, owned: nil)
+            ).get()
+        }
+        let joined = try heartbeat("", 0, topics: ["later"])
+        #expect(joined.assignment == [])
+        counts.withLock { $0["later"] = 2 }
+        let assigned = try heartbeat(joined.memberID, joined.memberEpoch)
+        #expect(assigned.assignment?.map(\.partition) == [0, 1] && assigned.memberEpoch > joined.memberEpoch)
+    }
+
     @Test func aJoinWithoutTopicsIsInvalid() {
         guard case .failure(.invalidRequest) = beat(epoch: 0, topics: nil) else {
             Issue.record("a join must name its topics")

@@ -135,10 +135,10 @@ extension ConsumerGroup {
             }
             members[id]!.deadline = now + member.sessionTimeoutMs
             if let owned = beat.owned { release(memberID: id, keeping: Set(owned)) }
-            if let topics = beat.topics, Set(topics) != member.topics {
-                members[id]!.topics = Set(topics)
-                rebalance(partitions: partitions)
-            }
+            if let topics = beat.topics { members[id]!.topics = Set(topics) }
+            // Also picks up topics created, or given partitions, since the last heartbeat; a new generation starts
+            // only when some target changed.
+            rebalance(partitions: partitions)
             // An answer at the previous epoch was lost: the member hears its assignment again.
             return answer(id, force: beat.memberEpoch != consumer.epoch)
         }
