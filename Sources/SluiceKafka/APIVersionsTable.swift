@@ -15,16 +15,16 @@ package struct KafkaAPIVersionRange: Sendable, Hashable {
 
 /// The API versions Sluice advertises and decodes (KAFKA-COMPAT.md §1, the Advertise column).
 ///
-/// Produce is advertised from 0, not 3: librdkafka 2.0.2 (kcat) only compresses with gzip, snappy and lz4 when
-/// the Produce range contains 0. Clients still send v7 with magic-2 batches; a Produce v0–v2 request decodes
-/// (it has no transactional id) and its magic 0/1 message sets are refused per partition by the batch decoder
-/// with CORRUPT_MESSAGE. Every other range is exactly the table's.
+/// Produce, Fetch, ListOffsets and Metadata are every version Apache Kafka 3.9 accepts (its message schemas'
+/// `validVersions` at the 3.9.0 tag: Produce 0–11, Fetch 0–17, ListOffsets 0–9, Metadata 0–12), flexible versions
+/// included (`KafkaFlexibleVersions`). A Produce v0–v2 carries magic 0/1 message sets, stored as ordinary records;
+/// a Fetch v0–v3 is answered with them (`KafkaMessageSetWriter`).
 package enum KafkaAPIVersions {
     package static let supported: [KafkaAPIVersionRange] = [
-        .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 7),
-        .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 4, maxVersion: 11),
-        .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 1, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 1, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 11),
+        .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 0, maxVersion: 17),
+        .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 0, maxVersion: 9),
+        .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 0, maxVersion: 12),
         .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 2, maxVersion: 7),
         .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 1, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 2),

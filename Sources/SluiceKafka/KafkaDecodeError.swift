@@ -68,6 +68,7 @@ package struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomStrin
     package static let unsupportedCompressionType = KafkaErrorCode(76)
     package static let memberIdRequired = KafkaErrorCode(79)
     package static let invalidRecord = KafkaErrorCode(87)
+    package static let unknownTopicId = KafkaErrorCode(100)
 
     package var description: String { String(rawValue) }
 }

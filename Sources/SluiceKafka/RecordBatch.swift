@@ -68,6 +68,9 @@ package struct KafkaRecordBatchDecoder: Sendable {
     package var maxDecompressedBytes: Int
     /// Where gzip, zstd and lz4 are decoded (tests give libraries that are not there).
     var codecs: CodecLibraries = .system
+    /// Whether message sets of the old formats (magic 0 and 1) are accepted: Produce v0–v2 only, as in Kafka, where
+    /// v3+ must carry RecordBatch v2 (`RecordBatch+Legacy.swift`).
+    package var acceptsLegacyMessages = false
 
     package init(maxBatchBytes: Int = 1_048_588, maxDecompressedBytes: Int? = nil) {
         self.maxBatchBytes = maxBatchBytes
@@ -96,6 +99,12 @@ package struct KafkaRecordBatchDecoder: Sendable {
         var rest = payload
         var batches: [KafkaRecordBatch] = []
         if rest.readableBytes == 0 { throw .corrupt("empty record set") }
+        if let magic = rest.getInteger(at: rest.readerIndex + 16, as: Int8.self), magic == 0 || magic == 1 {
+            guard acceptsLegacyMessages else {
+                throw .invalid("magic \(magic) message set; Produce v3 and later carry RecordBatch v2 (magic 2)")
+            }
+            return [try decodeLegacyMessageSet(rest, allowance: &allowance)]
+        }
         while rest.readableBytes > 0 {
             let batch = try decodeBatch(&rest, allowance: &allowance)
             batches.append(batch)
@@ -148,7 +157,7 @@ package struct KafkaRecordBatchDecoder: Sendable {
     }
 
     /// The records of a compressed batch, expanded within `maxDecompressedBytes`.
-    private func decompress(_ batch: ByteBuffer, _ codec: KafkaCompression, allowance: Int) throws(KafkaRecordError)
+    func decompress(_ batch: ByteBuffer, _ codec: KafkaCompression, allowance: Int) throws(KafkaRecordError)
         -> ByteBuffer
     {
         let limit = max(0, min(maxDecompressedBytes, allowance))

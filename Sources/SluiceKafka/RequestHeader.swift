@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The header that opens every Kafka request (request header v1, or v2 for ApiVersions v3+).
+/// The header that opens every Kafka request (request header v1, or v2 for a flexible version).
 package struct KafkaRequestHeader: Sendable, Hashable {
     package var apiKey: Int16
     package var apiVersion: Int16
@@ -15,14 +15,11 @@ package struct KafkaRequestHeader: Sendable, Hashable {
         self.clientId = clientId
     }
 
-    /// Whether the request uses header v2: client id (int16 length, not compact) then tagged fields.
-    /// Among the APIs Sluice speaks only ApiVersions (from v3; KP sends v4 first, also v2) and SaslAuthenticate
-    /// (from v2) are flexible.
+    /// Whether the request uses header v2: client id (int16 length, not compact) then tagged fields. Every
+    /// flexible version does (`KafkaFlexibleVersions`), whether or not Sluice speaks it, so that the header of
+    /// a request refused for its version still reads right.
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
-        (apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3)
-            || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
-            || apiKey == KafkaAPIKey.consumerGroupHeartbeat.rawValue
-            || apiKey == KafkaAPIKey.consumerGroupDescribe.rawValue
+        KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -51,15 +48,14 @@ package struct KafkaRequestHeader: Sendable, Hashable {
 
 /// Writes a whole response frame: int32 size, response header v0 (the correlation id), then the body.
 ///
-/// Header v0 is right for every version Sluice answers, ApiVersions v3 included (KIP-511), except SaslAuthenticate
-/// v2, whose header v1 adds an empty tagged-field section (`usesHeaderV1`). The size is patched in after the body
-/// is written, so the body is encoded once, straight into `buffer`.
+/// Header v0 answers every non-flexible version and ApiVersions at every version (KIP-511); every other flexible
+/// version is answered with header v1, which adds an empty tagged-field section (`usesHeaderV1`). The size is
+/// patched in after the body is written, so the body is encoded once, straight into `buffer`.
 package enum KafkaResponseFrame {
     /// Whether the response carries header v1 (correlation id, then tagged fields).
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
-        (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
-            || apiKey == KafkaAPIKey.consumerGroupHeartbeat.rawValue
-            || apiKey == KafkaAPIKey.consumerGroupDescribe.rawValue
+        apiKey != KafkaAPIKey.apiVersions.rawValue
+            && KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
     }
 
     package static func write(

@@ -93,6 +93,46 @@ import Testing
         #expect(outcomes[0, default: 0] > 0 && outcomes[87, default: 0] + outcomes[76, default: 0] > 0)
     }
 
+    /// Magic 0/1 message sets (as Produce v0-v2 carries them), mutated, half of them with their CRCs made right again
+    /// so that the checks past the CRC run.
+    @Test func legacyMessageSetDecoderNeverTraps() throws {
+        var rng = SplitMix64(seed: 0x01D)
+        let fixtures: [[UInt8]] = [
+            MessageSetTests.message(magic: 0, key: [1], value: [2, 3])
+                + MessageSetTests.message(magic: 0, key: nil, value: nil),
+            MessageSetTests.message(magic: 1, key: [1], value: [2])
+                + MessageSetTests.message(magic: 1, attributes: 8, key: nil, value: [4]),
+        ]
+        var decoder = KafkaRecordBatchDecoder(maxBatchBytes: 100_000, maxDecompressedBytes: 100_000)
+        decoder.acceptsLegacyMessages = true
+        var outcomes: [Int16: Int] = [:]
+        for round in 0..<4000 {
+            var input = Self.mutate(fixtures[round % fixtures.count], &rng)
+            if round % 2 == 0 { Self.fixLegacyCRCs(&input) }
+            do {
+                let batch = try decoder.decodePayload(ByteBuffer(bytes: input))
+                #expect(batch.count == 1 && !batch[0].records.isEmpty)
+                outcomes[0, default: 0] += 1
+            } catch {
+                #expect([2, 10, 76, 87].contains(error.code.rawValue))
+                outcomes[error.code.rawValue, default: 0] += 1
+            }
+        }
+        #expect(outcomes[0, default: 0] > 0 && outcomes[2, default: 0] > 0)
+    }
+
+    /// Recomputes the CRC of each message whose size field still frames it.
+    static func fixLegacyCRCs(_ input: inout [UInt8]) {
+        var at = 0
+        while at + 16 <= input.count {
+            let size = input[(at + 8)..<(at + 12)].reduce(0) { $0 << 8 | Int($1) }
+            guard size >= 5, at + 12 + size <= input.count else { return }
+            let crc = CRC32.checksum(input[(at + 16)..<(at + 12 + size)])
+            for k in 0..<4 { input[at + 12 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+            at += 12 + size
+        }
+    }
+
     @Test func randomBytesIntoThePrimitives() {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {

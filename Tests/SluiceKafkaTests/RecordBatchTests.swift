@@ -82,8 +82,11 @@ import Testing
         Self.expectCode(.corruptMessage) { _ = try decode(Array(good[0..<60])) }
         Self.expectCode(.corruptMessage) { _ = try decode([]) }
         var magic = good
-        magic[16] = 1
+        magic[16] = 3
         Self.expectCode(.corruptMessage) { _ = try decode(magic) }
+        // Magic 0 and 1 are the old formats: refused unless the Produce version carries them (v0-v2), as in Kafka.
+        magic[16] = 1
+        Self.expectCode(.invalidRecord) { _ = try decode(magic) }
         Self.expectCode(.corruptMessage) { _ = try decode(Array(good.dropLast())) }
         var tooSmallLength = good
         tooSmallLength[8...11] = [0, 0, 0, 10]

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func unknownKeysAndVersionsDecodeToTheirHeaderOnly() throws {
-        for (key, version): (Int16, Int16) in [(0, 8), (1, 3), (1, 12), (18, 4), (3, 0), (50, 0), (-1, 0)] {
+        for (key, version): (Int16, Int16) in [(0, 12), (1, 18), (2, 10), (3, 13), (18, 5), (50, 0), (-1, 0)] {
             var frame = ByteBuffer()
             KafkaRequestHeader(apiKey: key, apiVersion: version, correlationId: 9, clientId: nil).encode(into: &frame)
             frame.writeBytes([1, 2, 3])

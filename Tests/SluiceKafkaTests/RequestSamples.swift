@@ -20,23 +20,28 @@ enum RequestSamples {
             KafkaFetchRequest(
                 replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, sessionId: 0,
                 sessionEpoch: -1,
+                // Named by id at the top version (v13+), so the name keeps its default there.
                 topics: [
                     .init(
-                        name: "demo",
+                        name: "", topicID: KafkaUUID(bytes: Array(1...16)),
                         partitions: [
                             .init(
-                                partition: 1, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1,
-                                partitionMaxBytes: 1_048_576)
+                                partition: 1, currentLeaderEpoch: 3, fetchOffset: 42, lastFetchedEpoch: 2,
+                                logStartOffset: -1, partitionMaxBytes: 1_048_576)
                         ])
                 ],
-                forgottenTopics: [.init(name: "old", partitions: [3, 4])], rackId: "rack-a")),
+                forgottenTopics: [.init(name: "", topicID: KafkaUUID(bytes: Array(17...32)), partitions: [3, 4])],
+                rackId: "rack-a")),
         .listOffsets(
             KafkaListOffsetsRequest(
                 replicaId: -1, isolationLevel: 1,
                 topics: [
                     .init(name: "demo", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2)])
                 ])),
-        .metadata(KafkaMetadataRequest(topics: ["a", "b"], allowAutoTopicCreation: false)),
+        .metadata(
+            KafkaMetadataRequest(
+                topics: ["a", "b"], topicIDs: [KafkaUUID(bytes: Array(1...16))], allowAutoTopicCreation: false,
+                includeTopicAuthorizedOperations: true)),
         .offsetCommit(
             KafkaOffsetCommitRequest(
                 groupId: "g", generationId: 3, memberId: "m-1", groupInstanceId: "static-1", retentionTimeMs: -1,

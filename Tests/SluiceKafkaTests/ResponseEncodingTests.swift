@@ -21,7 +21,7 @@ import Testing
         let body = bytes(KafkaApiVersionsResponse.unsupportedVersion, version: 0)
         #expect(body.count == 2 + 4 + 6 * KafkaAPIVersions.supported.count)
         #expect(Array(body[0..<6]) == [0, 35, 0, 0, 0, UInt8(KafkaAPIVersions.supported.count)])
-        #expect(Array(body[6..<12]) == [0, 0, 0, 0, 0, 7])  // Produce 0–7
+        #expect(Array(body[6..<12]) == [0, 0, 0, 0, 0, 11])  // Produce 0–11
     }
 
     @Test func apiVersionsV3IsCompactWithThrottleAndTagsLast() {

@@ -35,4 +35,18 @@ extension ByteBuffer {
             buffer.writeKafkaArray(topic.partitions, partition)
         }
     }
+
+    /// The same, flexible or not: when flexible each partition and each topic ends with its (empty) tagged fields.
+    mutating func writeKafkaTopics<Partition>(
+        _ topics: [KafkaTopic<Partition>], flexible: Bool, _ partition: (inout ByteBuffer, Partition) -> Void
+    ) {
+        writeKafkaArray(topics, flexible: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name, flexible: flexible)
+            buffer.writeKafkaArray(topic.partitions, flexible: flexible) { buffer, entry in
+                partition(&buffer, entry)
+                buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
+            }
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
+        }
+    }
 }

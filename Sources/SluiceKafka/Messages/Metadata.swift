@@ -1,32 +1,90 @@
 import NIOCore
 
-/// Metadata request (key 3), v1–6.
+/// Metadata request (key 3), v0–12 (Apache Kafka 3.9): in v0 an empty topic list asks for every topic (decoded as
+/// `nil`); flexible from v9; from v10 each topic carries an id, and from v12 a topic may be named by its id alone
+/// (its name null), kept in `topicIDs`.
 package struct KafkaMetadataRequest: Sendable, Hashable {
     /// `nil` asks for every topic.
     package var topics: [String]?
+    /// v12+: topics asked for by id alone (name null).
+    package var topicIDs: [KafkaUUID]
     /// v4+; true below (older clients always auto-created).
     package var allowAutoTopicCreation: Bool
+    /// v8+ (the cluster's, v8–10 only, is read past); Sluice answers "not provided" whatever is asked.
+    package var includeTopicAuthorizedOperations: Bool
 
-    package init(topics: [String]?, allowAutoTopicCreation: Bool = true) {
+    package init(
+        topics: [String]?, topicIDs: [KafkaUUID] = [], allowAutoTopicCreation: Bool = true,
+        includeTopicAuthorizedOperations: Bool = false
+    ) {
         self.topics = topics
+        self.topicIDs = topicIDs
         self.allowAutoTopicCreation = allowAutoTopicCreation
+        self.includeTopicAuthorizedOperations = includeTopicAuthorizedOperations
     }
 
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
-        let topics = try buffer.readKafkaNullableArray(minElementSize: 2, "topics") { buffer throws(KafkaDecodeError) in
-            try buffer.readKafkaString("topic")
+        let flexible = version >= 9
+        var ids: [KafkaUUID] = []
+        if flexible { skipLibrdkafkaPlaceholder(version: version, in: &buffer) }
+        var topics = try buffer.readKafkaNullableArray(minElementSize: 1, "topics", flexible: flexible) {
+            buffer throws(KafkaDecodeError) -> String? in
+            let id = version >= 10 ? try buffer.readKafkaUUID("topic_id") : .zero
+            let name =
+                version >= 10
+                ? try buffer.readKafkaNullableString("topic", flexible: flexible)
+                : try buffer.readKafkaString("topic", flexible: flexible)
+            try buffer.skipKafkaTaggedFields(flexible: flexible)
+            if name == nil {
+                guard version >= 12 else { throw .invalid("topic: a null name needs Metadata v12") }
+                ids.append(id)
+            }
+            return name
+        }.map { $0.compactMap { $0 } }
+        if version == 0, topics?.isEmpty == true { topics = nil }
+        var request = Self(topics: topics, topicIDs: ids)
+        if version >= 4 { request.allowAutoTopicCreation = try buffer.readKafkaBool("allow_auto_topic_creation") }
+        if version >= 8 && version <= 10 { _ = try buffer.readKafkaBool("include_cluster_authorized_operations") }
+        if version >= 8 {
+            request.includeTopicAuthorizedOperations = try buffer.readKafkaBool("include_topic_authorized_operations")
         }
-        let allow = version >= 4 ? try buffer.readKafkaBool("allow_auto_topic_creation") : true
-        return Self(topics: topics, allowAutoTopicCreation: allow)
+        try buffer.skipKafkaTaggedFields(flexible: flexible)
+        return request
+    }
+
+    /// librdkafka (2.x) asks for every topic at a flexible version with a null topic count written as its 4-byte
+    /// placeholder, `00 00 00 00`, not the one byte `00` (`rd_kafka_buf_write_arraycnt_pos`, never finalized for
+    /// "all topics"); Kafka's broker reads the first byte as the null count and ignores what is left over. Here the
+    /// three extra zeros are skipped when the request is exactly that: a null count, three zeros, then the fixed
+    /// fields of the version and an empty tagged-field section.
+    static func skipLibrdkafkaPlaceholder(version: Int16, in buffer: inout ByteBuffer) {
+        let fixedTail = (version <= 10 ? 3 : 2) + 1
+        guard buffer.readableBytes == 4 + fixedTail,
+            buffer.getBytes(at: buffer.readerIndex, length: 4) == [0, 0, 0, 0]
+        else { return }
+        buffer.moveReaderIndex(forwardBy: 3)
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaNullableArray(topics) { $0.writeKafkaString($1) }
+        let flexible = version >= 9
+        var entries: [(KafkaUUID, String?)]? = topics.map { $0.map { (KafkaUUID.zero, $0) } }
+        if version >= 12, !topicIDs.isEmpty { entries = (entries ?? []) + topicIDs.map { ($0, nil) } }
+        if version == 0 && entries == nil { entries = [] }
+        buffer.writeKafkaNullableArray(entries, flexible: flexible) { buffer, entry in
+            if version >= 10 { buffer.writeKafkaUUID(entry.0) }
+            buffer.writeKafkaNullableString(entry.1, flexible: flexible)
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
+        }
         if version >= 4 { buffer.writeKafkaBool(allowAutoTopicCreation) }
+        if version >= 8 && version <= 10 { buffer.writeKafkaBool(false) }
+        if version >= 8 { buffer.writeKafkaBool(includeTopicAuthorizedOperations) }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }
 
-/// Metadata response, v1–6.
+/// Metadata response, v0–12. Leader epochs (v7+) are 0, the one epoch of every partition; authorized operations
+/// (v8+) are "not provided" (Int32.min); flexible from v9 with no tagged field sent; topic ids from v10, and at v12
+/// a topic with an empty name (one asked for by an id no topic has) is answered with a null name.
 package struct KafkaMetadataResponse: KafkaResponse, Hashable {
     package struct Broker: Sendable, Hashable {
         package var nodeId: Int32
@@ -65,12 +123,17 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
     package struct Topic: Sendable, Hashable {
         package var errorCode: KafkaErrorCode
         package var name: String
+        /// v10+; zero for a topic Sluice does not know.
+        package var topicID: KafkaUUID
         package var isInternal: Bool
         package var partitions: [Partition]
-        package init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition])
-        {
+        package init(
+            errorCode: KafkaErrorCode = .none, name: String, topicID: KafkaUUID = .zero, isInternal: Bool = false,
+            partitions: [Partition]
+        ) {
             self.errorCode = errorCode
             self.name = name
+            self.topicID = topicID
             self.isInternal = isInternal
             self.partitions = partitions
         }
@@ -96,27 +159,40 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
     }
 
     package func encode(version: Int16, into buffer: inout ByteBuffer) {
+        let flexible = version >= 9
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
-        buffer.writeKafkaArray(brokers) { buffer, broker in
+        buffer.writeKafkaArray(brokers, flexible: flexible) { buffer, broker in
             buffer.writeKafkaInt32(broker.nodeId)
-            buffer.writeKafkaString(broker.host)
+            buffer.writeKafkaString(broker.host, flexible: flexible)
             buffer.writeKafkaInt32(broker.port)
-            if version >= 1 { buffer.writeKafkaNullableString(broker.rack) }
+            if version >= 1 { buffer.writeKafkaNullableString(broker.rack, flexible: flexible) }
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
         }
-        if version >= 2 { buffer.writeKafkaNullableString(clusterId) }
+        if version >= 2 { buffer.writeKafkaNullableString(clusterId, flexible: flexible) }
         if version >= 1 { buffer.writeKafkaInt32(controllerId) }
-        buffer.writeKafkaArray(topics) { buffer, topic in
+        buffer.writeKafkaArray(topics, flexible: flexible) { buffer, topic in
             buffer.writeKafkaInt16(topic.errorCode.rawValue)
-            buffer.writeKafkaString(topic.name)
+            if version >= 12 && topic.name.isEmpty {
+                buffer.writeKafkaNullableString(nil, flexible: flexible)
+            } else {
+                buffer.writeKafkaString(topic.name, flexible: flexible)
+            }
+            if version >= 10 { buffer.writeKafkaUUID(topic.topicID) }
             if version >= 1 { buffer.writeKafkaBool(topic.isInternal) }
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+            buffer.writeKafkaArray(topic.partitions, flexible: flexible) { buffer, partition in
                 buffer.writeKafkaInt16(partition.errorCode.rawValue)
                 buffer.writeKafkaInt32(partition.partitionIndex)
                 buffer.writeKafkaInt32(partition.leaderId)
-                buffer.writeKafkaInt32Array(partition.replicaNodes)
-                buffer.writeKafkaInt32Array(partition.isrNodes)
-                if version >= 5 { buffer.writeKafkaInt32Array(partition.offlineReplicas) }
+                if version >= 7 { buffer.writeKafkaInt32(0) }  // leader epoch
+                buffer.writeKafkaInt32Array(partition.replicaNodes, flexible: flexible)
+                buffer.writeKafkaInt32Array(partition.isrNodes, flexible: flexible)
+                if version >= 5 { buffer.writeKafkaInt32Array(partition.offlineReplicas, flexible: flexible) }
+                buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
             }
+            if version >= 8 { buffer.writeKafkaInt32(Int32.min) }  // topic authorized operations
+            buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
         }
+        if version >= 8 && version <= 10 { buffer.writeKafkaInt32(Int32.min) }  // cluster authorized operations
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }

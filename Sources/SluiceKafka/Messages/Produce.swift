@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Produce request (key 0), v0–7 (v0–2 lack the transactional id).
+/// Produce request (key 0), v0–11 (Apache Kafka 3.9): v0–2 lack the transactional id and carry magic 0/1 message
+/// sets; flexible from v9.
 package struct KafkaProduceRequest: Sendable, Hashable {
     package struct Partition: Sendable, Hashable {
         package var index: Int32
@@ -30,34 +31,43 @@ package struct KafkaProduceRequest: Sendable, Hashable {
     }
 
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
-        let transactionalId = version >= 3 ? try buffer.readKafkaNullableString("transactional_id") : nil
+        let flexible = version >= 9
+        let transactionalId =
+            version >= 3 ? try buffer.readKafkaNullableString("transactional_id", flexible: flexible) : nil
         let acks = try buffer.readKafkaInt16("acks")
         let timeoutMs = try buffer.readKafkaInt32("timeout_ms")
-        let topics = try buffer.readKafkaArray(minElementSize: 6, "topics") { buffer throws(KafkaDecodeError) in
-            let name = try buffer.readKafkaString("topic")
-            let partitions = try buffer.readKafkaArray(minElementSize: 8, "partitions") {
+        let topics = try buffer.readKafkaArray(minElementSize: 6, "topics", flexible: flexible) {
+            buffer throws(KafkaDecodeError) in
+            let name = try buffer.readKafkaString("topic", flexible: flexible)
+            let partitions = try buffer.readKafkaArray(minElementSize: 5, "partitions", flexible: flexible) {
                 buffer throws(KafkaDecodeError) in
-                Partition(
-                    index: try buffer.readKafkaInt32("partition"), records: try buffer.readKafkaNullableBytes("records")
-                )
+                let index = try buffer.readKafkaInt32("partition")
+                let records = try buffer.readKafkaRecords(flexible: flexible)
+                try buffer.skipKafkaTaggedFields(flexible: flexible)
+                return Partition(index: index, records: records)
             }
+            try buffer.skipKafkaTaggedFields(flexible: flexible)
             return Topic(name: name, partitions: partitions)
         }
+        try buffer.skipKafkaTaggedFields(flexible: flexible)
         return Self(transactionalId: transactionalId, acks: acks, timeoutMs: timeoutMs, topics: topics)
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
-        if version >= 3 { buffer.writeKafkaNullableString(transactionalId) }
+        let flexible = version >= 9
+        if version >= 3 { buffer.writeKafkaNullableString(transactionalId, flexible: flexible) }
         buffer.writeKafkaInt16(acks)
         buffer.writeKafkaInt32(timeoutMs)
-        buffer.writeKafkaTopics(topics) { buffer, partition in
+        buffer.writeKafkaTopics(topics, flexible: flexible) { buffer, partition in
             buffer.writeKafkaInt32(partition.index)
-            buffer.writeKafkaBytes(partition.records)
+            buffer.writeKafkaRecords(partition.records, flexible: flexible)
         }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
     }
 }
 
-/// Produce response, v0–7. throttle_time_ms comes last (v1+). Send none at all for acks = 0.
+/// Produce response, v0–11. throttle_time_ms comes last (v1+); record_errors and error_message (v8+) are empty
+/// and null; flexible from v9, with no tagged field sent. Send none at all for acks = 0.
 package struct KafkaProduceResponse: KafkaResponse, Hashable {
     package struct Partition: Sendable, Hashable {
         package var index: Int32
@@ -91,13 +101,39 @@ package struct KafkaProduceResponse: KafkaResponse, Hashable {
     }
 
     package func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaTopics(topics) { buffer, partition in
+        let flexible = version >= 9
+        buffer.writeKafkaTopics(topics, flexible: flexible) { buffer, partition in
             buffer.writeKafkaInt32(partition.index)
             buffer.writeKafkaInt16(partition.errorCode.rawValue)
             buffer.writeKafkaInt64(partition.baseOffset)
             if version >= 2 { buffer.writeKafkaInt64(partition.logAppendTimeMs) }
             if version >= 5 { buffer.writeKafkaInt64(partition.logStartOffset) }
+            if version >= 8 {
+                buffer.writeKafkaArray([Int32](), flexible: flexible) { _, _ in }  // record_errors
+                buffer.writeKafkaNullableString(nil, flexible: flexible)  // error_message
+            }
         }
         if version >= 1 { buffer.writeKafkaInt32(throttleTimeMs) }
+        buffer.writeKafkaEmptyTaggedFields(flexible: flexible)
+    }
+}
+
+extension ByteBuffer {
+    /// A records field as a slice of this buffer (no copy), `nil` for null: int32 length, or compact (N+1) when
+    /// flexible.
+    mutating func readKafkaRecords(flexible: Bool) throws(KafkaDecodeError) -> ByteBuffer? {
+        guard flexible else { return try readKafkaNullableBytes("records") }
+        let lengthPlusOne = try readKafkaUnsignedVarint("records")
+        if lengthPlusOne == 0 { return nil }
+        let length = Int(lengthPlusOne - 1)
+        guard length <= readableBytes, let slice = readSlice(length: length) else { throw .truncated("records") }
+        return slice
+    }
+
+    mutating func writeKafkaRecords(_ records: ByteBuffer?, flexible: Bool) {
+        guard flexible else { return writeKafkaBytes(records) }
+        guard var records else { return writeKafkaUnsignedVarint(0) }
+        writeKafkaUnsignedVarint(UInt32(records.readableBytes) + 1)
+        writeBuffer(&records)
     }
 }

@@ -10,6 +10,15 @@ extension KafkaDispatcher {
     /// out; a missing topic is created only for a peer with `admin` on it.
     func metadata(_ request: KafkaMetadataRequest, access: KafkaRequestAccess) async -> KafkaMetadataResponse {
         var request = request
+        // Topics asked for by id alone (v12) are looked up by name; an id no topic has is answered UNKNOWN_TOPIC_ID.
+        var unknownIDs: [KafkaUUID] = []
+        for id in request.topicIDs {
+            if let name = broker.topicName(id: id.topicID) {
+                request.topics = (request.topics ?? []) + [name]
+            } else {
+                unknownIDs.append(id)
+            }
+        }
         if let names = request.topics {
             var repeated = RepeatedEntries<String>()
             request.topics = names.filter { repeated.isFirst($0) }
@@ -53,6 +62,11 @@ extension KafkaDispatcher {
                     : byName[name]
             }
         }
+        let ids = broker.topicIDs(named: topics.lazy.filter { $0.errorCode == .none }.map(\.name))
+        for index in topics.indices {
+            if let id = ids[topics[index].name] { topics[index].topicID = KafkaUUID(id) }
+        }
+        topics += unknownIDs.map { .init(errorCode: .unknownTopicId, name: "", topicID: $0, partitions: []) }
         return KafkaMetadataResponse(
             brokers: [.init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)],
             clusterId: Self.clusterID, controllerId: Self.nodeID, topics: topics)
@@ -80,10 +94,24 @@ extension KafkaDispatcher {
 
     /// A topic the peer may not consume is answered TOPIC_AUTHORIZATION_FAILED; a partition named twice is answered
     /// INVALID_REQUEST each time after the first, as Apache Kafka does.
+    /// What a ListOffsets timestamp asks the broker: -2 and -4 (the local log start, v8+; the same here, with no
+    /// tiered storage) the log start, -1 the log end, a time the first offset at or after it; `nil` for -3 and -5,
+    /// answered without the broker.
+    static func offsetSpec(_ timestamp: Int64) -> OffsetSpec? {
+        switch timestamp {
+        case -2, -4: .earliest
+        case -1: .latest
+        case -3, -5: nil
+        default: .timestamp(timestamp)
+        }
+    }
+
     func listOffsets(_ request: KafkaListOffsetsRequest, access: KafkaRequestAccess) async -> KafkaListOffsetsResponse {
         var queries: [(topic: String, partition: Int32, spec: OffsetSpec)] = []
         var refused: Set<String> = []
         var repeats: [(topic: String, partition: Int32)] = []
+        // Lookups answered without the broker (-3, -5; see `offsetSpec`).
+        var special: [(topic: String, partition: Int32, timestamp: Int64)] = []
         var repeated = RepeatedEntries<TopicPartition>()
         for topic in request.topics {
             guard access.permits(.consume, topic: topic.name) else {
@@ -95,12 +123,10 @@ extension KafkaDispatcher {
                     repeats.append((topic.name, partition.partitionIndex))
                     continue
                 }
-                let spec: OffsetSpec =
-                    switch partition.timestamp {
-                    case -2: .earliest
-                    case -1: .latest
-                    default: .timestamp(partition.timestamp)
-                    }
+                guard let spec = Self.offsetSpec(partition.timestamp) else {
+                    special.append((topic.name, partition.partitionIndex, partition.timestamp))
+                    continue
+                }
                 queries.append((topic.name, partition.partitionIndex, spec))
             }
         }
@@ -135,6 +161,12 @@ extension KafkaDispatcher {
                         .init(partitionIndex: $0.partitionIndex, errorCode: .topicAuthorizationFailed, offset: -1)
                     })
             }
+        }
+        for entry in special {
+            // -5, the last offset in tiered storage: none, as in Kafka without it. -3, the record with the largest
+            // timestamp: not kept, answered as a broker before v7 would be.
+            let error: KafkaErrorCode = entry.timestamp == -5 ? .none : .unsupportedVersion
+            topics.append(.init(partitionIndex: entry.partition, errorCode: error, offset: -1), topic: entry.topic)
         }
         for repeated in repeats {
             topics.append(

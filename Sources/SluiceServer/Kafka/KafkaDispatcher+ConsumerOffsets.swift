@@ -10,29 +10,39 @@ import SluiceKafka
 /// commits.
 extension KafkaDispatcher {
     static let consumerOffsets = KafkaConsumerOffsets.topic
+    /// Its topic id (Metadata v10+, Fetch v13+): fixed, as a Kafka cluster's is for its life; version-4 bits, so it
+    /// is none of Kafka's reserved ids, and no random topic id will ever be it in practice.
+    static let consumerOffsetsID = KafkaUUID(bytes: [
+        0x5C, 0x0F, 0x5E, 0x75, 0x00, 0x0F, 0x4F, 0x5E, 0x85, 0x1C, 0xE0, 0x00, 0x00, 0x00, 0x00, 0x01,
+    ])
+
+    static func isConsumerOffsets(_ topic: KafkaFetchRequest.Topic<KafkaFetchRequest.Partition>) -> Bool {
+        topic.name == consumerOffsets || topic.topicID == consumerOffsetsID
+    }
 
     /// At most this many commits per fetch of the topic, whatever the byte limits.
     static let consumerOffsetsFetchLimit = 10_000
 
     func fetchIncludingConsumerOffsets(
-        _ request: KafkaFetchRequest, access: KafkaRequestAccess,
+        _ request: KafkaFetchRequest, version: Int16, access: KafkaRequestAccess,
         completion: @escaping @Sendable (KafkaFetchResponse) -> Void
     ) {
-        guard request.topics.contains(where: { $0.name == Self.consumerOffsets }) else {
-            return fetch(request, access: access, completion: completion)
+        guard request.topics.contains(where: Self.isConsumerOffsets) else {
+            return fetch(request, version: version, access: access, completion: completion)
         }
         var rest = request
-        rest.topics = request.topics.filter { $0.name != Self.consumerOffsets }
-        let asked = request.topics.filter { $0.name == Self.consumerOffsets }.flatMap(\.partitions)
+        rest.topics = request.topics.filter { !Self.isConsumerOffsets($0) }
+        let asked = request.topics.filter(Self.isConsumerOffsets).flatMap(\.partitions)
         // Alone in the request, an empty answer waits as a fetch would (a commit does not wake it); beside other
         // topics, those topics' fetch does the waiting.
         let wait = rest.topics.isEmpty ? max(0, Int(request.maxWaitMs)) : 0
         Task {
             let partitions = await consumerOffsetsPartitions(
                 asked, maxBytes: Int(request.maxBytes), waitMs: wait, access: access)
-            let topic = KafkaFetchResponse.Topic(name: Self.consumerOffsets, partitions: partitions)
+            let topic = KafkaFetchResponse.Topic(
+                name: Self.consumerOffsets, topicID: Self.consumerOffsetsID, partitions: partitions)
             guard !rest.topics.isEmpty else { return completion(KafkaFetchResponse(topics: [topic])) }
-            fetch(rest, access: access) { response in
+            fetch(rest, version: version, access: access) { response in
                 var response = response
                 response.topics.append(topic)
                 completion(response)
@@ -206,7 +216,7 @@ extension KafkaDispatcher {
 
     static var consumerOffsetsMetadata: KafkaMetadataResponse.Topic {
         .init(
-            name: consumerOffsets, isInternal: true,
+            name: consumerOffsets, topicID: consumerOffsetsID, isInternal: true,
             partitions: (0..<KafkaConsumerOffsets.partitionCount).map {
                 .init(partitionIndex: $0, leaderId: nodeID, replicaNodes: [nodeID], isrNodes: [nodeID])
             })

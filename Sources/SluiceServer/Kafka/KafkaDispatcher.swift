@@ -59,11 +59,11 @@ struct KafkaDispatcher: Sendable {
     ) -> Int {
         let version = header.apiVersion
         let correlationID = header.correlationId
+        let headerV1 = KafkaResponseFrame.usesHeaderV1(apiKey: header.apiKey, apiVersion: version)
         let respond: @Sendable (any KafkaResponse) -> Void = { response in
             var buffer = allocator.buffer(capacity: 256)
             KafkaResponseFrame.write(
-                response, version: version, correlationId: correlationID,
-                headerV1: KafkaResponseFrame.usesHeaderV1(apiKey: header.apiKey, apiVersion: version), into: &buffer)
+                response, version: version, correlationId: correlationID, headerV1: headerV1, into: &buffer)
             completion(.response(buffer))
         }
         guard let request else {
@@ -109,7 +109,7 @@ struct KafkaDispatcher: Sendable {
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
-            fetchIncludingConsumerOffsets(fetch, access: access, completion: respond)
+            fetchIncludingConsumerOffsets(fetch, version: version, access: access, completion: respond)
         case .metadata(let metadata):
             Task { respond(await self.metadataIncludingConsumerOffsets(metadata, access: access)) }
         case .listOffsets(let list):
@@ -167,7 +167,8 @@ struct KafkaDispatcher: Sendable {
         // Where each partition's answer goes, and the batches appended for it.
         var slots: [(topic: Int, partition: Int32, batches: Range<Int>)] = []
         var batches: [ProduceBatch] = []
-        let decoder = KafkaRecordBatchDecoder(maxBatchBytes: settings.maxFrameBytes)
+        var decoder = KafkaRecordBatchDecoder(maxBatchBytes: settings.maxFrameBytes)
+        decoder.acceptsLegacyMessages = version < 3
         let allowance = Self.expansionAllowance(frameBytes: frameBytes)
         var left = allowance
         var repeated = RepeatedEntries<TopicPartition>()
@@ -280,63 +281,113 @@ struct KafkaDispatcher: Sendable {
     /// `Broker.recordOverheadBytes`; the first record is returned whatever its size (KIP-74). A partition named
     /// twice is answered INVALID_REQUEST the second time, with no records.
     func fetch(
-        _ request: KafkaFetchRequest, access: KafkaRequestAccess,
+        _ request: KafkaFetchRequest, version: Int16, access: KafkaRequestAccess,
         completion: @escaping @Sendable (KafkaFetchResponse) -> Void
     ) {
         var targets: [FetchTarget] = []
         // Per requested entry, in request order: its target's index, or nil with the error it is answered.
-        var entries: [(topic: String, partition: Int32, target: Int?, error: KafkaErrorCode)] = []
+        var entries: [FetchEntry] = []
         var repeated = RepeatedEntries<TopicPartition>()
+        let byID = KafkaFetchRequest.usesTopicIDs(version)
         for topic in request.topics {
-            let permitted = access.permits(.consume, topic: topic.name)
+            // From v13 topics are named by id: one no topic has is answered UNKNOWN_TOPIC_ID.
+            let name = byID ? broker.topicName(id: topic.topicID.topicID) : topic.name
+            let permitted = name.map { access.permits(.consume, topic: $0) } ?? false
             for partition in topic.partitions {
+                var entry = FetchEntry(
+                    topic: name ?? "", topicID: topic.topicID, partition: partition.partition, target: nil,
+                    error: .none, maxBytes: max(1, Int(partition.partitionMaxBytes)))
+                guard let name else {
+                    entry.error = .unknownTopicId
+                    entries.append(entry)
+                    continue
+                }
                 guard permitted else {
-                    entries.append((topic.name, partition.partition, nil, .topicAuthorizationFailed))
+                    entry.error = .topicAuthorizationFailed
+                    entries.append(entry)
                     continue
                 }
-                guard repeated.isFirst(TopicPartition(topic: topic.name, partition: partition.partition)) else {
-                    entries.append((topic.name, partition.partition, nil, .invalidRequest))
+                guard repeated.isFirst(TopicPartition(topic: name, partition: partition.partition)) else {
+                    entry.error = .invalidRequest
+                    entries.append(entry)
                     continue
                 }
-                entries.append((topic.name, partition.partition, targets.count, .none))
+                entry.target = targets.count
+                entries.append(entry)
                 targets.append(
                     FetchTarget(
-                        topic: topic.name, partition: partition.partition,
-                        offset: partition.fetchOffset,
-                        maxBytes: max(1, Int(partition.partitionMaxBytes))))
+                        topic: name, partition: partition.partition, offset: partition.fetchOffset,
+                        maxBytes: entry.maxBytes))
             }
-        }
-        // Every requested partition is answered, in request order, empty ones included: kafka-python drops a
-        // whole sessionless response that does not hold exactly the partitions it asked for.
-        let answered = entries
-        let answer: @Sendable ([FetchResult<KafkaRecordBatchWriter>]) -> Void = { fetched in
-            var topics: [KafkaFetchResponse.Topic] = []
-            for entry in answered {
-                guard let index = entry.target else {
-                    let partition = KafkaFetchResponse.Partition(
-                        partitionIndex: entry.partition, errorCode: entry.error, highWatermark: -1,
-                        lastStableOffset: -1, logStartOffset: -1)
-                    topics.append(partition, topic: entry.topic)
-                    continue
-                }
-                let result = fetched[index]
-                let partition = KafkaFetchResponse.Partition(
-                    partitionIndex: result.partition, errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
-                    highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
-                    logStartOffset: result.logStartOffset, records: result.records.bytes)
-                topics.append(partition, topic: result.topic)
-            }
-            completion(KafkaFetchResponse(topics: topics))
         }
         // Nothing to read: answered at once, not held for data that could never be sent.
-        if targets.isEmpty && !entries.isEmpty { return answer([]) }
+        if targets.isEmpty && !entries.isEmpty {
+            return completion(Self.fetchResponse(entries, [FetchResult<KafkaRecordBatchWriter>]()) { _, _ in .init() })
+        }
         let limit = Self.fetchResponseLimit(
             request, framingBytes: Self.fetchFramingBytes(entries.map(\.topic)),
             maxResponseBytes: settings.maxResponseBytes)
         let spec = FetchSpec(
             targets: targets, maxWaitMs: max(0, Int(request.maxWaitMs)),
             minBytes: max(0, Int(request.minBytes)), maxBytes: limit.maxBytes, maxWireBytes: limit.maxWireBytes)
-        broker.fetch(spec, into: KafkaRecordBatchWriter.self, completion: answer)
+        let answered = entries
+        // Before v4 the records are a message set of the old formats, cut to each partition's limit as those
+        // versions need (hard below v3; v3 keeps the first message whole, KIP-74).
+        switch version {
+        case 0...1:
+            broker.fetch(spec, into: MessageSetSink<MagicZero>.self) { fetched in
+                completion(
+                    Self.fetchResponse(answered, fetched) { sink, entry in
+                        sink.writer.truncated(maxBytes: entry.maxBytes, keepFirst: false)
+                    })
+            }
+        case 2...3:
+            broker.fetch(spec, into: MessageSetSink<MagicOne>.self) { fetched in
+                completion(
+                    Self.fetchResponse(answered, fetched) { sink, entry in
+                        sink.writer.truncated(maxBytes: entry.maxBytes, keepFirst: version == 3)
+                    })
+            }
+        default:
+            broker.fetch(spec, into: KafkaRecordBatchWriter.self) { fetched in
+                completion(Self.fetchResponse(answered, fetched) { writer, _ in writer.bytes })
+            }
+        }
+    }
+
+    /// One partition a fetch asked for: where its answer comes from (`target`, an index into what the broker
+    /// returns) or the error it is answered with.
+    struct FetchEntry: Sendable {
+        var topic: String
+        var topicID: KafkaUUID
+        var partition: Int32
+        var target: Int?
+        var error: KafkaErrorCode
+        var maxBytes: Int
+    }
+
+    /// Every requested partition is answered, in request order, empty ones included: kafka-python drops a whole
+    /// sessionless response that does not hold exactly the partitions it asked for.
+    static func fetchResponse<Sink: FetchRecordSink>(
+        _ entries: [FetchEntry], _ fetched: [FetchResult<Sink>], records: (Sink, FetchEntry) -> ByteBuffer
+    ) -> KafkaFetchResponse {
+        var topics: [KafkaFetchResponse.Topic] = []
+        for entry in entries {
+            guard let index = entry.target else {
+                let partition = KafkaFetchResponse.Partition(
+                    partitionIndex: entry.partition, errorCode: entry.error, highWatermark: -1,
+                    lastStableOffset: -1, logStartOffset: -1)
+                topics.append(partition, topic: entry.topic, topicID: entry.topicID)
+                continue
+            }
+            let result = fetched[index]
+            let partition = KafkaFetchResponse.Partition(
+                partitionIndex: result.partition, errorCode: result.error.map(KafkaErrorCode.init) ?? .none,
+                highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
+                logStartOffset: result.logStartOffset, records: records(result.records, entry))
+            topics.append(partition, topic: entry.topic, topicID: entry.topicID)
+        }
+        return KafkaFetchResponse(topics: topics)
     }
 
     /// Bytes of a fetch response besides its records' own: the header and, per partition, its fields (42 bytes),
@@ -369,6 +420,34 @@ extension KafkaRecordBatchWriter: FetchRecordSink {
         // for smaller records) and a batch header.
         self.init(capacity: expectedBytes > 0 ? expectedBytes + expectedBytes / 4 + 64 : 0)
     }
+}
+
+/// Old-format fetches (v0–v3) write magic 0/1 message sets straight from storage's buffers; headers are dropped.
+struct MessageSetSink<Format: MessageSetFormat>: FetchRecordSink {
+    var writer: KafkaMessageSetWriter
+
+    init(expectedBytes: Int) {
+        writer = KafkaMessageSetWriter(magic: Format.magic, capacity: expectedBytes > 0 ? expectedBytes * 2 + 64 : 0)
+    }
+
+    mutating func append(
+        offset: Int64, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [Header]
+    ) {
+        writer.append(offset: offset, timestamp: timestamp, key: key, value: value)
+    }
+}
+
+protocol MessageSetFormat: Sendable {
+    static var magic: Int8 { get }
+}
+
+enum MagicZero: MessageSetFormat {
+    static var magic: Int8 { 0 }
+}
+
+enum MagicOne: MessageSetFormat {
+    static var magic: Int8 { 1 }
 }
 
 /// The host and port the Kafka listener tells clients to connect to: known once the socket is bound (the port may
