@@ -15,6 +15,7 @@ let migrations: [Resource] = [
     "catalog/catalog_0002_delete_retention.sql",
     "catalog/catalog_0003_producer_ids.sql",
     "catalog/catalog_0004_topic_ids.sql",
+    "catalog/catalog_0005_commit_log.sql",
     "topic/topic_0001_initial.sql",
     "topic/topic_0002_compaction.sql",
     "topic/topic_0003_producer_state.sql",

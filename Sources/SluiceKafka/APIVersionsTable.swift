@@ -51,6 +51,8 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.incrementalAlterConfigs.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.offsetDelete.rawValue, minVersion: 0, maxVersion: 0),
         .init(apiKey: KafkaAPIKey.describeCluster.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.consumerGroupHeartbeat.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.consumerGroupDescribe.rawValue, minVersion: 0, maxVersion: 0),
     ]
 
     /// The advertised range of `apiKey`, or `nil` if Sluice does not answer it.

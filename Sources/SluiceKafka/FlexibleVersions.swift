@@ -21,6 +21,7 @@ package enum KafkaFlexibleVersions {
         case .deleteTopics: 4
         case .initProducerId: 2
         case .saslAuthenticate: 2
+        case .consumerGroupHeartbeat, .consumerGroupDescribe: 0
         default: nil
         }
     }

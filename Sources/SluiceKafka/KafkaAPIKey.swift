@@ -29,4 +29,6 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
     case describeCluster = 60
+    case consumerGroupHeartbeat = 68
+    case consumerGroupDescribe = 69
 }

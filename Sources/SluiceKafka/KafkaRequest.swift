@@ -31,6 +31,8 @@ package enum KafkaRequest: Sendable, Hashable {
     case incrementalAlterConfigs(KafkaIncrementalAlterConfigsRequest)
     case offsetDelete(KafkaOffsetDeleteRequest)
     case describeCluster(KafkaDescribeClusterRequest)
+    case consumerGroupHeartbeat(KafkaConsumerGroupHeartbeatRequest)
+    case consumerGroupDescribe(KafkaConsumerGroupDescribeRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -87,6 +89,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .incrementalAlterConfigs: .incrementalAlterConfigs(try .decode(version: version, from: &buffer))
         case .offsetDelete: .offsetDelete(try .decode(version: version, from: &buffer))
         case .describeCluster: .describeCluster(try .decode(version: version, from: &buffer))
+        case .consumerGroupHeartbeat: .consumerGroupHeartbeat(try .decode(version: version, from: &buffer))
+        case .consumerGroupDescribe: .consumerGroupDescribe(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -122,6 +126,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .offsetDelete: .offsetDelete
         case .describeCluster: .describeCluster
+        case .consumerGroupHeartbeat: .consumerGroupHeartbeat
+        case .consumerGroupDescribe: .consumerGroupDescribe
         }
     }
 
@@ -157,6 +163,8 @@ package enum KafkaRequest: Sendable, Hashable {
         case .incrementalAlterConfigs(let r): r.encode(version: version, into: &buffer)
         case .offsetDelete(let r): r.encode(version: version, into: &buffer)
         case .describeCluster(let r): r.encode(version: version, into: &buffer)
+        case .consumerGroupHeartbeat(let r): r.encode(version: version, into: &buffer)
+        case .consumerGroupDescribe(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

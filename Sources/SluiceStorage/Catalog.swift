@@ -163,16 +163,20 @@ package final class Catalog {
 
     // MARK: - Committed offsets
 
-    /// Stores a group's committed offsets, all in one transaction.
+    /// Stores a group's committed offsets, all in one transaction. Each gets the next number of the commit log
+    /// (`CommitLog`), in the same transaction.
     package func commitOffsets(group: String, _ offsets: [CommittedOffset], now: Int64) throws(SluiceError) {
         try write {
+            let next = try connection.statement("SELECT next_offset FROM commit_log WHERE singleton = 0")
+            defer { next.reset() }
+            var logOffset: Int64 = try next.step() ? next.int64(0) : 0
             let upsert = try connection.statement(
                 """
-                INSERT INTO group_offsets (group_id, topic, partition, committed_offset, metadata, commit_ms)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO group_offsets (group_id, topic, partition, committed_offset, metadata, commit_ms, log_offset)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (group_id, topic, partition) DO UPDATE SET
                     committed_offset = excluded.committed_offset, metadata = excluded.metadata,
-                    commit_ms = excluded.commit_ms
+                    commit_ms = excluded.commit_ms, log_offset = excluded.log_offset
                 """
             )
             for offset in offsets {
@@ -182,9 +186,15 @@ package final class Catalog {
                 upsert.bind(4, offset.offset)
                 upsert.bind(5, offset.metadata)
                 upsert.bind(6, now)
+                upsert.bind(7, logOffset)
                 try upsert.run()
                 upsert.reset()
+                logOffset += 1
             }
+            let raise = try connection.statement("UPDATE commit_log SET next_offset = ? WHERE singleton = 0")
+            raise.bind(1, logOffset)
+            try raise.run()
+            raise.reset()
         }
     }
 

@@ -25,6 +25,7 @@ package enum Migrations {
         Migration(
             version: 3, name: "catalog_0003_producer_ids.sql", bytes: PackageResources.catalog_0003_producer_ids_sql),
         Migration(version: 4, name: "catalog_0004_topic_ids.sql", bytes: PackageResources.catalog_0004_topic_ids_sql),
+        Migration(version: 5, name: "catalog_0005_commit_log.sql", bytes: PackageResources.catalog_0005_commit_log_sql),
     ]
 
     package static let topic: [Migration] = [

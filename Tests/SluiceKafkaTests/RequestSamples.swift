@@ -146,6 +146,14 @@ enum RequestSamples {
                 topics: [
                     .init(name: "demo", partitions: [.init(partition: 0, currentLeaderEpoch: 3, leaderEpoch: 0)])
                 ])),
+        .consumerGroupHeartbeat(
+            KafkaConsumerGroupHeartbeatRequest(
+                groupId: "g", memberId: "m-1", memberEpoch: 4, instanceId: "i", rackId: "r",
+                rebalanceTimeoutMs: 300_000,
+                subscribedTopicNames: ["demo", "other"], subscribedTopicRegex: "^d.*", serverAssignor: "uniform",
+                topicPartitions: [.init(topicId: 0x0123_4567_89AB_CDEF_FEDC_BA98_7654_3210, partitions: [0, 2])])),
+        .consumerGroupDescribe(
+            KafkaConsumerGroupDescribeRequest(groupIds: ["g", "h"], includeAuthorizedOperations: true)),
     ]
 
     /// A whole frame body: header then the request at `version`.

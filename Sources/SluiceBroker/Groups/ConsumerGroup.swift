@@ -22,11 +22,13 @@ struct ConsumerGroup {
         /// The last assignment this member was told (or is about to be): a heartbeat that would hear the same is
         /// worth holding.
         var lastAnswer: Assignment? = nil
+        /// Set for a member of Kafka's consumer protocol (KIP-848), which heartbeats with member epochs.
+        var consumer: ConsumerProtocolMember? = nil
     }
 
     let name: String
     private(set) var generation: Int32 = 0
-    private(set) var members: [String: Member] = [:]
+    var members: [String: Member] = [:]
     /// Who holds each partition now: granted to that member and not yet released.
     private(set) var owners: [TopicPartition: String] = [:]
 
@@ -155,10 +157,18 @@ struct ConsumerGroup {
                 ? nil
                 : SluiceError(.unknownMember, "group '\(name)' has live members; commit as a member of the group")
         }
-        guard members[memberID] != nil else {
+        guard let member = members[memberID] else {
             return SluiceError(.unknownMember, "member '\(memberID)' is not in group '\(name)'; join again")
         }
-        if generation != self.generation {
+        if let consumer = member.consumer {
+            // Kafka's consumer protocol commits with the member epoch: any epoch the member has had, while it
+            // still owns the partition (a commit racing the answer that raised its epoch is not lost).
+            if generation <= 0 || generation > consumer.epoch {
+                return SluiceError(
+                    .staleGeneration,
+                    "commit at member epoch \(generation) refused: member '\(memberID)' is at epoch \(consumer.epoch)")
+            }
+        } else if generation != self.generation {
             return SluiceError(
                 .staleGeneration,
                 "commit from generation \(generation) refused: group '\(name)' is at generation \(self.generation)")
@@ -171,14 +181,14 @@ struct ConsumerGroup {
 
     // MARK: - Assignment
 
-    private mutating func release(memberID: String, keeping owned: Set<TopicPartition>) {
+    mutating func release(memberID: String, keeping owned: Set<TopicPartition>) {
         for (partition, owner) in owners where owner == memberID && !owned.contains(partition) {
             owners.removeValue(forKey: partition)
         }
     }
 
     /// Grants the member every target partition that is free (or already its own) and says which are pending.
-    private mutating func grant(to memberID: String, owned: Set<TopicPartition>) -> Assignment {
+    mutating func grant(to memberID: String, owned: Set<TopicPartition>) -> Assignment {
         let target = members[memberID]?.target ?? []
         var granted: [TopicPartition] = []
         var pending: [TopicPartition] = []
@@ -198,7 +208,7 @@ struct ConsumerGroup {
 
     /// Sticky, balanced assignment per topic: members keep what they have up to their fair share, and the rest
     /// goes to the least loaded. A new generation starts only when some target changed.
-    private mutating func rebalance(partitions: [String: Int32]) {
+    mutating func rebalance(partitions: [String: Int32]) {
         var targets: [String: Set<TopicPartition>] = [:]
         for id in members.keys { targets[id] = [] }
         let topics = Set(members.values.flatMap(\.topics)).sorted()

@@ -23,8 +23,10 @@ package struct GroupMembers: Sendable {
         package var topics: [String]
         package var owned: [TopicPartition]
         package var pending: [TopicPartition]
-        /// Where a Kafka (classic protocol) member connected from; `nil` for native members.
+        /// Where a Kafka (classic or consumer protocol) member connected from; `nil` for native members.
         package var clientHost: String? = nil
+        /// A consumer-protocol (KIP-848) member's epoch; `nil` for other members.
+        package var memberEpoch: Int32? = nil
     }
 
     package var group: String
@@ -47,9 +49,9 @@ package struct GroupMembers: Sendable {
 /// with `unknown_member` when the member is gone, and at its deadline with the unchanged assignment. A second
 /// heartbeat (or a join) from the same member answers its held one at once.
 final class GroupCoordinator: Sendable {
-    private let shell: CoordinatorShell<State>
-    private let partitionCounts: @Sendable ([String]) -> [String: Int32]
-    private let logger: Logger
+    let shell: CoordinatorShell<State>
+    let partitionCounts: @Sendable ([String]) -> [String: Int32]
+    let logger: Logger
     /// Monotonic milliseconds, for session deadlines.
     var clock: @Sendable () -> Int64 { shell.clock }
 
@@ -224,7 +226,8 @@ final class GroupCoordinator: Sendable {
                 members.append(
                     .init(
                         memberID: member.id, clientID: member.clientID, topics: member.topics.sorted(),
-                        owned: owned, pending: pending))
+                        owned: owned, pending: pending, clientHost: member.consumer?.clientHost,
+                        memberEpoch: member.consumer?.epoch))
             }
             return GroupMembers(
                 group: group, state: settled ? .stable : .rebalancing,
@@ -277,7 +280,7 @@ final class GroupCoordinator: Sendable {
     }
 
     /// Answers the group's held heartbeats whose member has news (or is gone) or whose hold is over by `now`.
-    private static func answerHeld(
+    static func answerHeld(
         in group: String, state: inout State, now: Int64, answering: String? = nil,
         effects: inout [Answer]
     ) {

@@ -73,7 +73,8 @@ extension KafkaDispatcher {
     /// each group, DeleteGroups `admin` on it; DescribeConfigs any grant on a topic, `admin` on some topic for the
     /// broker; AlterConfigs and IncrementalAlterConfigs `admin` on the topic (the broker is read-only);
     /// CreatePartitions and DeleteRecords `admin` on the topic; OffsetForLeaderEpoch any grant on the topic;
-    /// DescribeCluster nothing.
+    /// DescribeCluster nothing. ConsumerGroupHeartbeat needs `consume` on the group (ConsumerGroupDescribe checks
+    /// describing each group in its own entry).
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -113,6 +114,10 @@ extension KafkaDispatcher {
             if access.permits(.topic(.admin, nil)) { return nil }
             // Before v3 the answer has no error field: Kafka answers an empty list.
             return KafkaDescribeLogDirsResponse(errorCode: .clusterAuthorizationFailed, results: [])
+        case .consumerGroupHeartbeat(let heartbeat):
+            if access.permits(.group(.consume, heartbeat.groupId)) { return nil }
+            return KafkaConsumerGroupHeartbeatResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(heartbeat.groupId)'")
         default:
             return nil
         }

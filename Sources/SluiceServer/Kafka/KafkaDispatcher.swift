@@ -113,15 +113,15 @@ struct KafkaDispatcher: Sendable {
                 if let response { respond(response) } else { completion(.none) }
             }
         case .fetch(let fetch):
-            self.fetch(fetch, version: version, access: access, completion: respond)
+            fetchIncludingConsumerOffsets(fetch, version: version, access: access, completion: respond)
         case .metadata(let metadata):
-            Task { respond(await self.metadata(metadata, access: access)) }
+            Task { respond(await self.metadataIncludingConsumerOffsets(metadata, access: access)) }
         case .listOffsets(let list):
-            Task { respond(await self.listOffsets(list, access: access)) }
+            Task { respond(await self.listOffsetsIncludingConsumerOffsets(list, access: access)) }
         case .findCoordinator(let find):
             respond(findCoordinator(find, access: access))
         case .createTopics(let create):
-            Task { respond(await self.createTopics(create, access: access)) }
+            Task { respond(await self.createTopicsIncludingConsumerOffsets(create, access: access)) }
         case .deleteTopics(let delete):
             Task { respond(await self.deleteTopics(delete, access: access)) }
         case .initProducerId(let initialize):
@@ -142,6 +142,12 @@ struct KafkaDispatcher: Sendable {
             .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
             .offsetForLeaderEpoch:
             Task { respond(await self.adminTool(request, version: version, access: access)) }
+        case .consumerGroupHeartbeat(let heartbeat):
+            respond(
+                consumerGroupHeartbeat(
+                    heartbeat, version: version, clientID: header.clientId ?? "", peer: peer, access: access))
+        case .consumerGroupDescribe(let describe):
+            Task { respond(await self.consumerGroupDescribe(describe, access: access)) }
         case .saslHandshake, .saslAuthenticate:
             // The connection's SASL session answers these before they reach the dispatcher.
             completion(.close("SASL request outside the connection's SASL session"))
@@ -282,7 +288,7 @@ struct KafkaDispatcher: Sendable {
     /// response limit (`KafkaListenerSettings.maxResponseBytes`), each record counting at least
     /// `Broker.recordOverheadBytes`; the first record is returned whatever its size (KIP-74). A partition named
     /// twice is answered INVALID_REQUEST the second time, with no records.
-    private func fetch(
+    func fetch(
         _ request: KafkaFetchRequest, version: Int16, access: KafkaRequestAccess,
         completion: @escaping @Sendable (KafkaFetchResponse) -> Void
     ) {

@@ -55,6 +55,15 @@ struct KafkaRequestLimits: Sendable {
             return groupID(leave.groupId) ?? entries(leave.members.count, "members", "LeaveGroup")
         case .findCoordinator(let find):
             return entries(find.keys.count, "keys", "FindCoordinator")
+        case .consumerGroupHeartbeat(let heartbeat):
+            return groupID(heartbeat.groupId)
+                ?? entries(heartbeat.subscribedTopicNames?.count ?? 0, "topics", "ConsumerGroupHeartbeat")
+                ?? entries(
+                    heartbeat.topicPartitions?.reduce(0) { $0 + $1.partitions.count } ?? 0, "partitions",
+                    "ConsumerGroupHeartbeat")
+        case .consumerGroupDescribe(let describe):
+            return entries(describe.groupIds.count, "groups", "ConsumerGroupDescribe")
+                ?? describe.groupIds.lazy.compactMap(groupID).first
         case .apiVersions, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
