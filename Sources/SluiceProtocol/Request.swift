@@ -59,6 +59,12 @@ package enum Request: Sendable, Equatable {
     case stats(StatsRequest)
     case initProducerID(InitProducerIDRequest)
     case backup(BackupRequest)
+    case shareGroupHeartbeat(ShareGroupHeartbeatRequest)
+    case shareFetch(ShareFetchRequest)
+    case shareAcknowledge(ShareAcknowledgeRequest)
+    case describeShareGroup(DescribeShareGroupRequest)
+    case alterGroupConfig(AlterGroupConfigRequest)
+    case describeGroupConfig(DescribeGroupConfigRequest)
 
     package var apiKey: APIKey {
         switch self {
@@ -83,6 +89,12 @@ package enum Request: Sendable, Equatable {
         case .stats: .stats
         case .initProducerID: .initProducerID
         case .backup: .backup
+        case .shareGroupHeartbeat: .shareGroupHeartbeat
+        case .shareFetch: .shareFetch
+        case .shareAcknowledge: .shareAcknowledge
+        case .describeShareGroup: .describeShareGroup
+        case .alterGroupConfig: .alterGroupConfig
+        case .describeGroupConfig: .describeGroupConfig
         }
     }
 
@@ -93,6 +105,7 @@ package enum Request: Sendable, Equatable {
         switch self {
         case .produce(let produce): produce.wireVersion
         case .heartbeat(let heartbeat): heartbeat.wireVersion
+        case .listGroups(let list): list.wireVersion
         default: 0
         }
     }
@@ -146,12 +159,18 @@ package enum Request: Sendable, Equatable {
         case .heartbeat: .heartbeat(try .read(from: &payload, version: version))
         case .leaveGroup: .leaveGroup(try .read(from: &payload))
         case .describeGroup: .describeGroup(try .read(from: &payload))
-        case .listGroups: .listGroups(try .read(from: &payload))
+        case .listGroups: .listGroups(try .read(from: &payload, version: version))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
         case .backup: .backup(try .read(from: &payload))
+        case .shareGroupHeartbeat: .shareGroupHeartbeat(try .read(from: &payload))
+        case .shareFetch: .shareFetch(try .read(from: &payload))
+        case .shareAcknowledge: .shareAcknowledge(try .read(from: &payload))
+        case .describeShareGroup: .describeShareGroup(try .read(from: &payload))
+        case .alterGroupConfig: .alterGroupConfig(try .read(from: &payload))
+        case .describeGroupConfig: .describeGroupConfig(try .read(from: &payload))
         }
     }
 
@@ -179,6 +198,12 @@ package enum Request: Sendable, Equatable {
         case .stats(let request): request.write(to: &buffer)
         case .initProducerID(let request): request.write(to: &buffer)
         case .backup(let request): request.write(to: &buffer)
+        case .shareGroupHeartbeat(let request): request.write(to: &buffer)
+        case .shareFetch(let request): request.write(to: &buffer)
+        case .shareAcknowledge(let request): request.write(to: &buffer)
+        case .describeShareGroup(let request): request.write(to: &buffer)
+        case .alterGroupConfig(let request): request.write(to: &buffer)
+        case .describeGroupConfig(let request): request.write(to: &buffer)
         }
     }
 
@@ -206,6 +231,12 @@ package enum Request: Sendable, Equatable {
         case .stats(let request): request.wireSize
         case .initProducerID(let request): request.wireSize
         case .backup(let request): request.wireSize
+        case .shareGroupHeartbeat(let request): request.wireSize
+        case .shareFetch(let request): request.wireSize
+        case .shareAcknowledge(let request): request.wireSize
+        case .describeShareGroup(let request): request.wireSize
+        case .alterGroupConfig(let request): request.wireSize
+        case .describeGroupConfig(let request): request.wireSize
         }
     }
 

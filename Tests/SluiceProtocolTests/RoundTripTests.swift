@@ -33,7 +33,7 @@ import Testing
         let frame = try ResponseFrame.decode(from: buffer)
         #expect(frame.correlationID == -7)
         #expect(frame.error == nil)
-        #expect(try frame.response(to: response.apiKey) == response)
+        #expect(try frame.response(to: response.apiKey, version: response.apiVersion) == response)
     }
 
     @Test func framesAppendToWhatIsAlreadyInTheBuffer() throws {
