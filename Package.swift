@@ -14,9 +14,11 @@ let migrations: [Resource] = [
     "catalog/catalog_0001_initial.sql",
     "catalog/catalog_0002_delete_retention.sql",
     "catalog/catalog_0003_producer_ids.sql",
+    "catalog/catalog_0004_share_groups.sql",
     "topic/topic_0001_initial.sql",
     "topic/topic_0002_compaction.sql",
     "topic/topic_0003_producer_state.sql",
+    "topic/topic_0004_share_state.sql",
 ].map { .embedInCode("Migrations/\($0)") }
 
 /// Whether to build `sluice-mirror`, the one part of Sluice that needs librdkafka's development files: by default

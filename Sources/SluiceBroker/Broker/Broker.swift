@@ -38,6 +38,12 @@ package final class Broker: Sendable {
     let backupPacing: Backup.Pacing
     /// The topics holding descriptors, and how many may stay open at once.
     let openTopics: OpenTopics
+    /// Share groups' members (`ShareGroups/`).
+    let shareCoordinator: ShareCoordinator
+    /// Share groups' settings, as stored in the catalog (loaded on first use).
+    let shareSettings = Locked<[String: ShareGroupConfig]>([:])
+    /// The topics each share group is known (in the catalog) to have read.
+    let shareTopics = Locked<[String: Set<String>]>([:])
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -95,6 +101,19 @@ package final class Broker: Sendable {
         self.classicGroups = ClassicGroupCoordinator(
             settings: classicSettings, logger: logger,
             clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
+        let released = Locked<(@Sendable (String, [String]) -> Void)?>(nil)
+        self.shareCoordinator = ShareCoordinator(
+            logger: logger, clock: clocks.monotonic,
+            partitionCounts: { topics in
+                shared.withLock { registry in
+                    var counts: [String: Int32] = [:]
+                    for topic in topics {
+                        if let handle = registry.topics[topic] { counts[topic] = handle.partitionCount }
+                    }
+                    return counts
+                }
+            },
+            onRemoved: { group, members in released.withLock { $0 }?(group, members) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         let reserved = try store.catalog.lastProducerID()
@@ -106,6 +125,7 @@ package final class Broker: Sendable {
                 topic.name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
         }
         self.registry.withLock { $0 = opened }
+        released.withLock { $0 = { [weak self] group, members in self?.releaseShareMembers(group, members) } }
         // Whatever expired while the broker was down goes now; each sweep then says when its topic is next due.
         sweeper.request(opened.topics.values.map { ($0.name, $0.retention.noteSweepNow()) })
     }
@@ -154,6 +174,7 @@ package final class Broker: Sendable {
         sweeper.stop()
         groups.stop()
         classicGroups.stop()
+        shareCoordinator.stop()
         await backups.stop()
         for handle in handles { await handle.close(shuttingDown: true) }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
