@@ -270,8 +270,7 @@ package struct DescribeShareGroupResponse: Sendable, Equatable {
         /// Records it holds under a lock now.
         package var acquiredRecords: Int32
 
-        package init(memberID: String, clientID: String, memberEpoch: Int32, topics: [String], acquiredRecords: Int32)
-        {
+        package init(memberID: String, clientID: String, memberEpoch: Int32, topics: [String], acquiredRecords: Int32) {
             self.memberID = memberID
             self.clientID = clientID
             self.memberEpoch = memberEpoch
@@ -589,7 +588,8 @@ extension DescribeShareGroupResponse.Member: WireCodable {
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeShareGroupResponse.Member {
         .init(
             memberID: try buffer.readWireString(), clientID: try buffer.readWireString(),
-            memberEpoch: try buffer.readInt32(), topics: try buffer.readArray(), acquiredRecords: try buffer.readInt32())
+            memberEpoch: try buffer.readInt32(), topics: try buffer.readArray(), acquiredRecords: try buffer.readInt32()
+        )
     }
 
     func write(to buffer: inout ByteBuffer) {

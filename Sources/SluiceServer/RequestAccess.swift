@@ -174,7 +174,6 @@ extension AccessPolicy {
             describe.topics.removeAll { !readable($0.name) }
             for index in describe.members.indices {
                 describe.members[index].topics.removeAll { !readable($0) }
-                describe.members[index].assignment.removeAll { !readable($0.name) }
             }
             return .describeShareGroup(describe)
         default:

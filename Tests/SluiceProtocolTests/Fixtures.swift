@@ -166,7 +166,9 @@ enum Fixtures {
             ShareAcknowledgeRequest(
                 group: "jobs", memberID: "worker-1",
                 acknowledgements: [
-                    .init(name: "orders", partitions: [.init(partition: 0, batches: [.init(firstOffset: 5, lastOffset: 5, kind: .gap)])])
+                    .init(
+                        name: "orders",
+                        partitions: [.init(partition: 0, batches: [.init(firstOffset: 5, lastOffset: 5, kind: .gap)])])
                 ])),
         .shareAcknowledge(ShareAcknowledgeRequest(group: "", memberID: "", acknowledgements: [])),
         .describeShareGroup(DescribeShareGroupRequest(group: "jobs")),
@@ -369,7 +371,9 @@ enum Fixtures {
                                     .init(firstOffset: 0, lastOffset: 2, deliveryCount: 1),
                                     .init(firstOffset: Int64.max, lastOffset: Int64.max, deliveryCount: Int16.max),
                                 ]),
-                            .init(partition: 1, error: .unknownPartition("orders", 1, count: 1), records: [], acquired: []),
+                            .init(
+                                partition: 1, error: .unknownPartition("orders", 1, count: 1), records: [], acquired: []
+                            ),
                         ])
                 ],
                 acknowledgements: [
@@ -383,14 +387,18 @@ enum Fixtures {
         .shareAcknowledge(ShareAcknowledgeResponse(topics: [])),
         .shareAcknowledge(
             ShareAcknowledgeResponse(topics: [
-                .init(name: "orders", partitions: [.init(partition: 0), .init(partition: 3, error: .unknownTopic("x"))])
+                .init(
+                    name: "orders", partitions: [.init(partition: 0), .init(partition: 3, error: .unknownTopic("x"))])
             ])),
-        .describeShareGroup(DescribeShareGroupResponse(group: "idle", state: .empty, members: [], topics: [], configs: [])),
+        .describeShareGroup(
+            DescribeShareGroupResponse(group: "idle", state: .empty, members: [], topics: [], configs: [])),
         .describeShareGroup(
             DescribeShareGroupResponse(
                 group: "jobs", state: .stable,
                 members: [
-                    .init(memberID: "worker-1", clientID: "worker", memberEpoch: 2, topics: ["orders"], acquiredRecords: 7)
+                    .init(
+                        memberID: "worker-1", clientID: "worker", memberEpoch: 2, topics: ["orders"], acquiredRecords: 7
+                    )
                 ],
                 topics: [
                     .init(

@@ -229,11 +229,14 @@ struct RandomMessages {
                             .init(
                                 partition: $0.int32(), error: $0.error(), records: $0.array { $0.record() },
                                 acquired: $0.array {
-                                    AcquiredRecords(firstOffset: $0.int64(), lastOffset: $0.int64(), deliveryCount: $0.int16())
+                                    AcquiredRecords(
+                                        firstOffset: $0.int64(), lastOffset: $0.int64(), deliveryCount: $0.int16())
                                 })
                         }
                     },
-                    acknowledgements: array { $0.topic { AcknowledgementResult(partition: $0.int32(), error: $0.error()) } }))
+                    acknowledgements: array {
+                        $0.topic { AcknowledgementResult(partition: $0.int32(), error: $0.error()) }
+                    }))
         case .shareAcknowledge:
             .shareAcknowledge(
                 ShareAcknowledgeResponse(
