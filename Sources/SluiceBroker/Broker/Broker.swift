@@ -44,6 +44,8 @@ package final class Broker: Sendable {
     let shareSettings = Locked<[String: ShareGroupConfig]>([:])
     /// The topics each share group is known (in the catalog) to have read.
     let shareTopics = Locked<[String: Set<String>]>([:])
+    /// Share groups and topics whose partitions have share state in memory, made at a member's first heartbeat.
+    let shareInitialized = Locked<Set<ShareGroupTopic>>([])
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]

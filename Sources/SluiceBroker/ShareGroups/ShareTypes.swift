@@ -139,9 +139,12 @@ package struct ShareFetchedPartition: Sendable {
 /// A share fetch's answer: per partition named (in the fetch or its acknowledgements), in the order named.
 package struct ShareFetchResponse: Sendable {
     package var partitions: [ShareFetchedPartition]
+    /// How long the locks of this fetch's acquisitions last (the group's `share.record.lock.duration.ms`).
+    package var lockDurationMs: Int64
 
-    package init(partitions: [ShareFetchedPartition]) {
+    package init(partitions: [ShareFetchedPartition], lockDurationMs: Int64 = 30_000) {
         self.partitions = partitions
+        self.lockDurationMs = lockDurationMs
     }
 
     package var recordCount: Int { partitions.reduce(0) { $0 + $1.records.count } }
