@@ -20,7 +20,7 @@ extension Broker {
             let description = try store.createTopic(name, config: config, now: self.clocks.wall())
             let handle = Self.makeHandle(
                 name, config: config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
-            self.registry.withLock { $0.topics[name] = handle }
+            self.registry.withLock { $0.add(handle, id: description.topicID) }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             return description
         }
@@ -40,7 +40,7 @@ extension Broker {
         let handle = try await admin { _ throws(SluiceError) -> TopicHandle in
             // Removed from the registry first: from here on, new requests see an unknown topic.
             let handle = self.registry.withLock { registry -> TopicHandle? in
-                guard let handle = registry.topics.removeValue(forKey: name) else { return nil }
+                guard let handle = registry.remove(name) else { return nil }
                 registry.deleting.insert(name)
                 return handle
             }
@@ -49,6 +49,8 @@ extension Broker {
         }
         sweeper.remove(name)
         await handle.close()
+        handle.stopShareTimers()
+        forgetShareTopic(name)
         let logger = self.logger
         let sweeper = self.sweeper
         let openTopics = self.openTopics
@@ -56,6 +58,8 @@ extension Broker {
             defer { self.registry.withLock { _ = $0.deleting.remove(name) } }
             do throws(SluiceError) {
                 try store.deleteTopic(name)
+                // Its share-group state was in its database; the groups' lists forget it too.
+                try? store.catalog.removeShareGroupTopic(name)
                 logger.info("topic deleted", metadata: ["topic": "\(name)"])
             } catch {
                 // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.
@@ -64,7 +68,7 @@ extension Broker {
                     let reopened = Self.makeHandle(
                         name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics,
                         logger: logger)
-                    self.registry.withLock { $0.topics[name] = reopened }
+                    self.registry.withLock { $0.add(reopened, id: topic.topicID) }
                     reopened.retention.sweepNow()
                 }
                 throw error

@@ -9,19 +9,49 @@ extension Broker {
     /// A share-group heartbeat: joins (`memberEpoch` 0; an empty `memberID` gets a fresh id chosen by the broker),
     /// stays alive, changes the subscription (`topics` not `nil`) or leaves (`leaving`, which releases the member's
     /// records at once). A member id the group does not hold, at an epoch above 0, is `unknownMember`.
+    ///
+    /// `sessionTimeoutMs` (when above 0) overrides the group's `share.session.timeout.ms` for this member. A
+    /// member's first heartbeat makes the group's state on every partition of its topics (where
+    /// `share.auto.offset.reset` says) before it is answered, so that what is produced afterwards is the group's.
     package func shareGroupHeartbeat(
         group: String, memberID: String, memberEpoch: Int32 = 0, clientID: String = "", topics: [String]?,
-        leaving: Bool = false
+        leaving: Bool = false, sessionTimeoutMs: Int32? = nil
     ) async throws(SluiceError) -> ShareMemberAssignment {
         try checkRunning()
         if !leaving { try checkShareGroupKind(group) }
-        let settings = try await shareGroupConfig(group)
-        if let topics, !leaving {
-            try await registerShareGroup(group, topics: topics.filter { partitionCounts([$0]).first?.result != nil })
+        var settings = try await shareGroupConfig(group)
+        if let timeout = sessionTimeoutMs, timeout > 0 {
+            guard ShareGroupConfig.sessionTimeoutRange.contains(Int64(timeout)) else {
+                throw SluiceError(
+                    .invalidArgument,
+                    "session timeout \(timeout) ms is outside \(ShareGroupConfig.sessionTimeoutRange) ms")
+            }
+            settings.sessionTimeoutMs = timeout
         }
-        return try shareCoordinator.heartbeat(
+        if let topics, !leaving {
+            let existing = topics.filter {
+                if case .success = partitionCounts([$0]).first?.result { return true }
+                return false
+            }
+            try await registerShareGroup(group, topics: existing)
+        }
+        let answer = try shareCoordinator.heartbeat(
             group: group, memberID: memberID, memberEpoch: memberEpoch, clientID: clientID, topics: topics,
             leaving: leaving, settings: settings)
+        if !leaving {
+            await initializeShareState(
+                group: group, topics: Array(Set(answer.assignment.map(\.topic))).sorted(), config: settings)
+        }
+        return answer
+    }
+
+    /// The kind of group an id names, `nil` when none: a share group (members, settings or state), a Kafka
+    /// classic group, or a native consumer group (members or committed offsets).
+    package func groupType(_ group: String) async throws(SluiceError) -> GroupType? {
+        if try await isShareGroup(group) { return .share }
+        if classicGroups.holds(group) { return .classic }
+        if groups.hasMembers(group) { return .consumer }
+        return try await groups().contains(group) ? .consumer : nil
     }
 
     /// Applies `request.acknowledgements`, then acquires available records of `request.partitions` for the member,

@@ -51,6 +51,13 @@ package struct ShareMemberAssignment: Sendable, Hashable {
     package var heartbeatIntervalMs: Int32
     /// Every partition of the subscribed topics that exist: every member of a share group may read every one.
     package var assignment: [TopicPartition]
+
+    package init(memberID: String, memberEpoch: Int32, heartbeatIntervalMs: Int32, assignment: [TopicPartition]) {
+        self.memberID = memberID
+        self.memberEpoch = memberEpoch
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+        self.assignment = assignment
+    }
 }
 
 /// A share fetch: acknowledgements to apply first, then the partitions to acquire records from.
@@ -139,9 +146,12 @@ package struct ShareFetchedPartition: Sendable {
 /// A share fetch's answer: per partition named (in the fetch or its acknowledgements), in the order named.
 package struct ShareFetchResponse: Sendable {
     package var partitions: [ShareFetchedPartition]
+    /// How long the locks of this fetch's acquisitions last (the group's `share.record.lock.duration.ms`).
+    package var lockDurationMs: Int64
 
-    package init(partitions: [ShareFetchedPartition]) {
+    package init(partitions: [ShareFetchedPartition], lockDurationMs: Int64 = 30_000) {
         self.partitions = partitions
+        self.lockDurationMs = lockDurationMs
     }
 
     package var recordCount: Int { partitions.reduce(0) { $0 + $1.records.count } }
@@ -177,6 +187,13 @@ package struct GroupListing: Sendable, Hashable {
     package var type: GroupType
     package var state: GroupMembers.State
     package var members: Int
+
+    package init(group: String, type: GroupType, state: GroupMembers.State, members: Int) {
+        self.group = group
+        self.type = type
+        self.state = state
+        self.members = members
+    }
 }
 
 /// A share group as `describeShareGroup` reports it.
@@ -228,4 +245,10 @@ package struct ShareStartOffset: Sendable, Hashable {
     package var topic: String
     package var partition: Int32
     package var startOffset: Int64
+
+    package init(topic: String, partition: Int32, startOffset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.startOffset = startOffset
+    }
 }
