@@ -602,8 +602,8 @@ extension DescribeShareGroupResponse.Member: WireCodable {
 }
 
 extension DescribeShareGroupResponse.Partition: WireCodable {
-    static var minWireSize: Int { 64 }
-    var wireSize: Int { 64 }
+    static var minWireSize: Int { 56 }
+    var wireSize: Int { 56 }
 
     static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> DescribeShareGroupResponse.Partition {
         .init(

@@ -113,8 +113,10 @@ import Testing
 
     @Test func apiVersionsListsEveryAPI() {
         let response = APIVersionsResponse(serverSoftware: "s")
-        #expect(response.apis.map(\.apiKey) == Array(0...20))
+        #expect(response.apis.map(\.apiKey) == Array(0...20) + Array(30...35))
         #expect(
-            response.apis.allSatisfy { $0.minVersion == 0 && $0.maxVersion == ([6, 12].contains($0.apiKey) ? 1 : 0) })
+            response.apis.allSatisfy {
+                $0.minVersion == 0 && $0.maxVersion == ([6, 12, 15].contains($0.apiKey) ? 1 : 0)
+            })
     }
 }
