@@ -277,6 +277,36 @@ import Testing
         await cleanUp()
     }
 
+    @Test func retentionDeletesRecordsAShareGroupThenSkips() async throws {
+        try await broker.createTopic("t", config: TopicConfig(partitions: 1, retentionRecords: 5))
+        try await broker.alterGroupConfig(group: "g", set: ["share.auto.offset.reset": "earliest"])
+        let member = try await join(broker, "g")
+        for batch in 0..<4 { try await produce(broker, "t", (0..<5).map { "r\(batch)-\($0)" }) }
+        #expect(
+            try await waitFor {
+                let details = try await broker.describeTopic("t")
+                return details.partitions.first.map { $0.logStartOffset >= 15 } ?? false
+            })
+        let logStart = try await broker.describeTopic("t").partitions[0].logStartOffset
+        let got = try await fetch(broker, "g", member)
+        #expect(got.records.first?.offset == logStart)
+        #expect(got.records.count == Int(20 - logStart))
+        #expect(try await broker.describeShareGroup("g").partitions.first?.startOffset == logStart)
+        await cleanUp()
+    }
+
+    @Test func aWaitingShareFetchIsAnsweredAtShutdown() async throws {
+        try await broker.createTopic("t", config: TopicConfig(partitions: 1))
+        let member = try await join(broker, "g")
+        let started = ContinuousClock.now
+        let waiting = Task { try? await fetch(broker, "g", member, waitMs: 30_000) }
+        try await Task.sleep(for: .milliseconds(200))
+        await broker.shutdown()
+        _ = await waiting.value
+        #expect(started.duration(to: .now) < .seconds(20))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     @Test func deletingATopicDropsItsShareState() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         try await broker.alterGroupConfig(group: "g", set: ["share.auto.offset.reset": "earliest"])

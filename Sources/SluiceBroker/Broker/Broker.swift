@@ -113,10 +113,6 @@ package final class Broker: Sendable {
             }
         }
         self.groups = groups
-        // A group id belongs to one kind of group at a time: a Kafka join is refused while native members exist.
-        self.classicGroups = ClassicGroupCoordinator(
-            settings: classicSettings, logger: logger,
-            clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
         let released = Locked<(@Sendable (String, [String]) -> Void)?>(nil)
         self.shareCoordinator = ShareCoordinator(
             logger: logger, clock: clocks.monotonic,
@@ -130,6 +126,12 @@ package final class Broker: Sendable {
                 }
             },
             onRemoved: { group, members in released.withLock { $0 }?(group, members) })
+        let shareCoordinator = self.shareCoordinator
+        // A group id belongs to one kind of group at a time: a Kafka join is refused while native consumer or share
+        // members exist.
+        self.classicGroups = ClassicGroupCoordinator(
+            settings: classicSettings, logger: logger,
+            clock: clocks.monotonic, isForeign: { groups.hasMembers($0) || shareCoordinator.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         let reserved = try store.catalog.lastProducerID()
@@ -195,7 +197,10 @@ package final class Broker: Sendable {
         classicGroups.stop()
         shareCoordinator.stop()
         await backups.stop()
-        for handle in handles { await handle.close(shuttingDown: true) }
+        for handle in handles {
+            await handle.close(shuttingDown: true)
+            handle.stopShareTimers()
+        }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 

@@ -270,8 +270,10 @@ extension Broker {
                 state.room(config: config) > 0
             {
                 let limit = Int(min(Int64(remaining), state.room(config: config), 500))
+                // Bounded by count only, so that fewer records than asked means none are left (the byte budget is
+                // kept below, record by record).
                 let records = try transaction.writer.readRecords(
-                    partition: partition, from: state.endOffset, maxRecords: limit, maxBytes: max(bytes, 1))
+                    partition: partition, from: state.endOffset, maxRecords: limit, maxBytes: .max)
                 if records.isEmpty {
                     state.endOffset = bounds.next
                     break
@@ -290,7 +292,8 @@ extension Broker {
                     }
                     state.endOffset = record.offset + 1
                 }
-                if records.count < limit && bytes > 0 { state.endOffset = max(state.endOffset, bounds.next) }
+                // Every record left was looked at: what lies between the last one and the end is gaps.
+                if records.count < limit { state.endOffset = max(state.endOffset, bounds.next) }
             }
             state.advanceStart()
             if changed || before != (state.endOffset, state.entries.count) { transaction.set(key, state) }
