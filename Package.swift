@@ -16,9 +16,11 @@ let migrations: [Resource] = [
     "catalog/catalog_0003_producer_ids.sql",
     "catalog/catalog_0004_topic_ids.sql",
     "catalog/catalog_0005_commit_log.sql",
+    "catalog/catalog_0006_share_groups.sql",
     "topic/topic_0001_initial.sql",
     "topic/topic_0002_compaction.sql",
     "topic/topic_0003_producer_state.sql",
+    "topic/topic_0004_share_state.sql",
 ].map { .embedInCode("Migrations/\($0)") }
 
 /// Whether to build `sluice-mirror`, the one part of Sluice that needs librdkafka's development files: by default
@@ -206,7 +208,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sluice-dev",
-            dependencies: ["SluiceCore", "SluiceStorage"],
+            dependencies: ["SluiceCore", "SluiceStorage", "SluiceBroker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,7 +20,7 @@ package struct Bench: AsyncParsableCommand {
             was done.
             """,
         version: SluiceVersion.current,
-        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self])
+        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self, BenchShare.self])
 
     package init() {}
 }

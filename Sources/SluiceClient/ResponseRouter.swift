@@ -22,6 +22,8 @@ struct OutgoingRequest: Sendable {
 struct PendingRequests {
     struct Entry {
         var apiKey: APIKey
+        /// The request's version, which decides the layout of some responses (listGroups').
+        var apiVersion: Int16 = 0
         var completion: ResponseCompletion
     }
 
@@ -36,9 +38,9 @@ struct PendingRequests {
     var count: Int { entries.count }
 
     /// Registers a request and returns its correlation id.
-    mutating func add(_ apiKey: APIKey, _ completion: @escaping ResponseCompletion) -> Int32 {
+    mutating func add(_ apiKey: APIKey, version: Int16 = 0, _ completion: @escaping ResponseCompletion) -> Int32 {
         let id = unusedID()
-        entries[id] = Entry(apiKey: apiKey, completion: completion)
+        entries[id] = Entry(apiKey: apiKey, apiVersion: version, completion: completion)
         return id
     }
 
@@ -115,7 +117,9 @@ final class ResponseRouter: ChannelInboundHandler {
             frame.setInteger(pending.unusedID(), at: frame.readerIndex + 8, endianness: .big)
             context.write(wrapOutboundOut(frame), promise: promise)
         } else {
-            let id = pending.add(request.apiKey, request.completion)
+            // The version sits after the length prefix and the API key.
+            let version = frame.getInteger(at: frame.readerIndex + 6, endianness: .big, as: Int16.self) ?? 0
+            let id = pending.add(request.apiKey, version: version, request.completion)
             // The correlation id sits after the length prefix, the API key and the version.
             frame.setInteger(id, at: frame.readerIndex + 8, endianness: .big)
             context.write(wrapOutboundOut(frame), promise: nil)
@@ -150,7 +154,7 @@ final class ResponseRouter: ChannelInboundHandler {
         guard let entry = pending.remove(frame.correlationID) else { return }
         let result: Result<Response, SluiceError>
         do throws(SluiceError) {
-            result = .success(try frame.response(to: entry.apiKey))
+            result = .success(try frame.response(to: entry.apiKey, version: entry.apiVersion))
         } catch {
             result = .failure(error)
         }

@@ -1,7 +1,8 @@
 /// The operation a request asks for: the `apiKey` field of every request header.
 ///
 /// Versions: every API is at version 0 except produce, whose version 1 adds an idempotent producer's sequence
-/// numbers per partition, and heartbeat, whose version 1 adds `maxWaitMs` (a held heartbeat). A request is encoded at the lowest version that carries it, so a client that sends no
+/// numbers per partition, heartbeat, whose version 1 adds `maxWaitMs` (a held heartbeat), and listGroups, whose
+/// version 1 answers each group's type. A request is encoded at the lowest version that carries it, so a client that sends no
 /// sequences still talks to a server that knows only version 0.
 package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case apiVersions = 0
@@ -29,11 +30,23 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case backup = 20
     /// Deletes a partition's records below an offset (Kafka's DeleteRecords).
     case deleteRecords = 21
+    /// Joins, keeps alive or leaves a share group.
+    case shareGroupHeartbeat = 30
+    /// Acknowledges records and acquires more for a share-group member, waiting for them if asked to.
+    case shareFetch = 31
+    /// Acknowledges a share-group member's records.
+    case shareAcknowledge = 32
+    /// A share group's members, per-partition share state and settings.
+    case describeShareGroup = 33
+    /// Changes a group's settings.
+    case alterGroupConfig = 34
+    /// A group's settings.
+    case describeGroupConfig = 35
 
     /// The request versions this build can decode and encode.
     package var supportedVersions: ClosedRange<Int16> {
         switch self {
-        case .produce, .heartbeat: 0...1
+        case .produce, .heartbeat, .listGroups: 0...1
         default: 0...0
         }
     }
@@ -63,6 +76,12 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .stats: "stats"
         case .backup: "backup"
         case .deleteRecords: "delete_records"
+        case .shareGroupHeartbeat: "share_group_heartbeat"
+        case .shareFetch: "share_fetch"
+        case .shareAcknowledge: "share_acknowledge"
+        case .describeShareGroup: "describe_share_group"
+        case .alterGroupConfig: "alter_group_config"
+        case .describeGroupConfig: "describe_group_config"
         }
     }
 }

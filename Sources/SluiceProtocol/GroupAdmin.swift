@@ -95,32 +95,48 @@ package struct DescribeGroupResponse: Sendable, Equatable {
     }
 }
 
-/// Asks for every group the server knows (API key 15). Empty payload.
+/// Asks for every group the server knows (API key 15). Empty payload; version 1 asks for each group's type too.
 package struct ListGroupsRequest: Sendable, Equatable {
-    package init() {}
+    /// Whether the answer gives each group's type (version 1).
+    package var withTypes: Bool
+
+    package init(withTypes: Bool = false) {
+        self.withTypes = withTypes
+    }
+
+    /// The version this request is encoded at: 1 when it asks for types, else 0.
+    var wireVersion: Int16 { withTypes ? 1 : 0 }
 }
 
 /// Every group with live members or committed offsets.
 ///
-/// On the wire: `array<(string group, string state, int32 memberCount)> groups`.
+/// On the wire: `array<(string group, string state, int32 memberCount)> groups`; at version 1 each group also has
+/// `string type` after `memberCount`.
 package struct ListGroupsResponse: Sendable, Equatable {
     package struct Group: Sendable, Equatable {
         package var name: String
         package var state: GroupState
         /// Live members.
         package var memberCount: Int32
+        /// `consumer` (native members), `classic` (Kafka's classic protocol) or `share`; on the wire at version 1
+        /// only (version 0 decodes as `consumer`).
+        package var type: String
 
-        package init(name: String, state: GroupState, memberCount: Int32) {
+        package init(name: String, state: GroupState, memberCount: Int32, type: String = "consumer") {
             self.name = name
             self.state = state
             self.memberCount = memberCount
+            self.type = type
         }
     }
 
     package var groups: [Group]
+    /// Whether `type` is on the wire (version 1).
+    package var withTypes: Bool
 
-    package init(groups: [Group]) {
+    package init(groups: [Group], withTypes: Bool = false) {
         self.groups = groups
+        self.withTypes = withTypes
     }
 }
 
@@ -233,32 +249,51 @@ extension DescribeGroupResponse: WireCodable {
     }
 }
 
-extension ListGroupsRequest: EmptyPayload {}
+extension ListGroupsRequest {
+    var wireSize: Int { 0 }
 
-extension ListGroupsResponse.Group: WireCodable {
-    static var minWireSize: Int { 12 }
-    var wireSize: Int { WireSize.string(name) + state.wireSize + 4 }
-
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ListGroupsResponse.Group {
-        .init(name: try buffer.readWireString(), state: try .read(from: &buffer), memberCount: try buffer.readInt32())
+    static func read(from buffer: inout ByteBuffer, version: Int16) throws(SluiceError) -> ListGroupsRequest {
+        ListGroupsRequest(withTypes: version >= 1)
     }
 
-    func write(to buffer: inout ByteBuffer) {
+    func write(to buffer: inout ByteBuffer) {}
+}
+
+extension ListGroupsResponse.Group {
+    func wireSize(withType: Bool) -> Int {
+        WireSize.string(name) + state.wireSize + 4 + (withType ? WireSize.string(type) : 0)
+    }
+
+    static func read(from buffer: inout ByteBuffer, withType: Bool) throws(SluiceError) -> ListGroupsResponse.Group {
+        var group = ListGroupsResponse.Group(
+            name: try buffer.readWireString(), state: try .read(from: &buffer), memberCount: try buffer.readInt32())
+        if withType { group.type = try buffer.readWireString() }
+        return group
+    }
+
+    func write(to buffer: inout ByteBuffer, withType: Bool) {
         buffer.writeWireString(name)
         state.write(to: &buffer)
         buffer.writeInt32(memberCount)
+        if withType { buffer.writeWireString(type) }
     }
 }
 
-extension ListGroupsResponse: WireCodable {
-    var wireSize: Int { WireSize.array(groups) }
+extension ListGroupsResponse {
+    var wireSize: Int { groups.reduce(4) { $0 + $1.wireSize(withType: withTypes) } }
 
-    static func read(from buffer: inout ByteBuffer) throws(SluiceError) -> ListGroupsResponse {
-        ListGroupsResponse(groups: try buffer.readArray())
+    static func read(from buffer: inout ByteBuffer, version: Int16) throws(SluiceError) -> ListGroupsResponse {
+        let withTypes = version >= 1
+        let count = try buffer.readCount(minElementSize: withTypes ? 14 : 12)
+        var groups: [Group] = []
+        groups.reserveCapacity(count)
+        for _ in 0..<count { groups.append(try Group.read(from: &buffer, withType: withTypes)) }
+        return ListGroupsResponse(groups: groups, withTypes: withTypes)
     }
 
     func write(to buffer: inout ByteBuffer) {
-        buffer.writeArray(groups)
+        buffer.writeInt32(Int32(groups.count))
+        for group in groups { group.write(to: &buffer, withType: withTypes) }
     }
 }
 

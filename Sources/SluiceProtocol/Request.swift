@@ -60,6 +60,12 @@ package enum Request: Sendable, Equatable {
     case initProducerID(InitProducerIDRequest)
     case backup(BackupRequest)
     case deleteRecords(DeleteRecordsRequest)
+    case shareGroupHeartbeat(ShareGroupHeartbeatRequest)
+    case shareFetch(ShareFetchRequest)
+    case shareAcknowledge(ShareAcknowledgeRequest)
+    case describeShareGroup(DescribeShareGroupRequest)
+    case alterGroupConfig(AlterGroupConfigRequest)
+    case describeGroupConfig(DescribeGroupConfigRequest)
 
     package var apiKey: APIKey {
         switch self {
@@ -85,6 +91,12 @@ package enum Request: Sendable, Equatable {
         case .initProducerID: .initProducerID
         case .backup: .backup
         case .deleteRecords: .deleteRecords
+        case .shareGroupHeartbeat: .shareGroupHeartbeat
+        case .shareFetch: .shareFetch
+        case .shareAcknowledge: .shareAcknowledge
+        case .describeShareGroup: .describeShareGroup
+        case .alterGroupConfig: .alterGroupConfig
+        case .describeGroupConfig: .describeGroupConfig
         }
     }
 
@@ -95,6 +107,7 @@ package enum Request: Sendable, Equatable {
         switch self {
         case .produce(let produce): produce.wireVersion
         case .heartbeat(let heartbeat): heartbeat.wireVersion
+        case .listGroups(let list): list.wireVersion
         default: 0
         }
     }
@@ -148,13 +161,19 @@ package enum Request: Sendable, Equatable {
         case .heartbeat: .heartbeat(try .read(from: &payload, version: version))
         case .leaveGroup: .leaveGroup(try .read(from: &payload))
         case .describeGroup: .describeGroup(try .read(from: &payload))
-        case .listGroups: .listGroups(try .read(from: &payload))
+        case .listGroups: .listGroups(try .read(from: &payload, version: version))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
         case .backup: .backup(try .read(from: &payload))
         case .deleteRecords: .deleteRecords(try .read(from: &payload))
+        case .shareGroupHeartbeat: .shareGroupHeartbeat(try .read(from: &payload))
+        case .shareFetch: .shareFetch(try .read(from: &payload))
+        case .shareAcknowledge: .shareAcknowledge(try .read(from: &payload))
+        case .describeShareGroup: .describeShareGroup(try .read(from: &payload))
+        case .alterGroupConfig: .alterGroupConfig(try .read(from: &payload))
+        case .describeGroupConfig: .describeGroupConfig(try .read(from: &payload))
         }
     }
 
@@ -183,6 +202,12 @@ package enum Request: Sendable, Equatable {
         case .initProducerID(let request): request.write(to: &buffer)
         case .backup(let request): request.write(to: &buffer)
         case .deleteRecords(let request): request.write(to: &buffer)
+        case .shareGroupHeartbeat(let request): request.write(to: &buffer)
+        case .shareFetch(let request): request.write(to: &buffer)
+        case .shareAcknowledge(let request): request.write(to: &buffer)
+        case .describeShareGroup(let request): request.write(to: &buffer)
+        case .alterGroupConfig(let request): request.write(to: &buffer)
+        case .describeGroupConfig(let request): request.write(to: &buffer)
         }
     }
 
@@ -211,6 +236,12 @@ package enum Request: Sendable, Equatable {
         case .initProducerID(let request): request.wireSize
         case .backup(let request): request.wireSize
         case .deleteRecords(let request): request.wireSize
+        case .shareGroupHeartbeat(let request): request.wireSize
+        case .shareFetch(let request): request.wireSize
+        case .shareAcknowledge(let request): request.wireSize
+        case .describeShareGroup(let request): request.wireSize
+        case .alterGroupConfig(let request): request.wireSize
+        case .describeGroupConfig(let request): request.wireSize
         }
     }
 

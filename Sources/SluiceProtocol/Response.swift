@@ -28,6 +28,12 @@ package enum Response: Sendable, Equatable {
     case initProducerID(InitProducerIDResponse)
     case backup(BackupResponse)
     case deleteRecords(DeleteRecordsResponse)
+    case shareGroupHeartbeat(ShareGroupHeartbeatResponse)
+    case shareFetch(ShareFetchResponse)
+    case shareAcknowledge(ShareAcknowledgeResponse)
+    case describeShareGroup(DescribeShareGroupResponse)
+    case alterGroupConfig(AlterGroupConfigResponse)
+    case describeGroupConfig(DescribeGroupConfigResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -63,15 +69,29 @@ package enum Response: Sendable, Equatable {
         case .initProducerID: .initProducerID
         case .backup: .backup
         case .deleteRecords: .deleteRecords
+        case .shareGroupHeartbeat: .shareGroupHeartbeat
+        case .shareFetch: .shareFetch
+        case .shareAcknowledge: .shareAcknowledge
+        case .describeShareGroup: .describeShareGroup
+        case .alterGroupConfig: .alterGroupConfig
+        case .describeGroupConfig: .describeGroupConfig
         }
     }
 
-    /// Decodes a success payload for a request of `apiKey`; the payload must hold nothing else.
+    /// The version of the request this answers, where it decides the layout: 1 for a listGroups with types.
+    package var apiVersion: Int16 {
+        if case .listGroups(let list) = self, list.withTypes { return 1 }
+        return 0
+    }
+
+    /// Decodes a success payload for a request of `apiKey` sent at `version`; the payload must hold nothing else.
     ///
     /// Throws `.malformedRequest` for a payload that is short, invalid or followed by more bytes.
-    package static func decode(apiKey: APIKey, payload: inout ByteBuffer) throws(SluiceError) -> Response {
+    package static func decode(apiKey: APIKey, version: Int16 = 0, payload: inout ByteBuffer) throws(SluiceError)
+        -> Response
+    {
         do throws(SluiceError) {
-            let response = try read(apiKey, from: &payload)
+            let response = try read(apiKey, version: version, from: &payload)
             if payload.readableBytes > 0 { throw .malformed("\(payload.readableBytes) bytes follow the payload") }
             return response
         } catch {
@@ -79,7 +99,9 @@ package enum Response: Sendable, Equatable {
         }
     }
 
-    private static func read(_ key: APIKey, from payload: inout ByteBuffer) throws(SluiceError) -> Response {
+    private static func read(_ key: APIKey, version: Int16, from payload: inout ByteBuffer) throws(SluiceError)
+        -> Response
+    {
         switch key {
         case .apiVersions: .apiVersions(try .read(from: &payload))
         case .metadata: .metadata(try .read(from: &payload))
@@ -96,13 +118,19 @@ package enum Response: Sendable, Equatable {
         case .heartbeat: .heartbeat(try .read(from: &payload))
         case .leaveGroup: .leaveGroup(try .read(from: &payload))
         case .describeGroup: .describeGroup(try .read(from: &payload))
-        case .listGroups: .listGroups(try .read(from: &payload))
+        case .listGroups: .listGroups(try .read(from: &payload, version: version))
         case .deleteGroup: .deleteGroup(try .read(from: &payload))
         case .resetOffsets: .resetOffsets(try .read(from: &payload))
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
         case .backup: .backup(try .read(from: &payload))
         case .deleteRecords: .deleteRecords(try .read(from: &payload))
+        case .shareGroupHeartbeat: .shareGroupHeartbeat(try .read(from: &payload))
+        case .shareFetch: .shareFetch(try .read(from: &payload))
+        case .shareAcknowledge: .shareAcknowledge(try .read(from: &payload))
+        case .describeShareGroup: .describeShareGroup(try .read(from: &payload))
+        case .alterGroupConfig: .alterGroupConfig(try .read(from: &payload))
+        case .describeGroupConfig: .describeGroupConfig(try .read(from: &payload))
         }
     }
 
@@ -131,6 +159,12 @@ package enum Response: Sendable, Equatable {
         case .initProducerID(let response): response.write(to: &buffer)
         case .backup(let response): response.write(to: &buffer)
         case .deleteRecords(let response): response.write(to: &buffer)
+        case .shareGroupHeartbeat(let response): response.write(to: &buffer)
+        case .shareFetch(let response): response.write(to: &buffer)
+        case .shareAcknowledge(let response): response.write(to: &buffer)
+        case .describeShareGroup(let response): response.write(to: &buffer)
+        case .alterGroupConfig(let response): response.write(to: &buffer)
+        case .describeGroupConfig(let response): response.write(to: &buffer)
         }
     }
 
@@ -159,6 +193,12 @@ package enum Response: Sendable, Equatable {
         case .initProducerID(let response): response.wireSize
         case .backup(let response): response.wireSize
         case .deleteRecords(let response): response.wireSize
+        case .shareGroupHeartbeat(let response): response.wireSize
+        case .shareFetch(let response): response.wireSize
+        case .shareAcknowledge(let response): response.wireSize
+        case .describeShareGroup(let response): response.wireSize
+        case .alterGroupConfig(let response): response.wireSize
+        case .describeGroupConfig(let response): response.wireSize
         }
     }
 
@@ -226,10 +266,11 @@ package struct ResponseFrame: Sendable, Equatable {
         }
     }
 
-    /// The decoded response to a request of `apiKey`; throws `error` if there is one, or `.malformedRequest`.
-    package func response(to apiKey: APIKey) throws(SluiceError) -> Response {
+    /// The decoded response to a request of `apiKey` sent at `version`; throws `error` if there is one, or
+    /// `.malformedRequest`.
+    package func response(to apiKey: APIKey, version: Int16 = 0) throws(SluiceError) -> Response {
         if let error { throw error }
         var payload = payload
-        return try Response.decode(apiKey: apiKey, payload: &payload)
+        return try Response.decode(apiKey: apiKey, version: version, payload: &payload)
     }
 }

@@ -83,7 +83,9 @@ extension Request {
     /// `consume` on the topics it names; an answer for every topic leaves out those the peer may not consume).
     /// Everything that deletes, resets or reconfigures needs `admin` (resetting on the group and the topic);
     /// `backup`, which copies every topic, needs `admin` on every topic; `init_producer_id` needs `produce` on some
-    /// topic.
+    /// topic. A share group's heartbeat, fetch and acknowledge need `consume` on the group and on every topic they
+    /// name; describing a share group or a group's settings needs a grant on the group; altering its settings
+    /// `admin` on it.
     var requiredAccess: [RequiredAccess] {
         func each(_ operation: AccessOperation, _ topics: [String]) -> [RequiredAccess] {
             var seen: Set<String> = []
@@ -132,6 +134,19 @@ extension Request {
         case .initProducerID:
             // An id writes nothing by itself, but each block of ids is a durable write: only a producer gets one.
             return [.topic(.produce, nil)]
+        case .shareGroupHeartbeat(let heartbeat):
+            return [.group(.consume, heartbeat.group)] + each(.consume, heartbeat.leave ? [] : heartbeat.topics ?? [])
+        case .shareFetch(let fetch):
+            return [.group(.consume, fetch.group)]
+                + each(.consume, fetch.topics.map(\.name) + fetch.acknowledgements.map(\.name))
+        case .shareAcknowledge(let acknowledge):
+            return [.group(.consume, acknowledge.group)] + each(.consume, acknowledge.acknowledgements.map(\.name))
+        case .describeShareGroup(let describe):
+            return [.describe(group: describe.group)]
+        case .alterGroupConfig(let alter):
+            return [.group(.admin, alter.group)]
+        case .describeGroupConfig(let describe):
+            return [.describe(group: describe.group)]
         }
     }
 }
@@ -156,6 +171,13 @@ extension AccessPolicy {
         case .fetchOffsets(var fetch):
             fetch.topics.removeAll { !allows(peer, .consume, topic: $0.name) }
             return .fetchOffsets(fetch)
+        case .describeShareGroup(var describe):
+            let readable = { (topic: String) in self.allows(peer, .consume, topic: topic) }
+            describe.topics.removeAll { !readable($0.name) }
+            for index in describe.members.indices {
+                describe.members[index].topics.removeAll { !readable($0) }
+            }
+            return .describeShareGroup(describe)
         default:
             return response
         }

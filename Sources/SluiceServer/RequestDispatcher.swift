@@ -42,6 +42,10 @@ struct RequestDispatcher: Sendable {
             self.produce(produce, completion: completion)
         case .fetch(let fetch):
             self.fetch(fetch, completion: completion)
+        case .shareFetch(let fetch):
+            shareFetch(fetch, completion: completion)
+        case .shareAcknowledge(let acknowledge):
+            shareAcknowledge(acknowledge, completion: completion)
         case .apiVersions:
             completion(.success(.apiVersions(APIVersionsResponse(serverSoftware: Self.serverSoftware))))
         case .metadata(let metadata):
@@ -330,7 +334,9 @@ struct RequestDispatcher: Sendable {
             return .deleteRecords(DeleteRecordsResponse(logStartOffset: try result.get()))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
-        case .apiVersions, .metadata, .produce, .fetch, .stats:
+        case .shareGroupHeartbeat, .describeShareGroup, .alterGroupConfig, .describeGroupConfig:
+            return try await share(request, broker: broker)
+        case .apiVersions, .metadata, .produce, .fetch, .stats, .shareFetch, .shareAcknowledge:
             preconditionFailure("\(request.apiKey.name) is handled on the hot path")
         }
     }
@@ -398,16 +404,24 @@ extension RequestDispatcher {
                             owned: Self.topics($0.owned), pending: Self.topics($0.pending))
                     },
                     topics: topics))
-        case .listGroups:
-            let groups = try await broker.listGroups().map {
+        case .listGroups(let list):
+            // Share groups are listed too; version 0 has no type to tell them by.
+            let groups = try await broker.listGroupsWithType().map {
                 ListGroupsResponse.Group(
                     name: $0.group, state: GroupState(rawValue: $0.state.rawValue) ?? .dead,
-                    memberCount: Int32($0.members))
+                    memberCount: Int32($0.members), type: $0.type.rawValue)
             }
             // Never refused for its size: cut to what the response limit holds.
-            return .listGroups(ListGroupsResponse(groups: RequestLimits.fitting(groups, maxBytes: maxResponseBytes)))
+            return .listGroups(
+                ListGroupsResponse(
+                    groups: RequestLimits.fitting(groups, maxBytes: maxResponseBytes, withTypes: list.withTypes),
+                    withTypes: list.withTypes))
         case .deleteGroup(let delete):
-            try await broker.deleteGroup(delete.group)
+            if try await broker.isShareGroup(delete.group) {
+                try await broker.deleteShareGroup(delete.group)
+            } else {
+                try await broker.deleteGroup(delete.group)
+            }
             return .deleteGroup(DeleteGroupResponse())
         case .resetOffsets(let reset):
             let to: OffsetReset =
@@ -417,6 +431,13 @@ extension RequestDispatcher {
                 case .offset(let offset): .offset(offset)
                 case .timestamp(let time): .timestamp(time)
                 }
+            if try await broker.isShareGroup(reset.group) {
+                // A share group's start offsets: the next record each partition delivers.
+                let offsets = try await broker.resetShareGroupOffsets(group: reset.group, topic: reset.topic, to: to)
+                return .resetOffsets(
+                    ResetOffsetsResponse(
+                        partitions: offsets.map { .init(partition: $0.partition, offset: $0.startOffset) }))
+            }
             let offsets = try await broker.resetOffsets(group: reset.group, topic: reset.topic, to: to)
             return .resetOffsets(
                 ResetOffsetsResponse(partitions: offsets.map { .init(partition: $0.partition, offset: $0.offset) }))

@@ -32,9 +32,23 @@ struct RequestLimits: Sendable {
             return groupID(join.group)
         case .resetOffsets(let reset):
             return groupID(reset.group)
+        case .shareGroupHeartbeat(let heartbeat):
+            return groupID(heartbeat.group)
+        case .alterGroupConfig(let alter):
+            return groupID(alter.group)
+        case .shareFetch(let fetch):
+            return batches(fetch.acknowledgements, in: request)
+        case .shareAcknowledge(let acknowledge):
+            return batches(acknowledge.acknowledgements, in: request)
         default:
             return nil
         }
+    }
+
+    /// Acknowledgement runs a request may carry: as many as partitions.
+    private func batches(_ topics: [TopicPartitions<PartitionAcknowledgements>], in request: Request) -> SluiceError? {
+        let count = topics.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.batches.count } }
+        return entries(count, of: "acknowledgement batches", in: request)
     }
 
     private func entries(_ request: Request) -> SluiceError? {
@@ -55,13 +69,26 @@ struct RequestLimits: Sendable {
             return entries(join.topics.count, of: "topics", in: request)
         case .heartbeat(let heartbeat):
             return entries(heartbeat.owned.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .shareGroupHeartbeat(let heartbeat):
+            return entries(heartbeat.topics?.count ?? 0, of: "topics", in: request)
+        case .shareFetch(let fetch):
+            let partitions =
+                fetch.topics.reduce(0) { $0 + $1.partitions.count }
+                + fetch.acknowledgements.reduce(0) { $0 + $1.partitions.count }
+            return entries(partitions, of: "partitions", in: request)
+        case .shareAcknowledge(let acknowledge):
+            return entries(
+                acknowledge.acknowledgements.reduce(0) { $0 + $1.partitions.count }, of: "partitions", in: request)
+        case .alterGroupConfig(let alter):
+            return entries(alter.configs.count, of: "settings", in: request)
         default:
             return nil
         }
     }
 
     /// A partition named twice in a produce, fetch, listOffsets, commitOffsets or fetchOffsets is refused, as Kafka
-    /// refuses it: the answer would hold it twice, and a fetch would read it twice into one answer.
+    /// refuses it: the answer would hold it twice, and a fetch would read it twice into one answer. So is a partition
+    /// read twice by a share fetch, or acknowledged in two entries of one share fetch or acknowledge.
     private func repeated(_ request: Request) -> SluiceError? {
         let named: [(topic: String, partitions: [Int32])]
         switch request {
@@ -70,8 +97,18 @@ struct RequestLimits: Sendable {
         case .listOffsets(let list): named = list.topics.map { ($0.name, $0.partitions.map(\.partition)) }
         case .commitOffsets(let commit): named = commit.topics.map { ($0.name, $0.partitions.map(\.partition)) }
         case .fetchOffsets(let fetch): named = (fetch.topics ?? []).map { ($0.name, $0.partitions) }
+        case .shareFetch(let fetch):
+            // The partitions to read, and apart from them the partitions acknowledged: each at most once.
+            if let error = Self.repeated(fetch.topics.map { ($0.name, $0.partitions) }, in: request) { return error }
+            named = fetch.acknowledgements.map { ($0.name, $0.partitions.map(\.partition)) }
+        case .shareAcknowledge(let acknowledge):
+            named = acknowledge.acknowledgements.map { ($0.name, $0.partitions.map(\.partition)) }
         default: return nil
         }
+        return Self.repeated(named, in: request)
+    }
+
+    private static func repeated(_ named: [(topic: String, partitions: [Int32])], in request: Request) -> SluiceError? {
         var seen = Set<TopicPartition>()
         for (topic, partitions) in named {
             for partition in partitions where !seen.insert(TopicPartition(topic: topic, partition: partition)).inserted
@@ -98,12 +135,15 @@ struct RequestLimits: Sendable {
 
     /// The first of `groups` that fit a `listGroups` answer of at most `maxBytes` (a server may hold groups made
     /// before the id limit): the answer is cut rather than refused.
-    static func fitting(_ groups: [ListGroupsResponse.Group], maxBytes: Int) -> [ListGroupsResponse.Group] {
+    static func fitting(_ groups: [ListGroupsResponse.Group], maxBytes: Int, withTypes: Bool = false)
+        -> [ListGroupsResponse.Group]
+    {
         var size = Response.headerBytes + 4
         var count = 0
         for group in groups {
             // The encoder cuts strings past 32,767 bytes.
             size += 2 + min(group.name.utf8.count, Int(Int16.max)) + 2 + group.state.rawValue.utf8.count + 4
+            if withTypes { size += 2 + group.type.utf8.count }
             if size > maxBytes { break }
             count += 1
         }

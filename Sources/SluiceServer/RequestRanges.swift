@@ -26,6 +26,25 @@ enum RequestRanges {
                 return refuse("heartbeat maxWaitMs \(wait) is negative; 0 asks for an answer at once")
             }
             return nil
+        case .shareGroupHeartbeat(let heartbeat):
+            if heartbeat.group.isEmpty { return refuse("share_group_heartbeat needs a group id") }
+            if heartbeat.memberEpoch < -1 {
+                return refuse("share_group_heartbeat memberEpoch \(heartbeat.memberEpoch): 0 joins, -1 leaves")
+            }
+            if heartbeat.memberEpoch == 0, heartbeat.topics?.isEmpty ?? true {
+                return refuse("share_group_heartbeat joins with no topics; a member reads at least one")
+            }
+            return nil
+        case .shareFetch(let fetch):
+            if fetch.maxWaitMs < 0 { return refuse("share_fetch maxWaitMs \(fetch.maxWaitMs) is negative") }
+            if fetch.maxRecords <= 0 { return refuse("share_fetch maxRecords \(fetch.maxRecords) must be positive") }
+            if fetch.maxBytes <= 0 { return refuse("share_fetch maxBytes \(fetch.maxBytes) must be positive") }
+            return check(fetch.acknowledgements)
+        case .shareAcknowledge(let acknowledge):
+            return check(acknowledge.acknowledgements)
+        case .alterGroupConfig(let alter):
+            if alter.group.isEmpty { return refuse("alter_group_config needs a group id") }
+            return nil
         default:
             return nil
         }
@@ -61,6 +80,38 @@ enum RequestRanges {
                 return refuse(
                     "fetch partitionMaxBytes \(partition.partitionMaxBytes) for \(topic.name)[\(partition.partition)] "
                         + "must be positive")
+            }
+        }
+        return nil
+    }
+
+    /// Each run must be `0 <= firstOffset <= lastOffset`, runs of a partition in ascending order without overlap,
+    /// and a delay (0 to 86 400 000 ms, a day) only on a release.
+    private static func check(_ topics: [TopicPartitions<PartitionAcknowledgements>]) -> SluiceError? {
+        for topic in topics {
+            for partition in topic.partitions {
+                let name = "\(topic.name)[\(partition.partition)]"
+                if partition.batches.isEmpty { return refuse("the acknowledgements of \(name) hold no offsets") }
+                var after: Int64 = -1
+                for batch in partition.batches {
+                    let run = "\(batch.firstOffset)...\(batch.lastOffset)"
+                    if batch.firstOffset < 0 || batch.lastOffset < batch.firstOffset {
+                        return refuse("acknowledgement of \(name) offsets \(run): not a run of offsets")
+                    }
+                    if batch.firstOffset <= after {
+                        return refuse(
+                            "acknowledgement of \(name) offsets \(run) overlaps or precedes the run before it; runs "
+                                + "go in ascending order")
+                    }
+                    after = batch.lastOffset
+                    if batch.delayMs < 0 || batch.delayMs > 86_400_000 {
+                        return refuse("acknowledgement of \(name): delayMs \(batch.delayMs) is outside 0 to 86400000")
+                    }
+                    if batch.delayMs > 0, batch.kind != .release {
+                        return refuse(
+                            "acknowledgement of \(name): only a release may carry a delay, not a \(batch.kind.name)")
+                    }
+                }
             }
         }
         return nil

@@ -302,7 +302,7 @@ package final class Catalog {
         }
     }
 
-    private func write(_ body: () throws -> Void) throws(SluiceError) {
+    func write(_ body: () throws -> Void) throws(SluiceError) {
         do {
             try connection.transaction(body)
         } catch {

@@ -26,6 +26,8 @@ package enum Migrations {
             version: 3, name: "catalog_0003_producer_ids.sql", bytes: PackageResources.catalog_0003_producer_ids_sql),
         Migration(version: 4, name: "catalog_0004_topic_ids.sql", bytes: PackageResources.catalog_0004_topic_ids_sql),
         Migration(version: 5, name: "catalog_0005_commit_log.sql", bytes: PackageResources.catalog_0005_commit_log_sql),
+        Migration(
+            version: 6, name: "catalog_0006_share_groups.sql", bytes: PackageResources.catalog_0006_share_groups_sql),
     ]
 
     package static let topic: [Migration] = [
@@ -33,6 +35,8 @@ package enum Migrations {
         Migration(version: 2, name: "topic_0002_compaction.sql", bytes: PackageResources.topic_0002_compaction_sql),
         Migration(
             version: 3, name: "topic_0003_producer_state.sql", bytes: PackageResources.topic_0003_producer_state_sql),
+        Migration(
+            version: 4, name: "topic_0004_share_state.sql", bytes: PackageResources.topic_0004_share_state_sql),
     ]
 
     /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.

@@ -166,7 +166,12 @@ package final class TopicWriter {
     /// (`.outOfOrderSequence`) or from a fenced epoch (`.invalidProducerEpoch`) is refused alone, and the others
     /// go on. Anything else that fails throws, and then no batch is committed. `now` stamps records without a
     /// timestamp.
-    package func append(_ batches: [PartitionAppend], now: Int64) throws(SluiceError)
+    ///
+    /// `then`, when given, runs inside the same transaction after the appends (share-group state changes pending
+    /// with them): if it throws, nothing is committed.
+    package func append(
+        _ batches: [PartitionAppend], now: Int64, then: ((TopicWriter) throws(SluiceError) -> Void)? = nil
+    ) throws(SluiceError)
         -> [Result<AppendResult, SluiceError>]
     {
         var results: [Result<AppendResult, SluiceError>] = []
@@ -219,6 +224,7 @@ package final class TopicWriter {
             if newProducer {
                 try pruneProducerStates(now: now)
             }
+            try then?(self)
             try connection.commit()
             lastAppendEnded = .now
         } catch {

@@ -31,6 +31,16 @@ struct Consume: AsyncParsableCommand {
             the dead-letter topic (created with one partition if missing) with headers sluice.dlq.topic, \
             sluice.dlq.partition, sluice.dlq.offset, sluice.dlq.attempts and sluice.dlq.error, and consumption \
             moves on.
+
+            With --share-group the consumer is a member of a share group (a queue): every member may read every \
+            partition, and the server hands each message to one member at a time, under a lock. Each message is \
+            accepted once printed. With --exec as well, one message is taken at a time and its command gets \
+            SLUICE_DELIVERY_COUNT (1 on the first delivery) besides the variables above; exit 0 accepts the \
+            message, another status releases it for redelivery after a back-off (--backoff-ms doubled per \
+            delivery, at most --max-backoff-ms), and the server archives it once it reaches the group's \
+            share.delivery.count.limit (copying it to the group's errors.deadletterqueue.topic.name, if set; see \
+            'sluice groups alter'). Each message's acknowledgement is sent as soon as its command ends, before \
+            the next one starts. The group's share.auto.offset.reset decides where a new group starts.
             """)
 
     @OptionGroup var location: Location
@@ -80,6 +90,21 @@ struct Consume: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --group: the session timeout the server applies to this member.", valueName: "ms"))
     var sessionTimeoutMs: Int32 = 10_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Consume as a member of this share group: messages are shared among its members and acknowledged one by one.",
+            valueName: "group"))
+    var shareGroup: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --share-group --exec: how long a failed message waits before its second delivery; doubled for each "
+                + "delivery after.", valueName: "ms"))
+    var backoffMs: Int32 = 1_000
+
+    @Option(help: ArgumentHelp("With --share-group --exec: the longest back-off.", valueName: "ms"))
+    var maxBackoffMs: Int32 = 60_000
+
     /// Whether this consumer joins its group (rather than reading chosen partitions and committing for it).
     private var joinsGroup: Bool { group != nil && partition == nil }
 
@@ -105,6 +130,24 @@ struct Consume: AsyncParsableCommand {
         if let deadLetterTopic, !TopicName.isValid(deadLetterTopic) {
             throw ValidationError("--dead-letter-topic '\(deadLetterTopic)' is not a valid topic name")
         }
+        if let shareGroup {
+            if shareGroup.isEmpty { throw ValidationError("--share-group cannot be empty") }
+            if group != nil { throw ValidationError("give --group or --share-group, not both") }
+            if partition != nil || starts > 0 {
+                throw ValidationError(
+                    "a share group reads every partition from its own start offsets: set share.auto.offset.reset with "
+                        + "'sluice groups alter', or move them with 'sluice groups reset-offsets'")
+            }
+            if deadLetterTopic != nil || retries != 3 {
+                throw ValidationError(
+                    "a share group's server retries and dead-letters: set share.delivery.count.limit and "
+                        + "errors.deadletterqueue.topic.name with 'sluice groups alter'")
+            }
+        }
+        if backoffMs < 0 || maxBackoffMs < 0 { throw ValidationError("back-offs cannot be negative") }
+        if backoffMs > 86_400_000 || maxBackoffMs > 86_400_000 {
+            throw ValidationError("back-offs are at most 86400000 ms (a day)")
+        }
         do { _ = try MessageFormat(format) } catch { throw ValidationError(error.message) }
     }
 
@@ -112,6 +155,12 @@ struct Consume: AsyncParsableCommand {
         let format: MessageFormat
         do { format = try MessageFormat(self.format) } catch { throw ValidationError(error.message) }
         let stop = StopSignal()
+        if let shareGroup {
+            try await reportingErrors("consume") { () async throws(SluiceError) in
+                try await consumeShared(group: shareGroup, format: format, stop: stop)
+            }
+            return
+        }
         try await reportingErrors("consume") { () async throws(SluiceError) in
             let consumer = try await prepareConsumer()
             // A stop ends the poll under way, so that a group member leaves (and its partitions move) at once.
@@ -190,16 +239,21 @@ struct Consume: AsyncParsableCommand {
 
     /// Runs --exec's command for one record; a non-zero exit status is a failure.
     private func execute(_ record: ConsumedRecord) throws {
-        let status = ChildProcess.run(
-            exec ?? "", input: record.record.value ?? [],
-            environment: [
-                "SLUICE_TOPIC": record.topic,
-                "SLUICE_PARTITION": String(record.partition),
-                "SLUICE_OFFSET": String(record.offset),
-                "SLUICE_KEY": record.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
-                "SLUICE_TIMESTAMP": String(record.record.timestamp),
-            ])
+        let status = run(record, extra: [:])
         if status != 0 { throw SluiceError(.unknown, "command exited with status \(status)") }
+    }
+
+    /// Runs --exec's command for one record, with `extra` in its environment too; returns its exit status.
+    func run(_ record: ConsumedRecord, extra: [String: String]) -> Int32 {
+        var environment = [
+            "SLUICE_TOPIC": record.topic,
+            "SLUICE_PARTITION": String(record.partition),
+            "SLUICE_OFFSET": String(record.offset),
+            "SLUICE_KEY": record.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
+            "SLUICE_TIMESTAMP": String(record.record.timestamp),
+        ]
+        environment.merge(extra) { _, new in new }
+        return ChildProcess.run(exec ?? "", input: record.record.value ?? [], environment: environment)
     }
 
     /// Commits, riding out a rebalance: a refused commit is retried after the next poll applies the new assignment.

@@ -54,7 +54,7 @@ import Testing
             let frame = try ResponseFrame.decode(from: buffer)
             #expect(frame.correlationID == correlationID)
             #expect(frame.error == nil)
-            #expect(try frame.response(to: key) == response, "case \(iteration)")
+            #expect(try frame.response(to: key, version: response.apiVersion) == response, "case \(iteration)")
         }
     }
 
@@ -292,8 +292,43 @@ import Testing
                     .wireSize, DescribeGroupResponse.Partition.minWireSize
             ),
             (
-                "ListGroupsResponse.Group", ListGroupsResponse.Group(name: "", state: .dead, memberCount: 0).wireSize,
-                ListGroupsResponse.Group.minWireSize
+                "ListGroupsResponse.Group",
+                ListGroupsResponse.Group(name: "", state: .dead, memberCount: 0).wireSize(withType: false), 12
+            ),
+            (
+                "ListGroupsResponse.Group v1",
+                ListGroupsResponse.Group(name: "", state: .dead, memberCount: 0, type: "").wireSize(withType: true), 14
+            ),
+            (
+                "AcknowledgementBatch", AcknowledgementBatch(firstOffset: 0, lastOffset: 0, kind: .accept).wireSize,
+                AcknowledgementBatch.minWireSize
+            ),
+            (
+                "PartitionAcknowledgements", PartitionAcknowledgements(partition: 0, batches: []).wireSize,
+                PartitionAcknowledgements.minWireSize
+            ),
+            ("AcknowledgementResult", AcknowledgementResult(partition: 0).wireSize, AcknowledgementResult.minWireSize),
+            (
+                "AcquiredRecords", AcquiredRecords(firstOffset: 0, lastOffset: 0, deliveryCount: 0).wireSize,
+                AcquiredRecords.minWireSize
+            ),
+            (
+                "ShareFetchResponse.Partition",
+                ShareFetchResponse.Partition(partition: 0, records: [], acquired: []).wireSize,
+                ShareFetchResponse.Partition.minWireSize
+            ),
+            (
+                "DescribeShareGroupResponse.Member",
+                DescribeShareGroupResponse.Member(
+                    memberID: "", clientID: "", memberEpoch: 0, topics: [], acquiredRecords: 0
+                ).wireSize, DescribeShareGroupResponse.Member.minWireSize
+            ),
+            (
+                "DescribeShareGroupResponse.Partition",
+                DescribeShareGroupResponse.Partition(
+                    partition: 0, startOffset: 0, endOffset: 0, inFlight: 0, acquired: 0, available: 0, delayed: 0,
+                    deadLettered: 0, archived: 0
+                ).wireSize, DescribeShareGroupResponse.Partition.minWireSize
             ),
             (
                 "ResetOffsetsResponse.Partition", ResetOffsetsResponse.Partition(partition: 0, offset: 0).wireSize,

@@ -136,6 +136,53 @@ enum Fixtures {
         .backup(BackupRequest(directory: "")),
         .deleteRecords(DeleteRecordsRequest(topic: "orders", partition: 2, beforeOffset: 1_000)),
         .deleteRecords(DeleteRecordsRequest(topic: "orders", partition: 0, beforeOffset: -1)),
+        .listGroups(ListGroupsRequest(withTypes: true)),
+        .shareGroupHeartbeat(ShareGroupHeartbeatRequest(group: "jobs", clientID: "worker", topics: ["orders"])),
+        .shareGroupHeartbeat(
+            ShareGroupHeartbeatRequest(group: "jobs", memberID: "worker-1", memberEpoch: 3, clientID: "", topics: nil)),
+        .shareGroupHeartbeat(
+            ShareGroupHeartbeatRequest(group: "jobs", memberID: "worker-1", memberEpoch: -1, clientID: "", topics: [])),
+        .shareFetch(
+            ShareFetchRequest(
+                group: "jobs", memberID: "worker-1", maxWaitMs: 500, maxRecords: 100, maxBytes: 1 << 20,
+                topics: [.init(name: "orders", partitions: [0, 1])])),
+        .shareFetch(
+            ShareFetchRequest(
+                group: "jobs", memberID: "worker-1", maxWaitMs: 0, maxRecords: 1, maxBytes: 1, topics: [],
+                acknowledgements: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(
+                                partition: 0,
+                                batches: [
+                                    .init(firstOffset: 0, lastOffset: 9, kind: .accept),
+                                    .init(firstOffset: 10, lastOffset: 10, kind: .release, delayMs: 1_000),
+                                    .init(firstOffset: 11, lastOffset: 11, kind: .reject),
+                                    .init(firstOffset: 12, lastOffset: Int64.max, kind: .renew),
+                                ]),
+                            .init(partition: 1, batches: []),
+                        ])
+                ])),
+        .shareAcknowledge(
+            ShareAcknowledgeRequest(
+                group: "jobs", memberID: "worker-1",
+                acknowledgements: [
+                    .init(
+                        name: "orders",
+                        partitions: [.init(partition: 0, batches: [.init(firstOffset: 5, lastOffset: 5, kind: .gap)])])
+                ])),
+        .shareAcknowledge(ShareAcknowledgeRequest(group: "", memberID: "", acknowledgements: [])),
+        .describeShareGroup(DescribeShareGroupRequest(group: "jobs")),
+        .alterGroupConfig(
+            AlterGroupConfigRequest(
+                group: "jobs",
+                configs: [
+                    ConfigEntry(key: "share.delivery.count.limit", value: "3"),
+                    ConfigEntry(key: "errors.deadletterqueue.topic.name", value: nil),
+                ])),
+        .alterGroupConfig(AlterGroupConfigRequest(group: "jobs", configs: [])),
+        .describeGroupConfig(DescribeGroupConfigRequest(group: "jobs")),
         .produce(
             ProduceRequest(
                 acks: .afterCommit, timeoutMs: 30_000,
@@ -301,6 +348,81 @@ enum Fixtures {
                     .init(name: "orders", partitions: 3, records: 1_000, bytes: 1 << 20),
                     .init(name: "a", partitions: Int32.max, records: Int64.max, bytes: Int64.max),
                 ])),
+        .listGroups(
+            ListGroupsResponse(
+                groups: [
+                    .init(name: "billing", state: .stable, memberCount: 3, type: "consumer"),
+                    .init(name: "jobs", state: .empty, memberCount: 0, type: "share"),
+                    .init(name: "k", state: .rebalancing, memberCount: 1, type: "classic"),
+                ], withTypes: true)),
+        .shareGroupHeartbeat(
+            ShareGroupHeartbeatResponse(
+                memberID: "worker-1", memberEpoch: 1, heartbeatIntervalMs: 5_000,
+                assignment: [.init(name: "orders", partitions: [0, 1, 2])])),
+        .shareGroupHeartbeat(
+            ShareGroupHeartbeatResponse(memberID: "worker-1", memberEpoch: -1, heartbeatIntervalMs: 0, assignment: [])),
+        .shareFetch(ShareFetchResponse(topics: [])),
+        .shareFetch(
+            ShareFetchResponse(
+                topics: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(
+                                partition: 0, records: records,
+                                acquired: [
+                                    .init(firstOffset: 0, lastOffset: 2, deliveryCount: 1),
+                                    .init(firstOffset: Int64.max, lastOffset: Int64.max, deliveryCount: Int16.max),
+                                ]),
+                            .init(
+                                partition: 1, error: .unknownPartition("orders", 1, count: 1), records: [], acquired: []
+                            ),
+                        ])
+                ],
+                acknowledgements: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(partition: 0),
+                            .init(partition: 1, error: SluiceError(.invalidArgument, "offset 7 is not acquired")),
+                        ])
+                ])),
+        .shareAcknowledge(ShareAcknowledgeResponse(topics: [])),
+        .shareAcknowledge(
+            ShareAcknowledgeResponse(topics: [
+                .init(
+                    name: "orders", partitions: [.init(partition: 0), .init(partition: 3, error: .unknownTopic("x"))])
+            ])),
+        .describeShareGroup(
+            DescribeShareGroupResponse(group: "idle", state: .empty, members: [], topics: [], configs: [])),
+        .describeShareGroup(
+            DescribeShareGroupResponse(
+                group: "jobs", state: .stable,
+                members: [
+                    .init(
+                        memberID: "worker-1", clientID: "worker", memberEpoch: 2, topics: ["orders"], acquiredRecords: 7
+                    )
+                ],
+                topics: [
+                    .init(
+                        name: "orders",
+                        partitions: [
+                            .init(
+                                partition: 0, startOffset: 100, endOffset: 250, inFlight: 20, acquired: 7,
+                                available: 140, delayed: 3, deadLettered: 2, archived: 5),
+                            .init(
+                                partition: 1, startOffset: -1, endOffset: 0, inFlight: 0, acquired: 0, available: 0,
+                                delayed: 0, deadLettered: 0, archived: 0),
+                        ])
+                ],
+                configs: [
+                    ConfigEntry(key: "share.record.lock.duration.ms", value: "30000"),
+                    ConfigEntry(key: "errors.deadletterqueue.topic.name", value: nil),
+                ])),
+        .alterGroupConfig(AlterGroupConfigResponse()),
+        .describeGroupConfig(DescribeGroupConfigResponse(configs: [])),
+        .describeGroupConfig(
+            DescribeGroupConfigResponse(configs: [ConfigEntry(key: "share.delivery.count.limit", value: "5")])),
     ]
 }
 

@@ -341,3 +341,108 @@ import Testing
         #expect(buffer == expected, "\(buffer.hexDump)")
     }
 }
+
+extension GoldenBytesTests {
+    static let shareFetchRequest = Request.shareFetch(
+        ShareFetchRequest(
+            group: "g", memberID: "m-1", maxWaitMs: 500, maxRecords: 10, maxBytes: 1_048_576,
+            topics: [.init(name: "t", partitions: [0])],
+            acknowledgements: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0,
+                            batches: [
+                                .init(firstOffset: 4, lastOffset: 6, kind: .accept),
+                                .init(firstOffset: 7, lastOffset: 7, kind: .release, delayMs: 2_000),
+                            ])
+                    ])
+            ]))
+
+    static let shareFetchRequestFrame = ByteBuffer(
+        hex: """
+            00000068                  # frame length: 104 bytes follow
+            001f 0000 0000000b        # api key 31 (shareFetch), version 0, correlation id 11
+            0001 67                   # group "g"
+            0003 6d2d31               # member id "m-1"
+            000001f4                  # max wait 500 ms
+            0000000a                  # at most 10 records
+            00100000                  # at most 1048576 bytes
+            00000001                  # 1 topic to read
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+            00000001                  # acknowledgements: 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                00000002                  # 2 batches
+                  0000000000000004          # offsets 4
+                  0000000000000006          # to 6
+                  01                        # accept
+                  00000000                  # no delay
+                  0000000000000007          # offset 7
+                  0000000000000007          # to 7
+                  02                        # release
+                  000007d0                  # after 2000 ms
+            """)
+
+    @Test func shareFetchRequestFrame() throws {
+        #expect(
+            Self.shareFetchRequest.frame(correlationID: 11) == Self.shareFetchRequestFrame,
+            "\(Self.shareFetchRequest.frame(correlationID: 11).hexDump)")
+        var body = Self.shareFetchRequestFrame.getSlice(at: 4, length: 104)!
+        let header = try RequestHeader.decode(from: &body)
+        #expect(try Request.decode(header: header, payload: &body) == Self.shareFetchRequest)
+    }
+
+    static let shareFetchResponse = Response.shareFetch(
+        ShareFetchResponse(
+            topics: [
+                .init(
+                    name: "t",
+                    partitions: [
+                        .init(
+                            partition: 0,
+                            records: [Record(offset: 8, timestamp: 100, key: nil, value: [])],
+                            acquired: [.init(firstOffset: 8, lastOffset: 8, deliveryCount: 2)])
+                    ])
+            ],
+            acknowledgements: [.init(name: "t", partitions: [.init(partition: 0)])]))
+
+    static let shareFetchResponseFrame = ByteBuffer(
+        hex: """
+            00000064                  # frame length: 100 bytes follow
+            0000000b                  # correlation id 11
+            0000 ffff                 # no error
+            00000001                  # 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                0000 ffff                 # no error
+                00000001                  # 1 record
+                  0000000000000008          # offset 8
+                  0000000000000064          # timestamp 100
+                  ffffffff                  # key null
+                  00000000                  # value empty
+                  00000000                  # no headers
+                00000001                  # 1 acquired range
+                  0000000000000008          # offsets 8
+                  0000000000000008          # to 8
+                  0002                      # delivered for the second time
+            00000001                  # acknowledgements: 1 topic
+              0001 74                   # name "t"
+              00000001                  # 1 partition
+                00000000                  # partition 0
+                0000 ffff                 # applied
+            """)
+
+    @Test func shareFetchResponseFrame() throws {
+        var buffer = ByteBuffer()
+        Self.shareFetchResponse.encodeFrame(correlationID: 11, into: &buffer)
+        #expect(buffer == Self.shareFetchResponseFrame, "\(buffer.hexDump)")
+        let frame = try ResponseFrame.decode(from: Self.shareFetchResponseFrame.getSlice(at: 4, length: 100)!)
+        #expect(try frame.response(to: .shareFetch) == Self.shareFetchResponse)
+    }
+}

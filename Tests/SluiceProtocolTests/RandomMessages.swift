@@ -77,7 +77,7 @@ struct RandomMessages {
                     group: string(), memberID: string(), generation: int32(), owned: array { $0.topic { $0.int32() } }))
         case .leaveGroup: .leaveGroup(LeaveGroupRequest(group: string(), memberID: string()))
         case .describeGroup: .describeGroup(DescribeGroupRequest(group: string()))
-        case .listGroups: .listGroups(ListGroupsRequest())
+        case .listGroups: .listGroups(ListGroupsRequest(withTypes: chance(2)))
         case .deleteGroup: .deleteGroup(DeleteGroupRequest(group: string()))
         case .resetOffsets:
             .resetOffsets(ResetOffsetsRequest(group: string(), topic: string(), mode: resetMode()))
@@ -88,6 +88,26 @@ struct RandomMessages {
             .deleteRecords(
                 DeleteRecordsRequest(
                     topic: string(), partition: int32(), beforeOffset: chance(4) ? -1 : int64() & Int64.max))
+        case .shareGroupHeartbeat:
+            .shareGroupHeartbeat(
+                ShareGroupHeartbeatRequest(
+                    group: string(), memberID: string(), memberEpoch: int32(), clientID: string(),
+                    topics: chance(3) ? nil : array { $0.string() }))
+        case .shareFetch:
+            .shareFetch(
+                ShareFetchRequest(
+                    group: string(), memberID: string(), maxWaitMs: int32(), maxRecords: int32(), maxBytes: int32(),
+                    topics: array { $0.topic { $0.int32() } },
+                    acknowledgements: array { $0.topic { $0.partitionAcknowledgements() } }))
+        case .shareAcknowledge:
+            .shareAcknowledge(
+                ShareAcknowledgeRequest(
+                    group: string(), memberID: string(),
+                    acknowledgements: array { $0.topic { $0.partitionAcknowledgements() } }))
+        case .describeShareGroup: .describeShareGroup(DescribeShareGroupRequest(group: string()))
+        case .alterGroupConfig:
+            .alterGroupConfig(AlterGroupConfigRequest(group: string(), configs: array { $0.configEntry() }))
+        case .describeGroupConfig: .describeGroupConfig(DescribeGroupConfigRequest(group: string()))
         }
     }
 
@@ -187,13 +207,7 @@ struct RandomMessages {
                         }
                     }))
         case .listGroups:
-            .listGroups(
-                ListGroupsResponse(
-                    groups: array {
-                        .init(
-                            name: $0.string(), state: GroupState.allCases.randomElement(using: &$0.rng)!,
-                            memberCount: $0.int32())
-                    }))
+            listGroups(withTypes: chance(2))
         case .deleteGroup: .deleteGroup(DeleteGroupResponse())
         case .resetOffsets:
             .resetOffsets(ResetOffsetsResponse(partitions: array { .init(partition: $0.int32(), offset: $0.int64()) }))
@@ -207,7 +221,73 @@ struct RandomMessages {
                         .init(name: $0.string(), partitions: $0.int32(), records: $0.int64(), bytes: $0.int64())
                     }))
         case .deleteRecords: .deleteRecords(DeleteRecordsResponse(logStartOffset: int64()))
+        case .shareGroupHeartbeat:
+            .shareGroupHeartbeat(
+                ShareGroupHeartbeatResponse(
+                    memberID: string(), memberEpoch: int32(), heartbeatIntervalMs: int32(),
+                    assignment: array { $0.topic { $0.int32() } }))
+        case .shareFetch:
+            .shareFetch(
+                ShareFetchResponse(
+                    topics: array {
+                        $0.topic {
+                            .init(
+                                partition: $0.int32(), error: $0.error(), records: $0.array { $0.record() },
+                                acquired: $0.array {
+                                    AcquiredRecords(
+                                        firstOffset: $0.int64(), lastOffset: $0.int64(), deliveryCount: $0.int16())
+                                })
+                        }
+                    },
+                    acknowledgements: array {
+                        $0.topic { AcknowledgementResult(partition: $0.int32(), error: $0.error()) }
+                    }))
+        case .shareAcknowledge:
+            .shareAcknowledge(
+                ShareAcknowledgeResponse(
+                    topics: array { $0.topic { AcknowledgementResult(partition: $0.int32(), error: $0.error()) } }))
+        case .describeShareGroup:
+            .describeShareGroup(
+                DescribeShareGroupResponse(
+                    group: string(), state: GroupState.allCases.randomElement(using: &rng)!,
+                    members: array {
+                        .init(
+                            memberID: $0.string(), clientID: $0.string(), memberEpoch: $0.int32(),
+                            topics: $0.array { $0.string() }, acquiredRecords: $0.int32())
+                    },
+                    topics: array {
+                        $0.topic {
+                            .init(
+                                partition: $0.int32(), startOffset: $0.int64(), endOffset: $0.int64(),
+                                inFlight: $0.int32(), acquired: $0.int32(), available: $0.int64(), delayed: $0.int32(),
+                                deadLettered: $0.int64(), archived: $0.int64())
+                        }
+                    },
+                    configs: array { $0.configEntry() }))
+        case .alterGroupConfig: .alterGroupConfig(AlterGroupConfigResponse())
+        case .describeGroupConfig:
+            .describeGroupConfig(DescribeGroupConfigResponse(configs: array { $0.configEntry() }))
         }
+    }
+
+    mutating func listGroups(withTypes: Bool) -> Response {
+        .listGroups(
+            ListGroupsResponse(
+                groups: array {
+                    .init(
+                        name: $0.string(), state: GroupState.allCases.randomElement(using: &$0.rng)!,
+                        memberCount: $0.int32(), type: withTypes ? $0.string() : "consumer")
+                }, withTypes: withTypes))
+    }
+
+    mutating func partitionAcknowledgements() -> PartitionAcknowledgements {
+        PartitionAcknowledgements(
+            partition: int32(),
+            batches: array {
+                AcknowledgementBatch(
+                    firstOffset: $0.int64(), lastOffset: $0.int64(),
+                    kind: AcknowledgeKind.allCases.randomElement(using: &$0.rng)!, delayMs: $0.int32())
+            })
     }
 
     // MARK: - Shared structures

@@ -40,6 +40,9 @@ extension Broker {
                 .invalidArgument,
                 "group '\(group)' is a Kafka consumer group (classic protocol); use another group id")
         }
+        if shareCoordinator.hasMembers(group) {
+            throw SluiceError(.invalidArgument, "group '\(group)' is a share group; use another group id")
+        }
         return try groups.join(
             group: group, memberID: memberID, clientID: clientID, topics: topics,
             sessionTimeoutMs: sessionTimeoutMs)

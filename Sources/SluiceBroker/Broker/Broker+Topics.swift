@@ -49,6 +49,8 @@ extension Broker {
         }
         sweeper.remove(name)
         await handle.close()
+        handle.stopShareTimers()
+        forgetShareTopic(name)
         let logger = self.logger
         let sweeper = self.sweeper
         let openTopics = self.openTopics
@@ -56,6 +58,8 @@ extension Broker {
             defer { self.registry.withLock { _ = $0.deleting.remove(name) } }
             do throws(SluiceError) {
                 try store.deleteTopic(name)
+                // Its share-group state was in its database; the groups' lists forget it too.
+                try? store.catalog.removeShareGroupTopic(name)
                 logger.info("topic deleted", metadata: ["topic": "\(name)"])
             } catch {
                 // Not deleted (a full disk refuses even the catalog's mark): serve the topic again as it was.

@@ -38,6 +38,14 @@ package final class Broker: Sendable {
     let backupPacing: Backup.Pacing
     /// The topics holding descriptors, and how many may stay open at once.
     let openTopics: OpenTopics
+    /// Share groups' members (`ShareGroups/`).
+    let shareCoordinator: ShareCoordinator
+    /// Share groups' settings, as stored in the catalog (loaded on first use).
+    let shareSettings = Locked<[String: ShareGroupConfig]>([:])
+    /// The topics each share group is known (in the catalog) to have read.
+    let shareTopics = Locked<[String: Set<String>]>([:])
+    /// Share groups and topics whose partitions have share state in memory, made at a member's first heartbeat.
+    let shareInitialized = Locked<Set<ShareGroupTopic>>([])
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
@@ -105,10 +113,25 @@ package final class Broker: Sendable {
             }
         }
         self.groups = groups
-        // A group id belongs to one kind of group at a time: a Kafka join is refused while native members exist.
+        let released = Locked<(@Sendable (String, [String]) -> Void)?>(nil)
+        self.shareCoordinator = ShareCoordinator(
+            logger: logger, clock: clocks.monotonic,
+            partitionCounts: { topics in
+                shared.withLock { registry in
+                    var counts: [String: Int32] = [:]
+                    for topic in topics {
+                        if let handle = registry.topics[topic] { counts[topic] = handle.partitionCount }
+                    }
+                    return counts
+                }
+            },
+            onRemoved: { group, members in released.withLock { $0 }?(group, members) })
+        let shareCoordinator = self.shareCoordinator
+        // A group id belongs to one kind of group at a time: a Kafka join is refused while native consumer or share
+        // members exist.
         self.classicGroups = ClassicGroupCoordinator(
             settings: classicSettings, logger: logger,
-            clock: clocks.monotonic, isForeign: { groups.hasMembers($0) })
+            clock: clocks.monotonic, isForeign: { groups.hasMembers($0) || shareCoordinator.hasMembers($0) })
         let store = try Store(path: dataDirectory)
         self.store = Owned(store)
         let reserved = try store.catalog.lastProducerID()
@@ -123,6 +146,7 @@ package final class Broker: Sendable {
                 id: topic.topicID)
         }
         self.registry.withLock { $0 = opened }
+        released.withLock { $0 = { [weak self] group, members in self?.releaseShareMembers(group, members) } }
         // Whatever expired while the broker was down goes now; each sweep then says when its topic is next due.
         sweeper.request(opened.topics.values.map { ($0.name, $0.retention.noteSweepNow()) })
     }
@@ -171,8 +195,12 @@ package final class Broker: Sendable {
         sweeper.stop()
         groups.stop()
         classicGroups.stop()
+        shareCoordinator.stop()
         await backups.stop()
-        for handle in handles { await handle.close(shuttingDown: true) }
+        for handle in handles {
+            await handle.close(shuttingDown: true)
+            handle.stopShareTimers()
+        }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 

@@ -66,6 +66,8 @@ final class TopicHandle: Sendable {
 
     struct PendingState {
         var requests: [Produce] = []
+        /// Share-group work for the same transaction as the produces (see `TopicHandle+Share.swift`).
+        var share: [ShareOp] = []
         var drainScheduled = false
     }
 
@@ -123,7 +125,7 @@ final class TopicHandle: Sendable {
     var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     /// No produce is waiting for the writer or being committed.
-    var isWriterIdle: Bool { pending.withLock { $0.requests.isEmpty && !$0.drainScheduled } }
+    var isWriterIdle: Bool { pending.withLock { $0.requests.isEmpty && $0.share.isEmpty && !$0.drainScheduled } }
 
     // MARK: - Produce
 
@@ -160,33 +162,52 @@ final class TopicHandle: Sendable {
         }
     }
 
+    /// Queues share-group work for the next transaction (with whatever produces are pending).
+    func enqueueShare(_ op: ShareOp) {
+        let schedule = pending.withLock { state -> Bool in
+            state.share.append(op)
+            if state.drainScheduled { return false }
+            state.drainScheduled = true
+            return true
+        }
+        if schedule {
+            writerQueue.async { self.drain() }
+        }
+    }
+
+    /// Share-group state of this topic: in memory, changed only on the writer queue.
+    let shares = Mutex(ShareTopicState())
+
     /// Commits everything pending, repeatedly, until nothing is left. Runs on the writer queue only; after a few
     /// commits in a row it queues itself again, so that a sweep step waiting on the queue gets its turn.
     private func drain(overdue: Bool = false) {
         if openedWriter == nil, !isClosed, !reserveForProduce(overdue: overdue) { return }
         for _ in 0..<Self.commitsPerTurn {
-            let batch = pending.withLock { state -> [Produce] in
+            let (batch, share) = pending.withLock { state -> ([Produce], [ShareOp]) in
                 let batch = state.requests
+                let share = state.share
                 state.requests.removeAll(keepingCapacity: true)
-                if batch.isEmpty { state.drainScheduled = false }
-                return batch
+                state.share.removeAll(keepingCapacity: true)
+                if batch.isEmpty && share.isEmpty { state.drainScheduled = false }
+                return (batch, share)
             }
-            if batch.isEmpty {
+            if batch.isEmpty && share.isEmpty {
                 // Idle now: beyond the budget, close at once (see `OpenTopics`).
                 if openTopics.isOverBudget { closeNowIfIdle() }
                 return
             }
-            commit(batch)
+            commit(batch, share: share)
         }
         writerQueue.async { self.drain() }
     }
 
-    private func commit(_ batch: [Produce]) {
+    private func commit(_ batch: [Produce], share: [ShareOp]) {
         if isClosed {
             let error =
                 stopping.load(ordering: .acquiring)
                 ? SluiceError(.shuttingDown, "the server is shutting down") : SluiceError.unknownTopic(name)
             for request in batch { request.completion(.failure(error)) }
+            for op in share { op.fail(error) }
             return
         }
         let writer: TopicWriter
@@ -197,6 +218,7 @@ final class TopicHandle: Sendable {
         } catch {
             logger.error("cannot open topic", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
+            for op in share { op.fail(error) }
             return
         }
         let now = retention.clock()
@@ -204,8 +226,13 @@ final class TopicHandle: Sendable {
             TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records, sequence: $0.sequence)
         }
         let started = ContinuousClock.now
+        let transaction = share.isEmpty ? nil : ShareTransaction(handle: self, writer: writer, now: now)
         do {
-            let results = try writer.append(appends, now: now)
+            var shareWork: ((TopicWriter) throws(SluiceError) -> Void)?
+            if let transaction {
+                shareWork = { _ throws(SluiceError) in try transaction.run(share) }
+            }
+            let results = try writer.append(appends, now: now, then: shareWork)
             let elapsed = started.duration(to: .now)
             BrokerMetrics.commitDuration.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -238,11 +265,13 @@ final class TopicHandle: Sendable {
             // Fetches waiting for these records are read here, once the produces are answered: no hop to the read
             // queue between the commit and the consumer's answer.
             for waiter in woken { waiter.fire(.inline) }
-            noteCommitted(batch, writer: writer, now: now)
+            transaction?.committed()
+            if !batch.isEmpty { noteCommitted(batch, writer: writer, now: now) }
             checkpoint.afterCommit(writer)
         } catch {
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
+            for op in share { op.fail(error) }
         }
     }
 

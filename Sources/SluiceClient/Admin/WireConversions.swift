@@ -58,7 +58,9 @@ extension GroupDescription.State {
 
 extension GroupListing {
     init(_ group: ListGroupsResponse.Group) {
-        self.init(name: group.name, state: GroupDescription.State(group.state), memberCount: group.memberCount)
+        self.init(
+            name: group.name, state: GroupDescription.State(group.state), memberCount: group.memberCount,
+            type: GroupType(rawValue: group.type) ?? .consumer)
     }
 }
 
