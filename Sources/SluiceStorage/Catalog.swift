@@ -30,8 +30,8 @@ package final class Catalog {
 
     // MARK: - Topics
 
-    /// Records a new topic in the `creating` state. Throws `.topicAlreadyExists` or `.topicBeingDeleted`.
-    package func insertTopic(_ name: String, config: TopicConfig, now: Int64) throws(SluiceError) {
+    /// Records a new topic in the `creating` state with its id. Throws `.topicAlreadyExists` or `.topicBeingDeleted`.
+    package func insertTopic(_ name: String, config: TopicConfig, now: Int64, topicID: TopicID) throws(SluiceError) {
         try write {
             let existing = try connection.statement("SELECT state FROM topics WHERE name = ?")
             existing.bind(1, name)
@@ -46,8 +46,8 @@ package final class Catalog {
             let insert = try connection.statement(
                 """
                 INSERT INTO topics (name, partitions, retention_ms, retention_bytes, retention_records,
-                    cleanup_policy, durability, max_message_bytes, state, created_ms, delete_retention_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'creating', ?, ?)
+                    cleanup_policy, durability, max_message_bytes, state, created_ms, delete_retention_ms, topic_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?)
                 """
             )
             insert.bind(1, name)
@@ -60,6 +60,7 @@ package final class Catalog {
             insert.bind(8, Int64(config.maxMessageBytes))
             insert.bind(9, now)
             insert.bind(10, config.deleteRetentionMs)
+            insert.bind(11, topicID.bytes)
             try insert.run()
         }
     }
@@ -141,7 +142,7 @@ package final class Catalog {
 
     private static let selectTopics = """
         SELECT name, partitions, retention_ms, retention_bytes, retention_records, cleanup_policy, durability,
-            max_message_bytes, created_ms, delete_retention_ms FROM topics
+            max_message_bytes, created_ms, delete_retention_ms, topic_id FROM topics
         """
 
     private static func topic(from row: Statement) -> TopicDefinition {
@@ -155,7 +156,9 @@ package final class Catalog {
             durability: Durability(rawValue: row.text(6) ?? "full") ?? .full,
             maxMessageBytes: Int(row.int64(7))
         )
-        return TopicDefinition(name: row.text(0) ?? "", config: config, createdAt: row.int64(8))
+        return TopicDefinition(
+            name: row.text(0) ?? "", config: config, createdAt: row.int64(8),
+            topicID: row.blob(10).flatMap { TopicID(bytes: $0) } ?? .zero)
     }
 
     // MARK: - Committed offsets

@@ -24,8 +24,9 @@ package enum Migrations {
             bytes: PackageResources.catalog_0002_delete_retention_sql),
         Migration(
             version: 3, name: "catalog_0003_producer_ids.sql", bytes: PackageResources.catalog_0003_producer_ids_sql),
+        Migration(version: 4, name: "catalog_0004_topic_ids.sql", bytes: PackageResources.catalog_0004_topic_ids_sql),
         Migration(
-            version: 4, name: "catalog_0004_share_groups.sql", bytes: PackageResources.catalog_0004_share_groups_sql),
+            version: 5, name: "catalog_0005_share_groups.sql", bytes: PackageResources.catalog_0005_share_groups_sql),
     ]
 
     package static let topic: [Migration] = [

@@ -63,7 +63,8 @@ package final class Store {
             throw SluiceError(
                 .storageError, "cannot create topic '\(name)': \(path) exists but the catalog does not know it")
         }
-        try catalog.insertTopic(name, config: config, now: now)
+        let topicID = TopicID.random()
+        try catalog.insertTopic(name, config: config, now: now, topicID: topicID)
         do {
             try FileSystem.createEmpty(path)
             _ = try TopicWriter(
@@ -76,7 +77,7 @@ package final class Store {
             try? catalog.removeTopic(name)
             throw error
         }
-        return TopicDefinition(name: name, config: config, createdAt: now)
+        return TopicDefinition(name: name, config: config, createdAt: now, topicID: topicID)
     }
 
     /// Deletes a topic, its files and its committed offsets. Close its writers and readers first.

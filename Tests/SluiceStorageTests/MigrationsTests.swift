@@ -81,4 +81,25 @@ import Testing
             #expect(try rawScalar(path, "PRAGMA user_version") == Int64(newer))
         }
     }
+
+    /// Topics of a catalog from before topic ids get one each when it is migrated, distinct and kept from then on.
+    @Test func topicsThatExistedBeforeTopicIDsGetOneOnMigration() throws {
+        try withTemporaryDirectory { dir in
+            // The catalog as the version before ids left it: no column, version 3.
+            let path = "\(dir)/catalog.db"
+            try Migrations.apply(Array(Migrations.catalog.prefix(3)), to: Connection(path: path))
+            try rawExecute(
+                path,
+                """
+                INSERT INTO topics (name, partitions, max_message_bytes, created_ms) VALUES ('a', 1, 1000, 1);
+                INSERT INTO topics (name, partitions, max_message_bytes, created_ms) VALUES ('b', 1, 1000, 1);
+                """)
+            #expect(try rawScalar(path, "PRAGMA user_version") == 3)
+            let first = try Store(path: dir).topics()
+            #expect(first.map(\.name) == ["a", "b"])
+            #expect(first.allSatisfy { !$0.topicID.isZero })
+            #expect(first[0].topicID != first[1].topicID)
+            #expect(try Store(path: dir).topics().map(\.topicID) == first.map(\.topicID), "kept across opens")
+        }
+    }
 }

@@ -15,8 +15,9 @@ import Testing
                 cleanupPolicy: [.compact, .delete], durability: .normal, maxMessageBytes: 4096
             )
             let orders = try store.createTopic("orders", config: config, now: t0)
-            #expect(orders == TopicDefinition(name: "orders", config: config, createdAt: t0))
+            #expect(orders == TopicDefinition(name: "orders", config: config, createdAt: t0, topicID: orders.topicID))
             let audit = try store.createTopic("audit", config: TopicConfig(), now: t0 + 1)
+            #expect(!orders.topicID.isZero && !audit.topicID.isZero && orders.topicID != audit.topicID)
 
             #expect(try store.topics() == [audit, orders])
             #expect(try store.topic("orders") == orders)
@@ -142,9 +143,10 @@ import Testing
     @Test func alterChangesSettingsDurably() throws {
         try withTemporaryDirectory { dir in
             var expected = TopicConfig()
+            let created: TopicDefinition
             do {
                 let store = try Store(path: dir)
-                try store.createTopic("t", config: expected, now: t0)
+                created = try store.createTopic("t", config: expected, now: t0)
                 let altered = try store.alterTopic("t") { config in
                     config.retentionMs = nil
                     config.retentionBytes = 1_000_000
@@ -163,7 +165,10 @@ import Testing
                 #expect(altered.createdAt == t0)
             }
             let reopened = try Store(path: dir)
-            #expect(try reopened.topic("t") == TopicDefinition(name: "t", config: expected, createdAt: t0))
+            #expect(
+                try reopened.topic("t")
+                    == TopicDefinition(name: "t", config: expected, createdAt: t0, topicID: created.topicID),
+                "the id survives an alter and a reopen")
         }
     }
 

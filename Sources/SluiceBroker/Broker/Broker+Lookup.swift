@@ -7,3 +7,24 @@ extension Broker {
         try handle(topic).partitionCount
     }
 }
+
+extension Broker {
+    /// A live topic's id (see `TopicID`), from memory; `nil` for a topic that does not exist.
+    package func topicID(named name: String) -> TopicID? {
+        registry.withLock { $0.topicIDs[name] }
+    }
+
+    /// The name of the live topic with this id, from memory; `nil` when no topic has it (the zero id included).
+    package func topicName(id: TopicID) -> String? {
+        registry.withLock { $0.topicNames[id] }
+    }
+
+    /// The ids of the named live topics, from memory, in one look; unknown names are left out.
+    package func topicIDs(named names: some Sequence<String>) -> [String: TopicID] {
+        registry.withLock { registry in
+            var found: [String: TopicID] = [:]
+            for name in names { if let id = registry.topicIDs[name] { found[name] = id } }
+            return found
+        }
+    }
+}

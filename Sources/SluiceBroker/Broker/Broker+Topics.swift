@@ -20,7 +20,7 @@ extension Broker {
             let description = try store.createTopic(name, config: config, now: self.clocks.wall())
             let handle = Self.makeHandle(
                 name, config: config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
-            self.registry.withLock { $0.topics[name] = handle }
+            self.registry.withLock { $0.add(handle, id: description.topicID) }
             logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             return description
         }
@@ -40,7 +40,7 @@ extension Broker {
         let handle = try await admin { _ throws(SluiceError) -> TopicHandle in
             // Removed from the registry first: from here on, new requests see an unknown topic.
             let handle = self.registry.withLock { registry -> TopicHandle? in
-                guard let handle = registry.topics.removeValue(forKey: name) else { return nil }
+                guard let handle = registry.remove(name) else { return nil }
                 registry.deleting.insert(name)
                 return handle
             }
@@ -68,7 +68,7 @@ extension Broker {
                     let reopened = Self.makeHandle(
                         name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics,
                         logger: logger)
-                    self.registry.withLock { $0.topics[name] = reopened }
+                    self.registry.withLock { $0.add(reopened, id: topic.topicID) }
                     reopened.retention.sweepNow()
                 }
                 throw error

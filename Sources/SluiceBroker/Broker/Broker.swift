@@ -49,10 +49,24 @@ package final class Broker: Sendable {
 
     struct Registry {
         var topics: [String: TopicHandle] = [:]
+        /// Each live topic's id, both ways (see `Broker+Lookup.swift`); kept with `topics` by `add` and `remove`.
+        var topicIDs: [String: TopicID] = [:]
+        var topicNames: [TopicID: String] = [:]
         /// Names whose deletion is under way: taken out of `topics`, files and catalog row not yet gone. Deleting
         /// or creating such a name is refused meanwhile (see `deleteTopic`).
         var deleting: Set<String> = []
         var shuttingDown = false
+
+        mutating func add(_ handle: TopicHandle, id: TopicID) {
+            topics[handle.name] = handle
+            if let old = topicIDs.updateValue(id, forKey: handle.name) { topicNames[old] = nil }
+            topicNames[id] = handle.name
+        }
+
+        mutating func remove(_ name: String) -> TopicHandle? {
+            if let id = topicIDs.removeValue(forKey: name) { topicNames[id] = nil }
+            return topics.removeValue(forKey: name)
+        }
     }
 
     /// Opens the data directory (creating it when missing) and reads its catalog; opens no topic.
@@ -123,8 +137,11 @@ package final class Broker: Sendable {
         self.producerIDs = Locked(ProducerIDBlock(exhaustedAt: reserved))
         var opened = Registry()
         for topic in try store.topics() {
-            opened.topics[topic.name] = Self.makeHandle(
-                topic.name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics, logger: logger)
+            opened.add(
+                Self.makeHandle(
+                    topic.name, config: topic.config, in: store, sweeper: sweeper, openTopics: openTopics,
+                    logger: logger),
+                id: topic.topicID)
         }
         self.registry.withLock { $0 = opened }
         released.withLock { $0 = { [weak self] group, members in self?.releaseShareMembers(group, members) } }
