@@ -24,7 +24,7 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.produce.rawValue, minVersion: 0, maxVersion: 7),
         .init(apiKey: KafkaAPIKey.fetch.rawValue, minVersion: 4, maxVersion: 11),
         .init(apiKey: KafkaAPIKey.listOffsets.rawValue, minVersion: 1, maxVersion: 5),
-        .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 1, maxVersion: 6),
+        .init(apiKey: KafkaAPIKey.metadata.rawValue, minVersion: 1, maxVersion: 12),
         .init(apiKey: KafkaAPIKey.offsetCommit.rawValue, minVersion: 2, maxVersion: 7),
         .init(apiKey: KafkaAPIKey.offsetFetch.rawValue, minVersion: 1, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.findCoordinator.rawValue, minVersion: 0, maxVersion: 2),

@@ -21,6 +21,7 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         (apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3)
             || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -55,7 +56,8 @@ package struct KafkaRequestHeader: Sendable, Hashable {
 package enum KafkaResponseFrame {
     /// Whether the response carries header v1 (correlation id, then tagged fields).
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
-        apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2
+        (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
     }
 
     package static func write(

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceCore
 
 @testable import SluiceKafka
 
@@ -36,7 +37,10 @@ enum RequestSamples {
                 topics: [
                     .init(name: "demo", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2)])
                 ])),
-        .metadata(KafkaMetadataRequest(topics: ["a", "b"], allowAutoTopicCreation: false)),
+        .metadata(
+            KafkaMetadataRequest(
+                topics: ["a", "b"], topicIDs: [TopicID(high: 1, low: 2)], allowAutoTopicCreation: false,
+                includeTopicAuthorizedOperations: true)),
         .offsetCommit(
             KafkaOffsetCommitRequest(
                 groupId: "g", generationId: 3, memberId: "m-1", groupInstanceId: "static-1", retentionTimeMs: -1,

@@ -1,32 +1,87 @@
 import NIOCore
+import SluiceCore
 
-/// Metadata request (key 3), v1–6.
+/// Metadata request (key 3), v1–12; flexible from v9, topic ids from v10 (a topic may be asked for by id from v12).
 package struct KafkaMetadataRequest: Sendable, Hashable {
     /// `nil` asks for every topic.
     package var topics: [String]?
+    /// v10+: topics asked for by id alone (a null name). Kept apart from `topics`: the answer lists them after the
+    /// named ones.
+    package var topicIDs: [TopicID]
     /// v4+; true below (older clients always auto-created).
     package var allowAutoTopicCreation: Bool
+    /// v8+: asked for, answered with Kafka's "not provided" value.
+    package var includeClusterAuthorizedOperations: Bool
+    package var includeTopicAuthorizedOperations: Bool
 
-    package init(topics: [String]?, allowAutoTopicCreation: Bool = true) {
+    package init(
+        topics: [String]?, topicIDs: [TopicID] = [], allowAutoTopicCreation: Bool = true,
+        includeClusterAuthorizedOperations: Bool = false, includeTopicAuthorizedOperations: Bool = false
+    ) {
         self.topics = topics
+        self.topicIDs = topicIDs
         self.allowAutoTopicCreation = allowAutoTopicCreation
+        self.includeClusterAuthorizedOperations = includeClusterAuthorizedOperations
+        self.includeTopicAuthorizedOperations = includeTopicAuthorizedOperations
     }
 
     static func decode(version: Int16, from buffer: inout ByteBuffer) throws(KafkaDecodeError) -> Self {
-        let topics = try buffer.readKafkaNullableArray(minElementSize: 2, "topics") { buffer throws(KafkaDecodeError) in
-            try buffer.readKafkaString("topic")
+        var request = Self(topics: nil)
+        if version >= 9 {
+            let entries = try FlexibleFields.nullableArray(&buffer, minElementSize: 2, "topics") {
+                buffer throws(KafkaDecodeError) -> (TopicID, String?) in
+                let id = version >= 10 ? try FlexibleFields.uuid(&buffer, "topic_id") : TopicID.zero
+                let name =
+                    version >= 10
+                    ? try buffer.readKafkaCompactNullableString("name") : try buffer.readKafkaCompactString("name")
+                try buffer.skipKafkaTaggedFields()
+                return (id, name)
+            }
+            if let entries {
+                request.topics = entries.compactMap(\.1)
+                request.topicIDs = entries.filter { $0.1 == nil }.map(\.0)
+            }
+        } else {
+            request.topics = try buffer.readKafkaNullableArray(minElementSize: 2, "topics") {
+                buffer throws(KafkaDecodeError) in try buffer.readKafkaString("topic")
+            }
         }
-        let allow = version >= 4 ? try buffer.readKafkaBool("allow_auto_topic_creation") : true
-        return Self(topics: topics, allowAutoTopicCreation: allow)
+        if version >= 4 { request.allowAutoTopicCreation = try buffer.readKafkaBool("allow_auto_topic_creation") }
+        if version >= 8 {
+            if version <= 10 {
+                request.includeClusterAuthorizedOperations = try buffer.readKafkaBool(
+                    "include_cluster_authorized_operations")
+            }
+            request.includeTopicAuthorizedOperations = try buffer.readKafkaBool("include_topic_authorized_operations")
+        }
+        if version >= 9 { try buffer.skipKafkaTaggedFields() }
+        return request
     }
 
     func encode(version: Int16, into buffer: inout ByteBuffer) {
-        buffer.writeKafkaNullableArray(topics) { $0.writeKafkaString($1) }
+        if version >= 9 {
+            let entries: [(TopicID, String?)]? =
+                topics.map { names in
+                    names.map { (TopicID.zero, $0) } + (version >= 10 ? topicIDs.map { ($0, nil) } : [])
+                }
+            FlexibleFields.writeArray(entries, into: &buffer) { buffer, entry in
+                if version >= 10 { FlexibleFields.writeUUID(entry.0, into: &buffer) }
+                buffer.writeKafkaCompactString(entry.1)
+                buffer.writeKafkaEmptyTaggedFields()
+            }
+        } else {
+            buffer.writeKafkaNullableArray(topics) { $0.writeKafkaString($1) }
+        }
         if version >= 4 { buffer.writeKafkaBool(allowAutoTopicCreation) }
+        if version >= 8 {
+            if version <= 10 { buffer.writeKafkaBool(includeClusterAuthorizedOperations) }
+            buffer.writeKafkaBool(includeTopicAuthorizedOperations)
+        }
+        if version >= 9 { buffer.writeKafkaEmptyTaggedFields() }
     }
 }
 
-/// Metadata response, v1–6.
+/// Metadata response, v1–12.
 package struct KafkaMetadataResponse: KafkaResponse, Hashable {
     package struct Broker: Sendable, Hashable {
         package var nodeId: Int32
@@ -64,13 +119,19 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
 
     package struct Topic: Sendable, Hashable {
         package var errorCode: KafkaErrorCode
+        /// Empty for a topic asked for by an id no topic has (written null from v12).
         package var name: String
+        /// v10+; zero when unknown.
+        package var topicId: TopicID
         package var isInternal: Bool
         package var partitions: [Partition]
-        package init(errorCode: KafkaErrorCode = .none, name: String, isInternal: Bool = false, partitions: [Partition])
-        {
+        package init(
+            errorCode: KafkaErrorCode = .none, name: String, topicId: TopicID = .zero, isInternal: Bool = false,
+            partitions: [Partition]
+        ) {
             self.errorCode = errorCode
             self.name = name
+            self.topicId = topicId
             self.isInternal = isInternal
             self.partitions = partitions
         }
@@ -96,6 +157,41 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
     }
 
     package func encode(version: Int16, into buffer: inout ByteBuffer) {
+        guard version >= 9 else { return encodeFixed(version: version, into: &buffer) }
+        // Flexible (v9+): compact strings and arrays, tagged fields closing every structure.
+        buffer.writeKafkaInt32(throttleTimeMs)
+        FlexibleFields.writeArray(brokers, into: &buffer) { buffer, broker in
+            buffer.writeKafkaInt32(broker.nodeId)
+            buffer.writeKafkaCompactString(broker.host)
+            buffer.writeKafkaInt32(broker.port)
+            buffer.writeKafkaCompactString(broker.rack)
+            buffer.writeKafkaEmptyTaggedFields()
+        }
+        buffer.writeKafkaCompactString(clusterId)
+        buffer.writeKafkaInt32(controllerId)
+        FlexibleFields.writeArray(topics, into: &buffer) { buffer, topic in
+            buffer.writeKafkaInt16(topic.errorCode.rawValue)
+            buffer.writeKafkaCompactString(version >= 12 && topic.name.isEmpty ? nil : topic.name)
+            if version >= 10 { FlexibleFields.writeUUID(topic.topicId, into: &buffer) }
+            buffer.writeKafkaBool(topic.isInternal)
+            FlexibleFields.writeArray(topic.partitions, into: &buffer) { buffer, partition in
+                buffer.writeKafkaInt16(partition.errorCode.rawValue)
+                buffer.writeKafkaInt32(partition.partitionIndex)
+                buffer.writeKafkaInt32(partition.leaderId)
+                buffer.writeKafkaInt32(0)  // leader epoch: one broker, never re-elected
+                FlexibleFields.writeInt32Array(partition.replicaNodes, into: &buffer)
+                FlexibleFields.writeInt32Array(partition.isrNodes, into: &buffer)
+                FlexibleFields.writeInt32Array(partition.offlineReplicas, into: &buffer)
+                buffer.writeKafkaEmptyTaggedFields()
+            }
+            buffer.writeKafkaInt32(Int32.min)  // topic authorized operations: not provided
+            buffer.writeKafkaEmptyTaggedFields()
+        }
+        if version <= 10 { buffer.writeKafkaInt32(Int32.min) }  // cluster authorized operations
+        buffer.writeKafkaEmptyTaggedFields()
+    }
+
+    private func encodeFixed(version: Int16, into buffer: inout ByteBuffer) {
         if version >= 3 { buffer.writeKafkaInt32(throttleTimeMs) }
         buffer.writeKafkaArray(brokers) { buffer, broker in
             buffer.writeKafkaInt32(broker.nodeId)
@@ -113,10 +209,13 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
                 buffer.writeKafkaInt16(partition.errorCode.rawValue)
                 buffer.writeKafkaInt32(partition.partitionIndex)
                 buffer.writeKafkaInt32(partition.leaderId)
+                if version >= 7 { buffer.writeKafkaInt32(0) }  // leader epoch
                 buffer.writeKafkaInt32Array(partition.replicaNodes)
                 buffer.writeKafkaInt32Array(partition.isrNodes)
                 if version >= 5 { buffer.writeKafkaInt32Array(partition.offlineReplicas) }
             }
+            if version >= 8 { buffer.writeKafkaInt32(Int32.min) }  // topic authorized operations
         }
+        if version >= 8 { buffer.writeKafkaInt32(Int32.min) }  // cluster authorized operations
     }
 }

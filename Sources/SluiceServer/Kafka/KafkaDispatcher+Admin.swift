@@ -10,6 +10,15 @@ extension KafkaDispatcher {
     /// out; a missing topic is created only for a peer with `admin` on it.
     func metadata(_ request: KafkaMetadataRequest, access: KafkaRequestAccess) async -> KafkaMetadataResponse {
         var request = request
+        // Topics asked for by id (v12): by name from here on; an id no topic has is answered UNKNOWN_TOPIC_ID.
+        var unknownIDs: [TopicID] = []
+        if !request.topicIDs.isEmpty {
+            var names = request.topics ?? []
+            for id in request.topicIDs {
+                if let name = broker.topicName(id: id) { names.append(name) } else { unknownIDs.append(id) }
+            }
+            request.topics = names
+        }
         if let names = request.topics {
             var repeated = RepeatedEntries<String>()
             request.topics = names.filter { repeated.isFirst($0) }
@@ -53,6 +62,9 @@ extension KafkaDispatcher {
                     : byName[name]
             }
         }
+        let ids = broker.topicIDs(named: topics.map(\.name))
+        for index in topics.indices { topics[index].topicId = ids[topics[index].name] ?? .zero }
+        topics += unknownIDs.map { .init(errorCode: .unknownTopicId, name: "", topicId: $0, partitions: []) }
         return KafkaMetadataResponse(
             brokers: [.init(nodeId: Self.nodeID, host: advertised.host, port: advertised.port)],
             clusterId: Self.clusterID, controllerId: Self.nodeID, topics: topics)

@@ -59,9 +59,11 @@ struct KafkaDispatcher: Sendable {
     ) -> Int {
         let version = header.apiVersion
         let correlationID = header.correlationId
+        let headerV1 = KafkaResponseFrame.usesHeaderV1(apiKey: header.apiKey, apiVersion: version)
         let respond: @Sendable (any KafkaResponse) -> Void = { response in
             var buffer = allocator.buffer(capacity: 256)
-            KafkaResponseFrame.write(response, version: version, correlationId: correlationID, into: &buffer)
+            KafkaResponseFrame.write(
+                response, version: version, correlationId: correlationID, headerV1: headerV1, into: &buffer)
             completion(.response(buffer))
         }
         guard let request else {

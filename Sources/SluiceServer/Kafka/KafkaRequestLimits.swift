@@ -29,7 +29,7 @@ struct KafkaRequestLimits: Sendable {
         case .listOffsets(let list):
             return entries(list.topics.reduce(0) { $0 + $1.partitions.count }, "partitions", "ListOffsets")
         case .metadata(let metadata):
-            return entries(metadata.topics?.count ?? 0, "topics", "Metadata")
+            return entries((metadata.topics?.count ?? 0) + metadata.topicIDs.count, "topics", "Metadata")
         case .offsetCommit(let commit):
             return groupID(commit.groupId)
                 ?? entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, "partitions", "OffsetCommit")
