@@ -17,4 +17,13 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case deleteTopics = 20
     case initProducerId = 22
     case saslAuthenticate = 36
+    case shareGroupHeartbeat = 76
+    case shareGroupDescribe = 77
+    case shareFetch = 78
+    case shareAcknowledge = 79
+}
+
+extension KafkaAPIKey {
+    /// APIs flexible at every version (request header v2, response header v1): the share-group APIs.
+    package static let alwaysFlexible: Set<Int16> = [76, 77, 78, 79]
 }

@@ -19,6 +19,10 @@ package enum KafkaRequest: Sendable, Hashable {
     case initProducerId(KafkaInitProducerIdRequest)
     case saslHandshake(KafkaSaslHandshakeRequest)
     case saslAuthenticate(KafkaSaslAuthenticateRequest)
+    case shareGroupHeartbeat(KafkaShareGroupHeartbeatRequest)
+    case shareGroupDescribe(KafkaShareGroupDescribeRequest)
+    case shareFetch(KafkaShareFetchRequest)
+    case shareAcknowledge(KafkaShareAcknowledgeRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -63,6 +67,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId(try .decode(version: version, from: &buffer))
         case .saslHandshake: .saslHandshake(try .decode(version: version, from: &buffer))
         case .saslAuthenticate: .saslAuthenticate(try .decode(version: version, from: &buffer))
+        case .shareGroupHeartbeat: .shareGroupHeartbeat(try .decode(version: version, from: &buffer))
+        case .shareGroupDescribe: .shareGroupDescribe(try .decode(version: version, from: &buffer))
+        case .shareFetch: .shareFetch(try .decode(version: version, from: &buffer))
+        case .shareAcknowledge: .shareAcknowledge(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -86,6 +94,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId
         case .saslHandshake: .saslHandshake
         case .saslAuthenticate: .saslAuthenticate
+        case .shareGroupHeartbeat: .shareGroupHeartbeat
+        case .shareGroupDescribe: .shareGroupDescribe
+        case .shareFetch: .shareFetch
+        case .shareAcknowledge: .shareAcknowledge
         }
     }
 
@@ -109,6 +121,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId(let r): r.encode(version: version, into: &buffer)
         case .saslHandshake(let r): r.encode(version: version, into: &buffer)
         case .saslAuthenticate(let r): r.encode(version: version, into: &buffer)
+        case .shareGroupHeartbeat(let r): r.encode(version: version, into: &buffer)
+        case .shareGroupDescribe(let r): r.encode(version: version, into: &buffer)
+        case .shareFetch(let r): r.encode(version: version, into: &buffer)
+        case .shareAcknowledge(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

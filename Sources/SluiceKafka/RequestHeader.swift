@@ -16,11 +16,12 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     }
 
     /// Whether the request uses header v2: client id (int16 length, not compact) then tagged fields.
-    /// Among the APIs Sluice speaks only ApiVersions (from v3; KP sends v4 first, also v2) and SaslAuthenticate
-    /// (from v2) are flexible.
+    /// Among the APIs Sluice speaks ApiVersions (from v3; KP sends v4 first, also v2), SaslAuthenticate (from v2)
+    /// and the share-group APIs (every version) are flexible.
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         (apiKey == KafkaAPIKey.apiVersions.rawValue && apiVersion >= 3)
             || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || KafkaAPIKey.alwaysFlexible.contains(apiKey)
             || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
     }
 
@@ -51,12 +52,13 @@ package struct KafkaRequestHeader: Sendable, Hashable {
 /// Writes a whole response frame: int32 size, response header v0 (the correlation id), then the body.
 ///
 /// Header v0 is right for every version Sluice answers, ApiVersions v3 included (KIP-511), except SaslAuthenticate
-/// v2, whose header v1 adds an empty tagged-field section (`usesHeaderV1`). The size is patched in after the body
+/// v2 and the share-group APIs, whose header v1 adds an empty tagged-field section (`usesHeaderV1`). The size is patched in after the body
 /// is written, so the body is encoded once, straight into `buffer`.
 package enum KafkaResponseFrame {
     /// Whether the response carries header v1 (correlation id, then tagged fields).
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
         (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
+            || KafkaAPIKey.alwaysFlexible.contains(apiKey)
             || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
     }
 

@@ -66,7 +66,8 @@ extension KafkaDispatcher {
     ///
     /// FindCoordinator for a group needs to describe it; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
     /// OffsetCommit `consume` on the group; OffsetFetch to describe the group; InitProducerId `produce` on some
-    /// topic.
+    /// topic; ShareGroupHeartbeat, ShareFetch and ShareAcknowledge `consume` on the share group (and ShareFetch
+    /// and ShareAcknowledge `consume` on each topic, checked per entry); ShareGroupDescribe to describe each group.
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -117,6 +118,19 @@ extension KafkaDispatcher {
                     })
             }
             return KafkaOffsetFetchResponse(topics: topics, errorCode: .groupAuthorizationFailed)
+        case .shareGroupHeartbeat(let heartbeat):
+            if access.permits(.group(.consume, heartbeat.groupId)) { return nil }
+            return KafkaShareGroupHeartbeatResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(heartbeat.groupId)'")
+        case .shareFetch(let fetch):
+            if access.permits(.group(.consume, fetch.groupId ?? "")) { return nil }
+            return KafkaShareFetchResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(fetch.groupId ?? "")'")
+        case .shareAcknowledge(let acknowledge):
+            if access.permits(.group(.consume, acknowledge.groupId ?? "")) { return nil }
+            return KafkaShareAcknowledgeResponse(
+                errorCode: .groupAuthorizationFailed,
+                errorMessage: "not authorized for group '\(acknowledge.groupId ?? "")'")
         default:
             return nil
         }

@@ -49,6 +49,20 @@ struct KafkaRequestLimits: Sendable {
             return groupID(heartbeat.groupId)
         case .leaveGroup(let leave):
             return groupID(leave.groupId)
+        case .shareGroupHeartbeat(let heartbeat):
+            return groupID(heartbeat.groupId)
+                ?? entries(heartbeat.subscribedTopicNames?.count ?? 0, "topics", "ShareGroupHeartbeat")
+        case .shareGroupDescribe(let describe):
+            return entries(describe.groupIds.count, "groups", "ShareGroupDescribe")
+                ?? describe.groupIds.lazy.compactMap(groupID).first
+        case .shareFetch(let fetch):
+            return groupID(fetch.groupId ?? "")
+                ?? entries(fetch.entryCount, "partitions and acknowledgement batches", "ShareFetch")
+                ?? acknowledgedOffsets(fetch.topics, "ShareFetch")
+        case .shareAcknowledge(let acknowledge):
+            return groupID(acknowledge.groupId ?? "")
+                ?? entries(acknowledge.entryCount, "partitions and acknowledgement batches", "ShareAcknowledge")
+                ?? acknowledgedOffsets(acknowledge.topics, "ShareAcknowledge")
         case .apiVersions, .findCoordinator, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         }
@@ -63,6 +77,21 @@ struct KafkaRequestLimits: Sendable {
         let limit = max ?? maxEntries
         guard count > limit else { return nil }
         return "\(api) names \(count) \(what); at most \(limit) per request"
+    }
+
+    /// Per-offset acknowledgement types a request may carry in all (one byte each on the wire, one decision each
+    /// for the broker): a batch with one type per offset must name exactly its offsets, checked by the dispatcher.
+    var maxAcknowledgeTypes = 100_000
+
+    private func acknowledgedOffsets(
+        _ topics: [KafkaTopicByID<KafkaShareFetchRequest.Partition>], _ api: String
+    ) -> String? {
+        let types = topics.reduce(0) { total, topic in
+            topic.partitions.reduce(total) { total, partition in
+                partition.acknowledgementBatches.reduce(total) { $0 + $1.acknowledgeTypes.count }
+            }
+        }
+        return entries(types, "acknowledge types", api, max: maxAcknowledgeTypes)
     }
 
     private func groupID(_ group: String) -> String? {
