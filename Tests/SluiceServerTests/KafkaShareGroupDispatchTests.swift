@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOCore
 import SluiceBroker
 import SluiceCore
 import Testing
