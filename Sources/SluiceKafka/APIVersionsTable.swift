@@ -43,6 +43,18 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.shareGroupDescribe.rawValue, minVersion: 1, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.shareFetch.rawValue, minVersion: 1, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.shareAcknowledge.rawValue, minVersion: 1, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.describeGroups.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.listGroups.rawValue, minVersion: 0, maxVersion: 5),
+        .init(apiKey: KafkaAPIKey.deleteRecords.rawValue, minVersion: 0, maxVersion: 2),
+        .init(apiKey: KafkaAPIKey.offsetForLeaderEpoch.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.describeConfigs.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.alterConfigs.rawValue, minVersion: 0, maxVersion: 2),
+        .init(apiKey: KafkaAPIKey.describeLogDirs.rawValue, minVersion: 0, maxVersion: 4),
+        .init(apiKey: KafkaAPIKey.createPartitions.rawValue, minVersion: 0, maxVersion: 3),
+        .init(apiKey: KafkaAPIKey.deleteGroups.rawValue, minVersion: 0, maxVersion: 2),
+        .init(apiKey: KafkaAPIKey.incrementalAlterConfigs.rawValue, minVersion: 0, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.offsetDelete.rawValue, minVersion: 0, maxVersion: 0),
+        .init(apiKey: KafkaAPIKey.describeCluster.rawValue, minVersion: 0, maxVersion: 1),
     ]
 
     /// The advertised range of `apiKey`, or `nil` if Sluice does not answer it.

@@ -23,6 +23,18 @@ package enum KafkaRequest: Sendable, Hashable {
     case shareGroupDescribe(KafkaShareGroupDescribeRequest)
     case shareFetch(KafkaShareFetchRequest)
     case shareAcknowledge(KafkaShareAcknowledgeRequest)
+    case describeGroups(KafkaDescribeGroupsRequest)
+    case listGroups(KafkaListGroupsRequest)
+    case deleteRecords(KafkaDeleteRecordsRequest)
+    case offsetForLeaderEpoch(KafkaOffsetForLeaderEpochRequest)
+    case describeConfigs(KafkaDescribeConfigsRequest)
+    case alterConfigs(KafkaAlterConfigsRequest)
+    case describeLogDirs(KafkaDescribeLogDirsRequest)
+    case createPartitions(KafkaCreatePartitionsRequest)
+    case deleteGroups(KafkaDeleteGroupsRequest)
+    case incrementalAlterConfigs(KafkaIncrementalAlterConfigsRequest)
+    case offsetDelete(KafkaOffsetDeleteRequest)
+    case describeCluster(KafkaDescribeClusterRequest)
 
     /// Decodes one frame (as yielded by `KafkaFrameDecoder`): the header, then the body if its API key and
     /// version are in `KafkaAPIVersions.supported`.
@@ -71,6 +83,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .shareGroupDescribe: .shareGroupDescribe(try .decode(version: version, from: &buffer))
         case .shareFetch: .shareFetch(try .decode(version: version, from: &buffer))
         case .shareAcknowledge: .shareAcknowledge(try .decode(version: version, from: &buffer))
+        case .describeGroups: .describeGroups(try .decode(version: version, from: &buffer))
+        case .listGroups: .listGroups(try .decode(version: version, from: &buffer))
+        case .deleteRecords: .deleteRecords(try .decode(version: version, from: &buffer))
+        case .offsetForLeaderEpoch: .offsetForLeaderEpoch(try .decode(version: version, from: &buffer))
+        case .describeConfigs: .describeConfigs(try .decode(version: version, from: &buffer))
+        case .alterConfigs: .alterConfigs(try .decode(version: version, from: &buffer))
+        case .describeLogDirs: .describeLogDirs(try .decode(version: version, from: &buffer))
+        case .createPartitions: .createPartitions(try .decode(version: version, from: &buffer))
+        case .deleteGroups: .deleteGroups(try .decode(version: version, from: &buffer))
+        case .incrementalAlterConfigs: .incrementalAlterConfigs(try .decode(version: version, from: &buffer))
+        case .offsetDelete: .offsetDelete(try .decode(version: version, from: &buffer))
+        case .describeCluster: .describeCluster(try .decode(version: version, from: &buffer))
         }
     }
 
@@ -98,6 +122,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .shareGroupDescribe: .shareGroupDescribe
         case .shareFetch: .shareFetch
         case .shareAcknowledge: .shareAcknowledge
+        case .describeGroups: .describeGroups
+        case .listGroups: .listGroups
+        case .deleteRecords: .deleteRecords
+        case .offsetForLeaderEpoch: .offsetForLeaderEpoch
+        case .describeConfigs: .describeConfigs
+        case .alterConfigs: .alterConfigs
+        case .describeLogDirs: .describeLogDirs
+        case .createPartitions: .createPartitions
+        case .deleteGroups: .deleteGroups
+        case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .offsetDelete: .offsetDelete
+        case .describeCluster: .describeCluster
         }
     }
 
@@ -125,6 +161,18 @@ package enum KafkaRequest: Sendable, Hashable {
         case .shareGroupDescribe(let r): r.encode(version: version, into: &buffer)
         case .shareFetch(let r): r.encode(version: version, into: &buffer)
         case .shareAcknowledge(let r): r.encode(version: version, into: &buffer)
+        case .describeGroups(let r): r.encode(version: version, into: &buffer)
+        case .listGroups(let r): r.encode(version: version, into: &buffer)
+        case .deleteRecords(let r): r.encode(version: version, into: &buffer)
+        case .offsetForLeaderEpoch(let r): r.encode(version: version, into: &buffer)
+        case .describeConfigs(let r): r.encode(version: version, into: &buffer)
+        case .alterConfigs(let r): r.encode(version: version, into: &buffer)
+        case .describeLogDirs(let r): r.encode(version: version, into: &buffer)
+        case .createPartitions(let r): r.encode(version: version, into: &buffer)
+        case .deleteGroups(let r): r.encode(version: version, into: &buffer)
+        case .incrementalAlterConfigs(let r): r.encode(version: version, into: &buffer)
+        case .offsetDelete(let r): r.encode(version: version, into: &buffer)
+        case .describeCluster(let r): r.encode(version: version, into: &buffer)
         }
     }
 }

@@ -23,6 +23,7 @@ package struct KafkaRequestHeader: Sendable, Hashable {
             || (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
             || KafkaAPIKey.alwaysFlexible.contains(apiKey)
             || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
+            || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion)
     }
 
     /// Reads a header from the start of a frame body, leaving `buffer` at the request body.
@@ -60,6 +61,7 @@ package enum KafkaResponseFrame {
         (apiKey == KafkaAPIKey.saslAuthenticate.rawValue && apiVersion >= 2)
             || KafkaAPIKey.alwaysFlexible.contains(apiKey)
             || (apiKey == KafkaAPIKey.metadata.rawValue && apiVersion >= 9)
+            || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion)
     }
 
     package static func write(

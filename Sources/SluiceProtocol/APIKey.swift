@@ -27,6 +27,8 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
     case stats = 19
     /// A consistent backup of every topic and the catalog, written by the server into a folder on its host.
     case backup = 20
+    /// Deletes a partition's records below an offset (Kafka's DeleteRecords).
+    case deleteRecords = 21
 
     /// The request versions this build can decode and encode.
     package var supportedVersions: ClosedRange<Int16> {
@@ -60,6 +62,7 @@ package enum APIKey: Int16, Sendable, Hashable, CaseIterable {
         case .initProducerID: "init_producer_id"
         case .stats: "stats"
         case .backup: "backup"
+        case .deleteRecords: "delete_records"
         }
     }
 }

@@ -59,6 +59,7 @@ package enum Request: Sendable, Equatable {
     case stats(StatsRequest)
     case initProducerID(InitProducerIDRequest)
     case backup(BackupRequest)
+    case deleteRecords(DeleteRecordsRequest)
 
     package var apiKey: APIKey {
         switch self {
@@ -83,6 +84,7 @@ package enum Request: Sendable, Equatable {
         case .stats: .stats
         case .initProducerID: .initProducerID
         case .backup: .backup
+        case .deleteRecords: .deleteRecords
         }
     }
 
@@ -152,6 +154,7 @@ package enum Request: Sendable, Equatable {
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
         case .backup: .backup(try .read(from: &payload))
+        case .deleteRecords: .deleteRecords(try .read(from: &payload))
         }
     }
 
@@ -179,6 +182,7 @@ package enum Request: Sendable, Equatable {
         case .stats(let request): request.write(to: &buffer)
         case .initProducerID(let request): request.write(to: &buffer)
         case .backup(let request): request.write(to: &buffer)
+        case .deleteRecords(let request): request.write(to: &buffer)
         }
     }
 
@@ -206,6 +210,7 @@ package enum Request: Sendable, Equatable {
         case .stats(let request): request.wireSize
         case .initProducerID(let request): request.wireSize
         case .backup(let request): request.wireSize
+        case .deleteRecords(let request): request.wireSize
         }
     }
 

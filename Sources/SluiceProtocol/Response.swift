@@ -27,6 +27,7 @@ package enum Response: Sendable, Equatable {
     case stats(StatsResponse)
     case initProducerID(InitProducerIDResponse)
     case backup(BackupResponse)
+    case deleteRecords(DeleteRecordsResponse)
 
     /// The correlation id of an error that concerns the connection rather than one request (an oversized frame,
     /// a body too short for a header). The server closes the connection after sending it.
@@ -61,6 +62,7 @@ package enum Response: Sendable, Equatable {
         case .stats: .stats
         case .initProducerID: .initProducerID
         case .backup: .backup
+        case .deleteRecords: .deleteRecords
         }
     }
 
@@ -100,6 +102,7 @@ package enum Response: Sendable, Equatable {
         case .stats: .stats(try .read(from: &payload))
         case .initProducerID: .initProducerID(try .read(from: &payload))
         case .backup: .backup(try .read(from: &payload))
+        case .deleteRecords: .deleteRecords(try .read(from: &payload))
         }
     }
 
@@ -127,6 +130,7 @@ package enum Response: Sendable, Equatable {
         case .stats(let response): response.write(to: &buffer)
         case .initProducerID(let response): response.write(to: &buffer)
         case .backup(let response): response.write(to: &buffer)
+        case .deleteRecords(let response): response.write(to: &buffer)
         }
     }
 
@@ -154,6 +158,7 @@ package enum Response: Sendable, Equatable {
         case .stats(let response): response.wireSize
         case .initProducerID(let response): response.wireSize
         case .backup(let response): response.wireSize
+        case .deleteRecords(let response): response.wireSize
         }
     }
 

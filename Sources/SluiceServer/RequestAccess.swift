@@ -124,6 +124,8 @@ extension Request {
             return [.group(.admin, delete.group)]
         case .stats:
             return [.topic(.admin, nil)]
+        case .deleteRecords(let delete):
+            return [.topic(.admin, delete.topic)]
         case .backup:
             // Every topic: a rule grants the name "*" only when its patterns match any name (names never hold `*`).
             return [.topic(.admin, "*")]

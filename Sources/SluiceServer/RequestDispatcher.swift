@@ -322,6 +322,12 @@ struct RequestDispatcher: Sendable {
                     topics: report.topics.map {
                         .init(name: $0.name, partitions: $0.partitions, records: $0.records, bytes: $0.bytes)
                     }))
+        case .deleteRecords(let delete):
+            let answer = try await broker.deleteRecords(delete.topic, [(delete.partition, delete.beforeOffset)])
+            guard let result = answer.first?.result else {
+                throw SluiceError(.storageError, "delete_records answered no partition")
+            }
+            return .deleteRecords(DeleteRecordsResponse(logStartOffset: try result.get()))
         case .joinGroup, .heartbeat, .leaveGroup, .describeGroup, .listGroups, .deleteGroup, .resetOffsets:
             return try await group(request, broker: broker, maxResponseBytes: maxResponseBytes)
         case .apiVersions, .metadata, .produce, .fetch, .stats:

@@ -239,6 +239,26 @@ package final class Catalog {
         return removed
     }
 
+    /// Forgets a group's committed offsets of the given partitions, in one transaction; returns how many were
+    /// removed.
+    @discardableResult
+    package func deleteCommittedOffsets(group: String, _ partitions: [TopicPartition]) throws(SluiceError) -> Int {
+        var removed = 0
+        try write {
+            let delete = try connection.statement(
+                "DELETE FROM group_offsets WHERE group_id = ? AND topic = ? AND partition = ?")
+            for partition in partitions {
+                delete.bind(1, group)
+                delete.bind(2, partition.topic)
+                delete.bind(3, Int64(partition.partition))
+                try delete.run()
+                delete.reset()
+                removed += connection.changes
+            }
+        }
+        return removed
+    }
+
     // MARK: - Producer ids
 
     /// Reserves the next `count` producer ids: the counter row, the last id reserved, is raised by `count` and

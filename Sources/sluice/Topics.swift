@@ -6,7 +6,7 @@ import SluiceCore
 struct Topics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list, describe, alter and delete topics.",
-        subcommands: [Create.self, List.self, Describe.self, Alter.self, Delete.self]
+        subcommands: [Create.self, List.self, Describe.self, Alter.self, Delete.self, DeleteRecords.self]
     )
 }
 
@@ -209,6 +209,62 @@ extension Topics {
                 try await withClient(location) { client throws(SluiceError) in
                     try await client.deleteTopic(name)
                     Output.line("deleted topic '\(name)'")
+                }
+            }
+        }
+    }
+
+    struct DeleteRecords: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete-records",
+            abstract: "Delete a partition's records below an offset.",
+            discussion: """
+                Raises the partition's log start to --before (or past every record stored with --all), as \
+                retention does, and gives the space back. Consumers and groups positioned below it move to the new \
+                log start by their reset policy. Prints the new log start, or with --json {"topic", "partition", \
+                "log_start_offset"}.
+                """)
+
+        @OptionGroup var location: Location
+
+        @Argument(help: "The topic.")
+        var name: String
+
+        @Option(help: ArgumentHelp("The partition.", valueName: "p"))
+        var partition: Int32
+
+        @Option(help: ArgumentHelp("Delete the records below this offset.", valueName: "offset"))
+        var before: Int64?
+
+        @Flag(help: "Delete every record stored (up to the partition's next offset).")
+        var all = false
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            if partition < 0 { throw ValidationError("--partition must be at least 0") }
+            switch (before, all) {
+            case (nil, false): throw ValidationError("give --before OFFSET or --all")
+            case (.some, true): throw ValidationError("--before and --all go alone")
+            case (let offset?, false) where offset < 0: throw ValidationError("--before must be at least 0")
+            default: break
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors("topics delete-records") { () async throws(SluiceError) in
+                try await withClient(location) { client throws(SluiceError) in
+                    let logStart = try await client.deleteRecords(topic: name, partition: partition, before: before)
+                    if json {
+                        Output.line(
+                            JSON.object([
+                                ("topic", .string(name)), ("partition", .int(Int64(partition))),
+                                ("log_start_offset", .int(logStart)),
+                            ]).text)
+                    } else {
+                        Output.line("partition \(partition) of topic '\(name)' now starts at offset \(logStart)")
+                    }
                 }
             }
         }

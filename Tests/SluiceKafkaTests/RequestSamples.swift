@@ -84,6 +84,50 @@ enum RequestSamples {
         .initProducerId(KafkaInitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000)),
         .saslHandshake(KafkaSaslHandshakeRequest(mechanism: "SCRAM-SHA-256")),
         .saslAuthenticate(KafkaSaslAuthenticateRequest(authBytes: Array("n,,n=user,r=abc".utf8))),
+        .listGroups(KafkaListGroupsRequest(statesFilter: ["Stable", "Empty"], typesFilter: ["classic"])),
+        .describeGroups(KafkaDescribeGroupsRequest(groups: ["g", "h"], includeAuthorizedOperations: true)),
+        .deleteGroups(KafkaDeleteGroupsRequest(groupsNames: ["g", "old"])),
+        .offsetDelete(
+            KafkaOffsetDeleteRequest(
+                groupId: "g", topics: [.init(name: "demo", partitions: [0, 2]), .init(name: "x", partitions: [])])),
+        .describeConfigs(
+            KafkaDescribeConfigsRequest(
+                resources: [
+                    .init(resourceType: 2, resourceName: "demo", configurationKeys: ["retention.ms"]),
+                    .init(resourceType: 4, resourceName: "1", configurationKeys: nil),
+                ], includeSynonyms: true, includeDocumentation: true)),
+        .alterConfigs(
+            KafkaAlterConfigsRequest(
+                resources: [
+                    .init(
+                        resourceType: 2, resourceName: "demo",
+                        configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)])
+                ], validateOnly: true)),
+        .incrementalAlterConfigs(
+            KafkaIncrementalAlterConfigsRequest(
+                resources: [
+                    .init(
+                        resourceType: 2, resourceName: "demo",
+                        configs: [
+                            .init(name: "cleanup.policy", configOperation: 2, value: "compact"),
+                            .init(name: "retention.ms", configOperation: 1, value: nil),
+                        ])
+                ], validateOnly: true)),
+        .createPartitions(
+            KafkaCreatePartitionsRequest(
+                topics: [.init(name: "demo", count: 4, assignments: [[1], [1]]), .init(name: "b", count: 2)],
+                timeoutMs: 30_000, validateOnly: true)),
+        .deleteRecords(
+            KafkaDeleteRecordsRequest(
+                topics: [.init(name: "demo", partitions: [.init(partitionIndex: 1, offset: 42)])], timeoutMs: 5_000)),
+        .describeCluster(KafkaDescribeClusterRequest(includeClusterAuthorizedOperations: true, endpointType: 2)),
+        .describeLogDirs(KafkaDescribeLogDirsRequest(topics: [.init(name: "demo", partitions: [0, 1])])),
+        .offsetForLeaderEpoch(
+            KafkaOffsetForLeaderEpochRequest(
+                replicaId: -1,
+                topics: [
+                    .init(name: "demo", partitions: [.init(partition: 0, currentLeaderEpoch: 3, leaderEpoch: 0)])
+                ])),
     ]
 
     /// A whole frame body: header then the request at `version`.

@@ -134,6 +134,8 @@ enum Fixtures {
         .initProducerID(InitProducerIDRequest()),
         .backup(BackupRequest(directory: "/var/backups/sluice/2026-12-03")),
         .backup(BackupRequest(directory: "")),
+        .deleteRecords(DeleteRecordsRequest(topic: "orders", partition: 2, beforeOffset: 1_000)),
+        .deleteRecords(DeleteRecordsRequest(topic: "orders", partition: 0, beforeOffset: -1)),
         .produce(
             ProduceRequest(
                 acks: .afterCommit, timeoutMs: 30_000,
@@ -291,6 +293,7 @@ enum Fixtures {
         .initProducerID(InitProducerIDResponse(producerID: 0, epoch: 0)),
         .initProducerID(InitProducerIDResponse(producerID: Int64.max, epoch: Int16.max)),
         .backup(BackupResponse(createdMs: 1_700_000_000_000, catalogBytes: 32_768, topics: [])),
+        .deleteRecords(DeleteRecordsResponse(logStartOffset: 1_000)),
         .backup(
             BackupResponse(
                 createdMs: 0, catalogBytes: 0,

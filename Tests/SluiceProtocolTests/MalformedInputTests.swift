@@ -86,7 +86,7 @@ import Testing
 
     @Test func unknownAPIKeys() {
         expectError(.unsupportedRequest, ByteBuffer(hex: "0063 0000 00000001"))  // 99
-        expectError(.unsupportedRequest, ByteBuffer(hex: "0015 0000 00000001"))  // 21: the first key not in use
+        expectError(.unsupportedRequest, ByteBuffer(hex: "0016 0000 00000001"))  // 22: the first key not in use
         expectError(.unsupportedRequest, ByteBuffer(hex: "ffff 0000 00000001"))  // -1
     }
 

@@ -84,6 +84,10 @@ struct RandomMessages {
         case .stats: .stats(StatsRequest())
         case .initProducerID: .initProducerID(InitProducerIDRequest())
         case .backup: .backup(BackupRequest(directory: string()))
+        case .deleteRecords:
+            .deleteRecords(
+                DeleteRecordsRequest(
+                    topic: string(), partition: int32(), beforeOffset: chance(4) ? -1 : int64() & Int64.max))
         }
     }
 
@@ -202,6 +206,7 @@ struct RandomMessages {
                     topics: array {
                         .init(name: $0.string(), partitions: $0.int32(), records: $0.int64(), bytes: $0.int64())
                     }))
+        case .deleteRecords: .deleteRecords(DeleteRecordsResponse(logStartOffset: int64()))
         }
     }
 

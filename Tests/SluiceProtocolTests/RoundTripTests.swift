@@ -113,7 +113,7 @@ import Testing
 
     @Test func apiVersionsListsEveryAPI() {
         let response = APIVersionsResponse(serverSoftware: "s")
-        #expect(response.apis.map(\.apiKey) == Array(0...20))
+        #expect(response.apis.map(\.apiKey) == Array(0...21))
         #expect(
             response.apis.allSatisfy { $0.minVersion == 0 && $0.maxVersion == ([6, 12].contains($0.apiKey) ? 1 : 0) })
     }

@@ -66,8 +66,15 @@ extension KafkaDispatcher {
     ///
     /// FindCoordinator for a group needs to describe it; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
     /// OffsetCommit `consume` on the group; OffsetFetch to describe the group; InitProducerId `produce` on some
-    /// topic; ShareGroupHeartbeat, ShareFetch and ShareAcknowledge `consume` on the share group (and ShareFetch
-    /// and ShareAcknowledge `consume` on each topic, checked per entry); ShareGroupDescribe to describe each group.
+    /// topic; OffsetDelete `admin` on the group; DescribeLogDirs `admin` on some topic (Kafka's DESCRIBE on the
+    /// cluster). The other admin APIs refuse single entries in their handlers (`KafkaDispatcher+AdminGroups.swift`,
+    /// `+Configs.swift`, `+AdminTopics.swift`): ListGroups lists the groups the peer may describe; DescribeGroups
+    /// needs to describe each group, DeleteGroups `admin` on it; DescribeConfigs any grant on a topic, `admin` on some
+    /// topic for the broker; AlterConfigs and IncrementalAlterConfigs `admin` on the topic (the broker is
+    /// read-only); CreatePartitions and DeleteRecords `admin` on the topic; OffsetForLeaderEpoch any grant on the
+    /// topic; DescribeCluster nothing. ShareGroupHeartbeat, ShareFetch and ShareAcknowledge need `consume` on the
+    /// share group (ShareFetch and ShareAcknowledge `consume` on each topic too, checked per entry);
+    /// ShareGroupDescribe to describe each group.
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -131,6 +138,13 @@ extension KafkaDispatcher {
             return KafkaShareAcknowledgeResponse(
                 errorCode: .groupAuthorizationFailed,
                 errorMessage: "not authorized for group '\(acknowledge.groupId ?? "")'")
+        case .offsetDelete(let delete):
+            if access.permits(.group(.admin, delete.groupId)) { return nil }
+            return KafkaOffsetDeleteResponse(errorCode: .groupAuthorizationFailed, topics: [])
+        case .describeLogDirs:
+            if access.permits(.topic(.admin, nil)) { return nil }
+            // Before v3 the answer has no error field: Kafka answers an empty list.
+            return KafkaDescribeLogDirsResponse(errorCode: .clusterAuthorizationFailed, results: [])
         default:
             return nil
         }

@@ -144,6 +144,10 @@ struct KafkaDispatcher: Sendable {
             self.shareFetch(fetch, access: access, completion: respond)
         case .shareAcknowledge(let acknowledge):
             self.shareAcknowledge(acknowledge, access: access, completion: respond)
+        case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
+            .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
+            .offsetForLeaderEpoch:
+            Task { respond(await self.adminTool(request, version: version, access: access)) }
         case .saslHandshake, .saslAuthenticate:
             // The connection's SASL session answers these before they reach the dispatcher.
             completion(.close("SASL request outside the connection's SASL session"))

@@ -65,6 +65,10 @@ struct KafkaRequestLimits: Sendable {
                 ?? acknowledgedOffsets(acknowledge.topics, "ShareAcknowledge")
         case .apiVersions, .findCoordinator, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
+        case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
+            .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
+            .offsetForLeaderEpoch:
+            return adminRefusal(request)
         }
     }
 
@@ -73,7 +77,7 @@ struct KafkaRequestLimits: Sendable {
         join.protocols.reduce(0) { $0 + $1.name.utf8.count + $1.metadata.count }
     }
 
-    private func entries(_ count: Int, _ what: String, _ api: String, max: Int? = nil) -> String? {
+    func entries(_ count: Int, _ what: String, _ api: String, max: Int? = nil) -> String? {
         let limit = max ?? maxEntries
         guard count > limit else { return nil }
         return "\(api) names \(count) \(what); at most \(limit) per request"
@@ -94,7 +98,7 @@ struct KafkaRequestLimits: Sendable {
         return entries(types, "acknowledge types", api, max: maxAcknowledgeTypes)
     }
 
-    private func groupID(_ group: String) -> String? {
+    func groupID(_ group: String) -> String? {
         let length = group.utf8.count
         guard length > maxGroupIDBytes else { return nil }
         return "a group id of \(length) bytes is too long; at most \(maxGroupIDBytes)"
