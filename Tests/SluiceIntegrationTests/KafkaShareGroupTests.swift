@@ -48,4 +48,9 @@ struct KafkaShareGroupTests {
         let outcome = await scenario("redelivery-after-close", "share-close", "workers")
         #expect(outcome.json["delivery_count"] as? Int == 2)
     }
+
+    @Test func groupSettingsThroughTheAdminClientBeforeTheFirstMember() async {
+        let outcome = await scenario("group-configs", "share-configs", "workers")
+        #expect(outcome.json["received"] as? Int == 5)
+    }
 }

@@ -14,7 +14,7 @@ import threading
 import time
 
 from confluent_kafka import AcknowledgeType, KafkaException, Producer, ShareConsumer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic, ResourceType
 
 
 def fail(message):
@@ -238,11 +238,58 @@ def scenario_redelivery_after_close(bootstrap, topic, group):
     print(json.dumps({"delivery_count": got.delivery_count()}))
 
 
+def scenario_group_configs(bootstrap, topic, group):
+    """Share-group settings through the AdminClient on GROUP resources, before the group's first member joins:
+    share.auto.offset.reset=earliest makes the group start at the log start, so records produced before any
+    consumer are delivered; a value out of range is refused and changes nothing."""
+    create_topic(bootstrap, topic)
+    produce(bootstrap, topic, [f"early-{i}" for i in range(5)])
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    resource = ConfigResource(ResourceType.GROUP, group)
+    described = admin.describe_configs([resource])[resource].result(15)
+    check(described["share.auto.offset.reset"].value == "latest", f"default reset: {described}")
+    check(described["share.record.lock.duration.ms"].value == "30000", "default lock duration")
+    check(described["share.delivery.count.limit"].value == "5", "default delivery count limit")
+    alter = ConfigResource(
+        ResourceType.GROUP, group,
+        incremental_configs=[
+            ConfigEntry("share.auto.offset.reset", "earliest", incremental_operation=AlterConfigOpType.SET),
+            ConfigEntry("share.record.lock.duration.ms", "15000", incremental_operation=AlterConfigOpType.SET),
+        ])
+    admin.incremental_alter_configs([alter])[alter].result(15)
+    bad = ConfigResource(
+        ResourceType.GROUP, group,
+        incremental_configs=[
+            ConfigEntry("share.delivery.count.limit", "0", incremental_operation=AlterConfigOpType.SET),
+        ])
+    try:
+        admin.incremental_alter_configs([bad])[bad].result(15)
+        fail("a delivery count limit of 0 was accepted")
+    except KafkaException as error:
+        check(error.args[0].code() == 40, f"refusal: {error}")  # INVALID_CONFIG
+    described = admin.describe_configs([resource])[resource].result(15)
+    check(described["share.auto.offset.reset"].value == "earliest", f"reset after alter: {described}")
+    check(described["share.record.lock.duration.ms"].value == "15000", "lock duration after alter")
+    check(described["share.delivery.count.limit"].value == "5", "refused value was stored")
+    consumer = share_consumer(bootstrap, group)
+    consumer.subscribe([topic])
+    got = set()
+    deadline = time.time() + 30
+    while len(got) < 5:
+        check(time.time() < deadline, f"earliest: got {sorted(got)}")
+        got |= {m.value().decode() for m in poll_records(consumer)}
+    consumer.poll(0.5)
+    consumer.close()
+    check(got == {f"early-{i}" for i in range(5)}, f"records: {got}")
+    print(json.dumps({"received": len(got)}))
+
+
 SCENARIOS = {
     "implicit": scenario_implicit,
     "explicit": scenario_explicit,
     "two-consumers": scenario_two_consumers,
     "redelivery-after-close": scenario_redelivery_after_close,
+    "group-configs": scenario_group_configs,
 }
 
 
