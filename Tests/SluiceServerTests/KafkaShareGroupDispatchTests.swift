@@ -100,6 +100,11 @@ import Testing
         #expect(Set(described.groups.first?.members.map(\.memberId) ?? []) == ["kafka-1", native.memberID])
         #expect(described.groups.first?.groupState == "Stable")
         #expect(described.groups.last?.errorCode == .groupIdNotFound)
+        let listed = await setup.dispatcher.listGroups(
+            KafkaListGroupsRequest(typesFilter: ["share"]), access: .unrestricted)
+        #expect(
+            listed.groups
+                == [.init(groupId: "q", protocolType: "share", groupState: "Stable", groupType: "share")])
 
         // The Kafka member accepts its records in its session; the native member may not acknowledge them.
         let refused = try await setup.broker.shareAcknowledge(

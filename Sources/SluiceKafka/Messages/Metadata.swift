@@ -40,6 +40,8 @@ package struct KafkaMetadataRequest: Sendable, Hashable {
             if let entries {
                 request.topics = entries.compactMap(\.1)
                 request.topicIDs = entries.filter { $0.1 == nil }.map(\.0)
+            } else {
+                buffer.skipLibrdkafkaCountPlaceholder(following: version <= 10 ? 4 : 3)
             }
         } else {
             request.topics = try buffer.readKafkaNullableArray(minElementSize: 2, "topics") {
@@ -217,5 +219,16 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
             if version >= 8 { buffer.writeKafkaInt32(Int32.min) }  // topic authorized operations
         }
         if version >= 8 { buffer.writeKafkaInt32(Int32.min) }  // cluster authorized operations
+    }
+}
+
+extension ByteBuffer {
+    /// librdkafka asks for every topic at Metadata v9+ with its four-byte placeholder for the topic count left
+    /// unshrunk (`00 00 00 00`): the first byte reads as a null array and three zero bytes follow before the real
+    /// fields. Apache Kafka reads on and ignores the bytes left at the end; Sluice skips the three when exactly
+    /// the fields that follow remain after them (`following`: the request's smallest remainder).
+    mutating func skipLibrdkafkaCountPlaceholder(following: Int) {
+        guard readableBytes == 3 + following, getBytes(at: readerIndex, length: 3) == [0, 0, 0] else { return }
+        moveReaderIndex(forwardBy: 3)
     }
 }

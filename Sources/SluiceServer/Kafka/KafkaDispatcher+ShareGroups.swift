@@ -111,4 +111,19 @@ extension KafkaDispatcher {
                 errorCode: KafkaErrorCode(error), errorMessage: error.message, groupId: group, groupState: "Dead")
         }
     }
+
+    // MARK: - ListGroups
+
+    /// `groups` with the share groups added (type and protocol type "share", Kafka's states Empty and Stable), in
+    /// name order: a Kafka share group and a native one are the same, so both are listed alike.
+    func withShareGroups(_ groups: [KafkaGroupSummary]) async throws(SluiceError) -> [KafkaGroupSummary] {
+        let shares = try await broker.listGroupsWithType().filter { $0.type == .share }
+        let names = Set(shares.map(\.group))
+        let summaries = shares.map { listing in
+            KafkaGroupSummary(
+                groupID: listing.group, protocolType: "share", state: listing.members > 0 ? "Stable" : "Empty",
+                type: "share")
+        }
+        return (groups.filter { !names.contains($0.groupID) } + summaries).sorted { $0.groupID < $1.groupID }
+    }
 }
