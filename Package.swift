@@ -207,7 +207,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sluice-dev",
-            dependencies: ["SluiceCore", "SluiceStorage"],
+            dependencies: ["SluiceCore", "SluiceStorage", "SluiceBroker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

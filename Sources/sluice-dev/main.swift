@@ -1,4 +1,5 @@
-// sluice-dev: developer tools that drive the storage layer directly (benchmarks, crash-test children).
+// sluice-dev: developer tools that drive the storage layer (and, for share groups, the broker) directly
+// (benchmarks, crash-test children).
 // Plain Swift with no argument parser: each command is a small file with a `run(_:)` entry point.
 
 let usage = """
@@ -21,6 +22,10 @@ let usage = """
       create-topics DATA_DIR COUNT [--prefix P] [--durability full|normal]
           Create topics P0 … P<COUNT-1> (one partition each, P defaults to "topic-") through the storage layer,
           leaving those that exist; print "created N seconds S". Used by Scripts/bench-topics.
+      share-loop DATA_DIR TOPIC COUNT
+          Through the broker: create TOPIC with COUNT records if missing, then take them through the share
+          group "crash", accepting two records in three, printing "acquired <offset> <count>" and
+          "accepted <offset>" as each is committed. Used by the share-group crash test.
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -39,6 +44,8 @@ do {
         try RetentionBench.run(rest)
     case "create-topics":
         try CreateTopics.run(rest)
+    case "share-loop":
+        try await ShareLoop.run(rest)
     case "-h", "--help", "help":
         Output.line(usage)
     default:

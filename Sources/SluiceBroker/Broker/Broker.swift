@@ -195,7 +195,10 @@ package final class Broker: Sendable {
         classicGroups.stop()
         shareCoordinator.stop()
         await backups.stop()
-        for handle in handles { await handle.close(shuttingDown: true) }
+        for handle in handles {
+            await handle.close(shuttingDown: true)
+            handle.stopShareTimers()
+        }
         logger.info("broker stopped", metadata: ["topics": "\(handles.count)"])
     }
 

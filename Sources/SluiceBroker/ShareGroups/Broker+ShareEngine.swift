@@ -437,8 +437,9 @@ extension Broker {
                 self.logger.warning(
                     "dead-letter copy failed; retrying",
                     metadata: ["topic": "\(job.topic)", "group": "\(job.group)", "error": "\(error)"])
-                try? await Task.sleep(nanoseconds: 1_000_000_000)
-                self.retryDeadLetters(job)
+                // Not while stopping; and the retry holds no reference to the broker meanwhile.
+                guard !self.isShuttingDown else { return }
+                timerQueue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in self?.retryDeadLetters(job) }
             }
         }
     }

@@ -51,6 +51,13 @@ package struct ShareMemberAssignment: Sendable, Hashable {
     package var heartbeatIntervalMs: Int32
     /// Every partition of the subscribed topics that exist: every member of a share group may read every one.
     package var assignment: [TopicPartition]
+
+    package init(memberID: String, memberEpoch: Int32, heartbeatIntervalMs: Int32, assignment: [TopicPartition]) {
+        self.memberID = memberID
+        self.memberEpoch = memberEpoch
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+        self.assignment = assignment
+    }
 }
 
 /// A share fetch: acknowledgements to apply first, then the partitions to acquire records from.
@@ -180,6 +187,13 @@ package struct GroupListing: Sendable, Hashable {
     package var type: GroupType
     package var state: GroupMembers.State
     package var members: Int
+
+    package init(group: String, type: GroupType, state: GroupMembers.State, members: Int) {
+        self.group = group
+        self.type = type
+        self.state = state
+        self.members = members
+    }
 }
 
 /// A share group as `describeShareGroup` reports it.
@@ -231,4 +245,10 @@ package struct ShareStartOffset: Sendable, Hashable {
     package var topic: String
     package var partition: Int32
     package var startOffset: Int64
+
+    package init(topic: String, partition: Int32, startOffset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.startOffset = startOffset
+    }
 }

@@ -292,12 +292,16 @@ extension TopicHandle {
                 }, fail: { _ in }))
     }
 
-    /// Cancels every share timer (the topic closes for good).
+    /// Cancels every share timer and wakes every waiting share fetch (the topic closes for good): the fetches
+    /// answer at once.
     func stopShareTimers() {
-        shares.withLock { shares in
+        let waiting = shares.withLock { shares -> [ShareWaiter] in
             for item in shares.scheduled.values { item.work.cancel() }
             shares.scheduled.removeAll()
             shares.timers.removeAll()
+            defer { shares.waiters.removeAll() }
+            return shares.waiters.values.flatMap { $0 }
         }
+        for waiter in waiting { waiter.fire() }
     }
 }
