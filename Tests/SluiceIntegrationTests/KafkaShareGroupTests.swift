@@ -3,8 +3,9 @@ import Testing
 
 /// confluent-kafka 2.16's `ShareConsumer` (KIP-932 share groups, librdkafka 2.16) against the server's Kafka
 /// listener: implicit and explicit acknowledgement (accept, release, reject, `delivery_count()`), two consumers on
-/// one partition, and records given back by a consumer that closes. The Python side is
-/// `KafkaClients/kafka_share.py`; without confluent-kafka these tests are skipped, with the reason.
+/// one partition, records given back by a consumer that closes, group settings through the AdminClient, and dead
+/// letters read back by a plain consumer. The Python side is `KafkaClients/kafka_share.py`; without confluent-kafka
+/// these tests are skipped, with the reason.
 @Suite(.serialized, .enabled(if: KafkaTools.installed, "needs kcat, confluent-kafka and kafka-python"))
 struct KafkaShareGroupTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -52,5 +53,10 @@ struct KafkaShareGroupTests {
     @Test func groupSettingsThroughTheAdminClientBeforeTheFirstMember() async {
         let outcome = await scenario("group-configs", "share-configs", "workers")
         #expect(outcome.json["received"] as? Int == 5)
+    }
+
+    @Test func rejectedAndOverTheLimitRecordsLandInTheDeadLetterTopic() async {
+        let outcome = await scenario("dead-letters", "share-dlq", "workers")
+        #expect(outcome.json["dead_letters"] as? [String] == ["flaky", "poison"])
     }
 }

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from confluent_kafka import AcknowledgeType, KafkaException, Producer, ShareConsumer
+from confluent_kafka import AcknowledgeType, Consumer, KafkaException, Producer, ShareConsumer
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic, ResourceType
 
 
@@ -284,12 +284,69 @@ def scenario_group_configs(bootstrap, topic, group):
     print(json.dumps({"received": len(got)}))
 
 
+def scenario_dead_letters(bootstrap, topic, group):
+    """A rejected record and one released until the delivery limit land in the group's dead-letter topic, set
+    through the AdminClient, with headers naming where they came from and why; a plain consumer reads them."""
+    create_topic(bootstrap, topic)
+    dlq = f"{topic}-dlq"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    alter = ConfigResource(
+        ResourceType.GROUP, group,
+        incremental_configs=[
+            ConfigEntry("share.auto.offset.reset", "earliest", incremental_operation=AlterConfigOpType.SET),
+            ConfigEntry("share.delivery.count.limit", "2", incremental_operation=AlterConfigOpType.SET),
+            ConfigEntry("errors.deadletterqueue.topic.name", dlq, incremental_operation=AlterConfigOpType.SET),
+        ])
+    admin.incremental_alter_configs([alter])[alter].result(15)
+    produce(bootstrap, topic, ["poison", "flaky", "fine"])
+    consumer = share_consumer(bootstrap, group, "explicit")
+    consumer.subscribe([topic])
+    deliveries = {}
+    deadline = time.time() + 45
+    while deliveries.get("flaky", 0) < 2 or "poison" not in deliveries or "fine" not in deliveries:
+        check(time.time() < deadline, f"deliveries: {deliveries}")
+        for message in poll_records(consumer):
+            value = message.value().decode()
+            deliveries[value] = max(deliveries.get(value, 0), message.delivery_count())
+            kind = {"poison": AcknowledgeType.REJECT, "flaky": AcknowledgeType.RELEASE}.get(
+                value, AcknowledgeType.ACCEPT)
+            consumer.acknowledge(message, kind)
+        consumer.commit_sync(15)
+    check(deliveries["poison"] == 1, f"rejected record delivered {deliveries['poison']} times")
+    end = time.time() + 2
+    while time.time() < end:
+        late = [m.value().decode() for m in poll_records(consumer, 0.5)]
+        check(not late, f"delivered after archiving: {late}")
+    consumer.close()
+    reader = Consumer({
+        "bootstrap.servers": bootstrap, "group.id": f"{group}-reader", "auto.offset.reset": "earliest",
+    })
+    reader.subscribe([dlq])
+    letters = {}
+    deadline = time.time() + 30
+    while len(letters) < 2:
+        check(time.time() < deadline, f"dead letters: {letters}")
+        message = reader.poll(1.0)
+        if message is None or message.error():
+            continue
+        headers = {k: (v.decode() if v is not None else None) for k, v in (message.headers() or [])}
+        letters[message.value().decode()] = headers
+    reader.close()
+    check(sorted(letters) == ["flaky", "poison"], f"dead letters: {sorted(letters)}")
+    check(letters["poison"].get("sluice.dlq.reason") == "rejected", f"poison headers: {letters['poison']}")
+    check(letters["flaky"].get("sluice.dlq.reason") == "delivery_limit", f"flaky headers: {letters['flaky']}")
+    check(letters["poison"].get("sluice.dlq.topic") == topic, "dead letter names its topic")
+    check(letters["flaky"].get("sluice.dlq.delivery.count") == "2", f"flaky count: {letters['flaky']}")
+    print(json.dumps({"dead_letters": sorted(letters)}))
+
+
 SCENARIOS = {
     "implicit": scenario_implicit,
     "explicit": scenario_explicit,
     "two-consumers": scenario_two_consumers,
     "redelivery-after-close": scenario_redelivery_after_close,
     "group-configs": scenario_group_configs,
+    "dead-letters": scenario_dead_letters,
 }
 
 
