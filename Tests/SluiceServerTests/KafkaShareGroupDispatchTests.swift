@@ -274,3 +274,29 @@ import Testing
                 == .refused(.shareSessionLimitReached))
     }
 }
+
+/// What share-group requests may name before the listener closes the connection.
+@Suite struct KafkaShareRequestLimitsTests {
+    let limits = KafkaRequestLimits()
+    let id = TopicID(high: 1, low: 1)
+
+    @Test func shareFetchCountsPartitionsBatchesAndAcknowledgeTypes() {
+        let partitions = (0..<5_000).map { KafkaShareFetchRequest.Partition(partitionIndex: Int32($0)) }
+        let fits = KafkaShareFetchRequest(
+            groupId: "g", memberId: "m", shareSessionEpoch: 0, topics: [.init(topicId: id, partitions: partitions)],
+            forgottenTopicsData: [.init(topicId: id, partitions: (0..<5_000).map { Int32($0) })])
+        #expect(limits.refusal(.shareFetch(fits)) == nil)
+        var over = fits
+        over.forgottenTopicsData[0].partitions.append(5_000)
+        #expect(limits.refusal(.shareFetch(over))?.contains("ShareFetch names 10001") == true)
+        let types = KafkaAcknowledgementBatch(
+            firstOffset: 0, lastOffset: 100_000, acknowledgeTypes: [Int8](repeating: 1, count: 100_001))
+        let acknowledge = KafkaShareAcknowledgeRequest(
+            groupId: "g", memberId: "m", shareSessionEpoch: 1,
+            topics: [.init(topicId: id, partitions: [.init(partitionIndex: 0, acknowledgementBatches: [types])])])
+        #expect(limits.refusal(.shareAcknowledge(acknowledge))?.contains("acknowledge types") == true)
+        let heartbeat = KafkaShareGroupHeartbeatRequest(
+            groupId: String(repeating: "g", count: 256), memberId: "m", memberEpoch: 0)
+        #expect(limits.refusal(.shareGroupHeartbeat(heartbeat))?.contains("too long") == true)
+    }
+}
