@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
-                "SluiceServer", "SluiceCore", "SluiceProtocol", "SluiceKafka", "SluiceCrypto",
+                "SluiceServer", "SluiceBroker", "SluiceCore", "SluiceProtocol", "SluiceKafka", "SluiceCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -39,6 +39,11 @@ package enum KafkaAPIVersions {
         .init(apiKey: KafkaAPIKey.initProducerId.rawValue, minVersion: 0, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.saslHandshake.rawValue, minVersion: 0, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.saslAuthenticate.rawValue, minVersion: 0, maxVersion: 2),
+        // Share groups (KIP-932): v1, the first stable version and the one librdkafka 2.16 sends.
+        .init(apiKey: KafkaAPIKey.shareGroupHeartbeat.rawValue, minVersion: 1, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.shareGroupDescribe.rawValue, minVersion: 1, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.shareFetch.rawValue, minVersion: 1, maxVersion: 1),
+        .init(apiKey: KafkaAPIKey.shareAcknowledge.rawValue, minVersion: 1, maxVersion: 1),
         .init(apiKey: KafkaAPIKey.describeGroups.rawValue, minVersion: 0, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.listGroups.rawValue, minVersion: 0, maxVersion: 5),
         .init(apiKey: KafkaAPIKey.deleteRecords.rawValue, minVersion: 0, maxVersion: 2),

@@ -31,4 +31,13 @@ package enum KafkaAPIKey: Int16, Sendable, Hashable, CaseIterable {
     case describeCluster = 60
     case consumerGroupHeartbeat = 68
     case consumerGroupDescribe = 69
+    case shareGroupHeartbeat = 76
+    case shareGroupDescribe = 77
+    case shareFetch = 78
+    case shareAcknowledge = 79
+}
+
+extension KafkaAPIKey {
+    /// APIs flexible at every version (request header v2, response header v1): the share-group APIs.
+    package static let alwaysFlexible: Set<Int16> = [76, 77, 78, 79]
 }

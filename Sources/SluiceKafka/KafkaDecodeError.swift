@@ -68,7 +68,12 @@ package struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomStrin
     package static let unsupportedCompressionType = KafkaErrorCode(76)
     package static let memberIdRequired = KafkaErrorCode(79)
     package static let invalidRecord = KafkaErrorCode(87)
+    package static let groupMaxSizeReached = KafkaErrorCode(81)
     package static let unknownTopicId = KafkaErrorCode(100)
+    package static let invalidRecordState = KafkaErrorCode(121)
+    package static let shareSessionNotFound = KafkaErrorCode(122)
+    package static let invalidShareSessionEpoch = KafkaErrorCode(123)
+    package static let shareSessionLimitReached = KafkaErrorCode(133)
 
     package var description: String { String(rawValue) }
 }

@@ -19,6 +19,10 @@ package enum KafkaRequest: Sendable, Hashable {
     case initProducerId(KafkaInitProducerIdRequest)
     case saslHandshake(KafkaSaslHandshakeRequest)
     case saslAuthenticate(KafkaSaslAuthenticateRequest)
+    case shareGroupHeartbeat(KafkaShareGroupHeartbeatRequest)
+    case shareGroupDescribe(KafkaShareGroupDescribeRequest)
+    case shareFetch(KafkaShareFetchRequest)
+    case shareAcknowledge(KafkaShareAcknowledgeRequest)
     case describeGroups(KafkaDescribeGroupsRequest)
     case listGroups(KafkaListGroupsRequest)
     case deleteRecords(KafkaDeleteRecordsRequest)
@@ -77,6 +81,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId(try .decode(version: version, from: &buffer))
         case .saslHandshake: .saslHandshake(try .decode(version: version, from: &buffer))
         case .saslAuthenticate: .saslAuthenticate(try .decode(version: version, from: &buffer))
+        case .shareGroupHeartbeat: .shareGroupHeartbeat(try .decode(version: version, from: &buffer))
+        case .shareGroupDescribe: .shareGroupDescribe(try .decode(version: version, from: &buffer))
+        case .shareFetch: .shareFetch(try .decode(version: version, from: &buffer))
+        case .shareAcknowledge: .shareAcknowledge(try .decode(version: version, from: &buffer))
         case .describeGroups: .describeGroups(try .decode(version: version, from: &buffer))
         case .listGroups: .listGroups(try .decode(version: version, from: &buffer))
         case .deleteRecords: .deleteRecords(try .decode(version: version, from: &buffer))
@@ -114,6 +122,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId: .initProducerId
         case .saslHandshake: .saslHandshake
         case .saslAuthenticate: .saslAuthenticate
+        case .shareGroupHeartbeat: .shareGroupHeartbeat
+        case .shareGroupDescribe: .shareGroupDescribe
+        case .shareFetch: .shareFetch
+        case .shareAcknowledge: .shareAcknowledge
         case .describeGroups: .describeGroups
         case .listGroups: .listGroups
         case .deleteRecords: .deleteRecords
@@ -151,6 +163,10 @@ package enum KafkaRequest: Sendable, Hashable {
         case .initProducerId(let r): r.encode(version: version, into: &buffer)
         case .saslHandshake(let r): r.encode(version: version, into: &buffer)
         case .saslAuthenticate(let r): r.encode(version: version, into: &buffer)
+        case .shareGroupHeartbeat(let r): r.encode(version: version, into: &buffer)
+        case .shareGroupDescribe(let r): r.encode(version: version, into: &buffer)
+        case .shareFetch(let r): r.encode(version: version, into: &buffer)
+        case .shareAcknowledge(let r): r.encode(version: version, into: &buffer)
         case .describeGroups(let r): r.encode(version: version, into: &buffer)
         case .listGroups(let r): r.encode(version: version, into: &buffer)
         case .deleteRecords(let r): r.encode(version: version, into: &buffer)

@@ -20,6 +20,7 @@ package struct KafkaRequestHeader: Sendable, Hashable {
     /// a request refused for its version still reads right.
     package static func usesHeaderV2(apiKey: Int16, apiVersion: Int16) -> Bool {
         KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
+            || KafkaAPIKey.alwaysFlexible.contains(apiKey)
             || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion)
     }
 
@@ -57,6 +58,7 @@ package enum KafkaResponseFrame {
     package static func usesHeaderV1(apiKey: Int16, apiVersion: Int16) -> Bool {
         apiKey != KafkaAPIKey.apiVersions.rawValue
             && (KafkaFlexibleVersions.isFlexible(apiKey: apiKey, version: apiVersion)
+                || KafkaAPIKey.alwaysFlexible.contains(apiKey)
                 || KafkaAdminFlexibleVersions.isFlexible(apiKey: apiKey, apiVersion: apiVersion))
     }
 

@@ -1,11 +1,12 @@
 import NIOCore
+import SluiceCore
 
 @testable import SluiceKafka
 
 /// One request per API with every field set to a non-default value that exists at the API's highest advertised
 /// version (fields absent there keep their defaults, so a round trip at the top version is exact).
 enum RequestSamples {
-    static let all: [KafkaRequest] = [
+    static let common: [KafkaRequest] = [
         .produce(
             KafkaProduceRequest(
                 transactionalId: "tx", acks: -1, timeoutMs: 30_000,

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceCore
 
 /// Metadata request (key 3), v0–12 (Apache Kafka 3.9): in v0 an empty topic list asks for every topic (decoded as
 /// `nil`); flexible from v9; from v10 each topic carries an id, and from v12 a topic may be named by its id alone
@@ -122,6 +123,7 @@ package struct KafkaMetadataResponse: KafkaResponse, Hashable {
 
     package struct Topic: Sendable, Hashable {
         package var errorCode: KafkaErrorCode
+        /// Empty for a topic asked for by an id no topic has (written null from v12).
         package var name: String
         /// v10+; zero for a topic Sluice does not know.
         package var topicID: KafkaUUID

@@ -74,7 +74,9 @@ extension KafkaDispatcher {
     /// broker; AlterConfigs and IncrementalAlterConfigs `admin` on the topic (the broker is read-only);
     /// CreatePartitions and DeleteRecords `admin` on the topic; OffsetForLeaderEpoch any grant on the topic;
     /// DescribeCluster nothing. ConsumerGroupHeartbeat needs `consume` on the group (ConsumerGroupDescribe checks
-    /// describing each group in its own entry).
+    /// describing each group in its own entry). ShareGroupHeartbeat, ShareFetch and ShareAcknowledge need `consume`
+    /// on the share group (ShareFetch and ShareAcknowledge `consume` on each topic too, checked per entry);
+    /// ShareGroupDescribe to describe each group.
     func refusal(_ request: KafkaRequest, version: Int16, access: KafkaRequestAccess) -> (any KafkaResponse)? {
         guard access.policy != nil else { return nil }
         switch request {
@@ -107,6 +109,19 @@ extension KafkaDispatcher {
                 }
             }
             return KafkaOffsetCommitResponse(topics: topics)
+        case .shareGroupHeartbeat(let heartbeat):
+            if access.permits(.group(.consume, heartbeat.groupId)) { return nil }
+            return KafkaShareGroupHeartbeatResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(heartbeat.groupId)'")
+        case .shareFetch(let fetch):
+            if access.permits(.group(.consume, fetch.groupId ?? "")) { return nil }
+            return KafkaShareFetchResponse(
+                errorCode: .groupAuthorizationFailed, errorMessage: "not authorized for group '\(fetch.groupId ?? "")'")
+        case .shareAcknowledge(let acknowledge):
+            if access.permits(.group(.consume, acknowledge.groupId ?? "")) { return nil }
+            return KafkaShareAcknowledgeResponse(
+                errorCode: .groupAuthorizationFailed,
+                errorMessage: "not authorized for group '\(acknowledge.groupId ?? "")'")
         case .offsetDelete(let delete):
             if access.permits(.group(.admin, delete.groupId)) { return nil }
             return KafkaOffsetDeleteResponse(errorCode: .groupAuthorizationFailed, topics: [])

@@ -92,7 +92,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         } catch {
             // A request that cannot be read leaves the stream in doubt, and Kafka has no error frame for it:
             // close the connection, as a Kafka broker does.
-            logger.debug("kafka request malformed", metadata: ["error": "\(error)"])
+            var peek = frame
+            let api = peek.readInteger(as: Int16.self).map { "\($0)" } ?? "?"
+            let version = peek.readInteger(as: Int16.self).map { "\($0)" } ?? "?"
+            logger.debug(
+                "kafka request malformed",
+                metadata: ["error": "\(error)", "api_key": "\(api)", "api_version": "\(version)"])
             context.close(promise: nil)
             return
         }

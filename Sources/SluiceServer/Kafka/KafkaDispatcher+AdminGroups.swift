@@ -30,7 +30,7 @@ extension KafkaDispatcher {
     func groupSummaries() async throws(SluiceError) -> [KafkaGroupSummary] {
         let classic = Dictionary(
             broker.classicGroups.liveGroups().map { ($0.groupID, $0) }, uniquingKeysWith: { first, _ in first })
-        return try await broker.listGroups().map { entry in
+        let listed = try await broker.listGroups().map { entry in
             if let kafka = classic[entry.group] {
                 return KafkaGroupSummary(
                     groupID: entry.group, protocolType: kafka.protocolType, state: kafka.state, type: "classic")
@@ -42,6 +42,7 @@ extension KafkaDispatcher {
                 groupID: entry.group, protocolType: "consumer", state: Self.kafkaState(entry.state),
                 type: "consumer")
         }
+        return try await withShareGroups(listed)
     }
 
     /// A native group's state in KIP-848's names.

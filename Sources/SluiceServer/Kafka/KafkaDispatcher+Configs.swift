@@ -31,6 +31,7 @@ extension KafkaDispatcher {
         switch type {
         case KafkaConfigResourceType.topic: KafkaTopicConfigResource(broker: broker)
         case KafkaConfigResourceType.broker: KafkaBrokerConfigResource(dispatcher: self)
+        case KafkaConfigResourceType.group: KafkaGroupConfigResource(broker: broker)
         default: nil
         }
     }

@@ -27,6 +27,8 @@ struct KafkaDispatcher: Sendable {
     var denied = Counter(label: "sluice_access_denied_total")
     /// Requests for an API or version not spoken: logged (rate-limited) and counted.
     var unsupported = KafkaUnsupportedRequests()
+    /// Share groups' members' share sessions (`KafkaShareSessions.swift`).
+    var shareSessions = KafkaShareSessions()
 
     /// Who sent a request: what JoinGroup records as the member's host and client id, and who the access policy
     /// sees (nil until the connection's user is known).
@@ -138,6 +140,14 @@ struct KafkaDispatcher: Sendable {
             Task { respond(await self.offsetCommit(commit, access: access)) }
         case .offsetFetch(let fetch):
             Task { respond(await self.offsetFetch(fetch, access: access)) }
+        case .shareGroupHeartbeat(let heartbeat):
+            Task { respond(await self.shareGroupHeartbeat(heartbeat, clientID: header.clientId ?? "")) }
+        case .shareGroupDescribe(let describe):
+            Task { respond(await self.shareGroupDescribe(describe, access: access)) }
+        case .shareFetch(let fetch):
+            self.shareFetch(fetch, access: access, completion: respond)
+        case .shareAcknowledge(let acknowledge):
+            self.shareAcknowledge(acknowledge, access: access, completion: respond)
         case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
             .incrementalAlterConfigs, .createPartitions, .deleteRecords, .describeCluster, .describeLogDirs,
             .offsetForLeaderEpoch:

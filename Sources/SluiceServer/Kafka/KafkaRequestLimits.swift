@@ -29,7 +29,7 @@ struct KafkaRequestLimits: Sendable {
         case .listOffsets(let list):
             return entries(list.topics.reduce(0) { $0 + $1.partitions.count }, "partitions", "ListOffsets")
         case .metadata(let metadata):
-            return entries(metadata.topics?.count ?? 0, "topics", "Metadata")
+            return entries((metadata.topics?.count ?? 0) + metadata.topicIDs.count, "topics", "Metadata")
         case .offsetCommit(let commit):
             return groupID(commit.groupId)
                 ?? entries(commit.topics.reduce(0) { $0 + $1.partitions.count }, "partitions", "OffsetCommit")
@@ -64,6 +64,20 @@ struct KafkaRequestLimits: Sendable {
         case .consumerGroupDescribe(let describe):
             return entries(describe.groupIds.count, "groups", "ConsumerGroupDescribe")
                 ?? describe.groupIds.lazy.compactMap(groupID).first
+        case .shareGroupHeartbeat(let heartbeat):
+            return groupID(heartbeat.groupId)
+                ?? entries(heartbeat.subscribedTopicNames?.count ?? 0, "topics", "ShareGroupHeartbeat")
+        case .shareGroupDescribe(let describe):
+            return entries(describe.groupIds.count, "groups", "ShareGroupDescribe")
+                ?? describe.groupIds.lazy.compactMap(groupID).first
+        case .shareFetch(let fetch):
+            return groupID(fetch.groupId ?? "")
+                ?? entries(fetch.entryCount, "partitions and acknowledgement batches", "ShareFetch")
+                ?? acknowledgedOffsets(fetch.topics, "ShareFetch")
+        case .shareAcknowledge(let acknowledge):
+            return groupID(acknowledge.groupId ?? "")
+                ?? entries(acknowledge.entryCount, "partitions and acknowledgement batches", "ShareAcknowledge")
+                ?? acknowledgedOffsets(acknowledge.topics, "ShareAcknowledge")
         case .apiVersions, .initProducerId, .saslHandshake, .saslAuthenticate:
             return nil
         case .listGroups, .describeGroups, .deleteGroups, .offsetDelete, .describeConfigs, .alterConfigs,
@@ -82,6 +96,21 @@ struct KafkaRequestLimits: Sendable {
         let limit = max ?? maxEntries
         guard count > limit else { return nil }
         return "\(api) names \(count) \(what); at most \(limit) per request"
+    }
+
+    /// Per-offset acknowledgement types a request may carry in all (one byte each on the wire, one decision each
+    /// for the broker): a batch with one type per offset must name exactly its offsets, checked by the dispatcher.
+    var maxAcknowledgeTypes = 100_000
+
+    private func acknowledgedOffsets(
+        _ topics: [KafkaTopicByID<KafkaShareFetchRequest.Partition>], _ api: String
+    ) -> String? {
+        let types = topics.reduce(0) { total, topic in
+            topic.partitions.reduce(total) { total, partition in
+                partition.acknowledgementBatches.reduce(total) { $0 + $1.acknowledgeTypes.count }
+            }
+        }
+        return entries(types, "acknowledge types", api, max: maxAcknowledgeTypes)
     }
 
     func groupID(_ group: String) -> String? {
