@@ -38,6 +38,15 @@ package struct EncodedRecords: Sendable, Equatable {
         count += 1
     }
 
+    /// The records, decoded (for a server that answers in another form than the native wire's, such as JSON).
+    package func decoded() throws(SluiceError) -> [Record] {
+        var buffer = bytes
+        var records: [Record] = []
+        records.reserveCapacity(Int(count))
+        for _ in 0..<count { records.append(try Record.read(from: &buffer)) }
+        return records
+    }
+
     /// Stores `nullable bytes` at `at` and returns the offset after them; `out` has room.
     private static func store(_ blob: UnsafeRawBufferPointer?, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int
     {

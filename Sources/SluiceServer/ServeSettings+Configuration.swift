@@ -43,6 +43,8 @@ extension ServeSettings {
         if let value = overrides.kafkaTLSKey { merged.kafkaTLSKey = value }
         if let value = overrides.access { merged.access = value }
         if let value = overrides.maxOpenTopics { merged.maxOpenTopics = value }
+        if let value = overrides.httpSocket { merged.httpSocket = value }
+        if let value = overrides.httpListen { merged.httpListen = value }
         return merged
     }
 
@@ -51,9 +53,22 @@ extension ServeSettings {
     /// listener takes the larger of its own frame limit and `maxFrameBytes`, and `maxInFlight` as its queue per
     /// connection. Throws `.invalidArgument` for a listen address that is not `host:port`.
     package func serverConfiguration(
-        socketPath: String, metrics: PrometheusCollectorRegistry?
+        socketPath: String, metrics: PrometheusCollectorRegistry?, dataDirectory: String? = nil
     ) throws(SluiceError) -> ServerConfiguration {
         var configuration = ServerConfiguration(socketPath: socketPath)
+        // The HTTP API's socket sits beside the data (none when set empty); TCP only when asked.
+        let httpPath = httpSocket ?? dataDirectory.map { "\($0)/http.sock" }
+        let httpAddress = try httpListen.map { text throws(SluiceError) in
+            try HostPort.parse(text, setting: "http_listen")
+        }
+        if httpPath?.isEmpty == false || httpAddress != nil {
+            var http = HTTPListenerSettings(
+                socketPath: httpPath?.isEmpty == false ? httpPath : nil, listen: httpAddress)
+            http.socketIsDefault = httpSocket == nil
+            if let mode = socketMode { http.socketMode = mode }
+            if let value = maxFrameBytes { http.maxBodyBytes = value }
+            configuration.http = http
+        }
         if let mode = socketMode { configuration.socketMode = mode }
         configuration.socketOwner = socketOwner
         configuration.socketGroup = socketGroup

@@ -68,6 +68,10 @@ package struct ServeSettings: Sendable, Equatable {
     /// Topics whose databases stay open at once (idle ones beyond it close); from the descriptor limit when nil
     /// (`DescriptorLimit.openTopicBudget`).
     package var maxOpenTopics: Int?
+    /// The HTTP API's Unix socket: `DATA_DIR/http.sock` when nil, none when empty (`http_socket`).
+    package var httpSocket: String?
+    /// `host:port` of the HTTP API on TCP as well; off when nil (`http_listen`).
+    package var httpListen: String?
 
     package init() {}
 
@@ -168,6 +172,8 @@ struct SettingsFile: Decodable {
     var kafkaTLSKey: String?
     var access: [RuleFile]?
     var maxOpenTopics: Int?
+    var httpSocket: String?
+    var httpListen: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir = "data_dir"
@@ -199,6 +205,8 @@ struct SettingsFile: Decodable {
         case kafkaConnectionsMaxIdleMs = "kafka_connections_max_idle_ms"
         case reservedAdminConnections = "reserved_admin_connections"
         case maxOpenTopics = "max_open_topics"
+        case httpSocket = "http_socket"
+        case httpListen = "http_listen"
     }
 
     init(from decoder: any Decoder) throws {
@@ -233,6 +241,8 @@ struct SettingsFile: Decodable {
         kafkaTLSKey = try c.decodeIfPresent(String.self, forKey: .kafkaTLSKey)
         access = try c.decodeIfPresent([RuleFile].self, forKey: .access)
         maxOpenTopics = try c.decodeIfPresent(Int.self, forKey: .maxOpenTopics)
+        httpSocket = try c.decodeIfPresent(String.self, forKey: .httpSocket)
+        httpListen = try c.decodeIfPresent(String.self, forKey: .httpListen)
     }
 
     func settings() throws(SluiceError) -> ServeSettings {
@@ -303,6 +313,9 @@ struct SettingsFile: Decodable {
         if let kafkaListen { _ = try HostPort.parse(kafkaListen, setting: "kafka_listen") }
         settings.metricsListen = metricsListen
         settings.kafkaListen = kafkaListen
+        if let httpListen { _ = try HostPort.parse(httpListen, setting: "http_listen") }
+        settings.httpSocket = httpSocket
+        settings.httpListen = httpListen
         if let kafkaDefaultPartitions, !(1...TopicConfig.maxPartitions).contains(kafkaDefaultPartitions) {
             throw SluiceError(
                 .invalidArgument,

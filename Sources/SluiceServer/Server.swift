@@ -58,6 +58,8 @@ package struct ServerConfiguration: Sendable {
     package var metricsListen: HostPort?
     /// The Kafka-protocol listener (TCP); nil for none, the default.
     package var kafka: KafkaListenerSettings?
+    /// The HTTP API and status page; nil for none.
+    package var http: HTTPListenerSettings?
 
     package init(socketPath: String) {
         self.socketPath = socketPath
@@ -82,6 +84,11 @@ package final class SluiceServer: Sendable {
     private let signalSources = Mutex<[SignalSource]>([])
     private let metricsChannel = Mutex<(any Channel)?>(nil)
     let kafkaChannel = Mutex<(any Channel)?>(nil)
+    /// The HTTP API's connections, counted apart from the other listeners'.
+    let httpConnections = ConnectionRegistry()
+    private let httpChannels = Mutex<[any Channel]>([])
+    /// Where the HTTP API listens (`httpAddresses`).
+    let httpListening = Mutex<[String]>([])
     private let drainTimedOut = Atomic<Bool>(false)
     let serverMetrics = ServerMetrics()
     /// The request bytes every connection holds, against `maxBufferedBytes`.
@@ -191,6 +198,17 @@ package final class SluiceServer: Sendable {
                 throw error
             }
         }
+        if let http = configuration.http {
+            do {
+                let channels = try await startHTTPListeners(http, dispatcher: dispatcher)
+                httpChannels.withLock { $0 = channels }
+            } catch {
+                try? await channel.close()
+                if let metrics = metricsChannel.withLock({ $0 }) { try? await metrics.close() }
+                if let kafka = kafkaChannel.withLock({ $0 }) { try? await kafka.close() }
+                throw error
+            }
+        }
         state.withLock { $0 = .running(channel) }
         logger.info("listening", metadata: ["socket": "\(path)"])
     }
@@ -207,6 +225,7 @@ package final class SluiceServer: Sendable {
         try? await channel.close()
         if let http = metricsChannel.withLock({ $0 }) { try? await http.close() }
         if let kafka = kafkaChannel.withLock({ $0 }) { try? await kafka.close() }
+        for http in httpChannels.withLock({ $0 }) { try? await http.close() }
         let broker = self.broker
         let drained = await Self.within(configuration.shutdownTimeout) {
             await broker.shutdown()
@@ -221,8 +240,10 @@ package final class SluiceServer: Sendable {
         }
         await connections.closeAll()
         await kafkaConnections.closeAll()
+        await httpConnections.closeAll()
         try? await group.shutdownGracefully()
         unlink(configuration.socketPath)
+        if let path = configuration.http?.socketPath { unlink(path) }
         state.withLock { $0 = .stopped }
         let waiting = stopped.withLock { waiting in
             defer { waiting = nil }

@@ -68,6 +68,20 @@ struct Serve: AsyncParsableCommand {
             valueName: "host:port"))
     var kafkaListen: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Unix socket of the HTTP API and status page (default DATA_DIR/http.sock; empty for none).",
+            valueName: "path"))
+    var httpSocket: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also serve the HTTP API and status page over TCP at host:port (off by default; see docs/HTTP.md).",
+            valueName: "host:port"))
+    var httpListen: String?
+
     @Flag(
         name: .long, inversion: .prefixedNo, help: "Let Kafka clients create topics by asking for them (default off).")
     var kafkaAutoCreateTopics: Bool?
@@ -89,7 +103,9 @@ struct Serve: AsyncParsableCommand {
         if let maxInFlight, maxInFlight <= 0 { throw ValidationError("--max-in-flight must be positive") }
         if let maxFrameBytes, maxFrameBytes < 1024 { throw ValidationError("--max-frame-bytes must be at least 1024") }
         if let shutdownTimeout, !(shutdownTimeout >= 0) { throw ValidationError("--shutdown-timeout must be >= 0") }
-        for (flag, value) in [("--metrics-listen", metricsListen), ("--kafka-listen", kafkaListen)] {
+        for (flag, value) in [
+            ("--metrics-listen", metricsListen), ("--kafka-listen", kafkaListen), ("--http-listen", httpListen),
+        ] {
             guard let value else { continue }
             do {
                 _ = try HostPort.parse(value, setting: flag)
@@ -114,6 +130,8 @@ struct Serve: AsyncParsableCommand {
         settings.shutdownTimeoutSeconds = shutdownTimeout
         settings.metricsListen = metricsListen
         settings.kafkaListen = kafkaListen
+        settings.httpSocket = httpSocket
+        settings.httpListen = httpListen
         settings.kafkaAutoCreateTopics = kafkaAutoCreateTopics
         settings.kafkaDefaultPartitions = kafkaDefaultPartitions
         return settings
@@ -141,7 +159,8 @@ struct Serve: AsyncParsableCommand {
         // it) are a bad configuration too, refused before the data directory is opened.
         let configuration: ServerConfiguration
         do {
-            configuration = try settings.serverConfiguration(socketPath: socketPath, metrics: registry)
+            configuration = try settings.serverConfiguration(
+                socketPath: socketPath, metrics: registry, dataDirectory: dataDirectory)
         } catch {
             Output.error("sluice serve: \(error.message)")
             throw ExitCode(Self.exitConfig)
@@ -167,6 +186,7 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
             if let kafkaAddress = server.kafkaAddress { Output.line("kafka listening on \(kafkaAddress)") }
+            for address in server.httpAddresses { Output.line("http listening on \(address)") }
             Output.line("listening on \(socketPath)")
             // Start-up ran much code that serving never runs again: let the kernel forget those pages.
             ResidentCode.trim()

@@ -1,0 +1,171 @@
+import NIOCore
+import NIOHTTP1
+import SluiceBroker
+import SluiceCore
+import SluiceProtocol
+import Synchronization
+
+/// An answer to one HTTP request: a status, a content type and a body.
+struct HTTPReply: Sendable {
+    var status: HTTPResponseStatus
+    var contentType: String
+    var body: [UInt8]
+
+    static func json(_ status: HTTPResponseStatus, _ body: [UInt8]) -> HTTPReply {
+        HTTPReply(status: status, contentType: "application/json", body: body)
+    }
+
+    static func error(_ error: SluiceError) -> HTTPReply {
+        json(HTTPJSON.status(of: error), HTTPJSON.error(error))
+    }
+}
+
+/// The HTTP API's behaviour, apart from the connection: each route made into native requests and run through the
+/// same `RequestDispatcher` as the Unix socket's, so that the access policy, the request limits and the value
+/// ranges apply exactly as they do there, and the native responses rendered as JSON.
+final class HTTPAPI: Sendable {
+    let dispatcher: RequestDispatcher
+    /// Spreads keyless records without a partition over the partitions, one request after another.
+    private let nextPartition = Atomic<UInt32>(0)
+    /// How long a streaming read's fetch waits for records before it writes a keep-alive comment.
+    let streamWaitMs: Int32
+
+    /// How often an open status stream sends the summary again.
+    let statusInterval: Duration
+    private let started = ContinuousClock.now
+
+    init(dispatcher: RequestDispatcher, streamWaitMs: Int32 = 15_000, statusInterval: Duration = .seconds(2)) {
+        self.dispatcher = dispatcher
+        self.streamWaitMs = streamWaitMs
+        self.statusInterval = statusInterval
+    }
+
+    var uptimeSeconds: Int64 { started.duration(to: .now).components.seconds }
+
+    /// Runs a native request through the dispatcher, as `peer`.
+    func run(_ request: Request, peer: PeerIdentity?) async -> Result<Response, SluiceError> {
+        await withCheckedContinuation { continuation in
+            dispatcher.handle(request, peer: peer) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// The answer to every route but a stream's.
+    func respond(to route: HTTPRoute, peer: PeerIdentity?) async -> HTTPReply {
+        do throws(SluiceError) {
+            switch route {
+            case .native(let request, let status, let render):
+                return .json(status, try render(try await run(request, peer: peer).get()))
+            case .produce(let topic, let records):
+                return .json(.ok, HTTPJSON.encode(try await produce(records, to: topic, peer: peer)))
+            case .read(let read):
+                let (out, _) = try await self.read(read, peer: peer)
+                return .json(.ok, HTTPJSON.encode(out))
+            case .health:
+                return .json(.ok, HTTPJSON.encode(["status": "ok"]))
+            case .status:
+                return .json(.ok, HTTPJSON.encode(await HTTPStatusPage.summary(api: self, peer: peer)))
+            case .statusPage:
+                return HTTPReply(
+                    status: .ok, contentType: "text/html; charset=utf-8",
+                    body: Array(try await HTTPStatusPage.render(api: self, peer: peer).utf8))
+            case .stream, .statusStream:
+                throw SluiceError(.unsupportedRequest, "a stream is answered by the connection")
+            }
+        } catch {
+            return .error(error)
+        }
+    }
+
+    // MARK: - Produce
+
+    /// Produces `records` to `topic`: each to its `partition`, else by its key's murmur2 hash (as the CLI and Kafka
+    /// clients do), else to the next partition in turn; answers each record's offset, in the order given.
+    func produce(_ records: [HTTPRecordIn], to topic: String, peer: PeerIdentity?) async throws(SluiceError)
+        -> HTTPJSON.ProducedOut
+    {
+        let partitions = try dispatcher.broker.partitionCounts([topic]).first?.result.get() ?? 1
+        let spread = Int32(nextPartition.wrappingAdd(1, ordering: .relaxed).oldValue % UInt32(max(partitions, 1)))
+        var placed: [(partition: Int32, index: Int)] = []
+        var batches: [Int32: [ProducerRecord]] = [:]
+        var order: [Int32] = []
+        for record in records {
+            let partition =
+                record.partition
+                ?? record.key.map { KafkaPartitioner.partition(forKey: $0, partitions: partitions) } ?? spread
+            if batches[partition] == nil { order.append(partition) }
+            placed.append((partition, batches[partition, default: []].count))
+            batches[partition, default: []].append(
+                ProducerRecord(
+                    key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp))
+        }
+        let request = ProduceRequest(
+            timeoutMs: 30_000,
+            topics: [
+                TopicPartitions(
+                    name: topic,
+                    partitions: order.map { ProduceRequest.Partition(partition: $0, records: batches[$0]!) })
+            ])
+        guard case .produce(let response) = try await run(.produce(request), peer: peer).get() else {
+            throw SluiceError(.unknown, "the server answered a produce with another answer")
+        }
+        var bases: [Int32: Int64] = [:]
+        for partition in response.topics.flatMap(\.partitions) {
+            if let error = partition.error { throw error }
+            bases[partition.partition] = partition.baseOffset
+        }
+        return HTTPJSON.ProducedOut(
+            topic: topic,
+            offsets: placed.map {
+                .init(partition: $0.partition, offset: (bases[$0.partition] ?? -1) + Int64($0.index))
+            })
+    }
+
+    // MARK: - Reading
+
+    /// Reads up to `read.limit` records from where `read` starts, waiting up to `read.waitMs` for the first; returns
+    /// them and the records' count before the cut (0 when the partition had none past the start).
+    func read(_ read: HTTPRead, peer: PeerIdentity?, from resolved: Int64? = nil, waitMs: Int32? = nil)
+        async throws(SluiceError) -> (HTTPJSON.ReadOut, Int)
+    {
+        let offset: Int64
+        if let resolved { offset = resolved } else { offset = try await start(of: read, peer: peer) }
+        let fetch = FetchRequest(
+            maxWaitMs: waitMs ?? read.waitMs, minBytes: 1, maxBytes: read.maxBytes,
+            topics: [
+                TopicPartitions(
+                    name: read.topic,
+                    partitions: [.init(partition: read.partition, offset: offset, partitionMaxBytes: read.maxBytes)])
+            ])
+        guard case .fetch(let response) = try await run(.fetch(fetch), peer: peer).get(),
+            let partition = response.topics.first?.partitions.first
+        else { throw SluiceError(.unknown, "the server answered a fetch with another answer") }
+        if let error = partition.error { throw error }
+        let records = try partition.encodedRecords?.decoded() ?? partition.records
+        let kept = records.prefix(read.limit)
+        return (
+            HTTPJSON.ReadOut(
+                topic: read.topic, partition: read.partition,
+                records: kept.map { HTTPJSON.RecordOut($0, base64: read.base64) },
+                nextOffset: kept.last.map { $0.offset + 1 } ?? offset,
+                highWatermark: partition.highWatermark, logStartOffset: partition.logStartOffset),
+            records.count
+        )
+    }
+
+    /// The offset a read starts at: the one it names, or the partition's log start or end.
+    func start(of read: HTTPRead, peer: PeerIdentity?) async throws(SluiceError) -> Int64 {
+        let spec: OffsetSpec
+        switch read.start {
+        case .offset(let offset): return offset
+        case .earliest: spec = .earliest
+        case .latest: spec = .latest
+        }
+        let list = ListOffsetsRequest(
+            topics: [TopicPartitions(name: read.topic, partitions: [.init(partition: read.partition, spec: spec)])])
+        guard case .listOffsets(let response) = try await run(.listOffsets(list), peer: peer).get(),
+            let partition = response.topics.first?.partitions.first
+        else { throw SluiceError(.unknown, "the server answered list_offsets with another answer") }
+        if let error = partition.error { throw error }
+        return partition.offset
+    }
+}
