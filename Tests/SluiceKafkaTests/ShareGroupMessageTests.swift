@@ -179,28 +179,4 @@ import Testing
         #expect(v10.readableBytes == 0)
     }
 
-    @Test func metadataV12AnswersTopicIDsAndNullNamesForUnknownIDs() {
-        let response = KafkaMetadataResponse(
-            brokers: [.init(nodeId: 1, host: "h", port: 9)], clusterId: "c", controllerId: 1,
-            topics: [
-                .init(
-                    name: "t", topicId: RequestSamples.topicA,
-                    partitions: [
-                        .init(partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1])
-                    ]),
-                .init(errorCode: .unknownTopicId, name: "", topicId: RequestSamples.topicB, partitions: []),
-            ])
-        var buffer = ByteBuffer()
-        response.encode(version: 12, into: &buffer)
-        let idB: [UInt8] = [0x40, 0, 0, 0, 0, 0, 0, 1, 0x80, 0, 0, 0, 0, 0, 0, 2]
-        let expected: [UInt8] =
-            [0, 0, 0, 0] + [0x02, 0, 0, 0, 1, 0x02, 0x68, 0, 0, 0, 9, 0x00, 0x00] + [0x02, 0x63] + [0, 0, 0, 1]
-            + [0x03] + [0, 0, 0x02, 0x74] + Self.idBytes + [0x00]  // topics; "t", its id, not internal
-            + [0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]  // one partition: error, index, leader, leader epoch
-            + [0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 1, 0x01, 0x00]  // replicas, in-sync, offline, tags
-            + [0x80, 0, 0, 0, 0x00]  // topic authorized operations, tags
-            + [0, 100, 0x00] + idB + [0x00, 0x01, 0x80, 0, 0, 0, 0x00]  // UNKNOWN_TOPIC_ID, null name
-            + [0x00]
-        #expect(Array(buffer.readableBytesView) == expected)
-    }
 }

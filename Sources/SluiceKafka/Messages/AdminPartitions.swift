@@ -78,7 +78,7 @@ package struct KafkaCreatePartitionsResponse: KafkaResponse, Hashable {
         let flexible = version >= 2
         buffer.writeKafkaInt32(throttleTimeMs)
         buffer.writeVersionedArray(results, flexible) { buffer, result in
-            buffer.writeVersionedString(result.name, flexible)
+            buffer.writeVersionedString(result.name ?? "", flexible)
             buffer.writeKafkaInt16(result.errorCode.rawValue)
             buffer.writeVersionedNullableString(result.errorMessage, flexible)
             buffer.writeVersionedTags(flexible)

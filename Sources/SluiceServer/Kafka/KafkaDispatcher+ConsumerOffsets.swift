@@ -233,7 +233,7 @@ extension KafkaDispatcher {
         rest.topics = request.topics.filter { $0.name != Self.consumerOffsets }
         let created = rest.topics.isEmpty ? [] : await createTopics(rest, access: access).topics
         var byName: [String: KafkaTopicResult] = [:]
-        for result in created { byName[result.name] = result }
+        for result in created { if let name = result.name { byName[name] = result } }
         return KafkaCreateTopicsResponse(
             topics: request.topics.compactMap { topic in
                 topic.name == Self.consumerOffsets
