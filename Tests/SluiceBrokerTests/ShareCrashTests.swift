@@ -17,7 +17,7 @@ import Testing
         let output = "\(dir)/out.txt"
         let errors = "\(dir)/err.txt"
         for path in [output, errors] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let total: Int64 = 3_000
+        let total: Int64 = 20_000
         let child = Process()
         child.executableURL = binary
         child.arguments = ["share-loop", data, "t", String(total)]

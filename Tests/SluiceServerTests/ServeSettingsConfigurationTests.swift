@@ -41,6 +41,8 @@ import Testing
         settings.kafkaTLSKey = "/flags/key.pem"
         settings.access = AccessPolicy(rules: [AccessRule(uids: [0], operations: [.admin], topics: ["*"])])
         settings.maxOpenTopics = 200
+        settings.httpSocket = "/flags/http.sock"
+        settings.httpListen = "127.0.0.1:9480"
         return settings
     }
 
