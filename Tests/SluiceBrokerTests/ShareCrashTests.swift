@@ -57,11 +57,16 @@ import Testing
             for record in got.records { returned[record.offset] = got.deliveryCount(of: record.offset) }
             acks = got.acquired.map { ack($0.firstOffset, $0.lastOffset, .accept) }
         }
-        // Nothing accepted comes back; everything else does.
+        // Nothing reported accepted comes back; everything else does, except what the last acknowledgement
+        // accepted if the kill came after its commit and before the child's report of it: at most one fetch's
+        // worth of offsets the child accepts (not multiples of three), acquired and not yet reported accepted.
         #expect(Set(returned.keys).isDisjoint(with: accepted))
-        #expect(Set(returned.keys).union(accepted) == Set(0..<total))
+        let missing = Set(0..<total).subtracting(returned.keys).subtracting(accepted)
+        let unreported = Set(acquired.keys).subtracting(accepted).filter { $0 % 3 != 0 }
+        #expect(missing.isSubset(of: unreported), "missing \(missing.sorted())")
+        #expect(missing.count <= 5)
         // Every record acquired and not accepted comes back with its count kept, plus this delivery.
-        let held = Set(acquired.keys).subtracting(accepted)
+        let held = Set(acquired.keys).subtracting(accepted).subtracting(missing)
         #expect(!held.isEmpty)
         for offset in held { #expect(returned[offset] == (acquired[offset] ?? 0) + 1, "offset \(offset)") }
         await broker.shutdown()
