@@ -12,15 +12,7 @@ import Testing
         (0..<count).map { ProducerRecord(value: Array("v\($0)".utf8)) }
     }
 
-    /// Opens the broker again once the previous one let go of the directory lock (its last references, held by
-    /// finished child tasks, may go a moment after `shutdown`).
-    private func reopen() async throws -> Broker {
-        for _ in 0..<50 {
-            if let broker = try? Broker(dataDirectory: directory) { return broker }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try Broker(dataDirectory: directory)
-    }
+    private func reopen() async throws -> Broker { try await Broker.reopening(directory) }
 
     @Test func producerIDsAreUniqueAndNeverReusedAfterARestart() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }

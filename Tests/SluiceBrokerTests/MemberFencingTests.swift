@@ -111,7 +111,7 @@ import Testing
                     [offset])[0].1 == nil)
             await first.shutdown()
         }
-        let broker = try Broker(dataDirectory: directory)
+        let broker = try await Broker.reopening(directory)
         let b = try broker.joinGroup("g", memberID: "", clientID: "worker", topics: ["orders"], sessionTimeoutMs: 5000)
         #expect(b.memberID != a.memberID && b.generation == a.generation)
         #expect(

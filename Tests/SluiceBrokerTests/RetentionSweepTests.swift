@@ -161,7 +161,7 @@ final class TestClock: Sendable {
             try await eventually("one more goes") { try await bounds(broker).start == 9 }
             await broker.shutdown()
         }
-        let broker = try openBroker()
+        let broker = try await Broker.reopening(directory, with: openBroker)
         #expect(try await bounds(broker) == (9, 11))
         #expect(try await produce(broker, [tenBytes(11)]) == 11)
         #expect(await fetch(broker, from: 8).error?.code == .offsetOutOfRange)

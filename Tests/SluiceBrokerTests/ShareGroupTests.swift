@@ -361,15 +361,7 @@ final class Offsets: Sendable {
     let directory =
         FileManager.default.temporaryDirectory.appendingPathComponent("sluice-share-\(UUID().uuidString)").path
 
-    /// Opens the broker again once the previous one let go of the directory lock (its last references may go a
-    /// moment after `shutdown`).
-    func reopen() async throws -> Broker {
-        for _ in 0..<250 {
-            if let broker = try? Broker(dataDirectory: directory) { return broker }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try Broker(dataDirectory: directory)
-    }
+    func reopen() async throws -> Broker { try await Broker.reopening(directory) }
 
     @Test func aRestartKeepsAcceptedDoneAndGivesAcquiredBackWithTheirCounts() async throws {
         do {

@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (again, b) = try await createAndDelete(in: directory)
         // The first broker is gone (its store and lock with it): a new one reads the ids from the catalog.
-        let broker = try Broker(dataDirectory: directory)
+        let broker = try await Broker.reopening(directory)
         #expect(broker.topicID(named: "a") == again && broker.topicID(named: "b") == b)
         #expect(broker.topicName(id: b) == "b")
         await broker.shutdown()
