@@ -78,22 +78,28 @@ extension KafkaConnectionHandler {
         }
     }
 
-    /// Closes the connection once everything written so far has gone out: first our side only, so that the client
-    /// reads the answer before it sees the end of the stream (closing both sides while the client's bytes are
-    /// unread would reset the connection, and the client could lose the answer), then the whole connection when the
-    /// client closes or at the latest after `lingerAfterFailure` (Kafka also delays this close).
+    /// Closes the connection after the answer written so far: once it has gone out, the server waits
+    /// `closeDelayAfterFailure` (as Kafka's `connection.failed.authentication.delay.ms`) and then closes its side
+    /// only, so that the client reads the answer before it sees the end of the stream: some clients (kafka-python)
+    /// drop an answer that arrives in the same read as the end, and closing both sides while the client's bytes are
+    /// unread would reset the connection and lose it. The whole connection is closed when the client closes, or
+    /// at the latest `lingerAfterFailure` later.
     func closeAfterWrites(context: ChannelHandlerContext) {
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-            let context = bound.value
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            context.close(mode: .output, promise: promise)
-            promise.futureResult.whenFailure { _ in bound.value.close(promise: nil) }
-            context.eventLoop.scheduleTask(in: Self.lingerAfterFailure) { bound.value.close(promise: nil) }
+            bound.value.eventLoop.scheduleTask(in: Self.closeDelayAfterFailure) {
+                let context = bound.value
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                context.close(mode: .output, promise: promise)
+                promise.futureResult.whenFailure { _ in bound.value.close(promise: nil) }
+                context.eventLoop.scheduleTask(in: Self.lingerAfterFailure) { bound.value.close(promise: nil) }
+            }
         }
     }
 
-    /// How long a connection whose authentication failed may stay half open for the client to read the answer.
+    /// How long after a refusal's answer the server waits before it closes its side (Kafka waits 100 ms).
+    static let closeDelayAfterFailure = TimeAmount.milliseconds(500)
+    /// How long a connection whose authentication failed may then stay half open for the client to read the answer.
     static let lingerAfterFailure = TimeAmount.seconds(1)
 
     private static func frame(
