@@ -96,8 +96,9 @@ struct KafkaSaramaTests {
         }
     }
 
-    /// A consumer group (sarama's ConsumerGroup, from 0.10.2) reads everything the topic holds.
-    @Test func aConsumerGroupReadsEveryRecord() async throws {
+    /// A consumer group (sarama's ConsumerGroup, from 0.10.2) reads everything the topic holds and commits it; the
+    /// group run again resumes from its commits: it reads only what was produced since.
+    @Test func aConsumerGroupReadsEveryRecordAndResumesFromItsCommits() async throws {
         let sarama = try await client()
         let server = try startServer()
         defer { server.cleanUp() }
@@ -110,6 +111,12 @@ struct KafkaSaramaTests {
         let read = await run(sarama, "group", server.kafkaAddress, "g", "sg", "2.1.0", "6")
         let values = (read["messages"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
         #expect(Set(values) == Set((0..<3).flatMap { ["a\($0)", "b\($0)"] }))
+        for partition in Int32(0)..<3 {
+            #expect(try native.produce("g", partition: partition, strings: ["c\(partition)"]).error == nil)
+        }
+        let resumed = await run(sarama, "group", server.kafkaAddress, "g", "sg", "2.1.0", "3")
+        let newValues = (resumed["messages"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(newValues.sorted() == ["c0", "c1", "c2"])
     }
 
     /// Two members of one group: the first holds every partition, a second joining splits them between the two
