@@ -60,6 +60,10 @@ final class HTTPAPI: Sendable {
             case .read(let read):
                 let (out, _) = try await self.read(read, peer: peer)
                 return .json(.ok, HTTPJSON.encode(out))
+            case .acquire(let acquire):
+                return .json(.ok, try await self.acquire(acquire, peer: peer))
+            case .acknowledge(let request):
+                return try await acknowledge(request, peer: peer)
             case .health:
                 return .json(.ok, HTTPJSON.encode(["status": "ok"]))
             case .status:

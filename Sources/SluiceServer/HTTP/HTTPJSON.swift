@@ -194,7 +194,7 @@ enum HTTPJSON {
         return encode(["partitions": reset.partitions.map { Partition(partition: $0.partition, offset: $0.offset) }])
     }
 
-    private static func unexpected(_ response: Response) -> SluiceError {
+    static func unexpected(_ response: Response) -> SluiceError {
         SluiceError(.unknown, "the server answered \(response.apiKey.name) where the endpoint expected another answer")
     }
 

@@ -94,6 +94,10 @@ enum HTTPRoute: Sendable {
     case read(HTTPRead)
     /// `GET /v1/topics/T/partitions/P/stream`: Server-Sent Events, one per record.
     case stream(HTTPRead)
+    /// `POST /v1/share-groups/G/members/M/records`: a heartbeat, then a share fetch over the member's partitions.
+    case acquire(HTTPShareAcquire)
+    /// `POST /v1/share-groups/G/members/M/acknowledgements`: answered with every partition's result.
+    case acknowledge(ShareAcknowledgeRequest)
     /// `GET /`: the status page.
     case statusPage
     /// `GET /v1/health`: the server answers.
@@ -124,6 +128,8 @@ enum HTTPRoute: Sendable {
             return try topicRoute(request, rest)
         case (_, _, "groups"):
             return try groupRoute(request, rest)
+        case (_, _, "share-groups"):
+            return try shareGroupRoute(request, rest)
         default:
             throw notFound(request)
         }
