@@ -92,14 +92,18 @@ struct RequestDispatcher: Sendable {
 
     /// The refusal for a request the access policy does not allow `peer` to make, or nil when it may.
     func check(_ request: Request, peer: PeerIdentity?) -> SluiceError? {
-        guard let access else { return nil }
-        let required = request.requiredAccess
-        if required.isEmpty { return nil }
+        check(request.requiredAccess, api: request.apiKey.name, peer: peer)
+    }
+
+    /// The refusal when `peer` lacks one of `required` for the operation named `api` (logged and counted as the
+    /// socket's requests are); nil when it has them all or no policy is set.
+    func check(_ required: [RequiredAccess], api: String, peer: PeerIdentity?) -> SluiceError? {
+        guard let access, !required.isEmpty else { return nil }
         guard let peer else {
-            return SluiceError(.notAuthorized, "\(request.apiKey.name) refused: the peer's identity is unknown")
+            return SluiceError(.notAuthorized, "\(api) refused: the peer's identity is unknown")
         }
-        for need in required where !access.permits(peer, need, api: request.apiKey.name, logger: logger) {
-            return SluiceError(.notAuthorized, AccessPolicy.refusal(peer, need, api: request.apiKey.name))
+        for need in required where !access.permits(peer, need, api: api, logger: logger) {
+            return SluiceError(.notAuthorized, AccessPolicy.refusal(peer, need, api: api))
         }
         return nil
     }

@@ -328,6 +328,9 @@ final class ConnectionRegistry: Sendable {
         _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
+    /// Connections open now.
+    var count: Int { channels.withLock { $0.count } }
+
     func closeAll() async {
         let all = channels.withLock { Array($0.values) }
         for channel in all { try? await channel.close() }

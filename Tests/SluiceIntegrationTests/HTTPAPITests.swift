@@ -203,6 +203,10 @@ import Testing
         #expect(granted.status == 201, "\(granted.body)")
         let refused = await Self.curl(server, ["-X", "POST", "http://sluice/v1/topics", "-d", #"{"name": "other"}"#])
         #expect(refused.status == 403 && refused.errorCode == "not_authorized", "\(refused.body)")
+        // Redriving dead letters needs admin on the dead-letter topic.
+        let redrive = await Self.curl(
+            server, ["-X", "POST", "http://sluice/v1/topics/other/redrive", "-d", #"{"offsets": [0]}"#])
+        #expect(redrive.status == 403 && redrive.errorCode == "not_authorized", "\(redrive.body)")
         #expect(server.log.contains("access denied"))
     }
 }

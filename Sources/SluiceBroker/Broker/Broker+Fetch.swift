@@ -26,13 +26,16 @@ extension Broker {
         let completion: @Sendable ([FetchResult<Records>]) -> Void = { results in
             var records = 0
             var bytes = 0
-            for result in results {
+            var byTopic: [String: Int] = [:]
+            for result in results where result.recordCount > 0 {
                 records += result.recordCount
                 bytes += result.bytes
+                byTopic[result.topic, default: 0] += result.recordCount
             }
             if records > 0 {
                 BrokerMetrics.fetchedRecords.increment(by: records)
                 BrokerMetrics.fetchedBytes.increment(by: bytes)
+                self.noteFetched(byTopic)
             }
             reply(results)
         }

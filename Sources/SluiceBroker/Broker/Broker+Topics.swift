@@ -159,6 +159,25 @@ extension Broker {
         }
     }
 
+    /// Counts fetched records, by topic, in their topics' activity.
+    func noteFetched(_ byTopic: [String: Int]) {
+        let handles = registry.withLock { registry in byTopic.keys.compactMap { registry.topics[$0] } }
+        let now = clocks.wall()
+        for handle in handles { handle.activity.add(fetched: byTopic[handle.name] ?? 0, wallMs: now) }
+    }
+
+    /// Each named topic's records produced and fetched per minute over the last hour, and the size of its files;
+    /// unknown names are left out. Reads memory and stats two files per topic.
+    package func topicActivity(_ names: [String]) -> [String: (hour: TopicActivityHour, diskBytes: Int64)] {
+        let handles = registry.withLock { registry in names.compactMap { registry.topics[$0] } }
+        let now = clocks.wall()
+        var out: [String: (hour: TopicActivityHour, diskBytes: Int64)] = [:]
+        for handle in handles {
+            out[handle.name] = (handle.activity.lastHour(wallMs: now), TopicMetrics.diskBytes(path: handle.path))
+        }
+        return out
+    }
+
     /// Sets every live topic's `sluice_topic_disk_bytes` gauge from its files' sizes (the sweeper also does after
     /// each sweep); call before exporting metrics.
     package func refreshDiskMetrics() {

@@ -46,6 +46,8 @@ final class TopicHandle: Sendable {
     /// Made on first use, not with the handle: the metrics backend's registration grows with the metrics it holds,
     /// so ten thousand topics' metrics made at start-up took seconds.
     private let madeMetrics = Mutex<TopicMetrics?>(nil)
+    /// Records produced and fetched per minute over the last hour (the status page's chart).
+    let activity = TopicActivity()
     /// The running sweep's deleted-record count when it last made room on a full disk (see `makeRoomToSweep`);
     /// touched only on the writer queue.
     let roomMadeAt = Mutex<Int?>(nil)
@@ -245,6 +247,7 @@ final class TopicHandle: Sendable {
             BrokerMetrics.commitBatchRecords.record(records)
             metrics.producedRecords.increment(by: records)
             metrics.producedBytes.increment(by: bytes)
+            activity.add(produced: records, wallMs: now)
             var touched: [Int32: (next: Int64, bytes: Int)] = [:]
             for (request, result) in zip(batch, results) {
                 guard case .success(let appended) = result, !appended.duplicate else { continue }

@@ -28,12 +28,17 @@ struct TopicMetrics: Sendable {
 
     /// Sets `sluice_topic_disk_bytes` to the size of the topic's database and its WAL.
     func updateDiskBytes(path: String) {
+        diskBytes.record(Self.diskBytes(path: path))
+    }
+
+    /// The size of a topic's database and its WAL.
+    static func diskBytes(path: String) -> Int64 {
         var total: Int64 = 0
         for file in [path, path + "-wal"] {
             var info = stat()
             if stat(file, &info) == 0 { total += Int64(info.st_size) }
         }
-        diskBytes.record(total)
+        return total
     }
 }
 

@@ -34,8 +34,15 @@ final class HTTPAPI: Sendable {
     let statusInterval: Duration
     private let started = ContinuousClock.now
 
-    init(dispatcher: RequestDispatcher, streamWaitMs: Int32 = 15_000, statusInterval: Duration = .seconds(2)) {
+    /// Connections served now, by listener (`native`, `kafka`, `http`), for the status page.
+    let connections: @Sendable () -> [String: Int]
+
+    init(
+        dispatcher: RequestDispatcher, streamWaitMs: Int32 = 15_000, statusInterval: Duration = .seconds(2),
+        connections: @escaping @Sendable () -> [String: Int] = { [:] }
+    ) {
         self.dispatcher = dispatcher
+        self.connections = connections
         self.streamWaitMs = streamWaitMs
         self.statusInterval = statusInterval
     }
@@ -60,6 +67,8 @@ final class HTTPAPI: Sendable {
             case .read(let read):
                 let (out, _) = try await self.read(read, peer: peer)
                 return .json(.ok, HTTPJSON.encode(out))
+            case .redrive(let redrive):
+                return .json(.ok, HTTPJSON.encode(try await self.redrive(redrive, peer: peer)))
             case .acquire(let acquire):
                 return .json(.ok, try await self.acquire(acquire, peer: peer))
             case .acknowledge(let request):
@@ -67,11 +76,11 @@ final class HTTPAPI: Sendable {
             case .health:
                 return .json(.ok, HTTPJSON.encode(["status": "ok"]))
             case .status:
-                return .json(.ok, HTTPJSON.encode(await HTTPStatusPage.summary(api: self, peer: peer)))
+                return .json(.ok, HTTPJSON.encode(await HTTPStatusSummary.make(api: self, peer: peer)))
             case .statusPage:
                 return HTTPReply(
                     status: .ok, contentType: "text/html; charset=utf-8",
-                    body: Array(try await HTTPStatusPage.render(api: self, peer: peer).utf8))
+                    body: Array(await HTTPStatusPage.render(api: self, peer: peer).utf8))
             case .stream, .statusStream:
                 throw SluiceError(.unsupportedRequest, "a stream is answered by the connection")
             }

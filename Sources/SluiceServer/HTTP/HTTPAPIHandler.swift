@@ -89,8 +89,9 @@ final class HTTPAPIHandler: ChannelInboundHandler {
             switch route {
             case .stream(let read):
                 return HTTPEventStream(api: api, peer: peer, channel: channel, version: version).records(read)
-            case .statusStream:
-                return HTTPEventStream(api: api, peer: peer, channel: channel, version: version).status()
+            case .statusStream(let sections):
+                return HTTPEventStream(api: api, peer: peer, channel: channel, version: version).status(
+                    sections: sections)
             default:
                 break
             }
@@ -144,15 +145,20 @@ struct HTTPEventStream: Sendable {
         try await send(text: "retry: 1000\n\n")
     }
 
-    /// The status page's summary, now and every `statusInterval` until the client goes.
-    func status() {
+    /// The status page's summary, now and every `statusInterval` until the client goes; with `sections`, also the
+    /// page's sections as HTML (a `sections` event: an object of element ids and their HTML).
+    func status(sections: Bool) {
         Task {
             do throws(SluiceError) {
                 try await begin()
                 while channel.isActive {
-                    let summary = await HTTPStatusPage.summary(api: api, peer: peer)
-                    try await send(
-                        text: "event: status\ndata: \(String(decoding: HTTPJSON.encode(summary), as: UTF8.self))\n\n")
+                    let summary = await HTTPStatusSummary.make(api: api, peer: peer)
+                    var text = "event: status\ndata: \(String(decoding: HTTPJSON.encode(summary), as: UTF8.self))\n\n"
+                    if sections {
+                        let html = HTTPJSON.encode(HTTPStatusPage.sections(summary))
+                        text += "event: sections\ndata: \(String(decoding: html, as: UTF8.self))\n\n"
+                    }
+                    try await send(text: text)
                     try? await Task.sleep(for: api.statusInterval)
                 }
             } catch {

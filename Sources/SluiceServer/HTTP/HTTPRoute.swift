@@ -104,8 +104,11 @@ enum HTTPRoute: Sendable {
     case health
     /// `GET /v1/status`: the status page's summary as JSON.
     case status
-    /// `GET /v1/status/stream`: that summary as Server-Sent Events, every `HTTPAPI.statusInterval` while open.
-    case statusStream
+    /// `GET /v1/status/stream`: that summary as Server-Sent Events, every `HTTPAPI.statusInterval` while open;
+    /// with `sections=1` also the status page's sections rendered again (what the page listens to).
+    case statusStream(sections: Bool)
+    /// `POST /v1/topics/T/redrive`: dead letters sent back to the topics they came from.
+    case redrive(HTTPRedrive)
 
     /// The route for `request`, or the error to answer (`unsupportedRequest` for a path or method the API has not).
     static func resolve(_ request: HTTPAPIRequest) throws(SluiceError) -> HTTPRoute {
@@ -123,7 +126,7 @@ enum HTTPRoute: Sendable {
         case (.GET, 1, "status"):
             return .status
         case (.GET, 2, "status") where rest[1] == "stream":
-            return .statusStream
+            return .statusStream(sections: request.query["sections"] == "1")
         case (_, _, "topics"):
             return try topicRoute(request, rest)
         case (_, _, "groups"):
@@ -163,6 +166,8 @@ enum HTTPRoute: Sendable {
             return .native(
                 .deleteTopic(DeleteTopicRequest(name: name)), status: .ok,
                 render: { _ in HTTPJSON.encode(["deleted": name]) })
+        case (.POST, 3) where path[2] == "redrive":
+            return .redrive(try HTTPRedrive(topic: path[1], request: request))
         case (.POST, 3) where path[2] == "records":
             let records = try HTTPRecordIn.batch(from: request)
             return .produce(topic: path[1], records: records)

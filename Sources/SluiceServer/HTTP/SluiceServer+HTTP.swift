@@ -10,7 +10,13 @@ extension SluiceServer {
     func startHTTPListeners(_ settings: HTTPListenerSettings, dispatcher: RequestDispatcher) async throws(SluiceError)
         -> [any Channel]
     {
-        let api = HTTPAPI(dispatcher: dispatcher)
+        let registries = [("native", connections), ("kafka", kafkaConnections), ("http", httpConnections)]
+        let kafkaServed = configuration.kafka != nil
+        let api = HTTPAPI(dispatcher: dispatcher) {
+            var counts: [String: Int] = [:]
+            for (name, registry) in registries where name != "kafka" || kafkaServed { counts[name] = registry.count }
+            return counts
+        }
         let registry = httpConnections
         let logger = self.logger
         let needsGroups = configuration.access?.rules.contains { !$0.gids.isEmpty } ?? false
