@@ -13,6 +13,9 @@ final class ServerProcess: @unchecked Sendable {
     /// `HOST:PORT` of the Kafka listener, when the server was started with `--kafka-listen` (it prints
     /// `kafka listening on HOST:PORT` before its ready line).
     private(set) var kafkaAddress = ""
+    /// Where the HTTP API listens (its socket's path, and `HOST:PORT` with `--http-listen`), as the server prints
+    /// `http listening on …` before its ready line.
+    private(set) var httpAddresses: [String] = []
 
     /// A fresh temporary data directory (removed by `cleanUp()`), or `reusing` an existing one.
     init(reusing dataDirectory: String? = nil) throws {
@@ -78,6 +81,9 @@ final class ServerProcess: @unchecked Sendable {
             if text.contains("listening on \(socketPath)") {
                 if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("kafka listening on ") }) {
                     kafkaAddress = String(line.dropFirst("kafka listening on ".count))
+                }
+                httpAddresses = text.split(separator: "\n").filter { $0.hasPrefix("http listening on ") }.map {
+                    String($0.dropFirst("http listening on ".count))
                 }
                 return self
             }

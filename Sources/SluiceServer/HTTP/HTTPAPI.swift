@@ -77,10 +77,10 @@ final class HTTPAPI: Sendable {
                 return .json(.ok, HTTPJSON.encode(["status": "ok"]))
             case .status:
                 return .json(.ok, HTTPJSON.encode(await HTTPStatusSummary.make(api: self, peer: peer)))
-            case .statusPage:
+            case .statusPage(let browse, let hex):
                 return HTTPReply(
                     status: .ok, contentType: "text/html; charset=utf-8",
-                    body: Array(await HTTPStatusPage.render(api: self, peer: peer).utf8))
+                    body: Array(await HTTPStatusPage.render(api: self, peer: peer, browse: browse, hex: hex).utf8))
             case .stream, .statusStream:
                 throw SluiceError(.unsupportedRequest, "a stream is answered by the connection")
             }

@@ -98,8 +98,9 @@ enum HTTPRoute: Sendable {
     case acquire(HTTPShareAcquire)
     /// `POST /v1/share-groups/G/members/M/acknowledgements`: answered with every partition's result.
     case acknowledge(ShareAcknowledgeRequest)
-    /// `GET /`: the status page.
-    case statusPage
+    /// `GET /`: the status page; with `topic` (and `partition`, `offset`, `hex`) in the query, the record browser
+    /// shows that partition's records from there.
+    case statusPage(HTTPRead?, hex: Bool)
     /// `GET /v1/health`: the server answers.
     case health
     /// `GET /v1/status`: the status page's summary as JSON.
@@ -116,7 +117,14 @@ enum HTTPRoute: Sendable {
         let method = request.method
         if path.isEmpty {
             guard method == .GET || method == .HEAD else { throw notAllowed(method, "/") }
-            return .statusPage
+            guard let topic = request.query["topic"], !topic.isEmpty else { return .statusPage(nil, hex: false) }
+            let partition = try request.integer("partition", in: 0...Int32.max, default: 0)
+            var browse = request
+            if browse.query["offset"] == "" { browse.query["offset"] = nil }
+            browse.query["limit"] = "50"
+            var read = try HTTPRead(topic: topic, partition: partition, request: browse)
+            read.base64 = true
+            return .statusPage(read, hex: request.query["hex"] != nil)
         }
         guard path[0] == "v1" else { throw notFound(request) }
         let rest = Array(path.dropFirst())

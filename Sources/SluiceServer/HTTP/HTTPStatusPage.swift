@@ -1,5 +1,11 @@
 import SluiceCore
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The status page at `/`: rendered on the server, whole, from `HTTPStatusSummary`, so it reads without
 /// JavaScript. While it is open a short script keeps it fresh from `/v1/status/stream?sections=1` (Server-Sent
 /// Events carrying the same sections rendered again) and drives the record browser and the dead-letter redrive
@@ -16,12 +22,93 @@ enum HTTPStatusPage {
         ]
     }
 
-    static func render(api: HTTPAPI, peer: PeerIdentity?) async -> String {
+    static func render(api: HTTPAPI, peer: PeerIdentity?, browse: HTTPRead? = nil, hex: Bool = false) async -> String {
         let summary = await HTTPStatusSummary.make(api: api, peer: peer)
         var html = page.replacing("{{version}}", with: escaped(summary.server.version))
         for (id, section) in sections(summary) { html = html.replacing("{{\(id)}}", with: section) }
         let topics = summary.topics.map { #"<option value="\#(escaped($0.name))">"# }.joined()
-        return html.replacing("{{topic-options}}", with: topics)
+        var browser = Browser(hex: hex)
+        if let browse {
+            browser.topic = browse.topic
+            browser.partition = browse.partition
+            if case .offset(let offset) = browse.start { browser.offset = String(offset) }
+            do throws(SluiceError) {
+                let (out, _) = try await api.read(browse, peer: peer)
+                browser.fill(out)
+            } catch {
+                browser.message = "\(error.code.name): \(error.message)"
+            }
+        }
+        return
+            html
+            .replacing("{{topic-options}}", with: topics)
+            .replacing("{{browse-topic}}", with: escaped(browser.topic))
+            .replacing("{{browse-partition}}", with: String(browser.partition))
+            .replacing("{{browse-offset}}", with: escaped(browser.offset))
+            .replacing("{{browse-hex}}", with: hex ? " checked" : "")
+            .replacing("{{redrive-hidden}}", with: browser.deadLetters ? "" : " hidden")
+            .replacing("{{message}}", with: escaped(browser.message))
+            .replacing("{{records}}", with: browser.rows)
+            .replacing("{{more}}", with: browser.more)
+    }
+
+    /// The record browser as the server renders it (the page's script does the same in place).
+    struct Browser {
+        var hex: Bool
+        var topic = ""
+        var partition: Int32 = 0
+        var offset = ""
+        var message = ""
+        var rows = ""
+        var more = ""
+        var deadLetters = false
+
+        mutating func fill(_ out: HTTPJSON.ReadOut) {
+            deadLetters = out.records.contains { $0.headers.contains { $0.name == HTTPRedrive.headerPrefix + "topic" } }
+            for record in out.records {
+                let pick =
+                    deadLetters ? #"<input type="checkbox" value="\#(record.offset)" style="width:auto">"# : ""
+                let headers = record.headers.map { "\(HTTPStatusPage.escaped($0.name)): \(shown($0.valueBase64))" }
+                rows += HTTPStatusPage.row(
+                    [
+                        pick, "\(record.offset)", Self.time(record.timestamp), pre(shown(record.keyBase64)),
+                        pre(shown(record.valueBase64)), pre(headers.joined(separator: "\n")),
+                    ])
+            }
+            if out.records.isEmpty { more = "no records from offset \(out.nextOffset)" }
+            if out.nextOffset < out.highWatermark {
+                more =
+                    #"<a href="/?topic=\#(percentEncoded(topic))&amp;partition=\#(partition)&amp;offset=\#(out.nextOffset)"#
+                    + (hex ? "&amp;hex=on" : "") + #"">next from \#(out.nextOffset)</a>"#
+            }
+        }
+
+        /// Bytes (given as base64) as text when they are UTF-8 and `hex` is off, else as hex.
+        func shown(_ base64: String?) -> String {
+            guard let base64, let data = Data(base64Encoded: base64) else { return "" }
+            let bytes = Array(data)
+            if !hex, let text = String(validating: bytes, as: UTF8.self) { return HTTPStatusPage.escaped(text) }
+            return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+                .joined(separator: " ")
+        }
+
+        func pre(_ html: String) -> String { "<pre>\(html)</pre>" }
+
+        static func time(_ milliseconds: Int64) -> String {
+            Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(
+                Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+
+        func percentEncoded(_ text: String) -> String {
+            var out = ""
+            for byte in text.utf8 {
+                let plain =
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~")].contains(byte)
+                out += plain ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true)
+            }
+            return out
+        }
     }
 
     // MARK: - Sections
@@ -39,14 +126,15 @@ enum HTTPStatusPage {
     }
 
     static func topics(_ topics: [HTTPStatusSummary.Topic]) -> String {
-        guard !topics.isEmpty else { return empty(6, "no topics") }
+        guard !topics.isEmpty else { return empty(7, "no topics") }
         return topics.map { topic in
-            // The last whole minute's counts, as per-second rates.
+            // The last whole minute's counts as per-second rates, and the current minute's counts so far.
             let produced = topic.producedPerMinute.dropLast().last ?? 0
             let fetched = topic.fetchedPerMinute.dropLast().last ?? 0
+            let now = "\(topic.producedPerMinute.last ?? 0) / \(topic.fetchedPerMinute.last ?? 0)"
             return row([
                 escaped(topic.name), "\(topic.partitions)", "\(topic.records)", bytes(topic.bytes),
-                rate(produced) + " / " + rate(fetched),
+                rate(produced) + " / " + rate(fetched), now,
                 sparkline(topic.producedPerMinute, topic.fetchedPerMinute),
             ])
         }.joined()
@@ -190,7 +278,7 @@ enum HTTPStatusPage {
         <p id="server" class="muted">{{server}}</p>
         <h2>Topics</h2>
         <div class="wide"><table><thead><tr><th>topic</th><th>partitions</th><th>records</th><th>size</th>
-        <th>produced / fetched</th><th class="legend">last hour <i style="color:#36c">produced</i><i
+        <th>produced / fetched, last minute</th><th>this minute</th><th class="legend">last hour <i style="color:#36c">produced</i><i
         style="color:#3a3">fetched</i></th></tr></thead><tbody id="topics">{{topics}}</tbody></table></div>
         <h2>Consumer groups</h2>
         <div class="wide"><table><thead><tr><th>group</th><th>type</th><th>state</th><th>members</th><th>lag</th>
@@ -203,20 +291,21 @@ enum HTTPStatusPage {
         <div class="wide"><table><thead><tr><th>topic</th><th>records</th><th>groups</th><th></th></tr></thead>
         <tbody id="dead-letters">{{dead-letters}}</tbody></table></div>
         <h2 id="browser">Records</h2>
-        <form id="browse"><input name="topic" list="topic-names" placeholder="topic" required>
+        <form id="browse" method="get" action="/#browser">
+        <input name="topic" list="topic-names" placeholder="topic" required value="{{browse-topic}}">
         <datalist id="topic-names">{{topic-options}}</datalist>
-        <label>partition <input name="partition" type="number" min="0" value="0"></label>
-        <label>offset <input name="offset" placeholder="earliest"></label>
-        <label><input name="hex" type="checkbox" style="width:auto"> hex</label>
-        <button>read</button><button type="button" id="redrive" hidden>redrive selected</button></form>
-        <p id="message"></p>
+        <label>partition <input name="partition" type="number" min="0" value="{{browse-partition}}"></label>
+        <label>offset <input name="offset" placeholder="earliest" value="{{browse-offset}}"></label>
+        <label><input name="hex" type="checkbox" style="width:auto"{{browse-hex}}> hex</label>
+        <button>read</button><button type="button" id="redrive"{{redrive-hidden}}>redrive selected</button></form>
+        <p id="message">{{message}}</p>
         <div class="wide"><table><thead><tr><th></th><th>offset</th><th>time</th><th>key</th><th>value</th>
-        <th>headers</th></tr></thead><tbody id="records"></tbody></table></div>
-        <p id="more"></p>
+        <th>headers</th></tr></thead><tbody id="records">{{records}}</tbody></table></div>
+        <p id="more">{{more}}</p>
         <script>
         const $ = id => document.getElementById(id);
         const form = $('browse');
-        let shown = null;
+        let shown = form.topic.value ? {topic: form.topic.value, partition: Number(form.partition.value || 0)} : null;
         function bytesOf(b64) { if (b64 == null) return null; const s = atob(b64);
           return Uint8Array.from(s, c => c.charCodeAt(0)); }
         function show(b64, hex) { const b = bytesOf(b64); if (b == null) return '';
@@ -268,8 +357,10 @@ enum HTTPStatusPage {
         if (window.EventSource) {
           const events = new EventSource('/v1/status/stream?sections=1');
           events.addEventListener('sections', e => { const s = JSON.parse(e.data);
-            for (const id in s) { const el = $(id); if (el) el.innerHTML = s[id]; } });
+            for (const id in s) { const el = $(id); if (el) el.innerHTML = s[id]; }
+            document.documentElement.dataset.live = 'updated'; });
         }
+        document.documentElement.dataset.live = document.documentElement.dataset.live || 'ready';
         </script></body></html>
         """#
 }
