@@ -16,6 +16,15 @@ extension Broker {
             /// Wall-clock age of the record at the committed offset (the log start's when the committed offset is
             /// below it); 0 when the lag is 0.
             package var oldestUnconsumedAgeSeconds: Double
+
+            package init(group: String, topic: String, partition: Int32, lag: Int64, oldestUnconsumedAgeSeconds: Double)
+            {
+                self.group = group
+                self.topic = topic
+                self.partition = partition
+                self.lag = lag
+                self.oldestUnconsumedAgeSeconds = oldestUnconsumedAgeSeconds
+            }
         }
 
         /// A share group's records on one partition it has read.
@@ -28,12 +37,28 @@ extension Broker {
             package var delayed: Int
             package var deadLettered: Int64
             package var archived: Int64
+
+            package init(
+                group: String, topic: String, partition: Int32, acquired: Int, available: Int, delayed: Int,
+                deadLettered: Int64, archived: Int64
+            ) {
+                self.group = group
+                self.topic = topic
+                self.partition = partition
+                self.acquired = acquired
+                self.available = available
+                self.delayed = delayed
+                self.deadLettered = deadLettered
+                self.archived = archived
+            }
         }
 
         package var lags: [Lag] = []
         package var shares: [Share] = []
         /// Whether entries were left out to stay within the series budget.
         package var truncated = false
+
+        package init() {}
 
         /// The series a `Lag` and a `Share` stand for when rendered.
         package static let seriesPerLag = 2
