@@ -64,8 +64,13 @@ struct RequestDispatcher: Sendable {
             // A topic not used since start-up has its bounds read from its database, off the event loop.
             Task { completion(.success(.metadata(await self.metadata(metadata)))) }
         case .stats:
-            broker.refreshDiskMetrics()
-            completion(.success(.stats(StatsResponse(text: metricsText?() ?? ""))))
+            // The per-group series read committed offsets and record timestamps, off the event loop.
+            let broker = self.broker
+            let metricsText = self.metricsText
+            Task {
+                let text = await GroupMetricsText.scrape(broker: broker, registryText: metricsText)
+                completion(.success(.stats(StatsResponse(text: text))))
+            }
         default:
             let broker = self.broker
             let defaults = self.defaultDurability

@@ -176,8 +176,7 @@ package final class SluiceServer: Sendable {
                             try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                             try channel.pipeline.syncOperations.addHandler(
                                 MetricsHTTPHandler(text: {
-                                    broker.refreshDiskMetrics()
-                                    return metricsText()
+                                    await GroupMetricsText.scrape(broker: broker, registryText: metricsText)
                                 }))
                         }
                     }
