@@ -91,10 +91,53 @@ final class HTTPAPI: Sendable {
 
     // MARK: - Produce
 
+    /// Answers the routes made of one native request without a task: the dispatcher's completion renders the
+    /// answer and hands it to `reply`, so such a request costs the thread hops a request on the native socket costs
+    /// (no hop through Swift's concurrency pool). False, having done nothing, for every other route.
+    func respondAtOnce(
+        to route: HTTPRoute, peer: PeerIdentity?, reply: @escaping @Sendable (HTTPReply) -> Void
+    ) -> Bool {
+        switch route {
+        case .native(let request, let status, let render):
+            dispatcher.handle(request, peer: peer) { result in
+                do throws(SluiceError) {
+                    reply(.json(status, try render(try result.get())))
+                } catch {
+                    reply(.error(error))
+                }
+            }
+            return true
+        case .produce(let topic, let records):
+            do throws(SluiceError) {
+                let (request, placed) = try produceRequest(records, to: topic)
+                dispatcher.handle(.produce(request), peer: peer) { result in
+                    do throws(SluiceError) {
+                        reply(.json(.ok, HTTPJSON.encode(try Self.produced(result.get(), topic: topic, placed: placed))))
+                    } catch {
+                        reply(.error(error))
+                    }
+                }
+            } catch {
+                reply(.error(error))
+            }
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Produces `records` to `topic`: each to its `partition`, else by its key's murmur2 hash (as the CLI and Kafka
     /// clients do), else to the next partition in turn; answers each record's offset, in the order given.
     func produce(_ records: [HTTPRecordIn], to topic: String, peer: PeerIdentity?) async throws(SluiceError)
         -> HTTPJSON.ProducedOut
+    {
+        let (request, placed) = try produceRequest(records, to: topic)
+        return try Self.produced(try await run(.produce(request), peer: peer).get(), topic: topic, placed: placed)
+    }
+
+    /// The produce request for `records` and where each record went (its partition and index there).
+    private func produceRequest(_ records: [HTTPRecordIn], to topic: String) throws(SluiceError)
+        -> (ProduceRequest, [(partition: Int32, index: Int)])
     {
         let partitions = try dispatcher.broker.partitionCounts([topic]).first?.result.get() ?? 1
         let spread = Int32(nextPartition.wrappingAdd(1, ordering: .relaxed).oldValue % UInt32(max(partitions, 1)))
@@ -118,7 +161,13 @@ final class HTTPAPI: Sendable {
                     name: topic,
                     partitions: order.map { ProduceRequest.Partition(partition: $0, records: batches[$0]!) })
             ])
-        guard case .produce(let response) = try await run(.produce(request), peer: peer).get() else {
+        return (request, placed)
+    }
+
+    private static func produced(_ response: Response, topic: String, placed: [(partition: Int32, index: Int)])
+        throws(SluiceError) -> HTTPJSON.ProducedOut
+    {
+        guard case .produce(let response) = response else {
             throw SluiceError(.unknown, "the server answered a produce with another answer")
         }
         var bases: [Int32: Int64] = [:]

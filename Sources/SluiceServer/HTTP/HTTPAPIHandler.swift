@@ -95,6 +95,14 @@ final class HTTPAPIHandler: ChannelInboundHandler {
             default:
                 break
             }
+            let method = head.method
+            let answered = api.respondAtOnce(to: route, peer: peer) { reply in
+                let body =
+                    method == .HEAD
+                    ? HTTPReply(status: reply.status, contentType: reply.contentType, body: []) : reply
+                Self.write(body, version: version, keepAlive: keepAlive, on: channel)
+            }
+            if answered { return }
             Task {
                 let reply = await api.respond(to: route, peer: peer)
                 let body =
