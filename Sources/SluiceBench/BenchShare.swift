@@ -15,7 +15,9 @@ struct BenchShare: AsyncParsableCommand {
             A topic the bench creates is first filled with --messages messages of --size bytes (not timed). A \
             consumer group of one member then reads it all, timed; then --share-consumers members of a new share \
             group (started at the earliest offset) acquire and accept it all, their acknowledgements batched on \
-            their next fetch. The report's messages/s is the share group's; consumer_group_messages_per_second, \
+            their next fetch, timed until the group's share start offsets have passed every record (all of them \
+            accepted, not until the members' last polls give up waiting). The report's messages/s is the share \
+            group's; consumer_group_messages_per_second, \
             share_to_consumer_ratio follow. Then, --redeliveries times, a record is acquired and left, and the \
             time from its lock's deadline (share.record.lock.duration.ms, --lock-ms) to its redelivery to \
             another member waiting in a fetch is the latency (redelivery after lock expiry).
@@ -80,9 +82,15 @@ struct BenchShare: AsyncParsableCommand {
         let state = BenchState(total: total, rate: nil)
         let latency = BenchLatency()
         let sharing = members
+        // Where the group starts (its members joined, so its state is made): the run is over once the share start
+        // offsets moved past `total` records, that is once every record delivered is accepted.
+        let startOffsets = try await shareStartOffsets(session, group: group)
+        let allAccepted = BenchFlag()
+        let client = session.client
+        let topic = session.topic
         let cpuStart = BenchCPU.now(serverPID: options.serverPid)
         let start = BenchClock.now()
-        let end = await session.monitor(
+        let finished = await session.monitor(
             state, label: "share", start: start, count: { state.consumed.load(ordering: .relaxed) }
         ) {
             await withTaskGroup(of: Void.self) { tasks in
@@ -101,8 +109,16 @@ struct BenchShare: AsyncParsableCommand {
                         _ = try? await member.commit()
                     }
                 }
+                // The members still polling when the last records went out wait up to their poll's maxWaitMs for
+                // records that will not come: the run ends when everything delivered is accepted, not then.
+                tasks.addTask {
+                    await Self.awaitAccepted(
+                        client, group: group, topic: topic, from: startOffsets, total: total, state: state)
+                    allAccepted.set()
+                }
             }
         }
+        let end = allAccepted.isSet ? min(allAccepted.time, finished) : finished
         let cpu = BenchCPU.now(serverPID: options.serverPid).since(cpuStart)
         for member in members { await member.close() }
         let seconds = Double(end &- start) / 1e9
@@ -125,6 +141,36 @@ struct BenchShare: AsyncParsableCommand {
                 ("redelivery_after_lock_ms_max", redelivery.max.map { .number($0) } ?? .none),
             ], cpu: cpu, duplicates: nil)
         return (report, state.error)
+    }
+
+    /// The group's share start offset on each partition of the bench's topic (its log start before the group read
+    /// it).
+    private func shareStartOffsets(_ session: BenchSession, group: String) async throws(SluiceError) -> [Int32: Int64] {
+        var offsets: [Int32: Int64] = [:]
+        for partition in try await session.client.describeShareGroup(group).partitions
+        where partition.topic == session.topic {
+            offsets[partition.partition] = partition.startOffset ?? 0
+        }
+        return offsets
+    }
+
+    /// Returns once `total` records were delivered and the share start offsets moved past as many records (every
+    /// record delivered is accepted, its acknowledgement stored), or the run stopped.
+    private static func awaitAccepted(
+        _ client: SluiceClient, group: String, topic: String, from startOffsets: [Int32: Int64], total: Int,
+        state: BenchState
+    ) async {
+        while state.consumed.load(ordering: .relaxed) < total, !state.isStopped {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        while !state.isStopped {
+            guard let description = try? await client.describeShareGroup(group) else { return }
+            var done: Int64 = 0
+            for partition in description.partitions where partition.topic == topic {
+                done += (partition.startOffset ?? 0) - (startOffsets[partition.partition] ?? 0)
+            }
+            if done >= Int64(total) { return }
+        }
     }
 
     /// Acquires one record with a member that never acknowledges it, and times its redelivery to another member,

@@ -169,14 +169,23 @@ package final class TopicWriter {
     ///
     /// `then`, when given, runs inside the same transaction after the appends (share-group state changes pending
     /// with them): if it throws, nothing is committed.
+    ///
+    /// `withoutSync` commits without an fsync of its own (`synchronous=NORMAL` for this transaction, when the topic's
+    /// durability is `full`): the commit survives a crash of the process but not a power loss, until the next
+    /// fsync'd commit (or a checkpoint) makes it durable with the WAL before it. For work that may be lost on power
+    /// loss (share-group acquisitions alone), never for records.
     package func append(
-        _ batches: [PartitionAppend], now: Int64, then: ((TopicWriter) throws(SluiceError) -> Void)? = nil
+        _ batches: [PartitionAppend], now: Int64, withoutSync: Bool = false,
+        then: ((TopicWriter) throws(SluiceError) -> Void)? = nil
     ) throws(SluiceError)
         -> [Result<AppendResult, SluiceError>]
     {
+        precondition(!withoutSync || batches.isEmpty, "records are committed at the topic's durability")
         var results: [Result<AppendResult, SluiceError>] = []
         results.reserveCapacity(batches.count)
+        let relax = withoutSync && durability == .full
         do {
+            if relax { try connection.execute("PRAGMA synchronous = NORMAL") }
             try connection.begin(immediate: true)
             var touched: Set<Int32> = []
             var touchedProducers: Set<ProducerKey> = []
@@ -227,8 +236,10 @@ package final class TopicWriter {
             try then?(self)
             try connection.commit()
             lastAppendEnded = .now
+            if relax { try connection.execute("PRAGMA synchronous = FULL") }
         } catch {
             connection.rollback()
+            if relax { try? connection.execute("PRAGMA synchronous = FULL") }
             // The cached cursors and producer states may be ahead of what was committed: reload them.
             partitions.removeAll()
             producers.removeAll()

@@ -200,7 +200,7 @@ extension Broker {
                             acks: part.acks, maxRecords: request.maxRecords, maxBytes: request.maxBytes,
                             config: config, now: now)
                         transaction.afterCommit { collector.set(index, round) }
-                    }, fail: failed))
+                    }, fail: failed, durable: !part.acks.isEmpty))
         }
     }
 
@@ -296,7 +296,9 @@ extension Broker {
                 if records.count < limit { state.endOffset = max(state.endOffset, bounds.next) }
             }
             state.advanceStart()
-            if changed || before != (state.endOffset, state.entries.count) { transaction.set(key, state) }
+            if changed || before != (state.endOffset, state.entries.count) {
+                transaction.set(key, state, acquired: true)
+            }
             // Acquired records, in offset order, and their runs.
             let sorted = zip(acquired, counts).sorted { $0.0.offset < $1.0.offset }
             entry.records = sorted.map(\.0)

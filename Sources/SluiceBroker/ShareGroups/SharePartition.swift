@@ -44,7 +44,7 @@ struct SharePartition: Sendable {
 
     var startOffset: Int64
     var endOffset: Int64
-    var entries: [Int64: Entry] = [:]
+    var entries = ShareEntries()
     /// Records archived (rejected or over the limit) so far, and those of them copied to the dead-letter topic.
     var archived: Int64 = 0
     var deadLettered: Int64 = 0
@@ -60,7 +60,7 @@ struct SharePartition: Sendable {
 
     /// Moves the start past every done offset at its front.
     mutating func advanceStart() {
-        guard let first = entries.keys.min() else {
+        guard let first = entries.firstOffset else {
             startOffset = endOffset
             return
         }
@@ -71,7 +71,7 @@ struct SharePartition: Sendable {
     /// was deleted).
     mutating func skip(below logStart: Int64) {
         guard logStart > startOffset else { return }
-        entries = entries.filter { $0.key >= logStart }
+        entries.removeAll(below: logStart)
         endOffset = max(endOffset, logStart)
         startOffset = logStart
         advanceStart()
@@ -182,6 +182,7 @@ struct SharePartition: Sendable {
     /// Locks that ran out by `now` are released.
     mutating func expireLocks(now: Int64, config: ShareGroupConfig) -> Bool {
         var changed = false
+        guard entries.count(.acquired) > 0 else { return false }
         for (offset, var entry) in entries where entry.state == .acquired && entry.lockDeadline <= now {
             release(offset, &entry, config: config, availableAt: 0)
             changed = true
@@ -193,6 +194,7 @@ struct SharePartition: Sendable {
     /// Everything `members` hold is released (they left or their sessions expired).
     mutating func releaseAll(of members: Set<String>, config: ShareGroupConfig) -> Bool {
         var changed = false
+        guard entries.count(.acquired) > 0 else { return false }
         for (offset, var entry) in entries where entry.state == .acquired && members.contains(entry.member ?? "") {
             release(offset, &entry, config: config, availableAt: 0)
             changed = true
@@ -221,7 +223,8 @@ struct SharePartition: Sendable {
 
     /// Offsets available to acquire now, oldest first.
     func availableNow(wallNow: Int64) -> [Int64] {
-        entries.filter { $0.value.state == .available && $0.value.availableAt <= wallNow }.keys.sorted()
+        guard entries.count(.available) > 0 else { return [] }
+        return entries.compactMap { $0.value.state == .available && $0.value.availableAt <= wallNow ? $0.key : nil }
     }
 
     /// Room for more records past `endOffset` under the lock budget.
@@ -252,7 +255,7 @@ struct SharePartition: Sendable {
     /// The earliest lock expiry or delay, in monotonic milliseconds; `nil` when nothing is due.
     func nextDeadline(now: Int64, wallNow: Int64) -> Int64? {
         var earliest: Int64?
-        for entry in entries.values {
+        for (_, entry) in entries {
             let due: Int64
             switch entry.state {
             case .acquired: due = entry.lockDeadline
@@ -264,17 +267,21 @@ struct SharePartition: Sendable {
         return earliest
     }
 
-    func count(_ state: State) -> Int { entries.values.reduce(0) { $0 + ($1.state == state ? 1 : 0) } }
+    func count(_ state: State) -> Int { entries.count(state) }
 
     func acquiredCount(by member: String) -> Int {
-        entries.values.reduce(0) { $0 + ($1.state == .acquired && $1.member == member ? 1 : 0) }
+        entries.reduce(0) { $0 + ($1.value.state == .acquired && $1.value.member == member ? 1 : 0) }
     }
 
     func delayedCount(wallNow: Int64) -> Int {
-        entries.values.reduce(0) { $0 + ($1.state == .available && $1.availableAt > wallNow ? 1 : 0) }
+        guard entries.count(.available) > 0 else { return 0 }
+        return entries.reduce(0) { $0 + ($1.value.state == .available && $1.value.availableAt > wallNow ? 1 : 0) }
     }
 
-    var archivingOffsets: [Int64] { entries.filter { $0.value.state == .archiving }.keys.sorted() }
+    var archivingOffsets: [Int64] {
+        guard entries.count(.archiving) > 0 else { return [] }
+        return entries.compactMap { $0.value.state == .archiving ? $0.key : nil }
+    }
 
     // MARK: - Stored form
 
@@ -297,8 +304,7 @@ struct SharePartition: Sendable {
             Self.putVarint(UInt64(key.3), &bytes)
             previousEnd = runEnd + 1
         }
-        for offset in entries.keys.sorted() {
-            let entry = entries[offset]!
+        for (offset, entry) in entries {
             let key = (entry.state.rawValue, entry.deliveryCount, entry.availableAt, entry.reason?.rawValue ?? 0)
             if let current = runKey, runStart != nil, offset == runEnd + 1, current == key {
                 runEnd = offset

@@ -16,6 +16,10 @@ struct ShareOp: Sendable {
     /// Throws only what stops the transaction (storage errors): then nothing is committed and `fail` runs.
     var run: @Sendable (ShareTransaction) throws(SluiceError) -> Void
     var fail: @Sendable (SluiceError) -> Void
+    /// Whether what it changes must have the topic's durability. Only acquisition (a share fetch without
+    /// acknowledgements) may do without: a transaction of such operations alone commits without an fsync of its
+    /// own (see `ShareTransaction.acquisitionsOnly`).
+    var durable = true
 }
 
 /// A share fetch waiting for something to acquire, on every partition it reads; fired once.
@@ -91,18 +95,26 @@ final class ShareTransaction: @unchecked Sendable {
     /// Wall-clock and monotonic milliseconds.
     let wallNow: Int64
     let now: Int64
+    /// The transaction commits without an fsync (its operations only acquire records, and no produce is in it).
+    /// A change that must be durable after all (a state loaded or made, retention's skip) makes `run` throw and
+    /// sets `mustRetryDurably`: the work is then done again in a transaction of the topic's durability.
+    let acquisitionsOnly: Bool
+    private(set) var mustRetryDurably = false
     private(set) var working: [ShareKey: SharePartition] = [:]
     private var dirty: Set<ShareKey> = []
+    /// Something changed that an acquisition alone does not.
+    private var needsDurability = false
     private var configs: [String: ShareGroupConfig] = [:]
     private var removedGroups: Set<String> = []
     private var after: [() -> Void] = []
     private var jobs: [DeadLetterJob] = []
 
-    init(handle: TopicHandle, writer: TopicWriter, now wallNow: Int64) {
+    init(handle: TopicHandle, writer: TopicWriter, now wallNow: Int64, acquisitionsOnly: Bool = false) {
         self.handle = handle
         self.writer = writer
         self.wallNow = wallNow
         self.now = ShareTransaction.monotonic()
+        self.acquisitionsOnly = acquisitionsOnly
     }
 
     static let monotonic = Clocks.system.monotonic
@@ -111,6 +123,10 @@ final class ShareTransaction: @unchecked Sendable {
 
     func run(_ ops: [ShareOp]) throws(SluiceError) {
         for op in ops { try op.run(self) }
+        if acquisitionsOnly, needsDurability {
+            mustRetryDurably = true
+            throw SluiceError(.unknown, "share work needs a durable commit")
+        }
         try prepareDeadLetters()
         for key in dirty {
             guard let state = working[key] else { continue }
@@ -139,20 +155,26 @@ final class ShareTransaction: @unchecked Sendable {
             state = SharePartition(stored: stored)
             state.releaseEveryLock(config: config)
             dirty.insert(key)
+            needsDurability = true
         } else {
             state = SharePartition(startOffset: config.autoOffsetReset == .earliest ? bounds.logStart : bounds.next)
             dirty.insert(key)
+            needsDurability = true
         }
         if bounds.logStart > state.startOffset {
             state.skip(below: bounds.logStart)
             dirty.insert(key)
+            needsDurability = true
         }
         working[key] = state
         return state
     }
 
-    /// Keeps a changed state for the commit.
-    func set(_ key: ShareKey, _ state: SharePartition) {
+    /// Keeps a changed state for the commit. `acquired`: the change since the state was last set is acquisitions
+    /// only (records acquired, looked at or delayed by their header, entries of records gone dropped, the start
+    /// moved past done ones), which may be lost on power loss: the records are delivered again.
+    func set(_ key: ShareKey, _ state: SharePartition, acquired: Bool = false) {
+        if !acquired { needsDurability = true }
         let before = working[key]?.archivingOffsets.isEmpty ?? true
         var state = state
         if before, !state.archivingOffsets.isEmpty {
@@ -167,6 +189,7 @@ final class ShareTransaction: @unchecked Sendable {
 
     /// Forgets a group's state on this topic (stored and in memory).
     func removeGroup(_ group: String) throws(SluiceError) {
+        needsDurability = true
         try writer.deleteShareStates(group: group)
         removedGroups.insert(group)
         for key in working.keys where key.group == group {
@@ -177,6 +200,7 @@ final class ShareTransaction: @unchecked Sendable {
 
     /// Replaces a group's state on a partition (a reset).
     func replace(_ key: ShareKey, _ state: SharePartition) {
+        needsDurability = true
         working[key] = state
         dirty.insert(key)
     }

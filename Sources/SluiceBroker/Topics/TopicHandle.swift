@@ -203,7 +203,9 @@ final class TopicHandle: Sendable {
         writerQueue.async { self.drain() }
     }
 
-    private func commit(_ batch: [Produce], share: [ShareOp]) {
+    /// A transaction of share acquisitions alone commits without an fsync (see `ShareTransaction.acquisitionsOnly`)
+    /// unless `mustSync`.
+    private func commit(_ batch: [Produce], share: [ShareOp], mustSync: Bool = false) {
         if isClosed {
             let error =
                 stopping.load(ordering: .acquiring)
@@ -228,13 +230,16 @@ final class TopicHandle: Sendable {
             TopicWriter.PartitionAppend(partition: $0.partition, records: $0.records, sequence: $0.sequence)
         }
         let started = ContinuousClock.now
-        let transaction = share.isEmpty ? nil : ShareTransaction(handle: self, writer: writer, now: now)
+        let withoutSync = !mustSync && batch.isEmpty && !share.isEmpty && !share.contains { $0.durable }
+        let transaction =
+            share.isEmpty
+            ? nil : ShareTransaction(handle: self, writer: writer, now: now, acquisitionsOnly: withoutSync)
         do {
             var shareWork: ((TopicWriter) throws(SluiceError) -> Void)?
             if let transaction {
                 shareWork = { _ throws(SluiceError) in try transaction.run(share) }
             }
-            let results = try writer.append(appends, now: now, then: shareWork)
+            let results = try writer.append(appends, now: now, withoutSync: withoutSync, then: shareWork)
             let elapsed = started.duration(to: .now)
             BrokerMetrics.commitDuration.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -272,6 +277,10 @@ final class TopicHandle: Sendable {
             if !batch.isEmpty { noteCommitted(batch, writer: writer, now: now) }
             checkpoint.afterCommit(writer)
         } catch {
+            if let transaction, transaction.mustRetryDurably {
+                commit(batch, share: share, mustSync: true)
+                return
+            }
             logger.error("commit failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             for request in batch { request.completion(.failure(error)) }
             for op in share { op.fail(error) }
