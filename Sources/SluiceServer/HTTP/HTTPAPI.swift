@@ -112,7 +112,8 @@ final class HTTPAPI: Sendable {
                 let (request, placed) = try produceRequest(records, to: topic)
                 dispatcher.handle(.produce(request), peer: peer) { result in
                     do throws(SluiceError) {
-                        reply(.json(.ok, HTTPJSON.encode(try Self.produced(result.get(), topic: topic, placed: placed))))
+                        let produced = try Self.produced(result.get(), topic: topic, placed: placed)
+                        reply(.json(.ok, HTTPJSON.encode(produced)))
                     } catch {
                         reply(.error(error))
                     }
