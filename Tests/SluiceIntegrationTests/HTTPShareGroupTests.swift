@@ -124,6 +124,27 @@ import Testing
         #expect(gone.status == 404 && gone.errorCode == "unknown_member", "\(gone.body)")
         let beat = await Self.post(server, "/v1/share-groups/g/members/\(b)/heartbeat")
         #expect(beat.status == 200 && beat.json["member_id"] as? String == b, "\(beat.body)")
+
+        // Offsets are reset and the group deleted only once it has no members.
+        let reset = #"{"topic": "jobs", "to": "earliest"}"#
+        let busy = await Self.post(server, "/v1/share-groups/g/reset-offsets", reset)
+        #expect(busy.status == 409 && busy.errorCode == "group_not_empty", "\(busy.body)")
+        #expect(await Self.curl(server, ["-X", "DELETE", "http://sluice/v1/share-groups/g/members/\(b)"]).status == 200)
+        let rewound = await Self.post(server, "/v1/share-groups/g/reset-offsets", reset)
+        #expect(rewound.status == 200, "\(rewound.body)")
+        let after = await Self.curl(server, ["http://sluice/v1/share-groups/g"])
+        let restarted = ((after.json["topics"] as? [[String: Any]])?.first?["partitions"] as? [[String: Any]])?.first
+        #expect(restarted?["start_offset"] as? Int == 0, "\(after.body)")
+        let again = await Self.post(
+            server, "/v1/share-groups/g/members", #"{"topics": ["jobs"], "client_id": "c"}"#)
+        let c = try #require(again.json["member_id"] as? String)
+        let redone = await Self.post(server, "/v1/share-groups/g/members/\(c)/records?max_records=10&wait_ms=5000")
+        #expect(Self.records(redone).map { $0["offset"] as? Int } == [0, 1, 2], "\(redone.body)")
+        #expect(await Self.curl(server, ["-X", "DELETE", "http://sluice/v1/share-groups/g/members/\(c)"]).status == 200)
+        let deleted = await Self.curl(server, ["-X", "DELETE", "http://sluice/v1/share-groups/g"])
+        #expect(deleted.status == 200 && deleted.json["deleted"] as? String == "g", "\(deleted.body)")
+        let missing = await Self.curl(server, ["http://sluice/v1/share-groups/g"])
+        #expect(missing.status == 404, "\(missing.body)")
     }
 
     /// Three workers, each a shell loop of curl and jq: join, acquire one record (waiting up to 2 s), write it down,

@@ -27,6 +27,16 @@ extension HTTPRoute {
             return .native(
                 .alterGroupConfig(AlterGroupConfigRequest(group: group, configs: HTTPJSON.configEntries(body.config))),
                 status: .ok, render: { _ in HTTPJSON.encode(["altered": group]) })
+        case (.DELETE, 2):
+            return .native(
+                .deleteGroup(DeleteGroupRequest(group: group)), status: .ok,
+                render: { _ in HTTPJSON.encode(["deleted": group]) })
+        case (.POST, 3) where path[2] == "reset-offsets":
+            // The share group's start offsets: the next record each partition of the topic delivers.
+            let body = try request.json(HTTPResetOffsets.self)
+            return .native(
+                .resetOffsets(ResetOffsetsRequest(group: group, topic: body.topic, mode: try body.mode())),
+                status: .ok, render: HTTPJSON.reset)
         case (.POST, 3) where path[2] == "members":
             let body = try request.json(HTTPShareJoin.self)
             return .native(
